@@ -1,0 +1,14 @@
+"""gdcore: generative and discriminative classical machine learning, compiled.
+
+Estimators follow scikit-learn's API (hmmlearn's for HMMs); their hot loops are
+Cython + OpenMP kernels in ``gdcore._kernels`` with NumPy twins in
+``gdcore._reference``.
+"""
+
+__version__ = "0.1.0"
+
+from gdcore._show_config import show_config
+
+__all__ = [
+    "show_config",
+]

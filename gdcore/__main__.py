@@ -1,0 +1,3 @@
+from gdcore.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""``gdcore.show_config()``: what this build of gdcore runs on."""
+
+import platform
+import sys
+
+import numpy as np
+from threadpoolctl import threadpool_info
+
+from gdcore._openmp_info import openmp_enabled
+from gdcore._threads import cpu_count, effective_n_threads
+
+
+def config_info():
+    """A dict of version, OpenMP, thread and BLAS facts (what ``show_config`` prints)."""
+    from gdcore import __version__
+
+    blas = [
+        {
+            "library": p.get("internal_api"),
+            "version": p.get("version"),
+            "threads": p.get("num_threads"),
+            "path": p.get("filepath"),
+        }
+        for p in threadpool_info()
+        if p.get("user_api") == "blas"
+    ]
+    return {
+        "gdcore": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "numpy": np.__version__,
+        "openmp": openmp_enabled(),
+        "threads": effective_n_threads(None),
+        "cpus": cpu_count(),
+        "blas": blas,
+    }
+
+
+def show_config(file=None):
+    """Print gdcore's version, OpenMP state, default thread count and BLAS."""
+    info = config_info()
+    out = file or sys.stdout
+    print(f"gdcore   {info['gdcore']}", file=out)
+    print(f"python   {info['python']} on {info['platform']}", file=out)
+    print(f"numpy    {info['numpy']}", file=out)
+    print(f"openmp   {'on' if info['openmp'] else 'off (single-threaded kernels)'}", file=out)
+    print(f"threads  {info['threads']} by default ({info['cpus']} usable cores)", file=out)
+    if not info["blas"]:
+        print("blas     none found loaded", file=out)
+    for b in info["blas"]:
+        print(f"blas     {b['library']} {b['version']}, {b['threads']} threads ({b['path']})", file=out)

@@ -1,0 +1,65 @@
+"""Input checks shared by every estimator, on top of scikit-learn's.
+
+The rule everywhere: bad input gets a ValueError that says what to do, before
+any kernel runs.  Kernels receive only C-contiguous float32/float64 arrays.
+"""
+
+import numpy as np
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def check_X(estimator, X, *, reset, allow_nan=False, accept_sparse=False,
+            dtype=FLOAT_DTYPES):
+    """Validate X for an estimator: 2-D, non-empty, finite (NaN only if allowed).
+
+    Returns a C-contiguous float32 or float64 array (float32 stays float32;
+    integers and others become float64), or a CSR matrix if ``accept_sparse``.
+    """
+    return validate_data(
+        estimator,
+        X,
+        reset=reset,
+        accept_sparse="csr" if accept_sparse else False,
+        dtype=dtype,
+        order="C",
+        ensure_all_finite="allow-nan" if allow_nan else True,
+    )
+
+
+def check_X_y(estimator, X, y, *, reset, allow_nan=False, accept_sparse=False,
+              dtype=FLOAT_DTYPES, y_numeric=False):
+    """Validate a training pair; y is 1-D with as many rows as X."""
+    return validate_data(
+        estimator,
+        X,
+        y,
+        reset=reset,
+        accept_sparse="csr" if accept_sparse else False,
+        dtype=dtype,
+        order="C",
+        ensure_all_finite="allow-nan" if allow_nan else True,
+        y_numeric=y_numeric,
+    )
+
+
+def check_sample_weight(sample_weight, X, dtype=np.float64):
+    """Non-negative, finite, one weight per row; None becomes ones."""
+    sw = _check_sample_weight(sample_weight, X, dtype=dtype, ensure_non_negative=True)
+    return np.ascontiguousarray(sw)
+
+
+def check_n_samples(n_samples, name="n_samples"):
+    """A count of rows to draw: a positive integer."""
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
+        raise ValueError(f"{name} must be a positive integer, got {n_samples!r}.")
+    if n_samples < 1:
+        raise ValueError(f"{name} must be a positive integer, got {n_samples}.")
+    return int(n_samples)
+
+
+def raise_for_status(status, messages):
+    """Turn a kernel's nonzero status code into the ValueError it stands for."""
+    if status != 0:
+        raise ValueError(messages.get(status, f"kernel failed with status {status}"))

@@ -1,0 +1,124 @@
+"""Benchmark cases: gdcore against its peer on the same data, in one process.
+
+Each family has a module here with ``cases(size)`` returning ``Case`` objects;
+``python -m gdcore bench`` runs them through ``run_cases`` and prints a table,
+and ``benches/bench_<family>.py`` hands the same cases to pytest-benchmark.
+One definition of each benchmark therefore serves both.
+
+``size`` is ``"full"`` (the sizes the project's speed claims are made at) or
+``"quick"`` (bundled datasets, seconds in all: a smoke run, not a claim).
+"""
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+FAMILIES = {
+    "naive_bayes": "gdcore.benchmarks.naive_bayes",
+}
+
+
+@dataclass
+class Case:
+    """One timed task: gdcore and its peer doing the same thing to the same data."""
+
+    family: str
+    task: str
+    shape: str
+    peer: str
+    make_data: Callable[[], Any]
+    run_gdcore: Callable[[Any], Any]
+    run_peer: Callable[[Any], Any]
+    # (gdcore result, peer result, data) -> short text such as "acc 0.912 = 0.912"
+    agreement: Callable[[Any, Any, Any], str]
+    repeat: int = 3
+    _data: Any = field(default=None, repr=False)
+
+    def data(self):
+        if self._data is None:
+            self._data = self.make_data()
+        return self._data
+
+    def release(self):
+        self._data = None
+
+
+@dataclass
+class Result:
+    case: Case
+    gdcore_seconds: float
+    peer_seconds: float
+    agreement: str
+
+    @property
+    def ratio(self):
+        """peer time / gdcore time: above 1 means gdcore is faster."""
+        return self.peer_seconds / self.gdcore_seconds
+
+
+def load_cases(families=None, size="full"):
+    names = list(FAMILIES) if not families else list(families)
+    unknown = [f for f in names if f not in FAMILIES]
+    if unknown:
+        raise ValueError(f"unknown bench families {unknown}; choose from {sorted(FAMILIES)}")
+    cases = []
+    for name in names:
+        cases.extend(importlib.import_module(FAMILIES[name]).cases(size))
+    return cases
+
+
+def _median(xs):
+    xs = sorted(xs)
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else 0.5 * (xs[mid - 1] + xs[mid])
+
+
+def time_case(case):
+    """Median wall time of gdcore and of the peer, alternating runs on one dataset."""
+    data = case.data()
+    gd_times, peer_times = [], []
+    gd_out = peer_out = None
+    for _ in range(case.repeat):
+        t0 = time.perf_counter()
+        gd_out = case.run_gdcore(data)
+        t1 = time.perf_counter()
+        peer_out = case.run_peer(data)
+        t2 = time.perf_counter()
+        gd_times.append(t1 - t0)
+        peer_times.append(t2 - t1)
+    agreement = case.agreement(gd_out, peer_out, data)
+    return Result(case, _median(gd_times), _median(peer_times), agreement)
+
+
+def format_table(results):
+    header = ("task", "data", "gdcore s", "peer", "peer s", "speed-up", "agreement")
+    rows = [
+        (
+            r.case.task,
+            r.case.shape,
+            f"{r.gdcore_seconds:.4f}",
+            r.case.peer,
+            f"{r.peer_seconds:.4f}",
+            f"{r.ratio:.2f}x",
+            r.agreement,
+        )
+        for r in results
+    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |"]
+    lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(str(x).ljust(w) for x, w in zip(row, widths)) + " |")
+    return "\n".join(lines)
+
+
+def run_cases(cases, progress=None):
+    """Time every case (freeing each dataset before the next) and return Results."""
+    results = []
+    for case in cases:
+        if progress:
+            progress(f"{case.family}: {case.task} on {case.shape} ...")
+        results.append(time_case(case))
+        case.release()
+    return results

@@ -1,0 +1,1 @@
+"""Generative estimators: models of P(X) or P(X, y)."""

@@ -1,0 +1,157 @@
+"""Build gdcore's compiled code: each ``gdcore/*.pyx`` and ``gdcore/_kernels/*.pyx``
+is one extension.
+
+OpenMP is probed with the compiler the build will actually use, so the same
+recipe works for gcc, Apple clang (with Homebrew's libomp) and MSVC.  Without
+OpenMP the kernels still compile (see ``_openmp.pxd``) and run on one thread.
+
+Environment switches:
+  GDCORE_DISABLE_OPENMP=1  build without OpenMP even when it is available
+  GDCORE_FAIL_NO_OPENMP=1  make a missing OpenMP a build error (wheels set it)
+  GDCORE_DEBUG=1           Cython bounds/wraparound checks on, -O0 -g
+"""
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+_OPENMP_TEST = textwrap.dedent(
+    """
+    #include <omp.h>
+    #include <stdio.h>
+    int main(void) {
+        int n = 0;
+        #pragma omp parallel reduction(+:n)
+        n += 1;
+        printf("%d", omp_get_max_threads() > 0 && n > 0);
+        return 0;
+    }
+    """
+)
+
+
+def _flag(name):
+    return os.environ.get(name, "0").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _openmp_flags(compiler_type):
+    """(compile_args, link_args) that enable OpenMP for this compiler family."""
+    if compiler_type == "msvc":
+        return ["/openmp"], []
+    if sys.platform == "darwin":
+        # Apple clang has no -fopenmp driver flag; it needs the preprocessor
+        # recipe plus libomp (brew install libomp), found through its prefix.
+        prefix = os.environ.get("LIBOMP_PREFIX") or _brew_prefix("libomp")
+        cflags = ["-Xpreprocessor", "-fopenmp"]
+        ldflags = ["-lomp"]
+        if prefix:
+            cflags.append(f"-I{prefix}/include")
+            ldflags = [f"-L{prefix}/lib", f"-Wl,-rpath,{prefix}/lib", "-lomp"]
+        return cflags, ldflags
+    return ["-fopenmp"], ["-fopenmp"]
+
+
+def _brew_prefix(formula):
+    if shutil.which("brew") is None:
+        return None
+    try:
+        out = subprocess.run(
+            ["brew", "--prefix", formula], capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _probe_openmp(compiler, cflags, ldflags):
+    """Compile, link and run a tiny OpenMP program with the build's compiler."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "omp_probe.c")
+        with open(src, "w") as f:
+            f.write(_OPENMP_TEST)
+        try:
+            objs = compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
+            exe = os.path.join(tmp, "omp_probe")
+            compiler.link_executable(objs, exe, extra_postargs=ldflags)
+            if compiler.compiler_type == "msvc":
+                exe += ".exe"
+            out = subprocess.run([exe], capture_output=True, text=True, timeout=60)
+        except Exception as exc:  # any compile/link/run failure means "no OpenMP"
+            return False, str(exc)
+        return out.stdout.strip() == "1", out.stderr
+
+
+class BuildExtOpenMP(build_ext):
+    """build_ext that adds OpenMP flags when the probe says they work."""
+
+    def build_extensions(self):
+        ctype = self.compiler.compiler_type
+        use_openmp = False
+        if _flag("GDCORE_DISABLE_OPENMP"):
+            print("gdcore: OpenMP disabled by GDCORE_DISABLE_OPENMP=1")
+        else:
+            cflags, ldflags = _openmp_flags(ctype)
+            use_openmp, detail = _probe_openmp(self.compiler, cflags, ldflags)
+            if not use_openmp:
+                msg = f"gdcore: OpenMP not usable with this compiler ({ctype}): {detail}"
+                if _flag("GDCORE_FAIL_NO_OPENMP"):
+                    raise RuntimeError(msg + "\nGDCORE_FAIL_NO_OPENMP=1 makes this an error.")
+                print(msg + "\ngdcore: building single-threaded kernels.")
+        debug = _flag("GDCORE_DEBUG")
+        for ext in self.extensions:
+            if use_openmp:
+                ext.extra_compile_args += cflags
+                ext.extra_link_args += ldflags
+            if ctype == "msvc":
+                ext.extra_compile_args += ["/O2"] if not debug else ["/Od", "/Zi"]
+            else:
+                ext.extra_compile_args += (
+                    ["-O0", "-g"] if debug else ["-O3"]
+                ) + ["-Wno-unreachable-code", "-Wno-unused-function"]
+        super().build_extensions()
+
+
+def _extensions():
+    debug = _flag("GDCORE_DEBUG")
+    directives = {
+        "language_level": "3",
+        "boundscheck": debug,
+        "wraparound": debug,
+        "initializedcheck": debug,
+        "cdivision": not debug,
+        "embedsignature": True,
+    }
+    macros = [("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")]
+    exts = []
+    sources = glob.glob(os.path.join("gdcore", "*.pyx"))
+    sources += glob.glob(os.path.join("gdcore", "_kernels", "*.pyx"))
+    for pyx in sorted(sources):
+        name = os.path.splitext(pyx)[0].replace(os.sep, ".")
+        exts.append(
+            Extension(
+                name,
+                [pyx],
+                include_dirs=[numpy.get_include()],
+                define_macros=macros,
+                extra_compile_args=[],
+                extra_link_args=[],
+            )
+        )
+    return cythonize(
+        exts,
+        compiler_directives=directives,
+        nthreads=int(os.environ.get("GDCORE_CYTHON_JOBS", "0")) or None,
+        force=debug,
+    )
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExtOpenMP})
