@@ -8,7 +8,19 @@ Cython + OpenMP kernels in ``gdcore._kernels`` with NumPy twins in
 __version__ = "0.1.0"
 
 from gdcore._show_config import show_config
+from gdcore.generative import (
+    BernoulliNB,
+    CategoricalNB,
+    ComplementNB,
+    GaussianNB,
+    MultinomialNB,
+)
 
 __all__ = [
     "show_config",
+    "GaussianNB",
+    "MultinomialNB",
+    "BernoulliNB",
+    "CategoricalNB",
+    "ComplementNB",
 ]

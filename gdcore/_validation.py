@@ -5,17 +5,32 @@ any kernel runs.  Kernels receive only C-contiguous float32/float64 arrays.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
-def check_X(estimator, X, *, reset, allow_nan=False, accept_sparse=False,
-            dtype=FLOAT_DTYPES):
-    """Validate X for an estimator: 2-D, non-empty, finite (NaN only if allowed).
+def _finite_policy(X, allow_nan, kernel_checks_finite):
+    """scikit-learn's ``ensure_all_finite`` for our two switches.
 
-    Returns a C-contiguous float32 or float64 array (float32 stays float32;
-    integers and others become float64), or a CSR matrix if ``accept_sparse``.
+    ``kernel_checks_finite=True`` means the kernel checks finiteness in its own
+    pass over the data (one memory pass instead of two); sparse input has no
+    such kernel, so its stored values are still checked here.
+    """
+    if kernel_checks_finite and not sp.issparse(X):
+        return False
+    return "allow-nan" if allow_nan else True
+
+
+def check_X(estimator, X, *, reset, allow_nan=False, accept_sparse=False,
+            dtype=FLOAT_DTYPES, kernel_checks_finite=False):
+    """Validate X for an estimator: 2-D, non-empty, the right number of features.
+
+    NaN is rejected unless ``allow_nan`` (NaN = missing); inf always is, here
+    or, with ``kernel_checks_finite``, by the kernel itself.  Returns a C-contiguous float32 or float64
+    array (float32 stays float32; integers and others become float64), or a
+    CSR matrix if ``accept_sparse``.
     """
     return validate_data(
         estimator,
@@ -24,13 +39,13 @@ def check_X(estimator, X, *, reset, allow_nan=False, accept_sparse=False,
         accept_sparse="csr" if accept_sparse else False,
         dtype=dtype,
         order="C",
-        ensure_all_finite="allow-nan" if allow_nan else True,
+        ensure_all_finite=_finite_policy(X, allow_nan, kernel_checks_finite),
     )
 
 
 def check_X_y(estimator, X, y, *, reset, allow_nan=False, accept_sparse=False,
-              dtype=FLOAT_DTYPES, y_numeric=False):
-    """Validate a training pair; y is 1-D with as many rows as X."""
+              dtype=FLOAT_DTYPES, y_numeric=False, kernel_checks_finite=False):
+    """Validate a training pair; y is 1-D with as many rows as X (see check_X)."""
     return validate_data(
         estimator,
         X,
@@ -39,7 +54,7 @@ def check_X_y(estimator, X, y, *, reset, allow_nan=False, accept_sparse=False,
         accept_sparse="csr" if accept_sparse else False,
         dtype=dtype,
         order="C",
-        ensure_all_finite="allow-nan" if allow_nan else True,
+        ensure_all_finite=_finite_policy(X, allow_nan, kernel_checks_finite),
         y_numeric=y_numeric,
     )
 
