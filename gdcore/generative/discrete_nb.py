@@ -165,6 +165,8 @@ class _BaseDiscreteNB(BaseNB):
         tags.input_tags.sparse = True
         tags.input_tags.allow_nan = self._allow_nan
         tags.input_tags.positive_only = self._non_negative
+        # As in scikit-learn: count models score below 0.83 on the blobs check.
+        tags.classifier_tags.poor_score = True
         return tags
 
 
