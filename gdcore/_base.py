@@ -3,7 +3,8 @@
 A generative model of P(X) scores rows (``score_samples`` = log p(x)), averages
 them (``score``) and draws new rows (``sample``).  A generative *classifier*
 models P(X, y) = P(y) P(X | y) and classifies through Bayes' rule:
-P(y | x) = P(x, y) / sum_c P(x, c).  Subclasses supply one hook each:
+P(y | x) = P(x, y) / sum_c P(x, c); its ``score`` stays accuracy, as in
+scikit-learn, and ``score_samples`` gives log p(x) = logsumexp_c log p(x, c).  Subclasses supply one hook each:
 
 - ``_joint_log_likelihood(X)``: log P(x, c) for every row and class
   (classifiers), or ``score_samples`` itself (density models);
@@ -30,8 +31,7 @@ class BayesClassifierMixin:
     """Bayes-rule classification over ``_joint_log_likelihood``.
 
     Put this before ``ClassifierMixin`` so that ``score`` stays accuracy, as
-    scikit-learn's classifiers define it, while ``score_samples`` gives the
-    marginal log-likelihood log p(x) = logsumexp_c log p(x, c).
+    scikit-learn's classifiers define it.
     """
 
     def predict_joint_log_proba(self, X):
@@ -52,6 +52,15 @@ class BayesClassifierMixin:
         """The class of highest posterior probability for each row."""
         jll = self.predict_joint_log_proba(X)
         return self.classes_[np.argmax(jll, axis=1)]
+
+
+
+class GenerativeClassifierMixin(BayesClassifierMixin):
+    """A Bayes classifier that is a full model of P(X, y): it scores and samples.
+
+    (A classifier whose scores are not log-likelihoods, such as ComplementNB,
+    takes ``BayesClassifierMixin`` alone.)
+    """
 
     def score_samples(self, X):
         """log p(x), the marginal log-likelihood of each row under the model."""

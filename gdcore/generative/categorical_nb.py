@@ -5,12 +5,13 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
+from gdcore._base import GenerativeClassifierMixin
 from gdcore._kernels import _naive_bayes as kernels
 from gdcore._validation import check_X, check_X_y
 from gdcore.generative.discrete_nb import _BaseDiscreteNB
 
 
-class CategoricalNB(_BaseDiscreteNB):
+class CategoricalNB(GenerativeClassifierMixin, _BaseDiscreteNB):
     """Categorical naive Bayes for category codes 0, 1, ..., compiled.
 
     Same parameters, attributes and answers as scikit-learn's

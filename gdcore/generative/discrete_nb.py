@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from sklearn.preprocessing import binarize as sk_binarize
 from sklearn.utils._param_validation import Interval
 
+from gdcore._base import GenerativeClassifierMixin
 from gdcore._kernels import _naive_bayes as kernels
 from gdcore._threads import single_threaded_blas
 from gdcore._validation import check_X, check_X_y
@@ -170,7 +171,7 @@ class _BaseDiscreteNB(BaseNB):
         return tags
 
 
-class MultinomialNB(_BaseDiscreteNB):
+class MultinomialNB(GenerativeClassifierMixin, _BaseDiscreteNB):
     """Multinomial naive Bayes for counts (word counts, tf-idf), compiled.
 
     Same parameters, attributes and answers as scikit-learn's
@@ -209,8 +210,9 @@ class ComplementNB(_BaseDiscreteNB):
     """Complement naive Bayes (Rennie et al. 2003) for imbalanced text, compiled.
 
     Same parameters, attributes and answers as scikit-learn's ``ComplementNB``
-    (including ``norm``); adds ``n_jobs``.  Its scores are not log-probabilities
-    of a generative model, so it has no ``sample``.
+    (including ``norm``); adds ``n_jobs``.  Its scores come from each class's
+    complement and are not log-probabilities of a model of X, so unlike the
+    other naive Bayes models it has no ``score_samples`` or ``sample``.
     """
 
     _parameter_constraints = {**_BaseDiscreteNB._parameter_constraints, "norm": ["boolean"]}
@@ -239,21 +241,10 @@ class ComplementNB(_BaseDiscreteNB):
         offset = self.class_log_prior_ if k == 1 else np.zeros(k)
         return self._linear_scores(X, self.feature_log_prob_, offset)
 
-    def sample(self, n_samples=1, y=None, random_state=None):
-        """Not available: complement scores are not a generative model."""
-        raise NotImplementedError(self._NOT_GENERATIVE)
-
-    def score_samples(self, X):
-        """Not available: complement scores are not log-likelihoods."""
-        raise NotImplementedError(self._NOT_GENERATIVE)
-
-    _NOT_GENERATIVE = (
-        "ComplementNB scores each class by its complement's statistics and defines "
-        "no distribution of X; use MultinomialNB for score_samples and sample."
-    )
 
 
-class BernoulliNB(_BaseDiscreteNB):
+
+class BernoulliNB(GenerativeClassifierMixin, _BaseDiscreteNB):
     """Bernoulli naive Bayes for binary features, with NaN marginalized.
 
     Same parameters, attributes and answers as scikit-learn's ``BernoulliNB``.

@@ -7,12 +7,13 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
+from gdcore._base import GenerativeClassifierMixin
 from gdcore._kernels import _naive_bayes as kernels
 from gdcore._validation import check_X, check_X_y
 from gdcore.generative._nb_base import BaseNB
 
 
-class GaussianNB(BaseNB):
+class GaussianNB(GenerativeClassifierMixin, BaseNB):
     """Gaussian naive Bayes, scikit-learn's ``GaussianNB`` with a compiled core.
 
     Swapping the import keeps working code working: same parameters, fitted
