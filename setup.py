@@ -107,6 +107,9 @@ class BuildExtOpenMP(build_ext):
                     raise RuntimeError(msg + "\nGDCORE_FAIL_NO_OPENMP=1 makes this an error.")
                 print(msg + "\ngdcore: building single-threaded kernels.")
         debug = _flag("GDCORE_DEBUG")
+        if self.parallel is None:
+            # One compiler process per core: the kernels are independent.
+            self.parallel = os.cpu_count() or 1
         for ext in self.extensions:
             if use_openmp:
                 ext.extra_compile_args += cflags
@@ -149,7 +152,7 @@ def _extensions():
     return cythonize(
         exts,
         compiler_directives=directives,
-        nthreads=int(os.environ.get("GDCORE_CYTHON_JOBS", "0")) or None,
+        nthreads=os.cpu_count() or 1,
         force=debug,
     )
 

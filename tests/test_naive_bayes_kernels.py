@@ -156,3 +156,25 @@ def test_gaussian_jll_property(n, d, k, seed, threads):
     assert kern.gaussian_jll(X, mean_t, var_t, np.zeros(k), a, threads) == 0
     ref.gaussian_jll(X, mean_t, var_t, np.zeros(k), b, threads)
     np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
+
+
+SPECIAL = [np.inf, -np.inf, np.nan, -np.nan, -1.0, -0.0, 1e308, -5e-324, 5e-324, 0.0]
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")  # 1e308 as float32, squared
+@pytest.mark.parametrize("value", SPECIAL)
+@pytest.mark.parametrize("d", [1, 4, 33])
+def test_fast_finiteness_tests_are_exact(value, d, dtype):
+    """The bit-pattern finiteness tests agree with the reference on every special value."""
+    X = np.ones((3, d), dtype=dtype)
+    X[1, d // 2] = value
+    y, w = np.zeros(3, dtype=np.int32), np.ones(3)
+    for allow_nan in (False, True):
+        args = (y, w, np.empty((1, d)), np.empty((1, d)), allow_nan, True, False, 0.0, 1)
+        assert kern.discrete_class_counts(X, *args) == ref.discrete_class_counts(X, *args)
+    args = (np.ones((1, d), dtype=dtype), np.zeros(1), np.zeros((1, d)),
+            np.empty((3, 1), dtype=dtype), False, False, 0.0, 1)
+    assert kern.linear_jll(X, *args) == ref.linear_jll(X, *args)
+    stats = [np.empty((1, d)) for _ in range(3)]
+    assert (kern.gaussian_class_stats(X, y, w, *stats, 1)
+            == ref.gaussian_class_stats(X, y, w, *[s.copy() for s in stats], 1))

@@ -32,6 +32,7 @@ from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 
 from gdcore._kernels._blas cimport gemm
+from gdcore._kernels._math cimport all_finite, all_finite_non_negative
 
 cdef enum:
     OK = 0
@@ -85,6 +86,10 @@ def gaussian_class_stats(
     cdef int[::1] status = np.zeros(n_chunks, dtype=np.intc)
     cdef Py_ssize_t ch, i, j, c, start, stop
     cdef double w, x, dev
+    cdef const floating* xr
+    cdef double* acc_w
+    cdef double* acc_s
+    cdef const double* mean_c
 
     with nogil:
         for ch in prange(n_chunks, schedule="static", num_threads=n_threads):
@@ -93,14 +98,22 @@ def gaussian_class_stats(
             for i in range(start, stop):
                 c = y[i]
                 w = weight[i]
+                xr = &X[i, 0]
+                acc_w = &part_w[ch, c, 0]
+                acc_s = &part_s[ch, c, 0]
+                if all_finite(xr, d):  # the common case, vectorized
+                    for j in range(d):
+                        acc_w[j] += w
+                        acc_s[j] += w * xr[j]
+                    continue
                 for j in range(d):
-                    x = X[i, j]
+                    x = xr[j]
                     if isnan(x):
                         continue
                     if isinf(x):
                         status[ch] = FOUND_INF
-                    part_w[ch, c, j] += w
-                    part_s[ch, c, j] += w * x
+                    acc_w[j] += w
+                    acc_s[j] += w * x
     err = _first_error(status)
     if err != OK:
         return err
@@ -124,11 +137,18 @@ def gaussian_class_stats(
             for i in range(start, stop):
                 c = y[i]
                 w = weight[i]
+                xr = &X[i, 0]
+                acc_s = &part_s[ch, c, 0]
+                mean_c = &mean[c, 0]
+                if all_finite(xr, d):
+                    for j in range(d):
+                        dev = xr[j] - mean_c[j]
+                        acc_s[j] += w * dev * dev
+                    continue
                 for j in range(d):
-                    x = X[i, j]
-                    if not isnan(x):
-                        dev = x - mean[c, j]
-                        part_s[ch, c, j] += w * dev * dev
+                    if not isnan(xr[j]):
+                        dev = xr[j] - mean_c[j]
+                        acc_s[j] += w * dev * dev
         for ch in range(n_chunks):
             for c in range(k):
                 for j in range(d):
@@ -200,6 +220,8 @@ def discrete_class_counts(
     cdef int[::1] status = np.zeros(n_chunks, dtype=np.intc)
     cdef Py_ssize_t ch, i, j, c, start, stop
     cdef double w, x
+    cdef const floating* xr
+    cdef double* acc
 
     with nogil:
         for ch in prange(n_chunks, schedule="static", num_threads=n_threads):
@@ -208,8 +230,19 @@ def discrete_class_counts(
             for i in range(start, stop):
                 c = y[i]
                 w = weight[i]
+                xr = &X[i, 0]
+                acc = &part_f[ch, c, 0]
+                if (all_finite_non_negative(xr, d) if require_non_negative
+                        else all_finite(xr, d)):  # the common case, vectorized
+                    if binarize:
+                        for j in range(d):
+                            acc[j] += w if xr[j] > threshold else 0.0
+                    else:
+                        for j in range(d):
+                            acc[j] += w * xr[j]
+                    continue
                 for j in range(d):
-                    x = X[i, j]
+                    x = xr[j]
                     if isnan(x):
                         if not allow_nan:
                             status[ch] = FOUND_NAN
@@ -217,11 +250,11 @@ def discrete_class_counts(
                         continue
                     if isinf(x):
                         status[ch] = FOUND_INF
-                    if require_non_negative and x < 0:
+                    elif require_non_negative and x < 0:
                         status[ch] = FOUND_NEGATIVE
                     if binarize:
                         x = 1.0 if x > threshold else 0.0
-                    part_f[ch, c, j] += w * x
+                    acc[j] += w * x
     err = _first_error(status)
     if err != OK:
         return err
@@ -279,15 +312,16 @@ def linear_jll(
             start = blk * BLOCK_ROWS
             rows = min(BLOCK_ROWS, n - start)
             rewrite = binarize
-            for i in range(start, start + rows):
-                for j in range(d):
-                    x = X[i, j]
-                    if isnan(x):
-                        rewrite = True
-                        if not allow_nan:
-                            status[blk] = FOUND_NAN
-                    elif isinf(x):
-                        status[blk] = FOUND_INF
+            if not all_finite(&X[start, 0], rows * d):
+                for i in range(start, start + rows):
+                    for j in range(d):
+                        x = X[i, j]
+                        if isnan(x):
+                            rewrite = True
+                            if not allow_nan:
+                                status[blk] = FOUND_NAN
+                        elif isinf(x):
+                            status[blk] = FOUND_INF
             if status[blk] != OK:
                 continue
             src = &X[start, 0]
