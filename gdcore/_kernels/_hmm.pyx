@@ -1,0 +1,364 @@
+"""Hidden Markov model kernels: forward-backward, Viterbi, state sampling.
+
+All entry points take many sequences at once, concatenated row-wise: sequence
+s occupies rows ``offsets[s]:offsets[s + 1]`` of ``framelogprob`` (n, K),
+the log-likelihood of each frame under each of the K states.  Sequences are
+independent given the parameters, so they are split among OpenMP threads.
+
+Forward-backward (Rabiner 1989, "A tutorial on hidden Markov models", sec.
+V.A, scaled variant).  Each frame's emissions are first shifted by their
+maximum, e[t] = exp(logb[t] - m_t), so exp never underflows on the best
+state; the forward variables are renormalized to sum to 1 at every step with
+the factor c_t.  Then log P(X) = sum_t (log c_t + m_t), and with the scaled
+backward variables beta_t = A w_{t+1}, w_t = e_t * beta_t / c_t,
+
+    gamma_t = alpha_t * beta_t                       (posteriors, rows sum to 1)
+    sum_t xi_t[i, j] = A[i, j] * (alpha[:-1]^T W[1:])[i, j]
+
+so the expected transition counts cost one (K x T) @ (T x K) gemm per
+sequence instead of a T x K x K array.  Time O(T K^2) per sequence, memory
+O(T K) per thread of scratch (W and beta), nothing O(T K^2).
+
+Viterbi (Viterbi 1967) runs in log space with an int32 back-pointer array
+(T x K per thread).  Ties go to the lowest state index, as numpy.argmax and
+hmmlearn do.
+
+Determinism.  The transition counts of sequence chunks (a fixed partition of
+the sequences, a function of their number only) go to separate partial
+arrays merged in chunk order, so results are bit-identical on any number of
+threads.  Every other output is per sequence.
+
+Status codes (0 = ok) are returned to the Python caller, which raises.  A
+sequence with probability zero is not an error here: its log-probability is
+-inf and its posteriors NaN; the caller decides.  The NumPy twin, in log
+space, is ``gdcore/_reference/hmm.py``.
+"""
+
+import numpy as np
+
+from cython cimport floating
+from cython.parallel cimport parallel, prange
+from libc.math cimport INFINITY, NAN, exp, isnan, log
+from libc.stdlib cimport free, malloc
+from libc.string cimport memset
+
+from gdcore._kernels._blas cimport gemm
+
+cdef enum:
+    OK = 0
+    BAD_LOGLIK = 1     # NaN or +inf in framelogprob
+    # At most 64 chunks of sequences for the transition counts, and their
+    # partial K x K arrays together at most 2**24 doubles (128 MiB).
+    MAX_CHUNKS = 64
+    MAX_PARTIAL_DOUBLES = 16777216
+
+STATUS_OK = OK
+STATUS_BAD_LOGLIK = BAD_LOGLIK
+
+
+def n_seq_chunks(Py_ssize_t n_seq, Py_ssize_t n_states):
+    """Number of sequence chunks for the transition counts: a function of shape only."""
+    cdef Py_ssize_t n = max(1, min(MAX_CHUNKS, n_seq))
+    return max(1, min(n, MAX_PARTIAL_DOUBLES // max(1, n_states * n_states)))
+
+
+cdef inline int forward_scaled(
+    const floating* flp, Py_ssize_t T, Py_ssize_t K,
+    const double* startprob, const double* transmat,
+    double* alpha, double* e, double* scale, double* logprob,
+) noexcept nogil:
+    """Scaled forward pass of one sequence; alpha (T x K) rows sum to 1.
+
+    Leaves e[t] = exp(flp[t] - max flp[t]) and the scale factors c_t, both
+    needed by the backward pass.  Returns BAD_LOGLIK or OK; an impossible
+    sequence sets *logprob = -inf and returns OK.
+    """
+    cdef Py_ssize_t t, i, j
+    cdef double m, c, a, lp = 0.0
+    cdef double* at
+    cdef double* ep
+    cdef const double* arow
+    cdef const double* prev
+    for t in range(T):
+        m = -INFINITY
+        for j in range(K):
+            if isnan(flp[t * K + j]) or flp[t * K + j] == INFINITY:
+                return BAD_LOGLIK
+            if flp[t * K + j] > m:
+                m = flp[t * K + j]
+        if m == -INFINITY:
+            logprob[0] = -INFINITY
+            return OK
+        ep = e + t * K
+        for j in range(K):
+            ep[j] = exp(flp[t * K + j] - m)
+        at = alpha + t * K
+        if t == 0:
+            for j in range(K):
+                at[j] = startprob[j] * ep[j]
+        else:
+            # at = alpha[t-1] @ A, row by row of A so the inner loop is
+            # contiguous and vectorizes (a BLAS gemv call costs more than the
+            # K^2 = 256..1024 flops it would do).
+            for j in range(K):
+                at[j] = 0.0
+            prev = at - K
+            for i in range(K):
+                a = prev[i]
+                arow = transmat + i * K
+                for j in range(K):
+                    at[j] += a * arow[j]
+            for j in range(K):
+                at[j] *= ep[j]
+        c = 0.0
+        for j in range(K):
+            c += at[j]
+        if c <= 0.0:
+            logprob[0] = -INFINITY
+            return OK
+        for j in range(K):
+            at[j] /= c
+        scale[t] = c
+        lp += log(c) + m
+    logprob[0] = lp
+    return OK
+
+
+cdef inline void backward_scaled(
+    Py_ssize_t T, Py_ssize_t K, const double* transmat,
+    double* e, double* beta, const double* scale,
+) noexcept nogil:
+    """Scaled backward pass: beta (T x K), and e[t] turned into w_t in place.
+
+    w_t = e_t * beta_t / c_t for t >= 1 (row 0 of e is left as is), so that
+    alpha[:-1]^T @ w[1:] is the transition count before the product with A.
+    """
+    cdef Py_ssize_t t, i, j
+    cdef double s
+    cdef double* bt
+    cdef double* w
+    cdef const double* arow
+    bt = beta + (T - 1) * K
+    for j in range(K):
+        bt[j] = 1.0
+    for t in range(T - 1, 0, -1):
+        w = e + t * K
+        bt = beta + t * K
+        for j in range(K):
+            w[j] = w[j] * bt[j] / scale[t]
+        bt = bt - K
+        for i in range(K):
+            arow = transmat + i * K
+            s = 0.0
+            for j in range(K):
+                s = s + arow[j] * w[j]
+            bt[i] = s
+
+
+def forward_backward(
+    const floating[:, ::1] framelogprob,   # IN (n, K) log p(x_t | state)
+    const Py_ssize_t[::1] offsets,         # IN (n_seq + 1,) sequence bounds
+    const double[::1] startprob,           # IN (K,)
+    const double[:, ::1] transmat,         # IN (K, K), rows sum to 1
+    double[:, ::1] posteriors,             # OUT (n, K) P(state_t | X)
+    double[::1] logprob,                   # OUT (n_seq,) log P(X_s)
+    double[:, ::1] trans_counts,           # OUT (K, K) sum_s sum_t xi_t
+    int n_threads,
+):
+    """Posteriors, per-sequence log-likelihoods and expected transition counts.
+
+    Sequences of probability zero get logprob -inf, NaN posteriors and add
+    nothing to ``trans_counts``.  The caller holds BLAS to one thread.
+    """
+    cdef Py_ssize_t n_seq = offsets.shape[0] - 1, K = transmat.shape[0]
+    cdef Py_ssize_t n_chunks = n_seq_chunks(n_seq, K)
+    cdef Py_ssize_t t_max = 1, s, ch, t, j, i, T, o
+    for s in range(n_seq):
+        t_max = max(t_max, offsets[s + 1] - offsets[s])
+    cdef double[:, :, ::1] part = np.zeros((n_chunks, K, K))
+    cdef int[::1] status = np.zeros(n_chunks, dtype=np.intc)
+    cdef double* e
+    cdef double* beta
+    cdef double* scale
+    cdef double* post
+    cdef double norm
+    cdef int err
+
+    with nogil, parallel(num_threads=n_threads):
+        e = <double*> malloc(t_max * K * sizeof(double))
+        beta = <double*> malloc(t_max * K * sizeof(double))
+        scale = <double*> malloc(t_max * sizeof(double))
+        for ch in prange(n_chunks, schedule="dynamic"):
+            for s in range((n_seq * ch) // n_chunks, (n_seq * (ch + 1)) // n_chunks):
+                o = offsets[s]
+                T = offsets[s + 1] - o
+                if T == 0:
+                    logprob[s] = 0.0
+                    continue
+                post = &posteriors[o, 0]
+                err = forward_scaled(&framelogprob[o, 0], T, K, &startprob[0],
+                                     &transmat[0, 0], post, e, scale, &logprob[s])
+                if err != OK:
+                    status[ch] = err
+                    break
+                if logprob[s] == -INFINITY:
+                    for t in range(T * K):
+                        post[t] = NAN
+                    continue
+                backward_scaled(T, K, &transmat[0, 0], e, beta, scale)
+                if T > 1:
+                    # part[ch] += alpha[:-1]^T @ w[1:]  (K x K), before alpha
+                    # is overwritten by the posteriors below.
+                    gemm(True, False, <int> K, <int> K, <int> (T - 1), 1.0,
+                         post, <int> K, e + K, <int> K, 1.0, &part[ch, 0, 0], <int> K)
+                for t in range(T):
+                    norm = 0.0
+                    for j in range(K):
+                        post[t * K + j] = post[t * K + j] * beta[t * K + j]
+                        norm = norm + post[t * K + j]
+                    for j in range(K):
+                        post[t * K + j] = post[t * K + j] / norm
+        free(e)
+        free(beta)
+        free(scale)
+
+    for ch in range(n_chunks):
+        if status[ch] != OK:
+            return status[ch]
+    with nogil:
+        for i in range(K):
+            for j in range(K):
+                trans_counts[i, j] = 0.0
+        for ch in range(n_chunks):
+            for i in range(K):
+                for j in range(K):
+                    trans_counts[i, j] += part[ch, i, j]
+        for i in range(K):
+            for j in range(K):
+                trans_counts[i, j] *= transmat[i, j]
+    return OK
+
+
+cdef inline void viterbi_one(
+    const floating* f, Py_ssize_t T, Py_ssize_t K,
+    const double* log_startprob, const double* log_transmat,
+    int* bp, double* prev, double* cur, Py_ssize_t* states, double* logprob,
+) noexcept nogil:
+    """Viterbi on one sequence with back-pointers bp (T x K)."""
+    cdef Py_ssize_t t, i, j, best_j
+    cdef double v, best
+    cdef double* tmp
+    cdef const double* arow
+    for j in range(K):
+        prev[j] = log_startprob[j] + f[j]
+    for t in range(1, T):
+        # cur[j] = max_i prev[i] + logA[i, j], i ascending with a strict >
+        # so ties keep the lowest i; j inner and contiguous (vectorizes).
+        for j in range(K):
+            cur[j] = -INFINITY
+            bp[t * K + j] = 0
+        for i in range(K):
+            arow = log_transmat + i * K
+            for j in range(K):
+                v = prev[i] + arow[j]
+                if v > cur[j]:
+                    cur[j] = v
+                    bp[t * K + j] = <int> i
+        for j in range(K):
+            cur[j] = cur[j] + f[t * K + j]
+        tmp = prev
+        prev = cur
+        cur = tmp
+    best = -INFINITY
+    best_j = 0
+    for j in range(K):
+        if prev[j] > best:
+            best = prev[j]
+            best_j = j
+    logprob[0] = best
+    states[T - 1] = best_j
+    for t in range(T - 1, 0, -1):
+        best_j = bp[t * K + best_j]
+        states[t - 1] = best_j
+
+
+def viterbi(
+    const floating[:, ::1] framelogprob,   # IN (n, K)
+    const Py_ssize_t[::1] offsets,         # IN (n_seq + 1,)
+    const double[::1] log_startprob,       # IN (K,), -inf allowed
+    const double[:, ::1] log_transmat,     # IN (K, K), -inf allowed
+    Py_ssize_t[::1] states,                # OUT (n,) most likely state path
+    double[::1] logprob,                   # OUT (n_seq,) its log-probability
+    int n_threads,
+):
+    """Most likely state path of every sequence, and its log joint probability.
+
+    A sequence of probability zero gets logprob -inf (and an arbitrary path).
+    """
+    cdef Py_ssize_t n_seq = offsets.shape[0] - 1, K = log_transmat.shape[0]
+    cdef Py_ssize_t t_max = 1, s, t, T, o
+    for s in range(n_seq):
+        t_max = max(t_max, offsets[s + 1] - offsets[s])
+    cdef int[::1] status = np.zeros(max(n_seq, 1), dtype=np.intc)
+    cdef int* bp
+    cdef double* delta
+    cdef const floating* f
+
+    with nogil, parallel(num_threads=n_threads):
+        bp = <int*> malloc(t_max * K * sizeof(int))
+        delta = <double*> malloc(2 * K * sizeof(double))
+        for s in prange(n_seq, schedule="dynamic"):
+            o = offsets[s]
+            T = offsets[s + 1] - o
+            if T == 0:
+                logprob[s] = 0.0
+                continue
+            f = &framelogprob[o, 0]
+            for t in range(T * K):
+                if isnan(f[t]) or f[t] == INFINITY:
+                    status[s] = BAD_LOGLIK
+            if status[s] != OK:
+                continue
+            viterbi_one(f, T, K, &log_startprob[0], &log_transmat[0, 0],
+                        bp, delta, delta + K, &states[o], &logprob[s])
+        free(bp)
+        free(delta)
+
+    for s in range(n_seq):
+        if status[s] != OK:
+            return status[s]
+    return OK
+
+
+def sample_states(
+    const double[:, ::1] uniform,          # IN (n_seq, T) draws in [0, 1)
+    const double[::1] start_cdf,           # IN (K,) cumulative startprob
+    const double[:, ::1] trans_cdf,        # IN (K, K) cumulative transmat rows
+    Py_ssize_t currstate,                  # IN first state, or -1 to draw it
+    Py_ssize_t[:, ::1] states,             # OUT (n_seq, T)
+    int n_threads,
+):
+    """Draw state paths by inverse CDF: state = first k with cdf[k] > u.
+
+    That is hmmlearn's rule ``(cdf > u).argmax()``; a u beyond the last cdf
+    entry (rounding) takes the last state with nonzero probability.
+    """
+    cdef Py_ssize_t n_seq = uniform.shape[0], T = uniform.shape[1]
+    cdef Py_ssize_t K = start_cdf.shape[0], s, t, k, cur
+    cdef const double* cdf
+    with nogil:
+        for s in prange(n_seq, schedule="static", num_threads=n_threads):
+            for t in range(T):
+                if t == 0 and currstate >= 0:
+                    states[s, 0] = currstate
+                    continue
+                cdf = &start_cdf[0] if t == 0 else &trans_cdf[states[s, t - 1], 0]
+                cur = K - 1
+                for k in range(K):
+                    if cdf[k] > uniform[s, t]:
+                        cur = k
+                        break
+                while cur > 0 and cdf[cur] == cdf[cur - 1]:
+                    cur = cur - 1
+                states[s, t] = cur
+    return OK
