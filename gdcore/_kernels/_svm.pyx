@@ -1,0 +1,594 @@
+"""SMO for the SVM dual, libsvm's Solver with blocked, parallel kernel rows.
+
+The problem (libsvm's general form, C-SVC and epsilon-SVR alike)::
+
+    min_a 0.5 a'Qa + p'a   s.t.  y'a = 0,  0 <= a_t <= C_t,   t < l
+    Q_st = y_s y_t K(x[var_data[s]], x[var_data[t]])
+
+Algorithm: sequential minimal optimization with the second-order working-set
+selection WSS2 (Fan, Chen and Lin, "Working set selection using second order
+information for training SVM", JMLR 6, 2005): i maximizes -y_t G_t over I_up,
+j minimizes -(G_max + y_t G_t)^2 / (K_ii + K_tt - 2 K_it) over I_low; stop when
+max_{I_up} -yG + max_{I_low} yG < tol.  Shrinking (Joachims; libsvm's
+do_shrinking / be_shrunk / reconstruct_gradient) removes bounded variables
+that cannot move every min(l, 1000) iterations; G_bar keeps their gradient
+contribution so it is rebuilt exactly before the final check.  rho and the
+objective follow libsvm's calculate_rho.  One iteration costs two kernel rows
+(O(m d) on a miss, m = active rows) plus O(m) for the gradient.
+
+What differs from libsvm, and why:
+- a kernel row is one gemv of the active rows of X against x_i (in blocks,
+  one per thread) followed by a vectorizable transform, not m dot products
+  one at a time; rbf uses precomputed squared norms.
+- variables are never swapped: the active set is an ordered index list and
+  the active rows of X are copied into a compact block at each shrink, so
+  ties break exactly as in the NumPy twin (the last index wins, as libsvm's
+  `>=` does) and the path does not depend on the thread count.
+- the LRU cache holds rows of K (by data row, so SVR's two copies of a row
+  share one) of length n; a row computed while some rows were shrunk is
+  tagged with the active-set generation and is valid until the active set
+  grows again; rows needed in full (G_bar updates) are tagged FULL.
+- reductions (the two working-set scans) run over fixed chunks of the active
+  list merged in chunk order: the same (i, j) on any number of threads.
+
+The NumPy twin is ``gdcore/_reference/svm.py``.
+"""
+
+import numpy as np
+
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.math cimport INFINITY, exp, pow, tanh
+from libc.string cimport memcpy
+
+from gdcore._kernels._blas cimport gemv
+
+cdef enum:
+    LINEAR_K = 0
+    POLY_K = 1
+    RBF_K = 2
+    SIGMOID_K = 3
+    PRECOMPUTED_K = 4
+    FULL = -1          # cache tag: the row holds every data row
+    # Below these sizes a parallel region costs more than it saves: a
+    # scan of 4096 doubles takes ~2 us, about one OpenMP fork/join.
+    MIN_PARALLEL_VARS = 4096
+    MIN_PARALLEL_FLOPS = 65536
+    SHRINK_EVERY = 1000
+    OK_STATUS = 0
+    MAX_ITER_STATUS = 1
+
+LINEAR = LINEAR_K
+POLY = POLY_K
+RBF = RBF_K
+SIGMOID = SIGMOID_K
+PRECOMPUTED = PRECOMPUTED_K
+STATUS_OK = OK_STATUS
+STATUS_MAX_ITER = MAX_ITER_STATUS
+cdef double TAU = 1e-12
+
+
+ctypedef struct State:
+    # problem
+    int n, d, l, kernel, degree
+    double gamma, coef0
+    const void* X          # (n, d) floating, or (n, n) for precomputed
+    const void* sq         # (n,) squared row norms
+    const int* var_data
+    const double* y
+    const double* p
+    const double* C
+    double* alpha
+    double* G
+    double* G_bar
+    double* QD
+    # active set
+    int* A                 # active variables, increasing
+    int la
+    char* is_active        # (l,)
+    int* D                 # data rows of the active variables, increasing
+    int ld
+    char* data_mark        # (n,)
+    void* Xa               # (n, d) compact active rows of X
+    void* sqa              # (n,)
+    void* tmp              # (n,) gemv output
+    # cache
+    void* cache            # (n_slots, n) floating
+    int n_slots
+    int* slot_of           # (n,) slot of a data row, -1 if none
+    int* data_of           # (n_slots,)
+    long long* stamp       # (n_slots,) last use
+    int* gen               # (n_slots,) generation of a partial row, or FULL
+    long long clock
+    int cur_gen
+    # threads and scratch for the chunked reductions
+    int n_threads
+    double* red_val        # (2 * n_threads,)
+    int* red_idx           # (2 * n_threads,)
+
+
+cdef inline bint is_upper(State* s, int t) noexcept nogil:
+    return s.alpha[t] >= s.C[t]
+
+
+cdef inline bint is_lower(State* s, int t) noexcept nogil:
+    return s.alpha[t] <= 0 and s.alpha[t] < s.C[t]
+
+
+cdef inline double kernel_value(State* s, double dot, double sq_i,
+                                double sq_j) noexcept nogil:
+    if s.kernel == LINEAR_K:
+        return dot
+    if s.kernel == POLY_K:
+        return pow(s.gamma * dot + s.coef0, s.degree)
+    if s.kernel == RBF_K:
+        return exp(-s.gamma * (sq_i + sq_j - 2.0 * dot))
+    return tanh(s.gamma * dot + s.coef0)
+
+
+cdef void kernel_row(State* s, int di, bint full, floating* out) noexcept nogil:
+    """out[D[k]] = K(x_di, x_D[k]) for the active rows (every row when full)."""
+    cdef const floating* X = <const floating*> s.X
+    cdef const floating* src = X if full else <const floating*> s.Xa
+    cdef const floating* sqsrc = <const floating*> (s.sq if full else s.sqa)
+    cdef floating* tmp = <floating*> s.tmp
+    cdef int m = s.n if full else s.ld
+    cdef int n_blocks = 1, b, lo, hi, k
+    cdef double sq_i = (<const floating*> s.sq)[di]
+    if s.kernel == PRECOMPUTED_K:
+        if full:
+            memcpy(out, X + <Py_ssize_t> di * s.n, s.n * sizeof(floating))
+        else:
+            for k in range(m):
+                out[s.D[k]] = X[<Py_ssize_t> di * s.n + s.D[k]]
+        return
+    if <long long> m * s.d >= MIN_PARALLEL_FLOPS:
+        n_blocks = s.n_threads
+    for b in prange(n_blocks, num_threads=n_blocks, schedule='static'):
+        lo = <int> ((<long long> m * b) // n_blocks)
+        hi = <int> ((<long long> m * (b + 1)) // n_blocks)
+        if hi > lo:
+            gemv(False, hi - lo, s.d, <floating> 1.0, src + <Py_ssize_t> lo * s.d, s.d,
+                 X + <Py_ssize_t> di * s.d, 1, <floating> 0.0, tmp + lo, 1)
+            if full:
+                for k in range(lo, hi):
+                    out[k] = <floating> kernel_value(s, tmp[k], sq_i, sqsrc[k])
+            else:
+                for k in range(lo, hi):
+                    out[s.D[k]] = <floating> kernel_value(s, tmp[k], sq_i, sqsrc[k])
+
+
+cdef floating* get_row(State* s, int di, bint need_full, floating dummy) noexcept nogil:
+    """Row di of K from the LRU cache, computed on a miss (dummy picks the dtype)."""
+    cdef int slot = s.slot_of[di], k, g
+    cdef long long oldest
+    cdef floating* row
+    s.clock += 1
+    if slot >= 0:
+        g = s.gen[slot]
+        if g == FULL or (not need_full and g == s.cur_gen):
+            s.stamp[slot] = s.clock
+            return (<floating*> s.cache) + <Py_ssize_t> slot * s.n
+    else:
+        # Evict the least recently used slot; the two rows of the current
+        # pair were used last, so with >= 2 slots neither is ever evicted.
+        slot = 0
+        oldest = s.stamp[0]
+        for k in range(1, s.n_slots):
+            if s.stamp[k] < oldest:
+                oldest = s.stamp[k]
+                slot = k
+        if s.data_of[slot] >= 0:
+            s.slot_of[s.data_of[slot]] = -1
+        s.data_of[slot] = di
+        s.slot_of[di] = slot
+    row = (<floating*> s.cache) + <Py_ssize_t> slot * s.n
+    need_full = need_full or s.ld == s.n
+    kernel_row(s, di, need_full, row)
+    s.gen[slot] = FULL if need_full else s.cur_gen
+    s.stamp[slot] = s.clock
+    return row
+
+
+cdef void rebuild_active_data(State* s, floating dummy) noexcept nogil:
+    """D, Xa and sqa from the active variables (after a shrink or activate_all)."""
+    cdef int k, t, ld = 0
+    cdef const floating* X = <const floating*> s.X
+    cdef const floating* sq = <const floating*> s.sq
+    cdef floating* Xa = <floating*> s.Xa
+    cdef floating* sqa = <floating*> s.sqa
+    for k in range(s.n):
+        s.data_mark[k] = 0
+    for k in range(s.la):
+        s.data_mark[s.var_data[s.A[k]]] = 1
+    for k in range(s.n):
+        if s.data_mark[k]:
+            s.D[ld] = k
+            ld += 1
+    s.ld = ld
+    if ld == s.n or s.kernel == PRECOMPUTED_K:
+        return      # full rows read X itself; precomputed rows gather from X
+    for k in range(ld):
+        t = s.D[k]
+        memcpy(Xa + <Py_ssize_t> k * s.d, X + <Py_ssize_t> t * s.d, s.d * sizeof(floating))
+        sqa[k] = sq[t]
+
+
+cdef void activate_all(State* s, floating dummy) noexcept nogil:
+    cdef int t
+    for t in range(s.l):
+        s.A[t] = t
+        s.is_active[t] = 1
+    s.la = s.l
+    s.cur_gen += 1          # the active set grew: partial rows are stale
+    rebuild_active_data(s, dummy)
+
+
+cdef void reconstruct_gradient(State* s, floating dummy) noexcept nogil:
+    """G of the shrunk variables from G_bar and the free active ones (libsvm's rule)."""
+    cdef int k, t, u, nr_free = 0
+    cdef floating* row
+    cdef double acc
+    if s.la == s.l:
+        return
+    for t in range(s.l):
+        if not s.is_active[t]:
+            s.G[t] = s.G_bar[t] + s.p[t]
+    for k in range(s.la):
+        t = s.A[k]
+        if not is_upper(s, t) and not is_lower(s, t):
+            nr_free += 1
+    if <double> nr_free * s.l > 2.0 * s.la * (s.l - s.la):
+        # Few shrunk variables: one partial row each, summed over the free ones.
+        for t in range(s.l):
+            if s.is_active[t]:
+                continue
+            row = get_row(s, s.var_data[t], False, dummy)
+            acc = 0.0
+            for k in range(s.la):
+                u = s.A[k]
+                if not is_upper(s, u) and not is_lower(s, u):
+                    acc = acc + s.alpha[u] * s.y[u] * row[s.var_data[u]]
+            s.G[t] += s.y[t] * acc
+    else:
+        # Few free variables: one full row each, spread over the shrunk ones.
+        for k in range(s.la):
+            u = s.A[k]
+            if is_upper(s, u) or is_lower(s, u):
+                continue
+            row = get_row(s, s.var_data[u], True, dummy)
+            for t in range(s.l):
+                if not s.is_active[t]:
+                    s.G[t] += s.alpha[u] * s.y[u] * s.y[t] * row[s.var_data[t]]
+
+
+cdef void scan_up(State* s, int lo, int hi, double* best, int* best_idx) noexcept nogil:
+    """max of -y_t G_t over I_up in A[lo:hi], the last index on ties."""
+    cdef int k, t
+    cdef double v
+    for k in range(lo, hi):
+        t = s.A[k]
+        if s.y[t] > 0:
+            if is_upper(s, t):
+                continue
+            v = -s.G[t]
+        else:
+            if is_lower(s, t):
+                continue
+            v = s.G[t]
+        if v >= best[0]:
+            best[0] = v
+            best_idx[0] = t
+
+
+cdef void scan_low(State* s, int lo, int hi, int i, double g_max, floating* Ki,
+                   double* obj_min, int* obj_idx, double* g_max2) noexcept nogil:
+    """WSS2's j over I_low in A[lo:hi], and max of y_t G_t over I_low."""
+    cdef int k, t
+    cdef double yG, grad_diff, quad, obj, kit
+    for k in range(lo, hi):
+        t = s.A[k]
+        if s.y[t] > 0:
+            if is_lower(s, t):
+                continue
+        elif is_upper(s, t):
+            continue
+        yG = s.y[t] * s.G[t]
+        if yG >= g_max2[0]:
+            g_max2[0] = yG
+        grad_diff = g_max + yG
+        if grad_diff > 0:
+            kit = Ki[s.var_data[t]]
+            quad = s.QD[i] + s.QD[t] - 2.0 * kit
+            if quad <= 0:
+                quad = TAU
+            obj = -(grad_diff * grad_diff) / quad
+            if obj <= obj_min[0]:
+                obj_min[0] = obj
+                obj_idx[0] = t
+
+
+cdef int select_working_set(State* s, int* out_i, int* out_j, double tol,
+                            floating dummy) noexcept nogil:
+    """WSS2 over the active set: 0 and (i, j), or 1 when optimal within tol."""
+    cdef int nc = s.n_threads if s.la >= MIN_PARALLEL_VARS else 1
+    cdef int c, i = -1, j = -1
+    cdef double g_max = -INFINITY, g_max2 = -INFINITY, obj_min = INFINITY
+    cdef floating* Ki = NULL
+    for c in prange(nc, num_threads=nc, schedule='static'):
+        s.red_val[c] = -INFINITY
+        s.red_idx[c] = -1
+        scan_up(s, <int> ((<long long> s.la * c) // nc),
+                <int> ((<long long> s.la * (c + 1)) // nc), &s.red_val[c], &s.red_idx[c])
+    for c in range(nc):
+        if s.red_idx[c] >= 0 and s.red_val[c] >= g_max:
+            g_max = s.red_val[c]
+            i = s.red_idx[c]
+    if i >= 0:
+        Ki = get_row(s, s.var_data[i], False, dummy)
+        for c in prange(nc, num_threads=nc, schedule='static'):
+            s.red_val[c] = INFINITY
+            s.red_idx[c] = -1
+            s.red_val[nc + c] = -INFINITY
+            scan_low(s, <int> ((<long long> s.la * c) // nc),
+                     <int> ((<long long> s.la * (c + 1)) // nc), i, g_max, Ki,
+                     &s.red_val[c], &s.red_idx[c], &s.red_val[nc + c])
+        for c in range(nc):
+            if s.red_val[nc + c] > g_max2:
+                g_max2 = s.red_val[nc + c]
+            if s.red_idx[c] >= 0 and s.red_val[c] <= obj_min:
+                obj_min = s.red_val[c]
+                j = s.red_idx[c]
+    else:
+        # Nothing in I_up: only g_max2 matters, and it cannot be < tol - (-inf).
+        return 1
+    if g_max + g_max2 < tol or j == -1:
+        return 1
+    out_i[0] = i
+    out_j[0] = j
+    return 0
+
+
+cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
+    """libsvm's analytic two-variable step, then G (active) and G_bar (all)."""
+    cdef floating* Ki = get_row(s, s.var_data[i], False, dummy)
+    cdef floating* Kj = get_row(s, s.var_data[j], False, dummy)
+    cdef double Ci = s.C[i], Cj = s.C[j]
+    cdef double ai = s.alpha[i], aj = s.alpha[j]
+    cdef double qij = s.y[i] * s.y[j] * Ki[s.var_data[j]]
+    cdef double quad, delta, diff, total, wi, wj
+    cdef bint ui = is_upper(s, i), uj = is_upper(s, j)
+    cdef int k, t, nt
+    if s.y[i] != s.y[j]:
+        quad = s.QD[i] + s.QD[j] + 2.0 * qij
+        delta = (-s.G[i] - s.G[j]) / (quad if quad > 0 else TAU)
+        diff = ai - aj
+        ai += delta
+        aj += delta
+        if diff > 0:
+            if aj < 0:
+                aj = 0.0
+                ai = diff
+        elif ai < 0:
+            ai = 0.0
+            aj = -diff
+        if diff > Ci - Cj:
+            if ai > Ci:
+                ai = Ci
+                aj = Ci - diff
+        elif aj > Cj:
+            aj = Cj
+            ai = Cj + diff
+    else:
+        quad = s.QD[i] + s.QD[j] - 2.0 * qij
+        delta = (s.G[i] - s.G[j]) / (quad if quad > 0 else TAU)
+        total = ai + aj
+        ai -= delta
+        aj += delta
+        if total > Ci:
+            if ai > Ci:
+                ai = Ci
+                aj = total - Ci
+        elif aj < 0:
+            aj = 0.0
+            ai = total
+        if total > Cj:
+            if aj > Cj:
+                aj = Cj
+                ai = total - Cj
+        elif ai < 0:
+            ai = 0.0
+            aj = total
+    # G_t += Q_ti dai + Q_tj daj = y_t (y_i dai K_it + y_j daj K_jt)
+    wi = s.y[i] * (ai - s.alpha[i])
+    wj = s.y[j] * (aj - s.alpha[j])
+    s.alpha[i] = ai
+    s.alpha[j] = aj
+    nt = s.n_threads if s.la >= MIN_PARALLEL_VARS else 1
+    for k in prange(s.la, num_threads=nt, schedule='static'):
+        t = s.A[k]
+        s.G[t] += s.y[t] * (wi * Ki[s.var_data[t]] + wj * Kj[s.var_data[t]])
+    if ui != is_upper(s, i):
+        update_G_bar(s, i, Ci if not ui else -Ci, dummy)
+    if uj != is_upper(s, j):
+        update_G_bar(s, j, Cj if not uj else -Cj, dummy)
+
+
+cdef void update_G_bar(State* s, int i, double c, floating dummy) noexcept nogil:
+    """G_bar_t += c Q_ti for every variable (i entered or left its upper bound)."""
+    cdef floating* Ki = get_row(s, s.var_data[i], True, dummy)
+    cdef double w = c * s.y[i]
+    cdef int t
+    cdef int nt = s.n_threads if s.l >= MIN_PARALLEL_VARS else 1
+    for t in prange(s.l, num_threads=nt, schedule='static'):
+        s.G_bar[t] += w * s.y[t] * Ki[s.var_data[t]]
+
+
+cdef bint be_shrunk(State* s, int t, double g_max1, double g_max2) noexcept nogil:
+    if is_upper(s, t):
+        return -s.G[t] > g_max1 if s.y[t] > 0 else -s.G[t] > g_max2
+    if is_lower(s, t):
+        return s.G[t] > g_max2 if s.y[t] > 0 else s.G[t] > g_max1
+    return False
+
+
+cdef void do_shrinking(State* s, double tol, bint* unshrink, floating dummy) noexcept nogil:
+    """Drop bounded variables that the current violation bounds say cannot move."""
+    cdef double g_max1 = -INFINITY, g_max2 = -INFINITY
+    cdef int k, t, la = 0
+    for k in range(s.la):
+        t = s.A[k]
+        if s.y[t] > 0:
+            if not is_upper(s, t) and -s.G[t] >= g_max1:
+                g_max1 = -s.G[t]
+            if not is_lower(s, t) and s.G[t] >= g_max2:
+                g_max2 = s.G[t]
+        else:
+            if not is_upper(s, t) and -s.G[t] >= g_max2:
+                g_max2 = -s.G[t]
+            if not is_lower(s, t) and s.G[t] >= g_max1:
+                g_max1 = s.G[t]
+    if not unshrink[0] and g_max1 + g_max2 <= tol * 10:
+        # Close to the end: bring everything back once, as libsvm does.
+        unshrink[0] = True
+        reconstruct_gradient(s, dummy)
+        activate_all(s, dummy)
+    for k in range(s.la):
+        t = s.A[k]
+        if be_shrunk(s, t, g_max1, g_max2):
+            s.is_active[t] = 0
+        else:
+            s.A[la] = t
+            la += 1
+    if la != s.la:
+        s.la = la
+        rebuild_active_data(s, dummy)
+
+
+cdef double calculate_rho(State* s) noexcept nogil:
+    cdef double ub = INFINITY, lb = -INFINITY, sum_free = 0.0, yG
+    cdef int t, nr_free = 0
+    for t in range(s.l):
+        yG = s.y[t] * s.G[t]
+        if is_upper(s, t):
+            if s.y[t] < 0:
+                ub = min(ub, yG)
+            else:
+                lb = max(lb, yG)
+        elif is_lower(s, t):
+            if s.y[t] > 0:
+                ub = min(ub, yG)
+            else:
+                lb = max(lb, yG)
+        else:
+            nr_free += 1
+            sum_free += yG
+    if nr_free > 0:
+        return sum_free / nr_free
+    return 0.5 * (ub + lb)
+
+
+cdef int solve(State* s, double tol, long long max_iter, bint shrinking,
+               long long* n_iter, floating dummy) noexcept nogil:
+    cdef long long it = 0
+    cdef int counter, i = 0, j = 0, status = OK_STATUS, t
+    cdef bint unshrink = False
+    cdef int every = min(s.l, SHRINK_EVERY)
+    counter = every + 1
+    for t in range(s.l):
+        s.G[t] = s.p[t]
+        s.G_bar[t] = 0.0
+        s.alpha[t] = 0.0
+    activate_all(s, dummy)
+    while True:
+        if max_iter > 0 and it >= max_iter:
+            status = MAX_ITER_STATUS
+            break
+        counter -= 1
+        if counter == 0:
+            counter = every
+            if shrinking:
+                do_shrinking(s, tol, &unshrink, dummy)
+        if select_working_set(s, &i, &j, tol, dummy) != 0:
+            reconstruct_gradient(s, dummy)
+            activate_all(s, dummy)
+            if select_working_set(s, &i, &j, tol, dummy) != 0:
+                break
+            counter = 1     # shrink again at the next iteration
+        it += 1
+        update_pair(s, i, j, dummy)
+    if s.la < s.l:
+        reconstruct_gradient(s, dummy)
+        activate_all(s, dummy)
+    n_iter[0] = it
+    return status
+
+
+def smo_solve(
+    const floating[:, ::1] X,     # IN (n, d) data, or (n, n) Gram matrix if precomputed
+    const floating[::1] sqnorm,   # IN (n,) squared row norms (rbf)
+    int kernel,                   # IN LINEAR, POLY, RBF, SIGMOID or PRECOMPUTED
+    double gamma, double coef0, int degree,
+    const int[::1] var_data,      # IN (l,) data row of each variable
+    const double[::1] y,          # IN (l,) +1 / -1
+    const double[::1] p,          # IN (l,) linear term
+    const double[::1] C,          # IN (l,) upper bounds, all > 0
+    double[::1] alpha,            # OUT (l,) the dual solution
+    double tol,                   # IN stopping tolerance on the maximal violation
+    long long max_iter,           # IN iteration cap, <= 0 for none
+    double cache_bytes,           # IN kernel cache size
+    bint shrinking,
+    int n_threads,
+):
+    """Solve the dual; fill alpha and return (status, n_iter, rho, objective).
+
+    status is STATUS_MAX_ITER when max_iter > 0 iterations did not converge
+    (the answer is then the last iterate, rho and objective included).
+    """
+    cdef State s
+    cdef int n = X.shape[0], d = X.shape[1], l = y.shape[0], t
+    cdef long long n_iter = 0
+    cdef int status
+    cdef floating dummy = 0
+    cdef double obj = 0.0, rho
+    dt = np.float64 if floating is double else np.float32
+    n_slots = int(max(2, min(n, cache_bytes // max(1, n * np.dtype(dt).itemsize))))
+    cdef double[::1] G = np.empty(l), G_bar = np.empty(l), QD = np.empty(l)
+    cdef double[::1] red_val = np.empty(2 * max(1, n_threads))
+    cdef int[::1] red_idx = np.empty(2 * max(1, n_threads), dtype=np.intc)
+    cdef int[::1] A = np.empty(l, dtype=np.intc), D = np.empty(n, dtype=np.intc)
+    cdef char[::1] is_active = np.empty(l, dtype=np.int8), data_mark = np.empty(n, dtype=np.int8)
+    cdef floating[:, ::1] Xa = np.empty((n if kernel != PRECOMPUTED_K else 1, d), dtype=dt)
+    cdef floating[::1] sqa = np.empty(n, dtype=dt), tmp = np.empty(n, dtype=dt)
+    cdef floating[:, ::1] cache = np.empty((n_slots, n), dtype=dt)
+    cdef int[::1] slot_of = np.full(n, -1, dtype=np.intc)
+    cdef int[::1] data_of = np.full(n_slots, -1, dtype=np.intc)
+    cdef long long[::1] stamp = np.zeros(n_slots, dtype=np.int64)
+    cdef int[::1] gen = np.zeros(n_slots, dtype=np.intc)
+
+    s.n, s.d, s.l, s.kernel, s.degree = n, d, l, kernel, degree
+    s.gamma, s.coef0 = gamma, coef0
+    s.X, s.sq = &X[0, 0], &sqnorm[0]
+    s.var_data, s.y, s.p, s.C = &var_data[0], &y[0], &p[0], &C[0]
+    s.alpha, s.G, s.G_bar, s.QD = &alpha[0], &G[0], &G_bar[0], &QD[0]
+    s.A, s.is_active, s.D, s.data_mark = &A[0], &is_active[0], &D[0], &data_mark[0]
+    s.la, s.ld = 0, 0
+    s.Xa, s.sqa, s.tmp = &Xa[0, 0], &sqa[0], &tmp[0]
+    s.cache, s.n_slots = &cache[0, 0], n_slots
+    s.slot_of, s.data_of, s.stamp, s.gen = &slot_of[0], &data_of[0], &stamp[0], &gen[0]
+    s.clock, s.cur_gen = 0, 0
+    s.n_threads = max(1, n_threads)
+    s.red_val, s.red_idx = &red_val[0], &red_idx[0]
+
+    with nogil:
+        for t in range(l):
+            if kernel == PRECOMPUTED_K:
+                QD[t] = X[var_data[t], var_data[t]]
+            else:
+                QD[t] = kernel_value(&s, sqnorm[var_data[t]], sqnorm[var_data[t]],
+                                     sqnorm[var_data[t]])
+        status = solve(&s, tol, max_iter, shrinking, &n_iter, dummy)
+        rho = calculate_rho(&s)
+        for t in range(l):
+            obj += alpha[t] * (G[t] + p[t])
+    return status, n_iter, rho, 0.5 * obj
