@@ -1,0 +1,237 @@
+"""HMM emission kernels: per-frame log-likelihoods under every state, and counts.
+
+Gaussian, diagonal covariance (spherical is the diagonal with equal entries):
+
+    log N(x; mu_k, s_k) = c_k + x . (mu_k / s_k) - 0.5 x^2 . (1 / s_k),
+    c_k = -0.5 (d log 2 pi + sum log s_k + sum mu_k^2 / s_k),
+
+two gemms per block of 128 rows, (128 x d) @ (d x K), with no n x K x d
+temporary; hmmlearn expands the square the same way.  A row with a NaN
+(missing value) is instead computed directly over its observed features,
+which is the marginal density of those features.
+
+Gaussian, full covariance (tied is the same precision for every state):
+with U_k upper triangular and U_k U_k^T the precision matrix,
+
+    log N = -0.5 (d log 2 pi + |x U_k - mu_k U_k|^2) + sum log diag U_k,
+
+one (128 x d) @ (d x d) gemm per block and state, O(n K d^2).  Rows with NaN
+get NaN here; the caller marginalizes them per missing pattern.
+
+float32 X is converted block by block to float64 before the gemms, so
+likelihoods are accumulated in double whatever the input dtype.
+
+Categorical: a table look-up, out[t] = log B^T[x_t]; counts[x_t] += gamma_t
+summed over a fixed partition of the rows (merged in order: deterministic).
+
+Status codes (0 = ok) go back to the caller, which raises.  The NumPy twin is
+``gdcore/_reference/hmm_emissions.py``.
+"""
+
+import numpy as np
+
+from cython cimport floating
+from cython.parallel cimport parallel, prange
+from libc.math cimport INFINITY, M_PI, isinf, isnan, log
+from libc.stdint cimport int64_t
+from libc.stdlib cimport free, malloc
+
+from gdcore._kernels._blas cimport gemm
+from gdcore._kernels._math cimport all_finite
+
+cdef enum:
+    OK = 0
+    FOUND_INF = 1       # an infinite value in X
+    BAD_SYMBOL = 2      # a categorical symbol outside [0, n_features)
+    # A 128 x d float64 block stays in L2 for d up to ~1000 (1 MiB).
+    BLOCK_ROWS = 128
+    MAX_CHUNKS = 64
+    MIN_CHUNK_ROWS = 4096
+
+STATUS_OK = OK
+STATUS_INF = FOUND_INF
+STATUS_BAD_SYMBOL = BAD_SYMBOL
+
+
+cdef inline bint copy_block(const floating* X, Py_ssize_t rows, Py_ssize_t d,
+                            double* xb) noexcept nogil:
+    """xb = X[:rows] as float64; False when the block holds a NaN or inf."""
+    cdef Py_ssize_t i
+    for i in range(rows * d):
+        xb[i] = X[i]
+    return all_finite(X, rows * d)
+
+
+def gaussian_diag_loglik(
+    const floating[:, ::1] X,         # IN (n, d), NaN = missing
+    const double[:, ::1] means,       # IN (K, d)
+    const double[:, ::1] covars,      # IN (K, d), positive
+    double[:, ::1] out,               # OUT (n, K) log N(x_t; mu_k, diag s_k)
+    int n_threads,
+):
+    """Diagonal-Gaussian log-density of every row under every state."""
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], K = means.shape[0]
+    cdef Py_ssize_t n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    cdef double[:, ::1] lin = np.empty((K, d))      # mu / s
+    cdef double[:, ::1] quad = np.empty((K, d))     # -0.5 / s
+    cdef double[:, ::1] logs = np.empty((K, d))     # log s
+    cdef double[::1] const = np.empty(K)
+    cdef int[::1] status = np.zeros(max(n_blocks, 1), dtype=np.intc)
+    cdef Py_ssize_t b, r0, rows, i, j, k
+    cdef double acc, x, dev
+    cdef double* xb
+    cdef double* x2
+    cdef double log2pi = log(2.0 * M_PI)
+    for k in range(K):
+        const[k] = d * log2pi
+        for j in range(d):
+            lin[k, j] = means[k, j] / covars[k, j]
+            quad[k, j] = -0.5 / covars[k, j]
+            logs[k, j] = log(covars[k, j])
+            const[k] += logs[k, j] + means[k, j] * lin[k, j]
+        const[k] *= -0.5
+
+    with nogil, parallel(num_threads=n_threads):
+        xb = <double*> malloc(BLOCK_ROWS * d * sizeof(double))
+        x2 = <double*> malloc(BLOCK_ROWS * d * sizeof(double))
+        for b in prange(n_blocks, schedule="static"):
+            r0 = b * BLOCK_ROWS
+            rows = min(BLOCK_ROWS, n - r0)
+            if copy_block(&X[r0, 0], rows, d, xb):
+                for i in range(rows * d):
+                    x2[i] = xb[i] * xb[i]
+                for i in range(rows):
+                    for k in range(K):
+                        out[r0 + i, k] = const[k]
+                gemm(False, True, <int> rows, <int> K, <int> d, 1.0, xb, <int> d,
+                     &lin[0, 0], <int> d, 1.0, &out[r0, 0], <int> K)
+                gemm(False, True, <int> rows, <int> K, <int> d, 1.0, x2, <int> d,
+                     &quad[0, 0], <int> d, 1.0, &out[r0, 0], <int> K)
+                continue
+            # A block with a NaN or inf: row by row, missing features skipped.
+            for i in range(rows):
+                for k in range(K):
+                    acc = 0.0
+                    for j in range(d):
+                        x = X[r0 + i, j]
+                        if isnan(x):
+                            continue
+                        if isinf(x):
+                            status[b] = FOUND_INF
+                        dev = x - means[k, j]
+                        acc = acc + log2pi + logs[k, j] + dev * dev / covars[k, j]
+                    out[r0 + i, k] = -0.5 * acc
+        free(xb)
+        free(x2)
+    for b in range(n_blocks):
+        if status[b] != OK:
+            return status[b]
+    return OK
+
+
+def gaussian_full_loglik(
+    const floating[:, ::1] X,         # IN (n, d), finite rows
+    const double[:, ::1] means,       # IN (K, d)
+    const double[:, :, ::1] prec_chol,  # IN (K, d, d) upper U_k, U_k U_k^T = inv(cov_k)
+    double[:, ::1] out,               # OUT (n, K); NaN on rows holding a NaN
+    int n_threads,
+):
+    """Full-covariance Gaussian log-density of every row under every state."""
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], K = means.shape[0]
+    cdef Py_ssize_t n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    cdef double[:, ::1] mu_u = np.empty((K, d))     # mu_k U_k
+    cdef double[::1] const = np.empty(K)
+    cdef int[::1] status = np.zeros(max(n_blocks, 1), dtype=np.intc)
+    cdef Py_ssize_t b, r0, rows, i, j, k, jj
+    cdef double acc, y
+    cdef double* xb
+    cdef double* yb
+    cdef double log2pi = log(2.0 * M_PI)
+    for k in range(K):
+        const[k] = -0.5 * d * log2pi
+        for j in range(d):
+            const[k] += log(prec_chol[k, j, j])
+            acc = 0.0
+            for jj in range(d):
+                acc += means[k, jj] * prec_chol[k, jj, j]
+            mu_u[k, j] = acc
+
+    with nogil, parallel(num_threads=n_threads):
+        xb = <double*> malloc(BLOCK_ROWS * d * sizeof(double))
+        yb = <double*> malloc(BLOCK_ROWS * d * sizeof(double))
+        for b in prange(n_blocks, schedule="static"):
+            r0 = b * BLOCK_ROWS
+            rows = min(BLOCK_ROWS, n - r0)
+            copy_block(&X[r0, 0], rows, d, xb)
+            for k in range(K):
+                gemm(False, False, <int> rows, <int> d, <int> d, 1.0, xb, <int> d,
+                     &prec_chol[k, 0, 0], <int> d, 0.0, yb, <int> d)
+                for i in range(rows):
+                    acc = 0.0
+                    for j in range(d):
+                        y = yb[i * d + j] - mu_u[k, j]
+                        acc = acc + y * y
+                    out[r0 + i, k] = const[k] - 0.5 * acc
+            for i in range(rows * d):
+                if isinf(xb[i]):
+                    status[b] = FOUND_INF
+        free(xb)
+        free(yb)
+    for b in range(n_blocks):
+        if status[b] != OK:
+            return status[b]
+    return OK
+
+
+def categorical_loglik(
+    const int64_t[::1] X,             # IN (n,) symbols
+    const double[:, ::1] log_emission_t,  # IN (M, K) log P(symbol | state), transposed
+    double[:, ::1] out,               # OUT (n, K)
+    int n_threads,
+):
+    """out[t] = log_emission_t[X[t]]: one contiguous row copy per frame."""
+    cdef Py_ssize_t n = X.shape[0], M = log_emission_t.shape[0], K = log_emission_t.shape[1]
+    cdef Py_ssize_t t, k
+    cdef int64_t x
+    cdef int bad = 0
+    with nogil:
+        for t in prange(n, schedule="static", num_threads=n_threads):
+            x = X[t]
+            if x < 0 or x >= M:
+                bad += 1
+                continue
+            for k in range(K):
+                out[t, k] = log_emission_t[x, k]
+    return BAD_SYMBOL if bad > 0 else OK
+
+
+def categorical_counts(
+    const int64_t[::1] X,             # IN (n,) symbols in [0, M)
+    const double[:, ::1] posteriors,  # IN (n, K)
+    double[:, ::1] counts_t,          # OUT (M, K) sum of posteriors per symbol
+    int n_threads,
+):
+    """Expected emission counts, over a fixed row partition merged in order."""
+    cdef Py_ssize_t n = X.shape[0], M = counts_t.shape[0], K = counts_t.shape[1]
+    cdef Py_ssize_t n_chunks = max(1, min(MAX_CHUNKS, n // MIN_CHUNK_ROWS))
+    cdef double[:, :, ::1] part = np.zeros((n_chunks, M, K))
+    cdef Py_ssize_t ch, t, k, m
+    cdef int64_t x
+    cdef int bad = 0
+    with nogil:
+        for ch in prange(n_chunks, schedule="static", num_threads=n_threads):
+            for t in range((n * ch) // n_chunks, (n * (ch + 1)) // n_chunks):
+                x = X[t]
+                if x < 0 or x >= M:
+                    bad += 1
+                    continue
+                for k in range(K):
+                    part[ch, x, k] += posteriors[t, k]
+        for m in range(M):
+            for k in range(K):
+                counts_t[m, k] = 0.0
+        for ch in range(n_chunks):
+            for m in range(M):
+                for k in range(K):
+                    counts_t[m, k] += part[ch, m, k]
+    return BAD_SYMBOL if bad > 0 else OK
