@@ -12,6 +12,7 @@ from gdcore.generative import (
     BernoulliNB,
     CategoricalNB,
     ComplementNB,
+    GaussianMixture,
     GaussianNB,
     MultinomialNB,
 )
@@ -24,3 +25,4 @@ __all__ = [
     "CategoricalNB",
     "ComplementNB",
 ]
+    "GaussianMixture",
