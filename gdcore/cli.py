@@ -1,4 +1,5 @@
-"""``python -m gdcore``: ``info`` (the build) and ``bench`` (gdcore against its peers)."""
+"""``python -m gdcore``: ``info`` (the build), ``bench`` (gdcore against its peers),
+``compare`` (generative vs discriminative classifiers on a dataset)."""
 
 import argparse
 import sys
@@ -34,6 +35,24 @@ def _cmd_bench(args):
     return 0
 
 
+def _cmd_compare(args):
+    from gdcore.compare import run
+
+    try:
+        results = run(args.dataset, target=args.target, out_dir=args.out, seed=args.seed,
+                      n_splits=args.splits, n_sizes=args.sizes, models=args.models,
+                      progress=not args.quiet)
+    except ValueError as exc:
+        print(f"gdcore compare: {exc}", file=sys.stderr)
+        return 2
+    print(f"{'model':<22} {'family':<15} {'asymptotic error':>17} {'size within 0.01':>17}")
+    for name, m in results["models"].items():
+        print(f"{name:<22} {m['family']:<15} {m['asymptotic_error']:>17.4f} "
+              f"{m['size_within_tolerance']:>17d}")
+    print(f"\nreport: {args.out}/report.md (plots and results.json beside it)")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m gdcore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -49,6 +68,19 @@ def build_parser():
     p_bench.add_argument("--list", action="store_true", help="list the families and exit")
     p_bench.add_argument("--quiet", action="store_true", help="no progress lines")
     p_bench.set_defaults(func=_cmd_bench)
+
+    p_cmp = sub.add_parser(
+        "compare", help="generative vs discriminative classifiers side by side, with a report")
+    p_cmp.add_argument("--dataset", default="breast_cancer",
+                       help="iris, wine, digits, breast_cancer (default) or PATH.csv")
+    p_cmp.add_argument("--target", help="the label column of a CSV dataset")
+    p_cmp.add_argument("--out", default="gdcore-report", help="output folder")
+    p_cmp.add_argument("--seed", type=int, default=0, help="seed of every random choice")
+    p_cmp.add_argument("--splits", type=int, default=20, help="random splits per size")
+    p_cmp.add_argument("--sizes", type=int, default=10, help="training-set sizes")
+    p_cmp.add_argument("--models", nargs="+", help="only these models (by name)")
+    p_cmp.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_cmp.set_defaults(func=_cmd_compare)
     return parser
 
 
