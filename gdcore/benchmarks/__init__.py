@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 FAMILIES = {
     "naive_bayes": "gdcore.benchmarks.naive_bayes",
+    "gmm": "gdcore.benchmarks.gmm",
 }
 
 

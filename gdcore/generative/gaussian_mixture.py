@@ -192,8 +192,9 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
         return data
 
     def _m_step(self, data, stats):
+        tied = data.tied_scatter(stats) if self.covariance_type == "tied" else None
         weights, means, cov = em.m_step(stats, self.covariance_type, self.reg_covar,
-                                        data.dtype, tied_scatter=data.tied_scatter(stats))
+                                        data.dtype, tied_scatter=tied)
         return weights, means, cov, em.precision_cholesky(cov, self.covariance_type)
 
     # ---------------------------------------------------------- initialization
@@ -264,7 +265,8 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
             resp = self._initial_responsibilities(start.X, start.sample_weight, rng)
             stats = start.stats_from_resp(resp, cov_type)
             weights, means, cov = em.m_step(stats, cov_type, self.reg_covar, dtype,
-                                            tied_scatter=start.tied_scatter(stats),
+                                            tied_scatter=start.tied_scatter(stats)
+                                            if cov_type == "tied" else None,
                                             weight_total=start.weight_total)
         if weights_init is not None:
             weights = weights_init.astype(dtype)

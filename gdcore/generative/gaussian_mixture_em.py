@@ -175,8 +175,11 @@ def stats_from_resp(X, sample_weight, resp, covariance_type, n_threads):
     elif covariance_type == "tied":
         scatter = None
     else:
-        # One pass of k (n, d) products, once per fit: not a hot path.
-        scatter = np.stack([rw[:, c] @ (X64 - centres[c]) ** 2 for c in range(len(nk))])
+        # sum_i r_ic (x_i - m_c)^2 by two gemms, after shifting X to its column
+        # means so that the expanded square loses few digits.
+        shift = X64.mean(axis=0)
+        Xs, cs = X64 - shift, centres - shift
+        scatter = rw.T @ (Xs * Xs) - 2 * cs * (rw.T @ Xs) + nk[:, None] * cs * cs
     return Stats(nk, sx, scatter, centres)
 
 
