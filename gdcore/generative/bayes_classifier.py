@@ -51,7 +51,7 @@ class GenerativeClassifier(GenerativeClassifierMixin, ClassifierMixin, BaseEstim
     """
 
     _parameter_constraints = {
-        "density": [None, "no_validation"],
+        "density": "no_validation",
         "priors": ["array-like", None],
         "random_state": ["random_state"],
     }
@@ -84,6 +84,12 @@ class GenerativeClassifier(GenerativeClassifierMixin, ClassifierMixin, BaseEstim
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         weights = check_sample_weight(sample_weight, X)
+        counts = np.bincount(y_idx, weights=weights, minlength=len(self.classes_))
+        if np.any(counts <= 0):
+            raise ValueError(
+                f"class {self.classes_[counts <= 0][0]!r} has zero total sample_weight: "
+                "its density cannot be fitted; drop the class or give it weight."
+            )
         rng = check_random_state(self.random_state)
         density = self._density()
         self.densities_ = []
@@ -94,7 +100,6 @@ class GenerativeClassifier(GenerativeClassifierMixin, ClassifierMixin, BaseEstim
                 est.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
             self.densities_.append(self._fit_density(est, X[rows], weights[rows],
                                                      sample_weight is not None))
-        counts = np.bincount(y_idx, weights=weights, minlength=len(self.classes_))
         if self.priors is None:
             self.class_prior_ = counts / counts.sum()
         else:
