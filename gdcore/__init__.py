@@ -14,8 +14,10 @@ from gdcore.generative import (
     ComplementNB,
     GaussianMixture,
     GaussianNB,
+    GenerativeClassifier,
     MultinomialNB,
 )
+
 
 __all__ = [
     "show_config",
@@ -24,5 +26,6 @@ __all__ = [
     "BernoulliNB",
     "CategoricalNB",
     "ComplementNB",
-]
     "GaussianMixture",
+    "GenerativeClassifier",
+]

@@ -1,4 +1,5 @@
 """Generative estimators: models of P(X) or P(X, y)."""
+from gdcore.generative.bayes_classifier import GenerativeClassifier
 from gdcore.generative.categorical_nb import CategoricalNB
 from gdcore.generative.discrete_nb import BernoulliNB, ComplementNB, MultinomialNB
 from gdcore.generative.gaussian_mixture import GaussianMixture
