@@ -10,8 +10,10 @@ __version__ = "0.1.0"
 from gdcore._show_config import show_config
 from gdcore.generative import (
     BernoulliNB,
+    CategoricalHMM,
     CategoricalNB,
     ComplementNB,
+    GaussianHMM,
     GaussianMixture,
     GaussianNB,
     GenerativeClassifier,
@@ -28,4 +30,6 @@ __all__ = [
     "ComplementNB",
     "GaussianMixture",
     "GenerativeClassifier",
+    "GaussianHMM",
+    "CategoricalHMM",
 ]

@@ -20,8 +20,9 @@ sequence instead of a T x K x K array.  Time O(T K^2) per sequence, memory
 O(T K) per thread of scratch (W and beta), nothing O(T K^2).
 
 Viterbi (Viterbi 1967) runs in log space with an int32 back-pointer array
-(T x K per thread).  Ties go to the lowest state index, as numpy.argmax and
-hmmlearn do.
+(T x K per thread).  Ties are broken as hmmlearn 0.3.3 breaks them, so
+paths agree even on exactly tied data (a 3-cycle of one symbol makes such
+ties): the last state goes to the lowest index, back-pointers to the highest.
 
 Determinism.  The transition counts of sequence chunks (a fixed partition of
 the sequences, a function of their number only) go to separate partial
@@ -252,8 +253,8 @@ cdef inline void viterbi_one(
     for j in range(K):
         prev[j] = log_startprob[j] + f[j]
     for t in range(1, T):
-        # cur[j] = max_i prev[i] + logA[i, j], i ascending with a strict >
-        # so ties keep the lowest i; j inner and contiguous (vectorizes).
+        # cur[j] = max_i prev[i] + logA[i, j], i ascending with >= so ties
+        # keep the highest i (hmmlearn's rule); j inner, contiguous.
         for j in range(K):
             cur[j] = -INFINITY
             bp[t * K + j] = 0
@@ -261,7 +262,7 @@ cdef inline void viterbi_one(
             arow = log_transmat + i * K
             for j in range(K):
                 v = prev[i] + arow[j]
-                if v > cur[j]:
+                if v >= cur[j]:
                     cur[j] = v
                     bp[t * K + j] = <int> i
         for j in range(K):

@@ -75,7 +75,8 @@ def viterbi(framelogprob, offsets, log_startprob, log_transmat, states, logprob,
         back = np.zeros((hi - lo, log_a.shape[0]), dtype=np.intp)
         for t in range(1, hi - lo):
             cand = delta[:, None] + log_a          # (from i, to j)
-            back[t] = np.argmax(cand, axis=0)      # first maximum: lowest i
+            # last maximum (highest i), hmmlearn's tie rule for back-pointers
+            back[t] = log_a.shape[0] - 1 - np.argmax(cand[::-1], axis=0)
             delta = cand[back[t], np.arange(log_a.shape[0])] + flp[lo + t]
         state = int(np.argmax(delta))
         logprob[s] = delta[state]

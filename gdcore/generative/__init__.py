@@ -4,3 +4,5 @@ from gdcore.generative.categorical_nb import CategoricalNB
 from gdcore.generative.discrete_nb import BernoulliNB, ComplementNB, MultinomialNB
 from gdcore.generative.gaussian_mixture import GaussianMixture
 from gdcore.generative.gaussian_nb import GaussianNB
+from gdcore.generative.hmm_categorical import CategoricalHMM
+from gdcore.generative.hmm_gaussian import GaussianHMM

@@ -1,0 +1,138 @@
+"""CategoricalHMM: hidden Markov model over a finite alphabet (hmmlearn's API).
+
+Observations are integer symbols in [0, n_features), one column.  The
+per-frame log-likelihood is a table look-up and the emission counts a
+scatter-add, both compiled (``gdcore._kernels._hmm_emissions``); the M-step
+is hmmlearn's MAP update under a Dirichlet prior.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array
+
+from gdcore._kernels import _hmm_emissions as _em
+from gdcore.generative.hmm_base import BaseHMM, _normalize_rows
+
+
+class CategoricalHMM(BaseHMM):
+    """Hidden Markov model with categorical (discrete) emissions.
+
+    Parameters (hmmlearn's, same defaults)
+    ----------
+    n_components : int, number of states.
+    startprob_prior, transmat_prior, emissionprob_prior : Dirichlet priors.
+    n_features : int or None, size of the alphabet; None = 1 + largest symbol
+        seen by ``fit``.
+    algorithm, random_state, n_iter, tol, verbose, params, init_params,
+    implementation : as in hmmlearn ('s', 't', 'e' for emissionprob).
+    n_init : int, default 1. EM restarts; the best final log-likelihood is kept.
+    n_jobs : int or None, threads for the kernels.
+
+    Attributes
+    ----------
+    startprob_, transmat_, emissionprob_ (K, n_features), n_features_
+    (alphabet size in use), monitor_.
+    """
+
+    _emission_param_names = ("emissionprob_", "n_features_")
+
+    def __init__(self, n_components=1, startprob_prior=1.0, transmat_prior=1.0, *,
+                 emissionprob_prior=1.0, n_features=None, algorithm="viterbi",
+                 random_state=None, n_iter=10, tol=1e-2, verbose=False,
+                 params="ste", init_params="ste", implementation="log",
+                 n_init=1, n_jobs=None):
+        self.n_components = n_components
+        self.startprob_prior = startprob_prior
+        self.transmat_prior = transmat_prior
+        self.emissionprob_prior = emissionprob_prior
+        self.n_features = n_features
+        self.algorithm = algorithm
+        self.random_state = random_state
+        self.n_iter = n_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.params = params
+        self.init_params = init_params
+        self.implementation = implementation
+        self.n_init = n_init
+        self.n_jobs = n_jobs
+
+    def _alphabet_size(self):
+        if hasattr(self, "emissionprob_"):
+            return np.atleast_2d(self.emissionprob_).shape[1]
+        return self.n_features
+
+    def _validate_X(self, X, fitting):
+        X = check_array(X, dtype=None, ensure_all_finite=True)
+        if X.shape[1] != 1:
+            raise ValueError(f"CategoricalHMM takes one column of symbols, got {X.shape[1]}.")
+        if not np.issubdtype(X.dtype, np.integer):
+            raise ValueError(f"symbols must be integers, got dtype {X.dtype}.")
+        X = np.ascontiguousarray(X[:, 0], dtype=np.int64)
+        if X.min() < 0:
+            raise ValueError(f"symbols must be non-negative, got {X.min()}.")
+        if fitting and self.n_features is None and "e" in self.init_params:
+            self.n_features_ = int(X.max()) + 1
+        else:
+            self.n_features_ = self._alphabet_size()
+            if self.n_features_ is None:
+                self.n_features_ = int(X.max()) + 1
+        if X.max() >= self.n_features_:
+            raise ValueError(f"largest symbol is {X.max()} but the model only emits "
+                             f"symbols up to {self.n_features_ - 1}.")
+        self.n_features_in_ = 1
+        return X
+
+    def _check_emissions(self):
+        e = np.atleast_2d(np.asarray(self.emissionprob_, dtype=np.float64))
+        if e.shape[0] != self.n_components or (
+                self.n_features is not None and e.shape[1] != self.n_features):
+            raise ValueError(f"emissionprob_ must have shape ({self.n_components}, "
+                             f"n_features), got {e.shape}.")
+        if not np.all(np.isfinite(e)) or np.any(e < 0) or not np.allclose(e.sum(axis=1), 1):
+            raise ValueError("emissionprob_ rows must be non-negative and sum to 1, "
+                             f"got sums {e.sum(axis=1)}.")
+        self.emissionprob_ = e
+
+    def _init_emissions(self, X, random_state):
+        if self._needs_init("e", "emissionprob_"):
+            # A fresh generator from the same seed, as hmmlearn does.
+            rs = check_random_state(random_state)
+            e = rs.rand(self.n_components, self.n_features_)
+            self.emissionprob_ = e / e.sum(axis=1, keepdims=True)
+
+    def _log_likelihood(self, X, n_threads):
+        out = np.empty((len(X), self.n_components))
+        with np.errstate(divide="ignore"):
+            log_e_t = np.ascontiguousarray(np.log(self.emissionprob_).T)
+        if _em.categorical_loglik(X, log_e_t, out, n_threads) != _em.STATUS_OK:
+            raise ValueError(f"symbols must be in [0, {log_e_t.shape[0]}).")
+        return out
+
+    def _emission_stats(self, X, posteriors, n_threads):
+        if "e" not in self.params:
+            return {}
+        counts_t = np.empty((self.emissionprob_.shape[1], self.n_components))
+        if _em.categorical_counts(X, posteriors, counts_t, n_threads) != _em.STATUS_OK:
+            raise ValueError(f"symbols must be in [0, {counts_t.shape[0]}).")
+        return {"obs": counts_t.T}
+
+    def _mstep_emissions(self, stats):
+        if "e" in self.params:
+            e = np.maximum(self.emissionprob_prior - 1 + stats["obs"], 0)
+            self.emissionprob_ = _normalize_rows(e, self.emissionprob_, "emissionprob_")
+
+    def _emission_param_counts(self):
+        return {"e": self.n_components * (self.emissionprob_.shape[1] - 1)}
+
+    def _sample_emissions(self, states, random_state):
+        cdf = np.cumsum(self.emissionprob_, axis=1)
+        u = random_state.random_sample(len(states))
+        X = np.empty((len(states), 1), dtype=np.int64)
+        for k in range(self.n_components):
+            rows = np.flatnonzero(states == k)
+            X[rows, 0] = np.minimum(np.searchsorted(cdf[k], u[rows], side="right"),
+                                    cdf.shape[1] - 1)
+        return X

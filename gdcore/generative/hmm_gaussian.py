@@ -1,0 +1,325 @@
+"""GaussianHMM: hidden Markov model with Gaussian emissions (hmmlearn's API).
+
+Covariance types "spherical", "diag", "full", "tied", stored as hmmlearn
+stores them in ``_covars_`` ((K,), (K, d), (K, d, d), (d, d)); ``covars_``
+gives full matrices.  Per-frame log-densities come from the compiled,
+BLAS-blocked kernels of ``gdcore._kernels._hmm_emissions``; the M-step is
+hmmlearn's MAP update (Huang, Acero, Hon, "Spoken Language Processing",
+pp. 443-445) on statistics computed by BLAS products, never an n x K x d array.
+
+NaN in X means "missing": the frame's likelihood is the density of its
+observed features.  Scoring and decoding accept NaN for every covariance
+type; fitting accepts it for "diag" and "spherical", whose M-step then
+uses, feature by feature, the frames where that feature was observed (the
+exact maximizer when the state is the only latent variable).
+"""
+
+import warnings
+
+import numpy as np
+from scipy import linalg
+from sklearn.cluster import KMeans
+from sklearn.utils.validation import check_array
+
+from gdcore._kernels import _hmm_emissions as _em
+from gdcore._threads import single_threaded_blas
+from gdcore._validation import FLOAT_DTYPES
+from gdcore.generative.hmm_base import BaseHMM
+
+COVARIANCE_TYPES = ("spherical", "diag", "full", "tied")
+LOG_2PI = np.log(2 * np.pi)
+
+
+def fill_covars(covars, covariance_type, n_components, n_features):
+    """Full (K, d, d) covariance matrices from the stored form."""
+    if covariance_type == "full":
+        return np.array(covars)
+    if covariance_type == "diag":
+        return np.array([np.diag(c) for c in covars])
+    if covariance_type == "tied":
+        return np.tile(covars, (n_components, 1, 1))
+    return np.asarray(covars).reshape(-1)[:, None, None] * np.eye(n_features)[None]
+
+
+def validate_covars(covars, covariance_type, n_components):
+    """ValueError unless ``covars`` has the stored shape and is positive (definite)."""
+    if covariance_type == "spherical":
+        ok = covars.shape == (n_components,) and np.all(covars > 0)
+    elif covariance_type == "diag":
+        ok = covars.ndim == 2 and covars.shape[0] == n_components and np.all(covars > 0)
+    elif covariance_type == "tied":
+        ok = (covars.ndim == 2 and covars.shape[0] == covars.shape[1]
+              and np.allclose(covars, covars.T) and np.all(linalg.eigvalsh(covars) > 0))
+    elif covariance_type == "full":
+        ok = (covars.ndim == 3 and covars.shape[0] == n_components
+              and covars.shape[1] == covars.shape[2]
+              and all(np.allclose(c, c.T) and np.all(linalg.eigvalsh(c) > 0) for c in covars))
+    else:
+        raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
+                         f"got {covariance_type!r}.")
+    if not ok or not np.all(np.isfinite(covars)):
+        raise ValueError(f"{covariance_type!r} covars must have the shape of that type "
+                         f"and be positive (definite); got shape {covars.shape}.")
+
+
+def _cholesky(cov, min_covar=1e-7):
+    """Lower Cholesky factor; like hmmlearn, retries with ``min_covar`` on the diagonal."""
+    try:
+        return linalg.cholesky(cov, lower=True)
+    except linalg.LinAlgError:
+        return linalg.cholesky(cov + min_covar * np.eye(len(cov)), lower=True)
+
+
+class GaussianHMM(BaseHMM):
+    """Hidden Markov model with Gaussian emissions.
+
+    Parameters (hmmlearn's, same defaults)
+    ----------
+    n_components : int, number of states.
+    covariance_type : {"spherical", "diag", "full", "tied"}, default "diag".
+    min_covar : float, added to the diagonal of the initial covariances.
+    startprob_prior, transmat_prior : Dirichlet prior parameters.
+    means_prior, means_weight : Normal prior on the means.
+    covars_prior, covars_weight : (inverse-)Gamma / Wishart prior on covariances.
+    algorithm : {"viterbi", "map"}, the decoder.
+    random_state, n_iter, tol, verbose, params, init_params, implementation :
+        as in hmmlearn ('s' startprob, 't' transmat, 'm' means, 'c' covars).
+    n_init : int, default 1. EM restarts; the best final log-likelihood is kept.
+    n_jobs : int or None, threads for the kernels.
+
+    Attributes
+    ----------
+    startprob_, transmat_, means_, covars_ (full matrices), _covars_ (stored
+    form), n_features, monitor_.
+    """
+
+    _emission_param_names = ("means_", "_covars_")
+
+    def __init__(self, n_components=1, covariance_type="diag", min_covar=1e-3,
+                 startprob_prior=1.0, transmat_prior=1.0, means_prior=0, means_weight=0,
+                 covars_prior=1e-2, covars_weight=1, algorithm="viterbi",
+                 random_state=None, n_iter=10, tol=1e-2, verbose=False,
+                 params="stmc", init_params="stmc", implementation="log",
+                 n_init=1, n_jobs=None):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.min_covar = min_covar
+        self.startprob_prior = startprob_prior
+        self.transmat_prior = transmat_prior
+        self.means_prior = means_prior
+        self.means_weight = means_weight
+        self.covars_prior = covars_prior
+        self.covars_weight = covars_weight
+        self.algorithm = algorithm
+        self.random_state = random_state
+        self.n_iter = n_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.params = params
+        self.init_params = init_params
+        self.implementation = implementation
+        self.n_init = n_init
+        self.n_jobs = n_jobs
+
+    @property
+    def covars_(self):
+        """Covariance matrices of the states, always (K, d, d)."""
+        return fill_covars(self._covars_, self.covariance_type, self.n_components,
+                           self.means_.shape[1])
+
+    @covars_.setter
+    def covars_(self, covars):
+        covars = np.array(covars, dtype=np.float64)
+        validate_covars(covars, self.covariance_type, self.n_components)
+        self._covars_ = covars
+
+    @property
+    def n_features(self):
+        """Number of features of an observation (from ``means_``)."""
+        return np.asarray(self.means_).shape[1]
+
+    # ---- hooks ------------------------------------------------------------
+
+    def _validate_X(self, X, fitting):
+        X = check_array(X, dtype=FLOAT_DTYPES, order="C", ensure_all_finite="allow-nan")
+        if np.isinf(X).any():
+            raise ValueError("X holds infinite values; only NaN (missing) is allowed.")
+        if fitting:
+            if np.isnan(X).all(axis=1).any():
+                raise ValueError("X has rows where every feature is NaN; drop them.")
+            if (np.isnan(X).any() and self.covariance_type in ("full", "tied")
+                    and "c" in self.params):
+                raise ValueError(
+                    "fitting covariance_type='full'/'tied' with missing values (NaN) is "
+                    "not supported; use 'diag' or 'spherical', or impute first.")
+        elif hasattr(self, "means_") and X.shape[1] != self.n_features:
+            raise ValueError(f"X has {X.shape[1]} features, the model {self.n_features}.")
+        self.n_features_in_ = X.shape[1]
+        return X
+
+    def _check_emissions(self):
+        if self.covariance_type not in COVARIANCE_TYPES:
+            raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
+                             f"got {self.covariance_type!r}.")
+        self.means_ = np.asarray(self.means_, dtype=np.float64)
+        if self.means_.ndim != 2 or self.means_.shape[0] != self.n_components:
+            raise ValueError(f"means_ must have shape (n_components, n_features), "
+                             f"got {self.means_.shape}.")
+        if not np.all(np.isfinite(self.means_)):
+            raise ValueError("means_ must be finite.")
+        validate_covars(np.asarray(self._covars_), self.covariance_type, self.n_components)
+        d = self.means_.shape[1]
+        shape = {"spherical": (self.n_components,), "diag": (self.n_components, d),
+                 "tied": (d, d), "full": (self.n_components, d, d)}[self.covariance_type]
+        if np.shape(self._covars_) != shape:
+            raise ValueError(f"covars must have shape {shape} for {self.covariance_type!r}, "
+                             f"got {np.shape(self._covars_)}.")
+
+    def _init_emissions(self, X, random_state):
+        complete = X[~np.isnan(X).any(axis=1)]
+        if len(complete) < self.n_components:
+            raise ValueError(
+                f"{len(complete)} rows without NaN cannot initialize {self.n_components} "
+                "means; pass means_/covars_ and init_params without 'm'/'c'.")
+        if self._needs_init("m", "means_"):
+            kmeans = KMeans(n_clusters=self.n_components, random_state=random_state, n_init=10)
+            self.means_ = kmeans.fit(complete).cluster_centers_.astype(np.float64)
+        if self._needs_init("c", "_covars_"):
+            cv = np.atleast_2d(np.cov(complete.T.astype(np.float64)))
+            cv = cv + self.min_covar * np.eye(X.shape[1])
+            self._covars_ = {
+                "spherical": np.full(self.n_components, cv.mean()),
+                "diag": np.tile(np.diag(cv), (self.n_components, 1)),
+                "tied": cv,
+                "full": np.tile(cv, (self.n_components, 1, 1)),
+            }[self.covariance_type]
+
+    def _diag_covars(self):
+        c = np.asarray(self._covars_, dtype=np.float64)
+        if self.covariance_type == "spherical":
+            return np.ascontiguousarray(np.tile(c[:, None], (1, self.means_.shape[1])))
+        return np.ascontiguousarray(c)
+
+    def _full_covars(self):
+        c = np.asarray(self._covars_, dtype=np.float64)
+        return np.tile(c, (self.n_components, 1, 1)) if self.covariance_type == "tied" else c
+
+    def _log_likelihood(self, X, n_threads):
+        out = np.empty((len(X), self.n_components))
+        means = np.ascontiguousarray(self.means_, dtype=np.float64)
+        with single_threaded_blas():
+            if self.covariance_type in ("spherical", "diag"):
+                status = _em.gaussian_diag_loglik(X, means, self._diag_covars(), out, n_threads)
+            else:
+                covs = self._full_covars()
+                prec_chol = np.empty_like(covs)
+                for k, cov in enumerate(covs):
+                    L = _cholesky(cov)
+                    prec_chol[k] = linalg.solve_triangular(L, np.eye(len(L)), lower=True).T
+                status = _em.gaussian_full_loglik(X, means, prec_chol, out, n_threads)
+        if status == _em.STATUS_INF:
+            raise ValueError("X holds infinite values; only NaN (missing) is allowed.")
+        if self.covariance_type in ("full", "tied"):
+            self._full_loglik_missing(X, out)
+        return out
+
+    def _full_loglik_missing(self, X, out):
+        """Rows with NaN: the marginal density of their observed features, per pattern."""
+        missing = np.isnan(X)
+        rows = np.flatnonzero(missing.any(axis=1))
+        if len(rows) == 0:
+            return
+        covs = self._full_covars()
+        patterns, inverse = np.unique(missing[rows], axis=0, return_inverse=True)
+        for p, pattern in enumerate(patterns):
+            r = rows[inverse.ravel() == p]
+            obs = ~pattern
+            x = X[np.ix_(r, obs)].astype(np.float64)
+            for k in range(self.n_components):
+                L = _cholesky(covs[k][np.ix_(obs, obs)])
+                z = linalg.solve_triangular(L, (x - self.means_[k, obs]).T, lower=True)
+                out[r, k] = -0.5 * (obs.sum() * LOG_2PI + (z ** 2).sum(axis=0)) \
+                    - np.log(np.diag(L)).sum()
+
+    def _emission_stats(self, X, posteriors, n_threads):
+        stats = {}
+        if not ({"m", "c"} & set(self.params)):
+            return stats
+        observed = ~np.isnan(X)
+        X0 = np.where(observed, X, 0.0) if not observed.all() else X.astype(np.float64, copy=False)
+        stats["post"] = posteriors.sum(axis=0)
+        # Per state and feature: the posterior mass of the frames where the feature
+        # was observed (equal to stats["post"] without missing values).
+        stats["post_obs"] = posteriors.T @ observed if not observed.all() else None
+        stats["obs"] = posteriors.T @ X0
+        if "c" in self.params:
+            if self.covariance_type in ("spherical", "diag"):
+                stats["obs**2"] = posteriors.T @ (X0 * X0)
+            else:
+                stats["obs*obs.T"] = np.stack(
+                    [(X0 * posteriors[:, k:k + 1]).T @ X0 for k in range(self.n_components)])
+        return stats
+
+    def _mstep_emissions(self, stats):
+        if not stats:
+            return
+        post = stats["post"]
+        denom = (stats["post_obs"] if stats["post_obs"] is not None
+                 else np.broadcast_to(post[:, None], stats["obs"].shape))
+        empty = post <= 0
+        if np.any(empty):
+            warnings.warn(f"{int(empty.sum())} state(s) received no posterior mass; their "
+                          "means and covariances are kept.", RuntimeWarning)
+        old_means, old_covars = self.means_, np.asarray(self._covars_)
+        mw, mp = self.means_weight, self.means_prior
+        if "m" in self.params:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means = (mw * mp + stats["obs"]) / (mw + denom)
+            self.means_ = np.where(denom > 0, means, old_means) if mw == 0 else means
+        if "c" in self.params:
+            covars = self._mstep_covars(stats, denom, mw, mp)
+            if self.covariance_type == "tied":
+                if not np.all(np.isfinite(covars)):
+                    covars = old_covars
+            else:
+                axes = tuple(range(1, covars.ndim))
+                bad = empty | ~np.all(np.isfinite(covars), axis=axes)
+                if self.covariance_type in ("spherical", "diag"):
+                    bad |= ~np.all(covars > 0, axis=axes)
+                covars[bad] = old_covars[bad]
+            self._covars_ = covars
+
+    def _mstep_covars(self, stats, denom, mw, mp):
+        means, cp, cw = self.means_, self.covars_prior, self.covars_weight
+        meandiff = means - mp
+        if self.covariance_type in ("spherical", "diag"):
+            c_n = (mw * meandiff ** 2 + stats["obs**2"] - 2 * means * stats["obs"]
+                   + means ** 2 * denom)
+            c_d = max(cw - 1, 0) + denom
+            cov = (cp + c_n) / np.maximum(c_d, 1e-5)
+            return cov.mean(axis=1) if self.covariance_type == "spherical" else cov
+        post = stats["post"]
+        c_n = np.empty((self.n_components,) + stats["obs*obs.T"].shape[1:])
+        for c in range(self.n_components):
+            obsmean = np.outer(stats["obs"][c], means[c])
+            c_n[c] = (mw * np.outer(meandiff[c], meandiff[c]) + stats["obs*obs.T"][c]
+                      - obsmean - obsmean.T + np.outer(means[c], means[c]) * post[c])
+        cvweight = max(cw - means.shape[1], 0)
+        if self.covariance_type == "tied":
+            return (cp + c_n.sum(axis=0)) / (cvweight + post.sum())
+        return (cp + c_n) / (cvweight + post[:, None, None])
+
+    def _emission_param_counts(self):
+        K, d = self.n_components, self.n_features
+        return {"m": K * d, "c": {"spherical": K, "diag": K * d, "full": K * d * (d + 1) // 2,
+                                  "tied": d * (d + 1) // 2}[self.covariance_type]}
+
+    def _sample_emissions(self, states, random_state):
+        d = self.n_features
+        X = np.empty((len(states), d))
+        covs = self.covars_
+        for k in range(self.n_components):
+            rows = np.flatnonzero(states == k)
+            if len(rows):
+                X[rows] = random_state.multivariate_normal(self.means_[k], covs[k], len(rows))
+        return X
