@@ -50,10 +50,14 @@ cdef enum:
     SIGMOID_K = 3
     PRECOMPUTED_K = 4
     FULL = -1          # cache tag: the row holds every data row
-    # Below these sizes a parallel region costs more than it saves: a
-    # scan of 4096 doubles takes ~2 us, about one OpenMP fork/join.
-    MIN_PARALLEL_VARS = 4096
-    MIN_PARALLEL_FLOPS = 65536
+    # Below these sizes a parallel region costs more than it saves.  A scan
+    # of the active set is memory-bound (~1 ns a variable) and one OpenMP
+    # fork/join costs ~2 us idle but up to milliseconds on a loaded machine
+    # (5000 x 50 rbf: 0.8 s on 1 thread, 7.6 s on 2 with scans split from
+    # 4096 variables up, at load 8 on 2 cores); so scans split only past
+    # 65536 variables and kernel rows only past 2**20 multiply-adds.
+    MIN_PARALLEL_VARS = 65536
+    MIN_PARALLEL_FLOPS = 1048576
     SHRINK_EVERY = 1000
     OK_STATUS = 0
     MAX_ITER_STATUS = 1

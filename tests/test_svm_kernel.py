@@ -1,0 +1,121 @@
+"""The SMO kernel against its NumPy twin, and libsvm's published heart_scale numbers."""
+
+import os
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_svmlight_file
+
+from gdcore._kernels import _svm
+from gdcore._reference import svm as ref
+
+HEART = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "heart_scale")
+
+
+def _problem(n, d, kernel, dtype, seed=0, svr=False):
+    """Arguments of smo_solve (without alpha and the solver settings)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    if kernel == ref.PRECOMPUTED:
+        X = ref.kernel_matrix(X, X, (X * X).sum(1), (X * X).sum(1), ref.RBF, 0.5, 0, 3)
+    X = X.astype(dtype)
+    sq = np.einsum("ij,ij->i", X, X).astype(dtype)
+    coef0 = -1.0 if kernel == ref.SIGMOID else 0.5
+    if svr:
+        z = rng.standard_normal(n)
+        var_data = np.concatenate([np.arange(n), np.arange(n)]).astype(np.intc)
+        y = np.concatenate([np.ones(n), -np.ones(n)])
+        p = np.concatenate([0.1 - z, 0.1 + z])
+    else:
+        var_data = np.arange(n, dtype=np.intc)
+        y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+        p = -np.ones(n)
+    C = rng.uniform(0.5, 2.0, len(y))
+    return (X, sq, kernel, 0.2, coef0, 2, var_data, y, p, C)
+
+
+def _run(fn, args, tol=1e-3, max_iter=0, cache=1e8, shrinking=True, n_threads=1):
+    alpha = np.empty(len(args[7]))
+    out = fn(*args, alpha, tol, max_iter, cache, shrinking, n_threads)
+    return alpha, out
+
+
+@pytest.mark.parametrize("svr", [False, True], ids=["svc", "svr"])
+@pytest.mark.parametrize("shrinking", [False, True])
+def test_same_path_as_reference(dtype, n_threads, svr, shrinking):
+    """On the same kernel values the solver takes the reference's exact path."""
+    args = _problem(120, 3, ref.PRECOMPUTED, dtype, svr=svr)
+    a_ref, (s_ref, it_ref, rho_ref, obj_ref) = _run(ref.smo_solve, args)
+    # Shrinking changes the order of the scans, not the selected pairs, until
+    # the final unshrink; the converged answer agrees within the tolerance.
+    a, (s, it, rho, obj) = _run(_svm.smo_solve, args, shrinking=shrinking,
+                                n_threads=n_threads)
+    assert s == s_ref == 0
+    if not shrinking:
+        assert it == it_ref
+        np.testing.assert_allclose(a, a_ref, atol=1e-10)
+    np.testing.assert_allclose(obj, obj_ref, rtol=1e-5)
+    np.testing.assert_allclose(rho, rho_ref, atol=2e-3)
+
+
+@pytest.mark.parametrize("kernel", [ref.LINEAR, ref.POLY, ref.RBF, ref.SIGMOID])
+def test_dense_kernels_converge_to_reference(dtype, n_threads, kernel):
+    """Kernel rows by gemv round differently from the reference's matrix; at a
+    tight tolerance both reach the same optimum (objective, rho, decisions)."""
+    args = _problem(150, 4, kernel, dtype, seed=1)
+    a_ref, (_, _, rho_ref, obj_ref) = _run(ref.smo_solve, args, tol=1e-7)
+    a, (s, _, rho, obj) = _run(_svm.smo_solve, args, tol=1e-7, n_threads=n_threads)
+    assert s == 0
+    rtol = 1e-4 if dtype == np.float32 else 1e-7
+    np.testing.assert_allclose(obj, obj_ref, rtol=rtol)
+    X, sq = np.asarray(args[0], np.float64), np.asarray(args[1], np.float64)
+    K = ref.kernel_matrix(X, X, sq, sq, kernel, 0.2, args[4], 2)
+    f, f_ref = K @ (a * args[7]) - rho, K @ (a_ref * args[7]) - rho_ref
+    np.testing.assert_allclose(f, f_ref, atol=1e-2 if dtype == np.float32 else 1e-4)
+
+
+def test_tiny_cache_and_threads_do_not_change_the_answer(n_threads):
+    """Two cache slots (constant eviction) and any thread count: same iterates."""
+    args = _problem(300, 5, ref.RBF, np.float64, seed=2)
+    a1, out1 = _run(_svm.smo_solve, args, cache=1e8, n_threads=1)
+    a2, out2 = _run(_svm.smo_solve, args, cache=1.0, n_threads=n_threads)
+    assert out1[1] == out2[1]
+    np.testing.assert_allclose(a1, a2, atol=1e-12)
+
+
+@pytest.mark.parametrize("n,d", [(1, 1), (2, 1), (5, 1), (3, 7)])
+def test_edge_sizes(dtype, n_threads, n, d):
+    for svr in (False, True):
+        args = _problem(n, d, ref.RBF, dtype, seed=3, svr=svr)
+        a_ref, out_ref = _run(ref.smo_solve, args, tol=1e-8)
+        a, out = _run(_svm.smo_solve, args, tol=1e-8, n_threads=n_threads)
+        np.testing.assert_allclose(a, a_ref, atol=1e-4)
+        np.testing.assert_allclose(out[2], out_ref[2], rtol=1e-5)   # rho (may be inf)
+
+
+def test_max_iter_status():
+    args = _problem(200, 3, ref.RBF, np.float64, seed=4)
+    _, out = _run(_svm.smo_solve, args, max_iter=5)
+    _, out_ref = _run(ref.smo_solve, args, max_iter=5)
+    assert out[0] == out_ref[0] == _svm.STATUS_MAX_ITER
+    assert out[1] == 5
+
+
+def test_heart_scale_published_numbers(dtype, n_threads):
+    """libsvm on heart_scale, C=1, gamma=1/13: 132 SVs (107 bounded), obj -100.877286, 234/270."""
+    if not os.path.exists(HEART):
+        pytest.skip(f"heart_scale not found at {HEART} (shared/ beside the checkout)")
+    X, y = load_svmlight_file(HEART)
+    X = X.toarray().astype(dtype)
+    n = len(y)
+    args = (X, np.einsum("ij,ij->i", X, X), ref.RBF, 1 / 13, 0.0, 3,
+            np.arange(n, dtype=np.intc), y, -np.ones(n), np.ones(n))
+    alpha, (status, _, rho, obj) = _run(_svm.smo_solve, args, n_threads=n_threads)
+    assert status == 0
+    assert np.count_nonzero(alpha) == 132
+    assert np.count_nonzero(alpha >= 1.0) == 107
+    assert abs(obj - (-100.877286)) < 1e-4
+    X64 = X.astype(np.float64)
+    sq = (X64 * X64).sum(1)
+    f = ref.kernel_matrix(X64, X64, sq, sq, ref.RBF, 1 / 13, 0, 3) @ (alpha * y) - rho
+    assert np.count_nonzero(np.where(f > 0, 1, -1) == y) == 234
