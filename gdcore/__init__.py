@@ -19,9 +19,13 @@ from gdcore.generative import (
     GenerativeClassifier,
     MultinomialNB,
 )
+from gdcore.discriminative.logistic import LogisticRegression
+from gdcore.discriminative.ordinal import OrdinalLogisticRegression
 
 
 __all__ = [
+    "LogisticRegression",
+    "OrdinalLogisticRegression",
     "show_config",
     "GaussianNB",
     "MultinomialNB",

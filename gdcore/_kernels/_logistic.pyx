@@ -143,6 +143,7 @@ def loss_grad(
     """L = sum_i sw_i loss_i and its gradient, in one pass over X. Returns L."""
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], n_out = coef.shape[0]
     cdef Py_ssize_t n_chunks = n_chunks_for(n)
+    n_threads = min(n_threads, n_chunks)  # no idle team: waking one costs ~10 ms on a loaded machine
     cdef double[:, :, ::1] part_g = np.zeros((n_chunks, n_out, d))
     cdef double[:, ::1] part_b = np.zeros((n_chunks, n_out))
     cdef double[::1] part_loss = np.zeros(n_chunks)
@@ -201,6 +202,7 @@ def hessp(
     """Hessian of L times a direction, same pass structure as loss_grad."""
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], n_out = vec_coef.shape[0]
     cdef Py_ssize_t n_chunks = n_chunks_for(n)
+    n_threads = min(n_threads, n_chunks)  # no idle team: waking one costs ~10 ms on a loaded machine
     cdef double[:, :, ::1] part_g = np.zeros((n_chunks, n_out, d))
     cdef double[:, ::1] part_b = np.zeros((n_chunks, n_out))
     cdef Py_ssize_t ch, blk, s, e, start, stop, rows, i, c, j
@@ -252,6 +254,7 @@ def pointwise_loss_grad(
     """
     cdef Py_ssize_t n = raw.shape[0], n_out = raw.shape[1]
     cdef Py_ssize_t n_chunks = n_chunks_for(n)
+    n_threads = min(n_threads, n_chunks)  # no idle team: waking one costs ~10 ms on a loaded machine
     cdef double[::1] part_loss = np.zeros(n_chunks)
     cdef bint keep_p = proba.shape[0] == n
     cdef Py_ssize_t ch, i
@@ -321,6 +324,7 @@ def ordinal_loss_grad(
     """L = -sum_i sw_i log P(y_i | x_i) of the proportional-odds model, and its gradient."""
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], n_thr = thresholds.shape[0]
     cdef Py_ssize_t n_chunks = n_chunks_for(n)
+    n_threads = min(n_threads, n_chunks)  # no idle team: waking one costs ~10 ms on a loaded machine
     cdef double[:, :, ::1] part_g = np.zeros((n_chunks, 1, d))
     cdef double[:, ::1] part_t = np.zeros((n_chunks, n_thr))
     cdef double[::1] part_loss = np.zeros(n_chunks)

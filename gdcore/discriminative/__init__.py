@@ -1,0 +1,2 @@
+from gdcore.discriminative.logistic import LogisticRegression  # noqa: F401
+from gdcore.discriminative.ordinal import OrdinalLogisticRegression  # noqa: F401
