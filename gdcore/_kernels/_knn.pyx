@@ -1,0 +1,468 @@
+"""Exact k-nearest-neighbour search by blocked brute force.
+
+Two entry points, one per way of computing distances:
+
+``kneighbors_gemm`` (squared Euclidean, cosine).  Queries are cut into
+blocks of QUERY_BLOCK rows and the database into tiles of DB_TILE rows; each
+(block, tile) pair is one BLAS gemm, Q_b @ Y_t^T, into a per-thread buffer,
+so memory is bounded by the tiles (QUERY_BLOCK * DB_TILE values per thread),
+never by n_queries * n_database.  From the dot products a *reduced* distance
+is formed, ||y||^2 - 2 x.y (the query's own ||x||^2 is the same for every
+candidate, so it is left out) or -x.y for cosine on unit rows, and each query
+keeps a bounded max-heap of its best ``kc = k + slack`` candidates.  Work is
+O(n_q * n * d) flops in gemm plus O(n_q * n) comparisons; the heap is only
+touched when a value beats its root.  This is the scheme of faiss'
+``IndexFlatL2`` (Johnson, Douze, Jegou, "Billion-scale similarity search
+with GPUs", 2017, section 4 for the CPU/GPU tiling).
+
+The gemm trick ||x||^2 + ||y||^2 - 2 x.y cancels catastrophically when x
+and y are close relative to their norms (scikit-learn's float32 path is known
+for it).  So the ``kc`` candidates' distances are recomputed exactly, as
+sum (x_j - y_j)^2 in double, and the answer is *verified*: the dot product of
+length d carries an error of at most gamma_d ||x|| ||y|| (Higham, Accuracy and
+Stability of Numerical Algorithms, 2nd ed., eq. 3.5), so every reduced
+value is within delta = (2 d + 8) u (||x||^2 + max ||y||^2) of the truth.  If
+the k-th exact distance is below the heap root minus delta, no point outside
+the heap can be closer and the answer is exact; otherwise (rare: points far
+from the origin, or huge ties) that query is redone by a direct exact scan.
+The estimators center the data on the database mean first, which keeps
+delta small and the fallback rare.
+
+``kneighbors_direct`` (Manhattan, Chebyshev, Minkowski with any p).  No
+product structure to exploit: the same blocking, with the distance computed
+in double by loops with four independent accumulators (the compiler keeps
+them in registers; one accumulator would serialize on the add latency), and a
+heap of exactly k.
+
+Ties are broken by index everywhere: a heap orders (distance, index) pairs
+lexicographically, so results are deterministic and independent of the
+number of threads.  Queries blocks are spread over threads with prange;
+BLAS must be held to one thread by the caller.  Both entry points return a
+status code (0 = ok, see STATUS_*).  NumPy twin: ``gdcore/_reference/knn.py``.
+"""
+
+from cython cimport floating
+from cython.parallel cimport parallel, prange
+from libc.math cimport INFINITY, NAN, fabs, pow, sqrt
+from libc.stdlib cimport free, malloc
+
+from gdcore._kernels._blas cimport gemm
+
+cdef enum:
+    OK = 0
+    OUT_OF_MEMORY = 1
+
+    # 128 queries x 1024 database rows: a 512 KiB (float32) / 1 MiB
+    # (float64) product tile per thread, which stays in the 2 MiB L2 of each
+    # core while it is scanned; 128 rows is the smallest block for which
+    # OpenBLAS's sgemm reached its plateau on d = 64.
+    QUERY_BLOCK = 128
+    DB_TILE = 1024
+    # Direct metrics: 32 queries against 256 database rows, so the tile of
+    # the database (256 * d values) is reused 32 times from L1/L2.
+    DIRECT_QUERY_BLOCK = 32
+    DIRECT_DB_TILE = 256
+
+    SQEUCLIDEAN = 0
+    COSINE = 1
+    MANHATTAN = 2
+    CHEBYSHEV = 3
+    MINKOWSKI = 4
+
+STATUS_OK = OK
+STATUS_OUT_OF_MEMORY = OUT_OF_MEMORY
+METRIC_SQEUCLIDEAN = SQEUCLIDEAN
+METRIC_COSINE = COSINE
+METRIC_MANHATTAN = MANHATTAN
+METRIC_CHEBYSHEV = CHEBYSHEV
+METRIC_MINKOWSKI = MINKOWSKI
+
+
+def n_candidates(Py_ssize_t k, Py_ssize_t n_available):
+    """Heap size of the gemm search: k plus a slack that absorbs rounding.
+
+    The slack (k / 2, at least 8) makes the verification fail only when more
+    than that many points sit within delta of the k-th neighbour.
+    """
+    return min(n_available, k + max(8, k // 2))
+
+
+# ---------------------------------------------------------------- heaps
+# A max-heap of (value, index) pairs in two arrays, ordered lexicographically:
+# the root is the worst candidate, the one a better one replaces.
+
+cdef inline bint _after(double a, Py_ssize_t ia, double b, Py_ssize_t ib) noexcept nogil:
+    """(a, ia) > (b, ib) lexicographically."""
+    return a > b or (a == b and ia > ib)
+
+
+cdef inline void _sift_down(double* hd, Py_ssize_t* hi, Py_ssize_t size,
+                            Py_ssize_t pos) noexcept nogil:
+    cdef double v = hd[pos]
+    cdef Py_ssize_t iv = hi[pos], child
+    while True:
+        child = 2 * pos + 1
+        if child >= size:
+            break
+        if child + 1 < size and _after(hd[child + 1], hi[child + 1], hd[child], hi[child]):
+            child += 1
+        if not _after(hd[child], hi[child], v, iv):
+            break
+        hd[pos] = hd[child]
+        hi[pos] = hi[child]
+        pos = child
+    hd[pos] = v
+    hi[pos] = iv
+
+
+cdef inline void _heap_init(double* hd, Py_ssize_t* hi, Py_ssize_t size,
+                            Py_ssize_t sentinel) noexcept nogil:
+    cdef Py_ssize_t t
+    for t in range(size):
+        hd[t] = INFINITY
+        hi[t] = sentinel   # beyond every real index: any real point replaces it
+
+
+cdef inline void _heap_offer(double* hd, Py_ssize_t* hi, Py_ssize_t size,
+                             double v, Py_ssize_t j) noexcept nogil:
+    """Put (v, j) in place of the root if it is better (NaN never is)."""
+    if v < hd[0] or (v == hd[0] and j < hi[0]):
+        hd[0] = v
+        hi[0] = j
+        _sift_down(hd, hi, size, 0)
+
+
+cdef inline void _heap_sort(double* hd, Py_ssize_t* hi, Py_ssize_t size) noexcept nogil:
+    """Any arrays -> sorted ascending by (value, index): heapify, then pop."""
+    cdef Py_ssize_t pos, end
+    cdef double td
+    cdef Py_ssize_t ti
+    for pos in range(size // 2 - 1, -1, -1):
+        _sift_down(hd, hi, size, pos)
+    for end in range(size - 1, 0, -1):
+        td = hd[0]; hd[0] = hd[end]; hd[end] = td
+        ti = hi[0]; hi[0] = hi[end]; hi[end] = ti
+        _sift_down(hd, hi, end, 0)
+
+
+# ---------------------------------------------------------------- distances
+# All in double, four accumulators (see the module docstring).
+
+cdef inline double _sqeuclidean(const floating* x, const floating* y,
+                                Py_ssize_t d) noexcept nogil:
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, t0, t1, t2, t3
+    cdef Py_ssize_t j = 0
+    while j + 4 <= d:
+        t0 = <double> x[j] - y[j]
+        t1 = <double> x[j + 1] - y[j + 1]
+        t2 = <double> x[j + 2] - y[j + 2]
+        t3 = <double> x[j + 3] - y[j + 3]
+        a0 += t0 * t0
+        a1 += t1 * t1
+        a2 += t2 * t2
+        a3 += t3 * t3
+        j += 4
+    while j < d:
+        t0 = <double> x[j] - y[j]
+        a0 += t0 * t0
+        j += 1
+    return (a0 + a1) + (a2 + a3)
+
+
+cdef inline double _dot(const floating* x, const floating* y, Py_ssize_t d) noexcept nogil:
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    cdef Py_ssize_t j = 0
+    while j + 4 <= d:
+        a0 += <double> x[j] * y[j]
+        a1 += <double> x[j + 1] * y[j + 1]
+        a2 += <double> x[j + 2] * y[j + 2]
+        a3 += <double> x[j + 3] * y[j + 3]
+        j += 4
+    while j < d:
+        a0 += <double> x[j] * y[j]
+        j += 1
+    return (a0 + a1) + (a2 + a3)
+
+
+cdef inline double _cosine(const floating* x, const floating* y,
+                           Py_ssize_t d) noexcept nogil:
+    """1 - cos(x, y) clipped to [0, 2]; 1 when either is zero (scikit-learn's rule)."""
+    cdef double nx = _dot(x, x, d), ny = _dot(y, y, d), c
+    if nx == 0.0 or ny == 0.0:
+        return 1.0
+    c = 1.0 - _dot(x, y, d) / (sqrt(nx) * sqrt(ny))
+    return min(2.0, max(0.0, c))
+
+
+cdef inline double _manhattan(const floating* x, const floating* y,
+                              Py_ssize_t d) noexcept nogil:
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    cdef Py_ssize_t j = 0
+    while j + 4 <= d:
+        a0 += fabs(<double> x[j] - y[j])
+        a1 += fabs(<double> x[j + 1] - y[j + 1])
+        a2 += fabs(<double> x[j + 2] - y[j + 2])
+        a3 += fabs(<double> x[j + 3] - y[j + 3])
+        j += 4
+    while j < d:
+        a0 += fabs(<double> x[j] - y[j])
+        j += 1
+    return (a0 + a1) + (a2 + a3)
+
+
+cdef inline double _chebyshev(const floating* x, const floating* y,
+                              Py_ssize_t d) noexcept nogil:
+    cdef double m = 0.0, t
+    cdef Py_ssize_t j
+    for j in range(d):
+        t = fabs(<double> x[j] - y[j])
+        if t > m:
+            m = t
+    return m
+
+
+cdef inline double _minkowski_reduced(const floating* x, const floating* y,
+                                      Py_ssize_t d, double p) noexcept nogil:
+    """sum |x_j - y_j|^p: the p-th power of the distance, which ranks the same."""
+    cdef double a = 0.0
+    cdef Py_ssize_t j
+    for j in range(d):
+        a += pow(fabs(<double> x[j] - y[j]), p)
+    return a
+
+
+cdef inline double _exact(int metric, const floating* x, const floating* y,
+                          Py_ssize_t d, double p) noexcept nogil:
+    """The exact (reduced, for Minkowski) distance in double."""
+    if metric == SQEUCLIDEAN:
+        return _sqeuclidean(x, y, d)
+    if metric == COSINE:
+        return _cosine(x, y, d)
+    if metric == MANHATTAN:
+        return _manhattan(x, y, d)
+    if metric == CHEBYSHEV:
+        return _chebyshev(x, y, d)
+    return _minkowski_reduced(x, y, d, p)
+
+
+cdef void _exact_scan(int metric, const floating* x, const floating[:, ::1] Y,
+                      double p, Py_ssize_t skip, double* hd, Py_ssize_t* hi,
+                      Py_ssize_t k) noexcept nogil:
+    """All of Y against one query, exactly, into a heap of k (then sorted)."""
+    cdef Py_ssize_t n = Y.shape[0], d = Y.shape[1], j
+    _heap_init(hd, hi, k, n)
+    for j in range(n):
+        if j != skip:
+            _heap_offer(hd, hi, k, _exact(metric, x, &Y[j, 0], d, p), j)
+    _heap_sort(hd, hi, k)
+
+
+cdef inline void _write_row(const double* hd, const Py_ssize_t* hi, Py_ssize_t k,
+                            floating* dist, Py_ssize_t* ind) noexcept nogil:
+    cdef Py_ssize_t t
+    for t in range(k):
+        dist[t] = <floating> hd[t]
+        ind[t] = hi[t]
+
+
+# ---------------------------------------------------------------- gemm metrics
+
+def kneighbors_gemm(
+    const floating[:, ::1] Q,         # IN (n_q, d) queries
+    const floating[:, ::1] Y,         # IN (n, d) database
+    const floating[:, ::1] Qg,        # IN (n_q, d) gemm operand for Q (see below)
+    const floating[:, ::1] Yg,        # IN (n, d) gemm operand for Y
+    const floating[::1] yg_sqnorms,   # IN (n,) squared norms of Yg's rows
+    int metric,                       # SQEUCLIDEAN or COSINE
+    bint exclude_self,                # query i is database row i: never its own neighbour
+    floating[:, ::1] dist,            # OUT (n_q, k) squared Euclidean / cosine distances
+    Py_ssize_t[:, ::1] ind,           # OUT (n_q, k) database rows, nearest first
+    int n_threads,
+):
+    """The k nearest database rows of each query, by gemm tiles and verified.
+
+    The tiles multiply the operands Qg, Yg: for SQEUCLIDEAN, Q and Y shifted
+    by one common vector (the estimators use the database mean, which makes
+    the products' rounding small), for COSINE, Q and Y with rows scaled to
+    norm 1 (zero rows left zero).  Final distances are recomputed exactly
+    from Q and Y themselves, so the shift or scaling only has to rank well.
+    """
+    cdef Py_ssize_t nq = Q.shape[0], n = Y.shape[0], d = Q.shape[1], k = dist.shape[1]
+    cdef Py_ssize_t kc = n_candidates(k, n - exclude_self)
+    cdef Py_ssize_t n_blocks = (nq + QUERY_BLOCK - 1) // QUERY_BLOCK
+    cdef double u = 5.97e-8 if floating is float else 1.12e-16  # unit roundoff
+    cdef double max_ny = 0.0
+    cdef int status = OK
+    cdef int* failed = &status   # shared: written by a thread whose malloc failed
+    cdef Py_ssize_t b, q0, q1, nb, tile, t0, t1, nt, qi, j
+    cdef floating* prod
+    cdef double* hd
+    cdef Py_ssize_t* hi
+    cdef floating* row
+    cdef bint complete = kc == n - exclude_self
+
+    for j in range(n):
+        max_ny = max(max_ny, <double> yg_sqnorms[j])
+
+    with nogil, parallel(num_threads=n_threads):
+        prod = <floating*> malloc(QUERY_BLOCK * DB_TILE * sizeof(floating))
+        hd = <double*> malloc(QUERY_BLOCK * kc * sizeof(double))
+        hi = <Py_ssize_t*> malloc(QUERY_BLOCK * kc * sizeof(Py_ssize_t))
+        if prod == NULL or hd == NULL or hi == NULL:
+            failed[0] = OUT_OF_MEMORY
+        else:
+            for b in prange(n_blocks, schedule="dynamic"):
+                q0 = b * QUERY_BLOCK
+                q1 = min(nq, q0 + QUERY_BLOCK)
+                nb = q1 - q0
+                for qi in range(nb):
+                    _heap_init(hd + qi * kc, hi + qi * kc, kc, n)
+                for tile in range((n + DB_TILE - 1) // DB_TILE):
+                    t0 = tile * DB_TILE
+                    t1 = min(n, t0 + DB_TILE)
+                    nt = t1 - t0
+                    # prod (nb, nt) = Q_b @ Y_t^T, row stride nt
+                    gemm(False, True, nb, nt, d, 1.0, &Qg[q0, 0], d,
+                         &Yg[t0, 0], d, 0.0, prod, nt)
+                    for qi in range(nb):
+                        row = prod + qi * nt
+                        if exclude_self and t0 <= q0 + qi < t1:
+                            row[q0 + qi - t0] = NAN   # NaN never enters a heap
+                        _scan_row(metric, row, &yg_sqnorms[t0], t0, nt,
+                                  hd + qi * kc, hi + qi * kc, kc)
+                for qi in range(nb):
+                    _finish_query(metric, Q, Y, &Qg[q0 + qi, 0], q0 + qi,
+                                  exclude_self, complete,
+                                  hd + qi * kc, hi + qi * kc, kc, k, u, max_ny,
+                                  &dist[q0 + qi, 0], &ind[q0 + qi, 0])
+        free(prod)
+        free(hd)
+        free(hi)
+    return status
+
+
+cdef inline void _scan_row(int metric, floating* row, const floating* ny,
+                           Py_ssize_t t0, Py_ssize_t nt, double* hd, Py_ssize_t* hi,
+                           Py_ssize_t kc) noexcept nogil:
+    """Offer one query's dot products with a tile to its heap, as reduced distances.
+
+    The reduced values are formed first in a loop the compiler vectorizes;
+    the heap loop that follows is a compare against the root that almost
+    never branches into the heap (after the first tiles, < 1% of values).
+    """
+    cdef Py_ssize_t j
+    cdef floating thr
+    if metric == SQEUCLIDEAN:
+        for j in range(nt):
+            row[j] = ny[j] - 2 * row[j]
+    else:
+        for j in range(nt):
+            row[j] = -row[j]
+    for j in range(nt):
+        thr = <floating> hd[0]
+        if row[j] <= thr:
+            _heap_offer(hd, hi, kc, row[j], t0 + j)
+
+
+cdef inline void _finish_query(int metric, const floating[:, ::1] Q,
+                               const floating[:, ::1] Y, const floating* xg,
+                               Py_ssize_t q, bint exclude_self, bint complete,
+                               double* hd, Py_ssize_t* hi, Py_ssize_t kc,
+                               Py_ssize_t k, double u, double max_ny,
+                               floating* dist, Py_ssize_t* ind) noexcept nogil:
+    """Exact distances of the candidates; verify them or rescan exactly.
+
+    A candidate outside the heap had a reduced value >= the root, so its
+    true reduced distance is >= root - delta; the exact k-th distance
+    (reduced: minus ||xg||^2, or minus 1 for cosine) strictly below that
+    proves no outsider can displace the k found, ties included.
+    """
+    cdef Py_ssize_t d = Q.shape[1], t
+    cdef const floating* x = &Q[q, 0]
+    cdef double root = hd[0], nxg, off, delta
+    for t in range(kc):
+        hd[t] = _exact(metric, x, &Y[hi[t], 0], d, 0.0)
+    _heap_sort(hd, hi, kc)
+    if not complete:
+        nxg = _dot(xg, xg, d)
+        off = nxg if metric == SQEUCLIDEAN else 1.0
+        delta = (2 * d + 8) * u * (nxg + max_ny)
+        if not (hd[k - 1] - off < root - delta):
+            _exact_scan(metric, x, Y, 0.0, q if exclude_self else -1, hd, hi, k)
+    _write_row(hd, hi, k, dist, ind)
+
+
+# ---------------------------------------------------------------- direct metrics
+
+def kneighbors_direct(
+    const floating[:, ::1] Q,         # IN (n_q, d) queries
+    const floating[:, ::1] Y,         # IN (n, d) database
+    int metric,                       # MANHATTAN, CHEBYSHEV or MINKOWSKI
+    double p,                         # Minkowski's p (> 0); ignored otherwise
+    bint exclude_self,                # query i is database row i: never its own neighbour
+    floating[:, ::1] dist,            # OUT (n_q, k) distances
+    Py_ssize_t[:, ::1] ind,           # OUT (n_q, k) database rows, nearest first
+    int n_threads,
+):
+    """The k nearest database rows of each query, distances computed directly."""
+    cdef Py_ssize_t nq = Q.shape[0], n = Y.shape[0], d = Q.shape[1], k = dist.shape[1]
+    cdef Py_ssize_t n_blocks = (nq + DIRECT_QUERY_BLOCK - 1) // DIRECT_QUERY_BLOCK
+    cdef int status = OK
+    cdef int* failed = &status   # shared: written by a thread whose malloc failed
+    cdef Py_ssize_t b, q0, q1, qi, q, tile, t0, t1, t
+    cdef double* hd
+    cdef Py_ssize_t* hi
+    cdef double* h
+    cdef Py_ssize_t* hidx
+    cdef const floating* x
+
+    with nogil, parallel(num_threads=n_threads):
+        hd = <double*> malloc(DIRECT_QUERY_BLOCK * k * sizeof(double))
+        hi = <Py_ssize_t*> malloc(DIRECT_QUERY_BLOCK * k * sizeof(Py_ssize_t))
+        if hd == NULL or hi == NULL:
+            failed[0] = OUT_OF_MEMORY
+        else:
+            for b in prange(n_blocks, schedule="dynamic"):
+                q0 = b * DIRECT_QUERY_BLOCK
+                q1 = min(nq, q0 + DIRECT_QUERY_BLOCK)
+                for qi in range(q1 - q0):
+                    _heap_init(hd + qi * k, hi + qi * k, k, n)
+                for tile in range((n + DIRECT_DB_TILE - 1) // DIRECT_DB_TILE):
+                    t0 = tile * DIRECT_DB_TILE
+                    t1 = min(n, t0 + DIRECT_DB_TILE)
+                    for qi in range(q1 - q0):
+                        q = q0 + qi
+                        _direct_tile(metric, p, &Q[q, 0], Y, t0, t1,
+                                     q if exclude_self else -1,
+                                     hd + qi * k, hi + qi * k, k)
+                for qi in range(q1 - q0):
+                    h = hd + qi * k
+                    hidx = hi + qi * k
+                    _heap_sort(h, hidx, k)
+                    if metric == MINKOWSKI:
+                        for t in range(k):
+                            h[t] = pow(h[t], 1.0 / p)
+                    _write_row(h, hidx, k, &dist[q0 + qi, 0], &ind[q0 + qi, 0])
+        free(hd)
+        free(hi)
+    return status
+
+
+cdef inline void _direct_tile(int metric, double p, const floating* x,
+                              const floating[:, ::1] Y, Py_ssize_t t0, Py_ssize_t t1,
+                              Py_ssize_t skip, double* hd, Py_ssize_t* hi,
+                              Py_ssize_t k) noexcept nogil:
+    """One query against database rows [t0, t1); the metric chosen once per tile."""
+    cdef Py_ssize_t d = Y.shape[1], j
+    if metric == MANHATTAN:
+        for j in range(t0, t1):
+            if j != skip:
+                _heap_offer(hd, hi, k, _manhattan(x, &Y[j, 0], d), j)
+    elif metric == CHEBYSHEV:
+        for j in range(t0, t1):
+            if j != skip:
+                _heap_offer(hd, hi, k, _chebyshev(x, &Y[j, 0], d), j)
+    else:
+        for j in range(t0, t1):
+            if j != skip:
+                _heap_offer(hd, hi, k, _minkowski_reduced(x, &Y[j, 0], d, p), j)
