@@ -34,7 +34,9 @@ Tied covariance needs only n_c and s_c (its total scatter is constant).
 Parallel layout and determinism.  Rows are cut into a fixed number of chunks
 that depends only on the shape; each chunk's statistics go to its own partial
 array, and the partials are summed in chunk order, so the result is
-bit-identical on any number of threads.  BLAS must be held to one thread
+bit-identical on any number of threads (a call uses at most one thread per
+chunk: an idle thread would only add start-up and barrier cost, which on
+a loaded machine made 300-row calls 10x slower).  BLAS must be held to one thread
 while these kernels run (``gdcore._threads.single_threaded_blas``).
 
 Every entry point returns a status code (0 = ok, 1 = a row whose
@@ -188,7 +190,7 @@ def estep_full(
     if n == 0:
         _merge(part_nk, part_sx, nk, sx)
         return OK
-    with nogil, parallel(num_threads=n_threads):
+    with nogil, parallel(num_threads=min(n_threads, n_ch)):
         Y = <floating*> malloc(BLOCK_ROWS * k * d * sizeof(floating))
         diff = <floating*> malloc(BLOCK_ROWS * d * sizeof(floating))
         wdiff = <floating*> malloc(BLOCK_ROWS * d * sizeof(floating))
@@ -251,7 +253,7 @@ def estep_tied(
     if n == 0:
         _merge(part_nk, part_sx, nk, sx)
         return OK
-    with nogil, parallel(num_threads=n_threads):
+    with nogil, parallel(num_threads=min(n_threads, n_ch)):
         Y = <floating*> malloc(BLOCK_ROWS * d * sizeof(floating))
         lp = <double*> malloc(BLOCK_ROWS * k * sizeof(double))
         for ch in prange(n_ch, schedule="static"):
@@ -315,7 +317,7 @@ def estep_diag(
         _merge(part_nk, np.zeros((0, k, d)), nk, sx)
         sq[:, :] = 0.0
         return OK
-    with nogil, parallel(num_threads=n_threads):
+    with nogil, parallel(num_threads=min(n_threads, n_ch)):
         lp = <double*> malloc(k * sizeof(double))
         for ch in prange(n_ch, schedule="static"):
             start = (n * ch) // n_ch
@@ -374,7 +376,7 @@ def stats_full(
     cdef floating* tmp
     cdef double* r
 
-    with nogil, parallel(num_threads=n_threads):
+    with nogil, parallel(num_threads=min(n_threads, n_ch)):
         diff = <floating*> malloc(BLOCK_ROWS * d * sizeof(floating))
         wdiff = <floating*> malloc(BLOCK_ROWS * d * sizeof(floating))
         tmp = <floating*> malloc(d * d * sizeof(floating))

@@ -17,6 +17,7 @@ from gdcore._threads import effective_n_threads
 from gdcore._validation import check_n_samples, check_sample_weight, check_X
 from gdcore.generative import gaussian_mixture_em as em
 from gdcore.generative.gaussian_mixture_data import MixtureData
+from gdcore.generative.gaussian_mixture_online import OnlineStats
 
 
 class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
@@ -116,22 +117,55 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
         resp, _, _ = data.e_step(self._params(), self.covariance_type, want_stats=False)
         return resp.argmax(axis=1)
 
-    def _validate_fit_data(self, X, sample_weight):
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """One step of stepwise online EM on a batch of rows (NaN = missing).
+
+        The first call initializes the parameters from its batch (as ``fit``
+        does) and takes an EM step; each later call blends the batch's
+        E-step statistics into running ones with a decreasing step size
+        (``gdcore.generative.gaussian_mixture_online``).  ``fit`` starts over.
+        """
+        first = not hasattr(self, "_online_stats")
+        data = self._validate_fit_data(X, sample_weight, reset=first)
+        cov_type = self.covariance_type
+        if first:
+            user_init = self._checked_user_init(data.n_features, data.dtype)
+            start = data.filled_for_init()
+            params = self._initial_params(data, check_random_state(self.random_state),
+                                          user_init)
+            online = OnlineStats(em.total_scatter(start.X, start.sample_weight)[0])
+            self.lower_bounds_ = []
+        else:
+            params, online = self._params(), self._online_stats
+        _, log_norm, stats = data.e_step(params, cov_type, want_stats=True)
+        online.update(stats, data, cov_type)
+        weights, means, cov = online.m_step(cov_type, self.reg_covar, data.dtype)
+        self._set_params((weights, means, cov, em.precision_cholesky(cov, cov_type)))
+        self._online_stats = online
+        self.lower_bound_ = data.mean(log_norm)
+        self.lower_bounds_.append(self.lower_bound_)
+        self.n_iter_ = online.n_batches
+        self.converged_ = False
+        return self
+
+    def _validate_fit_data(self, X, sample_weight, reset=True):
         self._validate_params()
-        X = check_X(self, X, reset=True, allow_nan=True)
+        X = check_X(self, X, reset=reset, allow_nan=True)
         n = X.shape[0]
-        if n < 2:
+        # Initializing (fit, the first partial_fit) needs n >= max(2, k) rows
+        # and every column observed somewhere; later batches need one row.
+        if reset and n < 2:
             raise ValueError(
                 f"Found array with {n} sample(s) (shape={X.shape}) while a minimum "
                 "of 2 is required by GaussianMixture.")
-        if n < self.n_components:
+        if reset and n < self.n_components:
             raise ValueError(
                 f"Expected n_samples >= n_components but got n_components = "
                 f"{self.n_components}, n_samples = {n}")
         missing = np.isnan(X)
         if missing.all(axis=1).any():
             raise ValueError("X has a row with every value missing (NaN); drop it.")
-        if missing.all(axis=0).any():
+        if reset and missing.all(axis=0).any():
             raise ValueError("X has a column with every value missing (NaN); drop it.")
         w = None
         if sample_weight is not None:
@@ -142,6 +176,7 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
 
     def _fit(self, X, sample_weight):
         data = self._validate_fit_data(X, sample_weight)
+        self.__dict__.pop("_online_stats", None)
         d, cov_type = data.n_features, self.covariance_type
         user_init = self._checked_user_init(d, data.dtype)
         do_init = not (self.warm_start and hasattr(self, "converged_"))

@@ -82,15 +82,15 @@ def e_step(X, weight, params, covariance_type, centres=None, tied_centre=None,
                 cond[p, c] = (np.broadcast_to(means[c], (len(rows), d)), S)
                 continue
             try:
-                L = linalg.cholesky(S[np.ix_(o, o)], lower=True)
+                L = linalg.cholesky(S[np.ix_(o, o)], lower=True, check_finite=False)
             except linalg.LinAlgError:
                 raise ValueError(ILL_DEFINED) from None
             diff = xo - means[c, o]
-            z = linalg.solve_triangular(L, diff.T, lower=True)          # (|o|, rows)
+            z = linalg.solve_triangular(L, diff.T, lower=True, check_finite=False)          # (|o|, rows)
             lp[rows, c] = (log_w[c] - 0.5 * (len(o) * np.log(2 * np.pi)
                            + (z * z).sum(axis=0)) - np.log(np.diag(L)).sum())
             # B^T = S_oo^-1 S_om through the same factor.
-            Bt = linalg.cho_solve((L, True), S[np.ix_(o, m)])            # (|o|, |m|)
+            Bt = linalg.cho_solve((L, True), S[np.ix_(o, m)], check_finite=False)            # (|o|, |m|)
             cond[p, c] = (means[c, m] + diff @ Bt, S[np.ix_(m, m)] - S[np.ix_(m, o)] @ Bt)
     top = lp.max(axis=1, keepdims=True)
     log_norm = top[:, 0] + np.log(np.exp(lp - top).sum(axis=1))
