@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 from conftest import rtol_for
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gdcore._kernels import _gmm as kernels
 from gdcore._reference import gmm as reference
@@ -141,3 +143,20 @@ def test_chunking_depends_on_shape_only():
     assert kernels.n_chunks(3000, 10) == 2
     assert kernels.n_chunks(10**7, 10) == 64
     assert kernels.n_chunks(10**7, 2**23) == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 150), d=st.integers(1, 6), k=st.integers(1, 5),
+       seed=st.integers(0, 2**16), scale=st.sampled_from([1e-3, 1.0, 1e3]))
+def test_responsibilities_are_a_distribution_and_match_reference(n, d, k, seed, scale):
+    """Any shape and data scale: rows of resp sum to 1; kernel equals reference."""
+    X, w, cat, mp, means, lc = _full_args(n, d, k, np.float64, seed)
+    X *= scale
+    got = _outputs(n, d, k, np.float64, (k, d, d))
+    want = _outputs(n, d, k, np.float64, (k, d, d))
+    assert _run(kernels, "estep_full", X, w, cat, mp, means, lc, *got, True, n_threads=2) == 0
+    _run(reference, "estep_full", X, w, cat, mp, means, lc, *want, True)
+    np.testing.assert_allclose(got[0].sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-10)
+    np.testing.assert_allclose(got[2], want[2], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got[4], want[4], rtol=1e-9, atol=1e-9 * scale ** 2)
