@@ -21,6 +21,11 @@ from gdcore.generative import (
 )
 from gdcore.discriminative.logistic import LogisticRegression
 from gdcore.discriminative.ordinal import OrdinalLogisticRegression
+from gdcore.discriminative.neighbors import (
+    KNeighborsClassifier,
+    KNeighborsRegressor,
+    NearestNeighbors,
+)
 
 
 __all__ = [
@@ -36,4 +41,7 @@ __all__ = [
     "GenerativeClassifier",
     "GaussianHMM",
     "CategoricalHMM",
+    "NearestNeighbors",
+    "KNeighborsClassifier",
+    "KNeighborsRegressor",
 ]
