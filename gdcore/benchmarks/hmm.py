@@ -1,0 +1,122 @@
+"""Hidden Markov models against hmmlearn 0.3.3: one Baum-Welch iteration, Viterbi.
+
+Full sizes are the issue's: GaussianHMM (16 states, diag, 16 features) on
+100 sequences x 2,000 steps, and CategoricalHMM (32 states, 50 symbols) on
+100 x 10,000 steps.  Each EM case starts both libraries from the same
+parameters (init_params="") and runs ``fit`` with ``n_iter=1``; the peer is
+hmmlearn's default (implementation="log") and, in a second case, its
+implementation="scaling".  Quick runs use 10 sequences of 500 steps.
+"""
+
+import warnings
+
+import numpy as np
+from hmmlearn import hmm as hl
+
+import gdcore
+from gdcore.benchmarks import Case
+
+SIZES = {
+    "full": {"gauss": (100, 2000), "cat": (100, 10000)},
+    "quick": {"gauss": (10, 500), "cat": (10, 500)},
+}
+
+
+def _random_params(K, seed):
+    rng = np.random.default_rng(seed)
+    transmat = rng.dirichlet(np.ones(K), K) + 4 * np.eye(K)   # sticky states
+    return rng.dirichlet(np.ones(K)), transmat / transmat.sum(axis=1, keepdims=True)
+
+
+def _gaussian_params(K=16, d=16, seed=0):
+    rng = np.random.default_rng(seed)
+    startprob, transmat = _random_params(K, seed)
+    return {"startprob_": startprob, "transmat_": transmat,
+            "means_": rng.normal(0, 2, (K, d)), "covars_": rng.uniform(0.5, 2.0, (K, d))}
+
+
+def _categorical_params(K=32, M=50, seed=0):
+    rng = np.random.default_rng(seed)
+    startprob, transmat = _random_params(K, seed)
+    return {"startprob_": startprob, "transmat_": transmat,
+            "emissionprob_": rng.dirichlet(np.full(M, 0.3), K)}
+
+
+def _model(cls, params, **kw):
+    m = cls(n_components=len(params["startprob_"]), init_params="", **kw)
+    for name, value in params.items():
+        setattr(m, name, value.copy())
+    return m
+
+
+def _data(kind, size):
+    n_seq, T = SIZES[size][kind]
+    if kind == "gauss":
+        truth = _model(gdcore.GaussianHMM, _gaussian_params())
+    else:
+        truth = _model(gdcore.CategoricalHMM, _categorical_params())
+    X, _, lengths = truth.sample_sequences(n_seq, T, random_state=1)
+    # The fit starts from perturbed parameters, as a real EM iteration would.
+    init = _gaussian_params(seed=2) if kind == "gauss" else _categorical_params(seed=2)
+    return {"X": X, "lengths": lengths, "init": init, "kind": kind}
+
+
+_LATEST = {}
+
+
+def _cached(key, make):
+    if key not in _LATEST:
+        _LATEST.clear()
+        _LATEST[key] = make()
+    return _LATEST[key]
+
+
+def _classes(kind):
+    return ((gdcore.GaussianHMM, hl.GaussianHMM) if kind == "gauss"
+            else (gdcore.CategoricalHMM, hl.CategoricalHMM))
+
+
+def _fit_once(cls, data, **kw):
+    m = _model(cls, data["init"], n_iter=1, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return m.fit(data["X"], data["lengths"])
+
+
+def _em_agreement(ours, theirs, data):
+    rel = abs(ours.monitor_.history[-1] - theirs.monitor_.history[-1]) / abs(
+        theirs.monitor_.history[-1])
+    return (f"logL rel {rel:.0e}, "
+            f"max |dA| {np.abs(ours.transmat_ - theirs.transmat_).max():.0e}")
+
+
+def _viterbi_agreement(ours, theirs, data):
+    same = np.mean(ours[1] == theirs[1])
+    return f"logP rel {abs(ours[0] - theirs[0]) / abs(theirs[0]):.0e}, path {same:.4f} same"
+
+
+def cases(size="full"):
+    out = []
+    for kind, label in (("gauss", "GaussianHMM diag K=16 d=16"),
+                        ("cat", "CategoricalHMM K=32 M=50")):
+        n_seq, T = SIZES[size][kind]
+        shape = f"{n_seq} x {T}"
+        ours_cls, peer_cls = _classes(kind)
+
+        def make(kind=kind):
+            return _cached((kind, size), lambda: _data(kind, size))
+
+        for impl in ("log", "scaling"):
+            out.append(Case(
+                family="hmm", task=f"{label}: 1 EM iteration", shape=shape,
+                peer=f"hmmlearn ({impl})", make_data=make,
+                run_gdcore=lambda d, c=ours_cls: _fit_once(c, d),
+                run_peer=lambda d, c=peer_cls, i=impl: _fit_once(c, d, implementation=i),
+                agreement=_em_agreement, repeat=3))
+        out.append(Case(
+            family="hmm", task=f"{label}: Viterbi decode", shape=shape, peer="hmmlearn",
+            make_data=make,
+            run_gdcore=lambda d, c=ours_cls: _model(c, d["init"]).decode(d["X"], d["lengths"]),
+            run_peer=lambda d, c=peer_cls: _model(c, d["init"]).decode(d["X"], d["lengths"]),
+            agreement=_viterbi_agreement, repeat=3))
+    return out
