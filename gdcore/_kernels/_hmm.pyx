@@ -46,30 +46,6 @@ from libc.string cimport memset
 
 from gdcore._kernels._blas cimport gemm
 
-# Flush-to-zero / denormals-are-zero for the forward-backward threads.  With
-# peaked emissions (Dirichlet(0.3) tables, 32 states) most scaled forward and
-# backward entries fall below 1e-308, and subnormal arithmetic made one pass
-# over 1e6 frames take 32 s instead of 0.4 s.  Values that small are below
-# double rounding of the normalized sums (which are ~1), so results agree
-# with the log-space reference to the tested 1e-10.
-cdef extern from *:
-    """
-    #if defined(__SSE2__) || defined(_M_X64)
-    #include <xmmintrin.h>
-    static unsigned int gdcore_hmm_ftz_on(void) {
-        unsigned int old = _mm_getcsr();
-        _mm_setcsr(old | 0x8040);
-        return old;
-    }
-    static void gdcore_hmm_ftz_restore(unsigned int old) { _mm_setcsr(old); }
-    #else
-    static unsigned int gdcore_hmm_ftz_on(void) { return 0; }
-    static void gdcore_hmm_ftz_restore(unsigned int old) { (void)old; }
-    #endif
-    """
-    unsigned int ftz_on "gdcore_hmm_ftz_on" () noexcept nogil
-    void ftz_restore "gdcore_hmm_ftz_restore" (unsigned int old) noexcept nogil
-
 cdef enum:
     OK = 0
     BAD_LOGLIK = 1     # NaN or +inf in framelogprob
@@ -214,13 +190,11 @@ def forward_backward(
     cdef double* post
     cdef double norm
     cdef int err
-    cdef unsigned int csr
 
     with nogil, parallel(num_threads=n_threads):
         e = <double*> malloc(t_max * K * sizeof(double))
         beta = <double*> malloc(t_max * K * sizeof(double))
         scale = <double*> malloc(t_max * sizeof(double))
-        csr = ftz_on()
         for ch in prange(n_chunks, schedule="dynamic"):
             for s in range((n_seq * ch) // n_chunks, (n_seq * (ch + 1)) // n_chunks):
                 o = offsets[s]
@@ -251,7 +225,6 @@ def forward_backward(
                         norm = norm + post[t * K + j]
                     for j in range(K):
                         post[t * K + j] = post[t * K + j] / norm
-        ftz_restore(csr)
         free(e)
         free(beta)
         free(scale)
