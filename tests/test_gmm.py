@@ -1,4 +1,4 @@
-"""GaussianMixture: scikit-learn compatibility and agreement, weights, bad input, degenerate data."""
+"""GaussianMixture: scikit-learn checks and agreement, weights, bad input, degenerate data."""
 
 import pickle
 import warnings

@@ -211,7 +211,9 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
                 state = "converged" if converged else "did not converge"
                 print(f"Initialization {state}. time lapse {perf_counter() - t_init:.5f}s"
                       f"\t lower bound {bound:.5f}.")
-            if best is None or self.max_iter == 0 or bound > best_bound or best_bound == -np.inf:
+            # scikit-learn's rule: keep the best bound; with max_iter=0, the last start.
+            if (best is None or self.max_iter == 0 or bound > best_bound
+                    or best_bound == -np.inf):
                 best, best_bound, best_bounds = params, bound, bounds
                 best_iter = n_iter
                 self.converged_ = converged

@@ -86,11 +86,12 @@ def e_step(X, weight, params, covariance_type, centres=None, tied_centre=None,
             except linalg.LinAlgError:
                 raise ValueError(ILL_DEFINED) from None
             diff = xo - means[c, o]
-            z = linalg.solve_triangular(L, diff.T, lower=True, check_finite=False)          # (|o|, rows)
+            # z = L^-1 (x_o - mu_o)^T, (|o|, rows)
+            z = linalg.solve_triangular(L, diff.T, lower=True, check_finite=False)
             lp[rows, c] = (log_w[c] - 0.5 * (len(o) * np.log(2 * np.pi)
                            + (z * z).sum(axis=0)) - np.log(np.diag(L)).sum())
-            # B^T = S_oo^-1 S_om through the same factor.
-            Bt = linalg.cho_solve((L, True), S[np.ix_(o, m)], check_finite=False)            # (|o|, |m|)
+            # B^T = S_oo^-1 S_om through the same factor, (|o|, |m|)
+            Bt = linalg.cho_solve((L, True), S[np.ix_(o, m)], check_finite=False)
             cond[p, c] = (means[c, m] + diff @ Bt, S[np.ix_(m, m)] - S[np.ix_(m, o)] @ Bt)
     top = lp.max(axis=1, keepdims=True)
     log_norm = top[:, 0] + np.log(np.exp(lp - top).sum(axis=1))
