@@ -19,6 +19,15 @@ from gdcore.generative import (
     GenerativeClassifier,
     MultinomialNB,
 )
+
+from gdcore.discriminative.svm import SVC, SVR
+from gdcore.discriminative.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from gdcore.discriminative.forest import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from gdcore.discriminative.logistic import LogisticRegression
 from gdcore.discriminative.ordinal import OrdinalLogisticRegression
 from gdcore.discriminative.neighbors import (
@@ -27,10 +36,17 @@ from gdcore.discriminative.neighbors import (
     NearestNeighbors,
 )
 
-
 __all__ = [
+    "DecisionTreeClassifier",
+    "DecisionTreeRegressor",
+    "RandomForestClassifier",
+    "RandomForestRegressor",
+    "ExtraTreesClassifier",
+    "ExtraTreesRegressor",
     "LogisticRegression",
     "OrdinalLogisticRegression",
+    "SVC",
+    "SVR",
     "show_config",
     "GaussianNB",
     "MultinomialNB",
