@@ -234,7 +234,7 @@ def test_bad_parameters(params, match):
 
 def test_bad_data():
     X, y = _data("iris")
-    with pytest.raises(ValueError, match="single class"):
+    with pytest.raises(ValueError, match="only one class"):
         LogisticRegression().fit(X, np.zeros(len(y)))
     Xn = X.copy()
     Xn[3, 1] = np.nan

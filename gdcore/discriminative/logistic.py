@@ -146,9 +146,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
         if n_classes < 2:
-            raise ValueError("y has a single class "
-                             f"({self.classes_[0]!r}); logistic regression needs "
-                             "at least two.")
+            raise ValueError(f"y has only one class ({self.classes_[0]!r}); "
+                             "logistic regression needs at least two.")
         n_threads = effective_n_threads(self.n_jobs)
         sw = self._sample_weight(sample_weight, X, y_idx)
         alpha, l1 = self._penalty_strengths(float(sw.sum()))

@@ -76,6 +76,13 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.n_jobs = n_jobs
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # scikit-learn's checks train on blobs whose labels have no order; one
+        # linear score per row cannot separate three unordered blobs.
+        tags.classifier_tags.poor_score = True
+        return tags
+
     def _check_params(self):
         for name, low in (("alpha", 0), ("tol", 0), ("max_iter", 1)):
             v = getattr(self, name)
@@ -90,8 +97,8 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         K = len(self.classes_)
         if K < 2:
-            raise ValueError(f"y has a single level ({self.classes_[0]!r}); an "
-                             "ordinal model needs at least two ordered levels.")
+            raise ValueError(f"y has only one class, the level {self.classes_[0]!r}; "
+                             "an ordinal model needs at least two ordered levels.")
         sw = check_sample_weight(sample_weight, X)
         S = float(sw.sum())
         if not S > 0:
@@ -140,15 +147,19 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         # levels with no weight would give equal thresholds; keep them apart
         return theta + 1e-3 * np.arange(K - 1)
 
-    def decision_function(self, X):
-        """The linear predictor eta = x . beta (larger: higher levels)."""
+    def linear_predictor(self, X):
+        """eta = x . beta for each row (larger: higher levels).
+
+        Not called ``decision_function``: scikit-learn expects that to give
+        one score per class, and the model has one score per row.
+        """
         check_is_fitted(self)
         X = check_X(self, X, reset=False)
         return X @ self.coef_
 
     def predict_cumulative_proba(self, X):
         """P(y <= c_k | x), (n, K); the last column is 1."""
-        eta = self.decision_function(X)
+        eta = self.linear_predictor(X)
         cum = expit(self.thresholds_[None, :] - eta[:, None])
         return np.column_stack([cum, np.ones(len(eta))])
 
@@ -159,4 +170,5 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The most probable level of each row."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
