@@ -64,6 +64,16 @@ def n_seq_chunks(Py_ssize_t n_seq, Py_ssize_t n_states):
     return max(1, min(n, MAX_PARTIAL_DOUBLES // max(1, n_states * n_states)))
 
 
+cdef inline int check_rest(const floating* flp, Py_ssize_t t0, Py_ssize_t T,
+                            Py_ssize_t K) noexcept nogil:
+    """BAD_LOGLIK if frames t0.. hold NaN or +inf (checked after an impossible frame)."""
+    cdef Py_ssize_t i
+    for i in range(t0 * K, T * K):
+        if isnan(flp[i]) or flp[i] == INFINITY:
+            return BAD_LOGLIK
+    return OK
+
+
 cdef inline int forward_scaled(
     const floating* flp, Py_ssize_t T, Py_ssize_t K,
     const double* startprob, const double* transmat,
@@ -90,7 +100,7 @@ cdef inline int forward_scaled(
                 m = flp[t * K + j]
         if m == -INFINITY:
             logprob[0] = -INFINITY
-            return OK
+            return check_rest(flp, t + 1, T, K)
         ep = e + t * K
         for j in range(K):
             ep[j] = exp(flp[t * K + j] - m)
@@ -117,7 +127,7 @@ cdef inline int forward_scaled(
             c += at[j]
         if c <= 0.0:
             logprob[0] = -INFINITY
-            return OK
+            return check_rest(flp, t + 1, T, K)
         for j in range(K):
             at[j] /= c
         scale[t] = c
