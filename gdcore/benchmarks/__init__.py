@@ -16,7 +16,11 @@ from typing import Any, Callable
 
 FAMILIES = {
     "naive_bayes": "gdcore.benchmarks.naive_bayes",
+    "svm": "gdcore.benchmarks.svm",
     "gmm": "gdcore.benchmarks.gmm",
+    "logistic": "gdcore.benchmarks.logistic",
+    "hmm": "gdcore.benchmarks.hmm",
+    "knn": "gdcore.benchmarks.knn",
 }
 
 

@@ -1,0 +1,94 @@
+"""SVC against scikit-learn's (libsvm): fit and predict, rbf kernel, C=1.
+
+Full sizes are the issue's: make_classification(20000, 50, flip_y=0.1,
+random_state=0) (many support vectors, a hard problem) and digits, plus the
+growth of fit time from 5,000 to 50,000 rows of the same generator.  Each
+fit is timed once (repeat=1): the 50,000-row libsvm fit alone takes minutes.
+Train/test split 80/20; agreement reports support vectors and test accuracy
+on both sides.  Quick runs use digits and a 2,000-row problem.
+"""
+
+import warnings
+
+import numpy as np
+import sklearn.svm as sk
+from sklearn.datasets import load_digits, make_classification
+from sklearn.preprocessing import StandardScaler
+
+import gdcore
+from gdcore.benchmarks import Case
+
+_LATEST = {}
+
+
+def _cached(key, make):
+    """One dataset (and its two fitted models) at a time, shared by fit and predict."""
+    if key not in _LATEST:
+        _LATEST.clear()
+        _LATEST[key] = make()
+    return _LATEST[key]
+
+
+def _split(X, y):
+    n_train = int(0.8 * len(y))
+    return {"X": X[:n_train], "y": y[:n_train], "Xt": X[n_train:], "yt": y[n_train:]}
+
+
+def _hard(n):
+    X, y = make_classification(n_samples=n, n_features=50, flip_y=0.1, random_state=0)
+    return _split(X, y)
+
+
+def _digits():
+    X, y = load_digits(return_X_y=True)
+    return _split(StandardScaler().fit_transform(X), y)
+
+
+def _fit_peer(d):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return sk.SVC(kernel="rbf", C=1.0).fit(d["X"], d["y"])
+
+
+def _fit_ours(d):
+    return gdcore.SVC(kernel="rbf", C=1.0).fit(d["X"], d["y"])
+
+
+def _fit_agreement(ours, theirs, d):
+    a = (ours.predict(d["Xt"]) == d["yt"]).mean()
+    b = (theirs.predict(d["Xt"]) == d["yt"]).mean()
+    return (f"SV {len(ours.support_)} vs {len(theirs.support_)}, "
+            f"test acc {100 * a:.2f} vs {100 * b:.2f}")
+
+
+def _predict_agreement(ours, theirs, d):
+    return f"same labels {100 * (ours == theirs).mean():.2f}%"
+
+
+def _pair(make, key, shape, with_predict=True):
+    def make_fitted():
+        d = make()
+        d["ours"], d["peer"] = _fit_ours(d), _fit_peer(d)
+        return d
+
+    fit_data = lambda: _cached(key, make)  # noqa: E731
+    cases = [Case("svm", "SVC rbf fit", shape, "scikit-learn", fit_data,
+                  _fit_ours, _fit_peer, _fit_agreement, repeat=1)]
+    if with_predict:
+        cases.append(Case("svm", "SVC rbf predict", shape, "scikit-learn",
+                          lambda: _cached(key + "-fitted", make_fitted),
+                          lambda d: d["ours"].predict(d["X"]),
+                          lambda d: d["peer"].predict(d["X"]), _predict_agreement))
+    return cases
+
+
+def cases(size):
+    if size == "quick":
+        return (_pair(_digits, "digits", "1437x64 digits")
+                + _pair(lambda: _hard(2500), "hard2500", "2500x50 hard (80% train)"))
+    out = _pair(_digits, "digits", "1437x64 digits")
+    out += _pair(lambda: _hard(20_000), "hard20000", "20000x50 hard (80% train)")
+    for n in (5_000, 50_000):      # growth of fit time with n
+        out += _pair(lambda n=n: _hard(n), f"hard{n}", f"{n}x50 hard (80% train)",
+                     with_predict=False)
+    return out
