@@ -21,6 +21,7 @@ FAMILIES = {
     "logistic": "gdcore.benchmarks.logistic",
     "hmm": "gdcore.benchmarks.hmm",
     "knn": "gdcore.benchmarks.knn",
+    "knn": "gdcore.benchmarks.knn",
 }
 
 
