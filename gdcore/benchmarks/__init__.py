@@ -21,7 +21,6 @@ FAMILIES = {
     "logistic": "gdcore.benchmarks.logistic",
     "hmm": "gdcore.benchmarks.hmm",
     "knn": "gdcore.benchmarks.knn",
-    "knn": "gdcore.benchmarks.knn",
 }
 
 
