@@ -168,10 +168,10 @@ def test_threads_agree():
 
 
 def make_big():
-    """Enough rows (8192) for the kernel to split the work into 4 chunks."""
+    """Work enough (n d >= 2**21) for the kernel to use 2 threads, over 19 chunks."""
     rng = np.random.default_rng(1)
-    X = rng.standard_normal((8192, 5))
-    y = (X @ [1.0, -1.0, 0.5, 0.0, 2.0] + rng.logistic(size=8192) > 0).astype(int)
+    X = rng.standard_normal((40000, 60))
+    y = (X @ rng.standard_normal(60) + rng.logistic(size=40000) > 0).astype(int)
     return X, y
 
 

@@ -118,7 +118,8 @@ def test_sample_weight_equals_repetition():
 
 
 def test_float32_threads_and_pickle():
-    X, y = _simulate(6000, np.array([0.5, -1.0]), np.array([-1.0, 1.0]), seed=5)
+    # n d >= 2**21: enough work for the kernel to wake a second thread
+    X, y = _simulate(70000, np.linspace(-1, 1, 32), np.array([-1.0, 1.0]), seed=5)
     a = OrdinalLogisticRegression(tol=1e-8, n_jobs=1).fit(X, y)
     b = OrdinalLogisticRegression(tol=1e-8, n_jobs=2).fit(X, y)
     np.testing.assert_array_equal(a.coef_, b.coef_)

@@ -19,6 +19,7 @@ FAMILIES = {
     "svm": "gdcore.benchmarks.svm",
     "gmm": "gdcore.benchmarks.gmm",
     "logistic": "gdcore.benchmarks.logistic",
+    "logistic": "gdcore.benchmarks.logistic",
     "hmm": "gdcore.benchmarks.hmm",
     "knn": "gdcore.benchmarks.knn",
 }
