@@ -160,3 +160,16 @@ def test_responsibilities_are_a_distribution_and_match_reference(n, d, k, seed, 
     np.testing.assert_allclose(got[1], want[1], rtol=1e-10)
     np.testing.assert_allclose(got[2], want[2], rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(got[4], want[4], rtol=1e-9, atol=1e-9 * scale ** 2)
+
+
+@pytest.mark.parametrize("n,d,k", SHAPES)
+def test_estep_diag_marginalizes_nan_like_reference(n, d, k, dtype, n_threads):
+    X, w, means, _, lc = _problem(n, d, k, dtype)
+    X[np.random.default_rng(5).uniform(size=X.shape) < 0.3] = np.nan
+    prec = np.random.default_rng(1).uniform(0.2, 3.0, (k, d))
+    args = (X, w, np.ascontiguousarray(means.T, dtype=np.float64),
+            np.ascontiguousarray(prec.T), lc)
+    got, want = _outputs(n, d, k, dtype, (k, d)), _outputs(n, d, k, dtype, (k, d))
+    s1 = _run(kernels, "estep_diag", *args, *got, True, n_threads=n_threads)
+    s2 = _run(reference, "estep_diag", *args, *want, True)
+    _assert_outputs_close(got, want, dtype, s1, s2)

@@ -169,3 +169,18 @@ def test_partial_fit_with_missing_values_and_feature_check():
     est.fit(Xm)                  # fit starts over: partial_fit initializes again
     est.partial_fit(Xm[:500])
     assert est.n_iter_ == 1
+
+
+@pytest.mark.parametrize("covariance_type", ["diag", "spherical"])
+def test_diagonal_kernel_missing_path_equals_the_general_one(covariance_type):
+    """The kernel's in-place NaN handling is the general missing-data E-step."""
+    Xm, _ = _remove(_correlated_mixture(400), 0.3)
+    est = _fitted(covariance_type, Xm, max_iter=3)
+    resp, log_norm, stats = em.e_step(Xm, None, est.weights_, est.means_,
+                                      est.precisions_cholesky_, covariance_type, 2)
+    r2, l2, s2, _ = missing.e_step(Xm, None, est._params(), covariance_type,
+                                   centres=stats.centres, want_stats=True)
+    np.testing.assert_allclose(r2, resp, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(l2, log_norm, rtol=1e-10)
+    np.testing.assert_allclose(s2.sx, stats.sx, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(s2.scatter, stats.scatter, rtol=1e-9, atol=1e-9)

@@ -47,7 +47,7 @@ import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport parallel, prange
-from libc.math cimport exp, INFINITY
+from libc.math cimport exp, isnan
 from libc.stdlib cimport free, malloc
 
 from gdcore._kernels._blas cimport gemm
@@ -299,6 +299,10 @@ def estep_diag(
 
     Parameters come transposed (d, k) so that the innermost loop runs over
     components with independent accumulators, which the compiler vectorizes.
+    NaN in X is missing, and with a diagonal covariance the exact
+    missing-data EM is local to the coordinate: the density skips it (with
+    its -1/2 log(2 pi / prec) term, which the caller put into ``log_const``),
+    and the statistics take E[x_j | c] = mean_jc and add Var[x_j | c] = 1/prec_jc.
     """
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], k = log_const.shape[0]
     cdef Py_ssize_t n_ch = n_chunks(n, 2 * k * d + k)
@@ -312,6 +316,9 @@ def estep_diag(
     cdef double* lp
     cdef double* psx
     cdef double* psq
+    # log_const[c] holds sum_j 1/2 log(prec_jc / 2 pi); a missing j takes its
+    # term back out (lp accumulates -2 x the log-density, hence no 1/2 here).
+    cdef double[:, ::1] log_prec_t = np.log(np.asarray(prec_t) / (2 * np.pi))
 
     if n == 0:
         _merge(part_nk, np.zeros((0, k, d)), nk, sx)
@@ -327,6 +334,10 @@ def estep_diag(
                     lp[c] = 0.0
                 for j in range(d):
                     x = X[i, j]
+                    if isnan(x):        # missing: marginalized (log_const_j drops too)
+                        for c in range(k):
+                            lp[c] += log_prec_t[j, c]
+                        continue
                     for c in range(k):
                         dv = x - means_t[j, c]
                         lp[c] += dv * dv * prec_t[j, c]
@@ -342,6 +353,11 @@ def estep_diag(
                         x = X[i, j]
                         psx = &part_sx[ch, j, 0]
                         psq = &part_sq[ch, j, 0]
+                        if isnan(x):    # E[x_j | c] = mean, Var[x_j | c] = 1 / prec
+                            for c in range(k):
+                                psx[c] += lp[c] * means_t[j, c]
+                                psq[c] += lp[c] / prec_t[j, c]
+                            continue
                         for c in range(k):
                             dv = x - means_t[j, c]
                             rc = lp[c]

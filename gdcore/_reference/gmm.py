@@ -64,16 +64,21 @@ def estep_tied(X, weight, prec_chol, means_prec, log_const, resp, log_norm, nk, 
 
 def estep_diag(X, weight, means_t, prec_t, log_const, resp, log_norm, nk, sx, sq,
                want_stats, n_threads):
+    # NaN = missing: its density term (with log_const's share) drops out;
+    # the statistics take the conditional mean and variance (mean, 1/prec).
     X = np.asarray(X, dtype=np.float64)
     means, prec = np.asarray(means_t).T, np.asarray(prec_t).T
+    observed = ~np.isnan(X)[:, None, :]                  # (n, 1, d)
     dev2 = (X[:, None, :] - means[None]) ** 2            # (n, k, d)
-    lp = np.asarray(log_const) - 0.5 * (dev2 * prec[None]).sum(axis=2)
+    terms = np.where(observed, dev2 * prec[None], np.log(prec / (2 * np.pi))[None])
+    lp = np.asarray(log_const) - 0.5 * terms.sum(axis=2)
     r, status = _normalize(lp, resp, log_norm)
     if want_stats:
         rw = r * np.asarray(weight)[:, None]
         nk[:] = rw.sum(axis=0)
-        sx[:] = rw.T @ X
-        sq[:] = (rw[:, :, None] * dev2).sum(axis=0)
+        filled = np.where(observed, X[:, None, :], means[None])
+        sx[:] = (rw[:, :, None] * filled).sum(axis=0)
+        sq[:] = (rw[:, :, None] * np.where(observed, dev2, 1.0 / prec[None])).sum(axis=0)
     return status
 
 

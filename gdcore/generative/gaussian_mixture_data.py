@@ -1,6 +1,7 @@
 """The rows a GaussianMixture works on: complete rows go to the compiled
-E-step, rows with NaN to the exact missing-data E-step, and the results are
-put back together in the original row order."""
+E-step, rows with NaN to the exact missing-data E-step (full and tied
+covariances; the diagonal kernels handle NaN themselves), and the results
+are put back together in the original row order."""
 
 import numpy as np
 
@@ -38,7 +39,9 @@ class MixtureData:
     def e_step(self, params, covariance_type, want_stats):
         """(resp (n, k) in X's dtype, log p(x_i) (n,), Stats or None)."""
         weights, means, _, prec_chol = params
-        if self.incomplete is None:
+        # The diagonal kernels marginalize NaN themselves (exactly: a diagonal
+        # Gaussian's missing coordinates are independent of the observed ones).
+        if self.incomplete is None or covariance_type in ("diag", "spherical"):
             return em.e_step(self.X, self.sample_weight, weights, means, prec_chol,
                              covariance_type, self.n_threads, want_stats)
         n, k = self.X.shape[0], means.shape[0]

@@ -11,7 +11,9 @@ EM approach").  The M-step's statistics take the completed row
 x~ = (x_o, E[x_m | x_o, c]) and add the conditional covariance to the
 scatter, so EM still increases the observed-data likelihood.
 
-Rows are grouped by their pattern of missing values and each group is done
+Full and tied covariances come here; diagonal ones need no conditioning
+(B = 0) and are marginalized inside the compiled kernel.  Rows are grouped
+by their pattern of missing values and each group is done
 with dense NumPy: one Cholesky of S_oo and a few triangular solves per
 (pattern, component).  The cost is O(patterns * k * d^3 + rows * k * d^2):
 cheap when patterns repeat (a few sensors down), slow when almost every row
