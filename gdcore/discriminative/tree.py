@@ -52,11 +52,13 @@ class _BaseDecisionTree(BaseEstimator):
 
     def apply(self, X):
         """Index of the leaf each sample ends up in."""
-        return self.tree_.apply(self._X(X), self._threads())
+        X = self._X(X)
+        return self.tree_.apply(X, self._threads())
 
     def decision_path(self, X):
         """Sparse (n_samples, n_nodes) indicator of the nodes each sample visits."""
-        return self.tree_.decision_path(self._X(X), self._threads())
+        X = self._X(X)
+        return self.tree_.decision_path(X, self._threads())
 
     def get_depth(self):
         check_is_fitted(self, "tree_")
@@ -74,7 +76,8 @@ class _BaseDecisionTree(BaseEstimator):
 
     def _leaf_values(self, X):
         """(n, n_outputs, max classes) values of the leaves the rows reach."""
-        return self.tree_.value[self.apply(X)]
+        leaves = self.apply(X)  # checks the fit first
+        return self.tree_.value[leaves]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
