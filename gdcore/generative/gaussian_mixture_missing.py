@@ -14,14 +14,14 @@ scatter, so EM still increases the observed-data likelihood.
 Full and tied covariances come here; diagonal ones need no conditioning
 (B = 0) and are marginalized inside the compiled kernel.  Rows are grouped
 by their pattern of missing values and each group is done
-with dense NumPy: one Cholesky of S_oo and a few triangular solves per
-(pattern, component).  The cost is O(patterns * k * d^3 + rows * k * d^2):
-cheap when patterns repeat (a few sensors down), slow when almost every row
-has its own pattern, which has no compiled kernel yet.
+with dense NumPy, batched over the components: one stacked Cholesky of
+the k matrices S_oo and a few stacked solves per pattern.  The cost is
+O(patterns * k * d^3 + rows * k * d^2): cheap when patterns repeat (a few
+sensors down), slow when almost every row has its own pattern (one Python
+iteration per pattern; a compiled kernel for that case does not exist yet).
 """
 
 import numpy as np
-from scipy import linalg
 
 from gdcore.generative.gaussian_mixture_em import ILL_DEFINED
 
@@ -70,31 +70,29 @@ def e_step(X, weight, params, covariance_type, centres=None, tied_centre=None,
     patterns, group = np.unique(missing, axis=0, return_inverse=True)
     group = group.ravel()
     lp = np.empty((n, k))
-    # Per (pattern, component): conditional means of the missing part, and
-    # the conditional covariance, kept for the statistics pass.
+    # Per pattern, for all k components at once (batched Cholesky and solves):
+    # the conditional means (k, rows, |m|) and covariances (k, |m|, |m|).
     cond = {}
     for p, miss in enumerate(patterns):
         rows = np.flatnonzero(group == p)
         o, m = np.flatnonzero(~miss), np.flatnonzero(miss)
-        xo = X[np.ix_(rows, o)]
-        for c in range(k):
-            S = covs[c]
-            if len(o) == 0:   # nothing observed: p(x_o) = 1, x_m | c ~ N(mu_m, S)
-                lp[rows, c] = log_w[c]
-                cond[p, c] = (np.broadcast_to(means[c], (len(rows), d)), S)
-                continue
-            try:
-                L = linalg.cholesky(S[np.ix_(o, o)], lower=True, check_finite=False)
-            except linalg.LinAlgError:
-                raise ValueError(ILL_DEFINED) from None
-            diff = xo - means[c, o]
-            # z = L^-1 (x_o - mu_o)^T, (|o|, rows)
-            z = linalg.solve_triangular(L, diff.T, lower=True, check_finite=False)
-            lp[rows, c] = (log_w[c] - 0.5 * (len(o) * np.log(2 * np.pi)
-                           + (z * z).sum(axis=0)) - np.log(np.diag(L)).sum())
-            # B^T = S_oo^-1 S_om through the same factor, (|o|, |m|)
-            Bt = linalg.cho_solve((L, True), S[np.ix_(o, m)], check_finite=False)
-            cond[p, c] = (means[c, m] + diff @ Bt, S[np.ix_(m, m)] - S[np.ix_(m, o)] @ Bt)
+        if len(o) == 0:   # nothing observed: p(x_o) = 1, x_m | c ~ N(mu_c, S_c)
+            lp[rows] = log_w
+            cond[p] = (np.broadcast_to(means[:, None, :], (k, len(rows), d)), covs)
+            continue
+        S_oo = covs[:, o[:, None], o]
+        try:
+            L = np.linalg.cholesky(S_oo)                                  # (k, |o|, |o|)
+        except np.linalg.LinAlgError:
+            raise ValueError(ILL_DEFINED) from None
+        diff = X[np.ix_(rows, o)][None] - means[:, None, o]               # (k, rows, |o|)
+        z = np.linalg.solve(L, np.swapaxes(diff, 1, 2))                   # L^-1 (x_o - mu_o)
+        log_det = np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
+        lp[rows] = (log_w - log_det - 0.5 * len(o) * np.log(2 * np.pi)
+                    - 0.5 * (z * z).sum(axis=1).T)
+        Bt = np.linalg.solve(S_oo, covs[:, o[:, None], m])               # S_oo^-1 S_om
+        cond[p] = (means[:, None, m] + diff @ Bt,
+                   covs[:, m[:, None], m] - covs[:, m[:, None], o] @ Bt)
     top = lp.max(axis=1, keepdims=True)
     log_norm = top[:, 0] + np.log(np.exp(lp - top).sum(axis=1))
     resp = np.exp(lp - log_norm[:, None])
@@ -105,30 +103,28 @@ def e_step(X, weight, params, covariance_type, centres=None, tied_centre=None,
     for p, miss in enumerate(patterns):
         rows = np.flatnonzero(group == p)
         m = np.flatnonzero(miss)
+        xm_hat, C = cond[p]
         if want_fill:   # E[x_m | x_o] = sum_c P(c | x_o) E[x_m | x_o, c]
-            filled[np.ix_(rows, m)] = sum(resp[rows, c, None] * cond[p, c][0]
-                                          for c in range(k))
-        for c in range(k):
-            xm_hat, C = cond[p, c]
-            if not want_stats:
-                continue
-            rw = resp[rows, c] * w[rows]
-            total = rw.sum()
-            xt = X[rows].copy()
-            xt[:, m] = xm_hat
-            stats.nk[c] += total
-            stats.sx[c] += rw @ xt
-            if covariance_type == "full":
-                D = xt - centres[c]
-                stats.scatter[c] += (D * rw[:, None]).T @ D
-                stats.scatter[c][np.ix_(m, m)] += total * C
-            elif covariance_type == "tied":
-                D = xt - tied_centre
-                stats.tied_extra += (D * rw[:, None]).T @ D
-                stats.tied_extra[np.ix_(m, m)] += total * C
-            else:
-                D = xt - centres[c]
-                stats.scatter[c] += rw @ (D * D)
-                stats.scatter[c][m] += total * np.diag(C)
+            filled[np.ix_(rows, m)] = np.einsum("rk,krm->rm", resp[rows], xm_hat)
+        if not want_stats:
+            continue
+        rw = (resp[rows] * w[rows, None]).T                               # (k, rows)
+        total = rw.sum(axis=1)
+        xt = np.repeat(X[rows][None], k, axis=0)                          # completed rows
+        xt[:, :, m] = xm_hat
+        stats.nk += total
+        stats.sx += np.einsum("kr,krd->kd", rw, xt)
+        mm = (slice(None), m[:, None], m)
+        if covariance_type == "full":
+            D = xt - centres[:, None, :]
+            stats.scatter += np.swapaxes(D * rw[:, :, None], 1, 2) @ D
+            stats.scatter[mm] += total[:, None, None] * C
+        elif covariance_type == "tied":
+            D = (xt - tied_centre).reshape(-1, d)
+            stats.tied_extra += (D * rw.reshape(-1, 1)).T @ D
+            stats.tied_extra[np.ix_(m, m)] += np.tensordot(total, C, axes=1)
+        else:
+            D = xt - centres[:, None, :]
+            stats.scatter += np.einsum("kr,krd->kd", rw, D * D)
+            stats.scatter[:, m] += total[:, None] * np.diagonal(C, axis1=1, axis2=2)
     return resp, log_norm, stats, filled
-
