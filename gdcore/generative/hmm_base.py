@@ -137,8 +137,9 @@ class BaseHMM(BaseEstimator):
             raise ValueError(f"n_iter must be a positive integer, got {self.n_iter!r}.")
         if not isinstance(self.n_init, (int, np.integer)) or self.n_init < 1:
             raise ValueError(f"n_init must be a positive integer, got {self.n_init!r}.")
-        if not np.isfinite(self.tol) or self.tol < 0:
-            raise ValueError(f"tol must be a non-negative number, got {self.tol!r}.")
+        if not isinstance(self.tol, (int, float, np.number)) or np.isnan(self.tol):
+            # A negative tol (or -inf) is allowed: it runs all n_iter iterations.
+            raise ValueError(f"tol must be a number, got {self.tol!r}.")
 
     # ---- parameter checks -------------------------------------------------
 

@@ -141,6 +141,9 @@ class GaussianHMM(BaseHMM):
     # ---- hooks ------------------------------------------------------------
 
     def _validate_X(self, X, fitting):
+        if self.covariance_type not in COVARIANCE_TYPES:
+            raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
+                             f"got {self.covariance_type!r}.")
         X = check_array(X, dtype=FLOAT_DTYPES, order="C", ensure_all_finite="allow-nan")
         if np.isinf(X).any():
             raise ValueError("X holds infinite values; only NaN (missing) is allowed.")
