@@ -120,23 +120,26 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
     def partial_fit(self, X, y=None, sample_weight=None):
         """One step of stepwise online EM on a batch of rows (NaN = missing).
 
-        The first call initializes the parameters from its batch (as ``fit``
-        does) and takes an EM step; each later call blends the batch's
-        E-step statistics into running ones with a decreasing step size
+        The first call on an unfitted model initializes the parameters from
+        its batch (as ``fit`` does); after ``fit`` it continues from the fitted
+        ones.  Each call takes one EM step: the batch's E-step statistics are
+        blended into running ones with a decreasing step size
         (``gdcore.generative.gaussian_mixture_online``).  ``fit`` starts over.
         """
-        first = not hasattr(self, "_online_stats")
-        data = self._validate_fit_data(X, sample_weight, reset=first)
+        fitted = hasattr(self, "means_")
+        data = self._validate_fit_data(X, sample_weight, reset=not fitted)
         cov_type = self.covariance_type
-        if first:
+        if fitted:
+            params = self._params()
+        else:
             user_init = self._checked_user_init(data.n_features, data.dtype)
-            start = data.filled_for_init()
             params = self._initial_params(data, check_random_state(self.random_state),
                                           user_init)
+        online = getattr(self, "_online_stats", None)
+        if online is None:
+            start = data.filled_for_init()
             online = OnlineStats(em.total_scatter(start.X, start.sample_weight)[0])
             self.lower_bounds_ = []
-        else:
-            params, online = self._params(), self._online_stats
         _, log_norm, stats = data.e_step(params, cov_type, want_stats=True)
         online.update(stats, data, cov_type)
         weights, means, cov = online.m_step(cov_type, self.reg_covar, data.dtype)
