@@ -184,3 +184,12 @@ def test_diagonal_kernel_missing_path_equals_the_general_one(covariance_type):
     np.testing.assert_allclose(l2, log_norm, rtol=1e-10)
     np.testing.assert_allclose(s2.sx, stats.sx, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(s2.scatter, stats.scatter, rtol=1e-9, atol=1e-9)
+
+
+def test_partial_fit_after_fit_continues_from_the_fit():
+    X = _correlated_mixture(3000)
+    est = _fitted("full", X)
+    means = est.means_.copy()
+    est.partial_fit(X[:1000])
+    assert est.n_iter_ == 1
+    np.testing.assert_allclose(est.means_, means, atol=0.2)   # one small step away
