@@ -18,6 +18,7 @@ from gdcore.generative import (
     GaussianNB,
     GenerativeClassifier,
     MultinomialNB,
+    PoissonHMM,
 )
 
 from gdcore.discriminative.svm import SVC, SVR
@@ -57,6 +58,7 @@ __all__ = [
     "GenerativeClassifier",
     "GaussianHMM",
     "CategoricalHMM",
+    "PoissonHMM",
     "NearestNeighbors",
     "KNeighborsClassifier",
     "KNeighborsRegressor",

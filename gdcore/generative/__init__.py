@@ -6,3 +6,4 @@ from gdcore.generative.gaussian_mixture import GaussianMixture
 from gdcore.generative.gaussian_nb import GaussianNB
 from gdcore.generative.hmm_categorical import CategoricalHMM
 from gdcore.generative.hmm_gaussian import GaussianHMM
+from gdcore.generative.hmm_poisson import PoissonHMM
