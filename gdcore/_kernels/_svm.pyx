@@ -137,7 +137,7 @@ cdef void kernel_row(State* s, int di, bint full, floating* out) noexcept nogil:
     cdef const floating* sqsrc = <const floating*> (s.sq if full else s.sqa)
     cdef floating* tmp = <floating*> s.tmp
     cdef int m = s.n if full else s.ld
-    cdef int n_blocks = 1, b, lo, hi, k
+    cdef int n_blocks = 1, b, k
     cdef double sq_i = (<const floating*> s.sq)[di]
     if s.kernel == PRECOMPUTED_K:
         if full:
@@ -148,18 +148,32 @@ cdef void kernel_row(State* s, int di, bint full, floating* out) noexcept nogil:
         return
     if <long long> m * s.d >= MIN_PARALLEL_FLOPS:
         n_blocks = s.n_threads
+    if n_blocks == 1:
+        # No parallel region at all: even a one-thread one costs ~1 us, which
+        # is 10% of an iteration on a 300-row problem (digits' class pairs).
+        kernel_block(s, di, full, 0, m, src, sqsrc, sq_i, tmp, out)
+        return
     for b in prange(n_blocks, num_threads=n_blocks, schedule='static'):
-        lo = <int> ((<long long> m * b) // n_blocks)
-        hi = <int> ((<long long> m * (b + 1)) // n_blocks)
-        if hi > lo:
-            gemv(False, hi - lo, s.d, <floating> 1.0, src + <Py_ssize_t> lo * s.d, s.d,
-                 X + <Py_ssize_t> di * s.d, 1, <floating> 0.0, tmp + lo, 1)
-            if full:
-                for k in range(lo, hi):
-                    out[k] = <floating> kernel_value(s, tmp[k], sq_i, sqsrc[k])
-            else:
-                for k in range(lo, hi):
-                    out[s.D[k]] = <floating> kernel_value(s, tmp[k], sq_i, sqsrc[k])
+        kernel_block(s, di, full, <int> ((<long long> m * b) // n_blocks),
+                     <int> ((<long long> m * (b + 1)) // n_blocks), src, sqsrc, sq_i, tmp, out)
+
+
+cdef void kernel_block(State* s, int di, bint full, int lo, int hi,
+                       const floating* src, const floating* sqsrc, double sq_i,
+                       floating* tmp, floating* out) noexcept nogil:
+    """Entries lo:hi of a kernel row: one gemv, then the kernel's transform."""
+    cdef int k
+    cdef const floating* X = <const floating*> s.X
+    if hi <= lo:
+        return
+    gemv(False, hi - lo, s.d, <floating> 1.0, src + <Py_ssize_t> lo * s.d, s.d,
+         X + <Py_ssize_t> di * s.d, 1, <floating> 0.0, tmp + lo, 1)
+    if full:
+        for k in range(lo, hi):
+            out[k] = <floating> kernel_value(s, tmp[k], sq_i, sqsrc[k])
+    else:
+        for k in range(lo, hi):
+            out[s.D[k]] = <floating> kernel_value(s, tmp[k], sq_i, sqsrc[k])
 
 
 cdef floating* get_row(State* s, int di, bint need_full, floating dummy) noexcept nogil:
@@ -319,24 +333,32 @@ cdef int select_working_set(State* s, int* out_i, int* out_j, double tol,
     cdef int c, i = -1, j = -1
     cdef double g_max = -INFINITY, g_max2 = -INFINITY, obj_min = INFINITY
     cdef floating* Ki = NULL
-    for c in prange(nc, num_threads=nc, schedule='static'):
+    for c in range(nc):
         s.red_val[c] = -INFINITY
         s.red_idx[c] = -1
-        scan_up(s, <int> ((<long long> s.la * c) // nc),
-                <int> ((<long long> s.la * (c + 1)) // nc), &s.red_val[c], &s.red_idx[c])
+        s.red_val[nc + c] = -INFINITY
+    if nc == 1:
+        scan_up(s, 0, s.la, &s.red_val[0], &s.red_idx[0])
+    else:
+        for c in prange(nc, num_threads=nc, schedule='static'):
+            scan_up(s, <int> ((<long long> s.la * c) // nc),
+                    <int> ((<long long> s.la * (c + 1)) // nc), &s.red_val[c], &s.red_idx[c])
     for c in range(nc):
         if s.red_idx[c] >= 0 and s.red_val[c] >= g_max:
             g_max = s.red_val[c]
             i = s.red_idx[c]
     if i >= 0:
         Ki = get_row(s, s.var_data[i], False, dummy)
-        for c in prange(nc, num_threads=nc, schedule='static'):
+        for c in range(nc):
             s.red_val[c] = INFINITY
             s.red_idx[c] = -1
-            s.red_val[nc + c] = -INFINITY
-            scan_low(s, <int> ((<long long> s.la * c) // nc),
-                     <int> ((<long long> s.la * (c + 1)) // nc), i, g_max, Ki,
-                     &s.red_val[c], &s.red_idx[c], &s.red_val[nc + c])
+        if nc == 1:
+            scan_low(s, 0, s.la, i, g_max, Ki, &s.red_val[0], &s.red_idx[0], &s.red_val[1])
+        else:
+            for c in prange(nc, num_threads=nc, schedule='static'):
+                scan_low(s, <int> ((<long long> s.la * c) // nc),
+                         <int> ((<long long> s.la * (c + 1)) // nc), i, g_max, Ki,
+                         &s.red_val[c], &s.red_idx[c], &s.red_val[nc + c])
         for c in range(nc):
             if s.red_val[nc + c] > g_max2:
                 g_max2 = s.red_val[nc + c]
@@ -409,9 +431,14 @@ cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
     s.alpha[i] = ai
     s.alpha[j] = aj
     nt = s.n_threads if s.la >= MIN_PARALLEL_VARS else 1
-    for k in prange(s.la, num_threads=nt, schedule='static'):
-        t = s.A[k]
-        s.G[t] += s.y[t] * (wi * Ki[s.var_data[t]] + wj * Kj[s.var_data[t]])
+    if nt == 1:
+        for k in range(s.la):
+            t = s.A[k]
+            s.G[t] += s.y[t] * (wi * Ki[s.var_data[t]] + wj * Kj[s.var_data[t]])
+    else:
+        for k in prange(s.la, num_threads=nt, schedule='static'):
+            t = s.A[k]
+            s.G[t] += s.y[t] * (wi * Ki[s.var_data[t]] + wj * Kj[s.var_data[t]])
     if ui != is_upper(s, i):
         update_G_bar(s, i, Ci if not ui else -Ci, dummy)
     if uj != is_upper(s, j):
@@ -424,8 +451,12 @@ cdef void update_G_bar(State* s, int i, double c, floating dummy) noexcept nogil
     cdef double w = c * s.y[i]
     cdef int t
     cdef int nt = s.n_threads if s.l >= MIN_PARALLEL_VARS else 1
-    for t in prange(s.l, num_threads=nt, schedule='static'):
-        s.G_bar[t] += w * s.y[t] * Ki[s.var_data[t]]
+    if nt == 1:
+        for t in range(s.l):
+            s.G_bar[t] += w * s.y[t] * Ki[s.var_data[t]]
+    else:
+        for t in prange(s.l, num_threads=nt, schedule='static'):
+            s.G_bar[t] += w * s.y[t] * Ki[s.var_data[t]]
 
 
 cdef bint be_shrunk(State* s, int t, double g_max1, double g_max2) noexcept nogil:

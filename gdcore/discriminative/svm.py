@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import _ovr_decision_function, check_classificatio
 from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from gdcore._threads import single_threaded_blas
 from gdcore._validation import check_sample_weight, check_X_y
 from gdcore.discriminative.svm_base import BaseSVM
 from gdcore.discriminative.svm_multiclass import (
@@ -112,7 +113,8 @@ class SVC(ClassifierMixin, BaseSVM):
                               self._seed) if self.probability else (0.0, 0.0))
             return rows, coef, rho, status, n_iter, prob
 
-        results = solve_pairs(solve_one, n_classes, n_threads)
+        with single_threaded_blas():
+            results = solve_pairs(solve_one, n_classes, n_threads)
         rows, coefs, rhos, statuses, n_iters, probs = map(list, zip(*results))
         support, n_support, dual_coef, intercept = assemble_ovo(
             y_idx, n_classes, rows, coefs, rhos)
@@ -237,8 +239,9 @@ class SVR(RegressorMixin, BaseSVM):
         signs = np.concatenate([np.ones(m), -np.ones(m)])
         p = np.concatenate([self.epsilon - z, self.epsilon + z])
         C = np.concatenate([bounds[keep], bounds[keep]])
-        alpha, status, n_iter, rho, _ = self._solve(
-            data, var_data, signs, p, C, self.cache_size * 2**20, self._n_threads())
+        with single_threaded_blas():
+            alpha, status, n_iter, rho, _ = self._solve(
+                data, var_data, signs, p, C, self.cache_size * 2**20, self._n_threads())
         coef = alpha[:m] - alpha[m:]
         sv = np.flatnonzero(coef != 0)
         self.support_ = keep[sv].astype(np.int32)
