@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn.linear_model as sk
+from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
@@ -92,6 +93,17 @@ def test_l1_elasticnet_equal_sklearn_saga(name, penalty, l1_ratio):
     np.testing.assert_array_equal(ours.coef_ == 0, peer.coef_ == 0)
 
 
+@pytest.mark.parametrize("name", ["breast_cancer", "wine"])
+def test_no_intercept_equals_sklearn(name):
+    X, y = _data(name)
+    for solver in ("lbfgs", "newton-cg"):
+        ours = LogisticRegression(fit_intercept=False, solver=solver, tol=1e-10).fit(X, y)
+        peer = sk.LogisticRegression(fit_intercept=False, l1_ratio=0.0, tol=1e-10,
+                                     solver="newton-cg").fit(X, y)
+        np.testing.assert_allclose(ours.coef_, peer.coef_, atol=1e-5)
+        np.testing.assert_array_equal(ours.intercept_, 0.0)
+
+
 def test_unpenalized_equals_sklearn():
     X, y = _data("iris")
     X, y = X[50:], y[50:]  # versicolor vs virginica overlap: the MLE exists
@@ -130,6 +142,10 @@ def test_sparse_equals_dense():
         np.testing.assert_allclose(csr.coef_, dense.coef_, atol=1e-7)
         np.testing.assert_allclose(csr.predict_proba(sp.csr_matrix(X)),
                                    dense.predict_proba(X), atol=1e-8)
+    l1 = LogisticRegression(penalty="l1", solver="fista", tol=1e-9, max_iter=5000)
+    dense = clone(l1).fit(X, y)
+    csr = clone(l1).fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(csr.coef_, dense.coef_, atol=1e-6)
 
 
 def test_sample_weight_equals_repetition_and_class_weight():
