@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 FAMILIES = {
+    "trees": "gdcore.benchmarks.trees",
     "naive_bayes": "gdcore.benchmarks.naive_bayes",
     "svm": "gdcore.benchmarks.svm",
     "gmm": "gdcore.benchmarks.gmm",
-    "logistic": "gdcore.benchmarks.logistic",
     "logistic": "gdcore.benchmarks.logistic",
     "hmm": "gdcore.benchmarks.hmm",
     "knn": "gdcore.benchmarks.knn",
