@@ -42,7 +42,6 @@ from cython cimport floating
 from cython.parallel cimport parallel, prange
 from libc.math cimport INFINITY, NAN, exp, isnan, log
 from libc.stdlib cimport free, malloc
-from libc.string cimport memset
 
 from gdcore._kernels._blas cimport gemm
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport parallel, prange
-from libc.math cimport INFINITY, M_PI, isinf, isnan, log
+from libc.math cimport M_PI, isinf, isnan, log
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
 

@@ -6,7 +6,6 @@ scatter-add, both compiled (``gdcore._kernels._hmm_emissions``); the M-step
 is hmmlearn's MAP update under a Dirichlet prior.
 """
 
-import warnings
 
 import numpy as np
 from sklearn.utils import check_random_state
