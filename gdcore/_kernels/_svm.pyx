@@ -24,8 +24,9 @@ What differs from libsvm, and why:
   the active rows of X are copied into a compact block at each shrink, so
   ties break exactly as in the NumPy twin (the last index wins, as libsvm's
   `>=` does) and the path does not depend on the thread count.
-- the LRU cache holds rows of K (by data row, so SVR's two copies of a row
-  share one) of length n; a row computed while some rows were shrunk is
+- the LRU cache holds rows of K in single precision, as libsvm's Qfloat
+  (twice the rows of a double cache in the same cache_size; the gradient
+  stays in double), by data row, so SVR's two copies of a row share one; a row computed while some rows were shrunk is
   tagged with the active-set generation and is valid until the active set
   grows again; rows needed in full (G_bar updates) are tagged FULL.
 - reductions (the two working-set scans) run over fixed chunks of the active
@@ -55,9 +56,10 @@ cdef enum:
     # fork/join costs ~2 us idle but up to milliseconds on a loaded machine
     # (5000 x 50 rbf: 0.8 s on 1 thread, 7.6 s on 2 with scans split from
     # 4096 variables up, at load 8 on 2 cores); so scans split only past
-    # 65536 variables and kernel rows only past 2**20 multiply-adds.
+    # 65536 variables and kernel rows (~60 us of work at 2**18
+    # multiply-adds) only past 2**18.
     MIN_PARALLEL_VARS = 65536
-    MIN_PARALLEL_FLOPS = 1048576
+    MIN_PARALLEL_FLOPS = 262144
     SHRINK_EVERY = 1000
     OK_STATUS = 0
     MAX_ITER_STATUS = 1
@@ -97,7 +99,7 @@ ctypedef struct State:
     void* sqa              # (n,)
     void* tmp              # (n,) gemv output
     # cache
-    void* cache            # (n_slots, n) floating
+    float* cache           # (n_slots, n) single precision, as libsvm's Qfloat
     int n_slots
     int* slot_of           # (n,) slot of a data row, -1 if none
     int* data_of           # (n_slots,)
@@ -130,7 +132,7 @@ cdef inline double kernel_value(State* s, double dot, double sq_i,
     return tanh(s.gamma * dot + s.coef0)
 
 
-cdef void kernel_row(State* s, int di, bint full, floating* out) noexcept nogil:
+cdef void kernel_row(State* s, int di, bint full, float* out, floating dummy) noexcept nogil:
     """out[D[k]] = K(x_di, x_D[k]) for the active rows (every row when full)."""
     cdef const floating* X = <const floating*> s.X
     cdef const floating* src = X if full else <const floating*> s.Xa
@@ -141,10 +143,11 @@ cdef void kernel_row(State* s, int di, bint full, floating* out) noexcept nogil:
     cdef double sq_i = (<const floating*> s.sq)[di]
     if s.kernel == PRECOMPUTED_K:
         if full:
-            memcpy(out, X + <Py_ssize_t> di * s.n, s.n * sizeof(floating))
+            for k in range(s.n):
+                out[k] = <float> X[<Py_ssize_t> di * s.n + k]
         else:
             for k in range(m):
-                out[s.D[k]] = X[<Py_ssize_t> di * s.n + s.D[k]]
+                out[s.D[k]] = <float> X[<Py_ssize_t> di * s.n + s.D[k]]
         return
     if <long long> m * s.d >= MIN_PARALLEL_FLOPS:
         n_blocks = s.n_threads
@@ -160,7 +163,7 @@ cdef void kernel_row(State* s, int di, bint full, floating* out) noexcept nogil:
 
 cdef void kernel_block(State* s, int di, bint full, int lo, int hi,
                        const floating* src, const floating* sqsrc, double sq_i,
-                       floating* tmp, floating* out) noexcept nogil:
+                       floating* tmp, float* out) noexcept nogil:
     """Entries lo:hi of a kernel row: one gemv, then the kernel's transform."""
     cdef int k
     cdef const floating* X = <const floating*> s.X
@@ -170,23 +173,23 @@ cdef void kernel_block(State* s, int di, bint full, int lo, int hi,
          X + <Py_ssize_t> di * s.d, 1, <floating> 0.0, tmp + lo, 1)
     if full:
         for k in range(lo, hi):
-            out[k] = <floating> kernel_value(s, tmp[k], sq_i, sqsrc[k])
+            out[k] = <float> kernel_value(s, tmp[k], sq_i, sqsrc[k])
     else:
         for k in range(lo, hi):
-            out[s.D[k]] = <floating> kernel_value(s, tmp[k], sq_i, sqsrc[k])
+            out[s.D[k]] = <float> kernel_value(s, tmp[k], sq_i, sqsrc[k])
 
 
-cdef floating* get_row(State* s, int di, bint need_full, floating dummy) noexcept nogil:
+cdef float* get_row(State* s, int di, bint need_full, floating dummy) noexcept nogil:
     """Row di of K from the LRU cache, computed on a miss (dummy picks the dtype)."""
     cdef int slot = s.slot_of[di], k, g
     cdef long long oldest
-    cdef floating* row
+    cdef float* row
     s.clock += 1
     if slot >= 0:
         g = s.gen[slot]
         if g == FULL or (not need_full and g == s.cur_gen):
             s.stamp[slot] = s.clock
-            return (<floating*> s.cache) + <Py_ssize_t> slot * s.n
+            return s.cache + <Py_ssize_t> slot * s.n
     else:
         # Evict the least recently used slot; the two rows of the current
         # pair were used last, so with >= 2 slots neither is ever evicted.
@@ -200,9 +203,9 @@ cdef floating* get_row(State* s, int di, bint need_full, floating dummy) noexcep
             s.slot_of[s.data_of[slot]] = -1
         s.data_of[slot] = di
         s.slot_of[di] = slot
-    row = (<floating*> s.cache) + <Py_ssize_t> slot * s.n
+    row = s.cache + <Py_ssize_t> slot * s.n
     need_full = need_full or s.ld == s.n
-    kernel_row(s, di, need_full, row)
+    kernel_row(s, di, need_full, row, dummy)
     s.gen[slot] = FULL if need_full else s.cur_gen
     s.stamp[slot] = s.clock
     return row
@@ -245,7 +248,7 @@ cdef void activate_all(State* s, floating dummy) noexcept nogil:
 cdef void reconstruct_gradient(State* s, floating dummy) noexcept nogil:
     """G of the shrunk variables from G_bar and the free active ones (libsvm's rule)."""
     cdef int k, t, u, nr_free = 0
-    cdef floating* row
+    cdef float* row
     cdef double acc
     if s.la == s.l:
         return
@@ -299,7 +302,7 @@ cdef void scan_up(State* s, int lo, int hi, double* best, int* best_idx) noexcep
             best_idx[0] = t
 
 
-cdef void scan_low(State* s, int lo, int hi, int i, double g_max, floating* Ki,
+cdef void scan_low(State* s, int lo, int hi, int i, double g_max, float* Ki,
                    double* obj_min, int* obj_idx, double* g_max2) noexcept nogil:
     """WSS2's j over I_low in A[lo:hi], and max of y_t G_t over I_low."""
     cdef int k, t
@@ -332,7 +335,7 @@ cdef int select_working_set(State* s, int* out_i, int* out_j, double tol,
     cdef int nc = s.n_threads if s.la >= MIN_PARALLEL_VARS else 1
     cdef int c, i = -1, j = -1
     cdef double g_max = -INFINITY, g_max2 = -INFINITY, obj_min = INFINITY
-    cdef floating* Ki = NULL
+    cdef float* Ki = NULL
     for c in range(nc):
         s.red_val[c] = -INFINITY
         s.red_idx[c] = -1
@@ -377,8 +380,8 @@ cdef int select_working_set(State* s, int* out_i, int* out_j, double tol,
 
 cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
     """libsvm's analytic two-variable step, then G (active) and G_bar (all)."""
-    cdef floating* Ki = get_row(s, s.var_data[i], False, dummy)
-    cdef floating* Kj = get_row(s, s.var_data[j], False, dummy)
+    cdef float* Ki = get_row(s, s.var_data[i], False, dummy)
+    cdef float* Kj = get_row(s, s.var_data[j], False, dummy)
     cdef double Ci = s.C[i], Cj = s.C[j]
     cdef double ai = s.alpha[i], aj = s.alpha[j]
     cdef double qij = s.y[i] * s.y[j] * Ki[s.var_data[j]]
@@ -447,7 +450,7 @@ cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
 
 cdef void update_G_bar(State* s, int i, double c, floating dummy) noexcept nogil:
     """G_bar_t += c Q_ti for every variable (i entered or left its upper bound)."""
-    cdef floating* Ki = get_row(s, s.var_data[i], True, dummy)
+    cdef float* Ki = get_row(s, s.var_data[i], True, dummy)
     cdef double w = c * s.y[i]
     cdef int t
     cdef int nt = s.n_threads if s.l >= MIN_PARALLEL_VARS else 1
@@ -587,7 +590,7 @@ def smo_solve(
     cdef floating dummy = 0
     cdef double obj = 0.0, rho
     dt = np.float64 if floating is double else np.float32
-    n_slots = int(max(2, min(n, cache_bytes // max(1, n * np.dtype(dt).itemsize))))
+    n_slots = int(max(2, min(n, cache_bytes // max(1, n * 4))))
     cdef double[::1] G = np.empty(l), G_bar = np.empty(l), QD = np.empty(l)
     cdef double[::1] red_val = np.empty(2 * max(1, n_threads))
     cdef int[::1] red_idx = np.empty(2 * max(1, n_threads), dtype=np.intc)
@@ -595,7 +598,7 @@ def smo_solve(
     cdef char[::1] is_active = np.empty(l, dtype=np.int8), data_mark = np.empty(n, dtype=np.int8)
     cdef floating[:, ::1] Xa = np.empty((n if kernel != PRECOMPUTED_K else 1, d), dtype=dt)
     cdef floating[::1] sqa = np.empty(n, dtype=dt), tmp = np.empty(n, dtype=dt)
-    cdef floating[:, ::1] cache = np.empty((n_slots, n), dtype=dt)
+    cdef float[:, ::1] cache = np.empty((n_slots, n), dtype=np.float32)
     cdef int[::1] slot_of = np.full(n, -1, dtype=np.intc)
     cdef int[::1] data_of = np.full(n_slots, -1, dtype=np.intc)
     cdef long long[::1] stamp = np.zeros(n_slots, dtype=np.int64)

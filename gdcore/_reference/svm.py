@@ -6,7 +6,8 @@ as in libsvm's ``Solver::select_working_set``, ties going to the last index),
 same two-variable update, same stopping rule (m(alpha) - M(alpha) < tol) and
 the same rho and objective.  It keeps the whole matrix Q in memory and never
 shrinks, so ``cache_bytes``, ``shrinking`` and ``n_threads`` are accepted and
-ignored.  Written for clarity, never used on a hot path.
+ignored.  Like the solver (and libsvm) it rounds kernel values to single
+precision, keeping the diagonal and the gradient in double.  Written for clarity, never used on a hot path.
 
 The problem, libsvm's general form over l variables::
 
@@ -135,8 +136,10 @@ def smo_solve(X, sqnorm, kernel, gamma, coef0, degree, var_data, y, p, C,
     C = np.asarray(C, dtype=np.float64)
     sq = np.asarray(sqnorm, dtype=np.float64)
     K = kernel_matrix(X, X, sq, sq, kernel, gamma, coef0, degree)
-    Q = y[:, None] * y[None, :] * K[np.ix_(var_data, var_data)]
-    QD = np.diag(Q).copy()
+    K = K[np.ix_(var_data, var_data)]
+    QD = np.diag(K).copy()          # the diagonal stays in double, as in libsvm
+    # Kernel values are held in single precision (libsvm's Qfloat).
+    Q = y[:, None] * y[None, :] * K.astype(np.float32).astype(np.float64)
     a = np.zeros(len(y))
     G = p.copy()
     n_iter, status = 0, STATUS_OK
