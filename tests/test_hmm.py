@@ -304,3 +304,10 @@ def test_bad_X():
         GaussianHMM(2).fit(np.array([[0.0, 1.0], [np.nan, np.nan], [1.0, 2.0], [2.0, 2.0]]))
     with pytest.raises(ValueError, match="rows without NaN"):
         GaussianHMM(3).fit(np.array([[0.0, np.nan], [1.0, 2.0], [np.nan, 1.0]]))
+
+
+def test_verbose_reports_each_iteration(capsys):
+    X, _, lengths = _known_model().sample_sequences(3, 20, random_state=8)
+    GaussianHMM(2, n_iter=3, tol=-np.inf, verbose=True, random_state=0).fit(X, lengths)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 3 and lines[-1].split()[0] == "3"

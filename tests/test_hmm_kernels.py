@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 from conftest import rtol_for
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gdcore._kernels import _hmm, _hmm_emissions
 from gdcore._reference import hmm as ref
@@ -204,3 +206,23 @@ def test_categorical_kernels_match_reference(n, M, K, n_threads):
             ref_em.STATUS_BAD_SYMBOL
         assert mod.categorical_counts(bad, post, np.zeros((M, K)), n_threads) == \
             ref_em.STATUS_BAD_SYMBOL
+
+
+@settings(max_examples=30, deadline=None)
+@given(K=st.integers(1, 5), lengths=st.lists(st.integers(1, 12), min_size=1, max_size=5),
+       seed=st.integers(0, 2**32 - 1))
+def test_forward_backward_property(K, lengths, seed):
+    # Any model and sequences: the kernel equals the log-space reference,
+    # posteriors are distributions and the expected transitions number T - 1
+    # per sequence.
+    rng = np.random.default_rng(seed)
+    offsets = _offsets(lengths)
+    flp = rng.normal(-5, 4, (offsets[-1], K))
+    startprob, transmat = _model(K, rng, zero_transition=False)
+    status, post, logprob, trans = _run_fb(_hmm, flp, offsets, startprob, transmat, 2)
+    want = _run_fb(ref, flp, offsets, startprob, transmat, 1)
+    assert status == 0
+    np.testing.assert_allclose(post.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(trans.sum(), sum(lengths) - len(lengths), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(logprob, want[2], rtol=1e-10)
+    np.testing.assert_allclose(post, want[1], rtol=1e-9, atol=1e-12)
