@@ -63,6 +63,35 @@ def n_seq_chunks(Py_ssize_t n_seq, Py_ssize_t n_states):
     return max(1, min(n, MAX_PARTIAL_DOUBLES // max(1, n_states * n_states)))
 
 
+cdef inline void axpy_rows(const double* x, const double* M, Py_ssize_t K,
+                           double* y) noexcept nogil:
+    """y += x @ M for a K x K row-major M: the K^2 step of both recursions.
+
+    Rows of M are added four at a time so y is loaded and stored a quarter
+    as often and the inner loop over contiguous j vectorizes; on K = 32 this
+    took the scaled forward-backward from 0.10 s to 0.07 s CPU per 1e5
+    frames.  (A BLAS gemv costs more in call overhead than its K^2 flops.)
+    """
+    cdef Py_ssize_t i = 0, j
+    cdef double x0, x1, x2, x3
+    cdef const double* r0
+    while i + 4 <= K:
+        x0 = x[i]
+        x1 = x[i + 1]
+        x2 = x[i + 2]
+        x3 = x[i + 3]
+        r0 = M + i * K
+        for j in range(K):
+            y[j] += x0 * r0[j] + x1 * r0[K + j] + x2 * r0[2 * K + j] + x3 * r0[3 * K + j]
+        i = i + 4
+    while i < K:
+        x0 = x[i]
+        r0 = M + i * K
+        for j in range(K):
+            y[j] += x0 * r0[j]
+        i = i + 1
+
+
 cdef inline int check_rest(const floating* flp, Py_ssize_t t0, Py_ssize_t T,
                             Py_ssize_t K) noexcept nogil:
     """BAD_LOGLIK if frames t0.. hold NaN or +inf (checked after an impossible frame)."""
@@ -84,12 +113,10 @@ cdef inline int forward_scaled(
     needed by the backward pass.  Returns BAD_LOGLIK or OK; an impossible
     sequence sets *logprob = -inf and returns OK.
     """
-    cdef Py_ssize_t t, i, j
-    cdef double m, c, a, lp = 0.0
+    cdef Py_ssize_t t, j
+    cdef double m, c, lp = 0.0
     cdef double* at
     cdef double* ep
-    cdef const double* arow
-    cdef const double* prev
     for t in range(T):
         m = -INFINITY
         for j in range(K):
@@ -113,12 +140,7 @@ cdef inline int forward_scaled(
             # K^2 = 256..1024 flops it would do).
             for j in range(K):
                 at[j] = 0.0
-            prev = at - K
-            for i in range(K):
-                a = prev[i]
-                arow = transmat + i * K
-                for j in range(K):
-                    at[j] += a * arow[j]
+            axpy_rows(at - K, transmat, K, at)
             for j in range(K):
                 at[j] *= ep[j]
         c = 0.0
@@ -143,15 +165,14 @@ cdef inline void backward_scaled(
 
     w_t = e_t * beta_t / c_t for t >= 1 (row 0 of e is left as is), so that
     alpha[:-1]^T @ w[1:] is the transition count before the product with A.
-    beta_t = A w_{t+1} is summed over rows of A^T so that the inner loop is
-    an axpy over contiguous memory that vectorizes; a dot product per state
-    is a serial chain of dependent adds (3.3x slower at K = 32).
+    beta_t = A w_{t+1} = w_{t+1} @ A^T is summed over rows of A^T so that the
+    inner loop is an axpy over contiguous memory that vectorizes; a dot
+    product per state is a serial chain of dependent adds (3.3x slower at
+    K = 32).
     """
     cdef Py_ssize_t t, i, j
-    cdef double wj
     cdef double* bt
     cdef double* w
-    cdef const double* arow
     bt = beta + (T - 1) * K
     for j in range(K):
         bt[j] = 1.0
@@ -163,11 +184,7 @@ cdef inline void backward_scaled(
         bt = bt - K
         for i in range(K):
             bt[i] = 0.0
-        for j in range(K):
-            wj = w[j]
-            arow = transmat_t + j * K
-            for i in range(K):
-                bt[i] += arow[i] * wj
+        axpy_rows(w, transmat_t, K, bt)
 
 
 def forward_backward(
