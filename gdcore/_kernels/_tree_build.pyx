@@ -119,6 +119,8 @@ cdef struct Record:
     Py_ssize_t node                # best first: the node's id
     bint is_left
     int hist                       # histogram buffer id, -1 if none
+    bint known                     # depth first: totals (in rec_totals) and impurity known
+    double impurity
     double improvement
     Split split
 
@@ -135,12 +137,14 @@ cdef struct Builder:
     Split* fbest                   # (d,) per-feature best, merged in feature order
     uint64_t* keys                 # (n_threads, n) sort keys
     double* scratch                # (n_threads, 4 S)
-    double* total                  # (2 S) node totals, scratch
+    double* total                  # (3 S) totals of the node, its left and right child
+    double child_imp[2]            # impurities of the children
     double* hists[MAX_HISTS]       # node histograms, (d, hist_bins, S) each
     bint hist_used[MAX_HISTS]
     Py_ssize_t hist_size
     Tree tree
     Record* stack
+    double* rec_totals             # (cap_stack, S) totals of known stack records
     Py_ssize_t n_stack
     Py_ssize_t cap_stack
 
@@ -256,11 +260,14 @@ cdef bint _cheap_leaf(Builder* b, Py_ssize_t n_node, Py_ssize_t depth) noexcept 
 
 cdef bint _split_node(Builder* b, Py_ssize_t start, Py_ssize_t end, Py_ssize_t depth,
                       int* hist, double* impurity, Split* best, Py_ssize_t* pos,
-                      double* improvement) noexcept nogil:
-    """Node stats, then its best split applied to idx; False if it is a leaf."""
+                      double* improvement, bint known) noexcept nogil:
+    """Node stats (unless known: already in b.total), then its best split
+    applied to idx, children's stats left in b.total; False if it is a leaf."""
     cdef const TreeData* t = b.t
-    cdef double W, imp_l, imp_r, W_l
-    node_stats(t, b.idx, start, end, b.w, b.total, impurity)
+    cdef Py_ssize_t S = 2 + t.K
+    cdef double W, W_l
+    if not known:
+        node_stats(t, b.idx, start, end, b.w, b.total, impurity)
     W = b.total[1]
     best.feature = -1
     best.proxy = -INFINITY
@@ -284,15 +291,12 @@ cdef bint _split_node(Builder* b, Py_ssize_t start, Py_ssize_t end, Py_ssize_t d
         return False
     pos[0] = partition(t, b.idx, start, end, best)
     # children's impurities for the improvement (scikit-learn's definition)
-    node_stats(t, b.idx, start, pos[0], b.w, b.total + 2 + t.K, &imp_l)
-    W_l = b.total[2 + t.K + 1]
-    node_stats(t, b.idx, pos[0], end, b.w, b.total + 2 + t.K, &imp_r)
-    improvement[0] = (W / b.W_root) * (impurity[0] - (W - W_l) / W * imp_r
-                                       - W_l / W * imp_l)
-    if improvement[0] + EPSILON < b.p.min_impurity_decrease:
-        return False
-    node_stats(t, b.idx, start, end, b.w, b.total, impurity)  # restore node totals
-    return True
+    node_stats(t, b.idx, start, pos[0], b.w, b.total + S, &b.child_imp[0])
+    node_stats(t, b.idx, pos[0], end, b.w, b.total + 2 * S, &b.child_imp[1])
+    W_l = b.total[S + 1]
+    improvement[0] = (W / b.W_root) * (impurity[0] - b.total[2 * S + 1] / W * b.child_imp[1]
+                                       - W_l / W * b.child_imp[0])
+    return improvement[0] + EPSILON >= b.p.min_impurity_decrease
 
 
 cdef Py_ssize_t _add_node(Builder* b, Py_ssize_t parent, bint is_left, bint leaf,
@@ -348,16 +352,24 @@ cdef void _set_split(Node* nd, bint leaf, const Split* s) noexcept nogil:
     nd.missing_go_to_left = s.missing_left
 
 
-cdef bint _push(Builder* b, Record* r) noexcept nogil:
+cdef bint _push(Builder* b, Record* r, const double* totals) noexcept nogil:
+    """Push r (with its node totals, if given) on the stack / heap array."""
     cdef void* p
-    cdef Py_ssize_t cap
+    cdef Py_ssize_t cap, S = 2 + b.t.K
     if b.n_stack == b.cap_stack:
         cap = 2 * b.cap_stack if b.cap_stack > 0 else 64
         p = realloc(b.stack, cap * sizeof(Record))
         if p == NULL:
             return False
         b.stack = <Record*> p
+        p = realloc(b.rec_totals, cap * S * sizeof(double))
+        if p == NULL:
+            return False
+        b.rec_totals = <double*> p
         b.cap_stack = cap
+    r.known = totals != NULL
+    if totals != NULL:
+        memcpy(b.rec_totals + b.n_stack * S, totals, S * sizeof(double))
     b.stack[b.n_stack] = r[0]
     b.n_stack += 1
     return True
@@ -394,6 +406,7 @@ cdef void _child_histograms(Builder* b, Record* parent, Record* left,
 
 
 cdef int _grow_depth_first(Builder* b, Py_ssize_t n_root) noexcept nogil:
+    cdef Py_ssize_t S = 2 + b.t.K
     cdef Record r, left, right
     cdef Split best
     cdef double impurity = 0.0, improvement = 0.0
@@ -405,13 +418,16 @@ cdef int _grow_depth_first(Builder* b, Py_ssize_t n_root) noexcept nogil:
     r.parent = -1
     r.is_left = False
     r.hist = -1
-    if not _push(b, &r):
+    if not _push(b, &r, NULL):
         return NO_MEMORY
     while b.n_stack > 0:
         b.n_stack -= 1
         r = b.stack[b.n_stack]
+        if r.known:
+            memcpy(b.total, b.rec_totals + b.n_stack * S, S * sizeof(double))
+            impurity = r.impurity
         split = _split_node(b, r.start, r.end, r.depth, &r.hist, &impurity, &best,
-                            &pos, &improvement)
+                            &pos, &improvement, r.known)
         node = _add_node(b, r.parent, r.is_left, not split, &best, impurity,
                          r.end - r.start, r.depth)
         if node < 0:
@@ -428,7 +444,9 @@ cdef int _grow_depth_first(Builder* b, Py_ssize_t n_root) noexcept nogil:
         left.depth = right.depth = r.depth + 1
         left.parent = right.parent = node
         _child_histograms(b, &r, &left, &right)
-        if not _push(b, &right) or not _push(b, &left):
+        left.impurity = b.child_imp[0]
+        right.impurity = b.child_imp[1]
+        if not _push(b, &right, b.total + 2 * S) or not _push(b, &left, b.total + S):
             return NO_MEMORY
     return OK
 
@@ -473,7 +491,7 @@ cdef int _add_frontier(Builder* b, Py_ssize_t start, Py_ssize_t end, Py_ssize_t 
     r.improvement = 0.0
     r.pos = start
     split = _split_node(b, start, end, depth, &hist, &impurity, &r.split, &r.pos,
-                        &r.improvement)
+                        &r.improvement, False)
     _hist_give(b, hist)
     r.node = _add_node(b, parent, is_left, True, &r.split, impurity, end - start, depth)
     if r.node < 0:
@@ -482,7 +500,7 @@ cdef int _add_frontier(Builder* b, Py_ssize_t start, Py_ssize_t end, Py_ssize_t 
         r.start = start
         r.end = end
         r.depth = depth
-        if not _push(b, &r):
+        if not _push(b, &r, NULL):
             return NO_MEMORY
         _sift_up(b.stack, b.n_stack - 1)
     return OK
@@ -524,6 +542,7 @@ cdef void _free_builder(Builder* b) noexcept nogil:
     free(b.scratch)
     free(b.total)
     free(b.stack)
+    free(b.rec_totals)
     for h in range(MAX_HISTS):
         free(b.hists[h])
 
@@ -544,7 +563,7 @@ cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* we
     b.features = <Py_ssize_t*> malloc(t.d * sizeof(Py_ssize_t))
     b.fbest = <Split*> malloc(t.d * sizeof(Split))
     b.scratch = <double*> malloc(nt * 4 * S * sizeof(double))
-    b.total = <double*> malloc(2 * S * sizeof(double))
+    b.total = <double*> malloc(3 * S * sizeof(double))
     b.keys = <uint64_t*> malloc(nt * n * sizeof(uint64_t))
     # hists[0] is the one-feature histogram of feature-by-feature searches
     if (b.idx != NULL and b.w != NULL and b.features != NULL and b.fbest != NULL

@@ -302,17 +302,39 @@ cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start
     cdef double* R = scratch + 2 * S
     cdef double* miss = scratch + 3 * S
     cdef bint varies = False
+    cdef Py_ssize_t count[257]
+    cdef const uint8_t* col8
     memset(left, 0, S * sizeof(double))
     memset(miss, 0, S * sizeof(double))
-    for p in range(start, end):
-        i = idx[p]
-        c = code_of(t, f, i)
-        if <Py_ssize_t> c == nb:
-            add_sample(t, i, w[i], miss)
-        else:
-            keys[m] = (c << 32) | <uint64_t> (p - start)
-            m += 1
-    _sort_keys(keys, m)
+    if t.codes8 != NULL:
+        # One-byte codes: a counting sort, O(m + 256), in place of the
+        # quicksort (8% of a forest fit in perf, the largest kernel item).
+        col8 = t.codes8 + f * t.n
+        memset(count, 0, 257 * sizeof(Py_ssize_t))
+        for p in range(start, end):
+            i = idx[p]
+            if col8[i] == nb:
+                add_sample(t, i, w[i], miss)
+            else:
+                count[col8[i] + 1] += 1
+        for q in range(256):
+            count[q + 1] += count[q]
+        m = count[256]
+        for p in range(start, end):
+            c = col8[idx[p]]
+            if <Py_ssize_t> c != nb:
+                keys[count[c]] = (c << 32) | <uint64_t> (p - start)
+                count[c] += 1
+    else:
+        for p in range(start, end):
+            i = idx[p]
+            c = code_of(t, f, i)
+            if <Py_ssize_t> c == nb:
+                add_sample(t, i, w[i], miss)
+            else:
+                keys[m] = (c << 32) | <uint64_t> (p - start)
+                m += 1
+        _sort_keys(keys, m)
     for q in range(m):
         i = idx[start + <Py_ssize_t> (keys[q] & 0xFFFFFFFFULL)]
         add_sample(t, i, w[i], left)

@@ -60,8 +60,12 @@ def find_bins(X, max_bins, random_state):
         sample = X[np.sort(rows)]
     tables, exact = [], []
     for f in range(d):
-        col = sample[:, f]
-        distinct = np.unique(col[~np.isnan(col)]).astype(np.float64)
+        col = np.sort(sample[:, f])
+        col = col[~np.isnan(col)]
+        keep = np.empty(len(col), dtype=bool)
+        keep[:1] = True
+        np.not_equal(col[1:], col[:-1], out=keep[1:])
+        distinct = col[keep].astype(np.float64)
         if max_bins is None:
             tables.append(distinct)
             exact.append(True)
@@ -75,10 +79,7 @@ def find_bins(X, max_bins, random_state):
                 tables.append(distinct[:-1] / 2.0 + distinct[1:] / 2.0)
                 exact.append(False)
         else:
-            q = np.linspace(0, 100, max_bins + 1)[1:-1]
-            edges = np.unique(np.percentile(col[~np.isnan(col)],
-                                            q, method="midpoint"))
-            tables.append(edges)
+            tables.append(np.unique(_midpoint_percentiles(col, max_bins)))
             exact.append(False)
     n_edges = np.array([len(t) for t in tables], dtype=np.int32)
     is_exact = np.array(exact, dtype=np.uint8)
@@ -87,3 +88,13 @@ def find_bins(X, max_bins, random_state):
     for f, t in enumerate(tables):
         table[f, : len(t)] = t
     return BinTable(n_bins, n_edges, table, is_exact)
+
+
+def _midpoint_percentiles(sorted_col, max_bins):
+    """np.percentile(col, linspace(0, 100, max_bins + 1)[1:-1], method="midpoint")
+    on an already sorted column: the sort is shared with the distinct values
+    (np.percentile's own partition was 2/3 of the binning time)."""
+    pos = np.linspace(0, 100, max_bins + 1)[1:-1] / 100.0 * (len(sorted_col) - 1)
+    lo, hi = np.floor(pos).astype(np.intp), np.ceil(pos).astype(np.intp)
+    a, b = sorted_col[lo].astype(np.float64), sorted_col[hi].astype(np.float64)
+    return (a + b) / 2.0
