@@ -144,14 +144,18 @@ class GaussianHMM(BaseHMM):
         if self.covariance_type not in COVARIANCE_TYPES:
             raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
                              f"got {self.covariance_type!r}.")
-        X = check_array(X, dtype=FLOAT_DTYPES, order="C", ensure_all_finite="allow-nan")
-        if np.isinf(X).any():
-            raise ValueError("X holds infinite values; only NaN (missing) is allowed.")
-        if fitting:
+        X = check_array(X, dtype=FLOAT_DTYPES, order="C", ensure_all_finite=False)
+        # One reduction decides the common case (all finite: the sum is
+        # finite); only then are NaN and inf told apart.
+        has_nan = False
+        if not np.isfinite(np.sum(X, dtype=np.float64)):
+            if np.isinf(X).any():
+                raise ValueError("X holds infinite values; only NaN (missing) is allowed.")
+            has_nan = np.isnan(X).any()
+        if fitting and has_nan:
             if np.isnan(X).all(axis=1).any():
                 raise ValueError("X has rows where every feature is NaN; drop them.")
-            if (np.isnan(X).any() and self.covariance_type in ("full", "tied")
-                    and "c" in self.params):
+            if self.covariance_type in ("full", "tied") and "c" in self.params:
                 raise ValueError(
                     "fitting covariance_type='full'/'tied' with missing values (NaN) is "
                     "not supported; use 'diag' or 'spherical', or impute first.")
@@ -179,6 +183,8 @@ class GaussianHMM(BaseHMM):
                              f"got {np.shape(self._covars_)}.")
 
     def _init_emissions(self, X, random_state):
+        if not (self._needs_init("m", "means_") or self._needs_init("c", "_covars_")):
+            return
         complete = X[~np.isnan(X).any(axis=1)]
         if len(complete) < self.n_components:
             raise ValueError(
@@ -248,12 +254,16 @@ class GaussianHMM(BaseHMM):
         stats = {}
         if not ({"m", "c"} & set(self.params)):
             return stats
-        observed = ~np.isnan(X)
-        X0 = np.where(observed, X, 0.0) if not observed.all() else X.astype(np.float64, copy=False)
         stats["post"] = posteriors.sum(axis=0)
-        # Per state and feature: the posterior mass of the frames where the feature
-        # was observed (equal to stats["post"] without missing values).
-        stats["post_obs"] = posteriors.T @ observed if not observed.all() else None
+        if np.isfinite(np.sum(X, dtype=np.float64)):      # no NaN (inf was rejected)
+            X0 = X.astype(np.float64, copy=False)
+            stats["post_obs"] = None
+        else:
+            observed = ~np.isnan(X)
+            X0 = np.where(observed, X, 0.0)
+            # Per state and feature: the posterior mass of the frames where the
+            # feature was observed.
+            stats["post_obs"] = posteriors.T @ observed
         stats["obs"] = posteriors.T @ X0
         if "c" in self.params:
             if self.covariance_type in ("spherical", "diag"):
