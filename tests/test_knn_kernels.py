@@ -21,7 +21,7 @@ def _run(module, metric, Q, Y, k, exclude_self, n_threads, p=3.0, Qg=None, Yg=No
     if metric in GEMM:
         Qg = Q if Qg is None else Qg
         Yg = Y if Yg is None else Yg
-        norms = np.einsum("ij,ij->i", Yg, Yg, dtype=np.float64).astype(Y.dtype)
+        norms = np.einsum("ij,ij->i", Yg, Yg, dtype=np.float64).astype(Yg.dtype)
         with single_threaded_blas():
             status = module.kneighbors_gemm(Q, Y, Qg, Yg, norms, metric, exclude_self,
                                             dist, ind, n_threads)
@@ -109,3 +109,23 @@ def test_n_candidates():
     assert _knn.n_candidates(1, 1000) == 9
     assert _knn.n_candidates(100, 1000) == 150
     assert ref.n_candidates(100, 1000) == 150
+
+
+@pytest.mark.parametrize("metric", GEMM)
+def test_float32_tiles_for_float64_data(metric, n_threads):
+    """float64 data searched with float32 tiles is still answered exactly.
+
+    Pairs of points here differ by eps, far below float32's resolution (but
+    not below double's resolution of the metric: cosine distances are
+    ~eps^2), so the verification fails and the exact rescan must answer.
+    """
+    eps = 1e-9 if metric == _knn.METRIC_SQEUCLIDEAN else 1e-6
+    rng = np.random.default_rng(5)
+    Y = rng.standard_normal((300, 4))
+    Y[1::2] = Y[::2] + eps * rng.standard_normal((150, 4))
+    Q = Y[:40] + eps * rng.standard_normal((40, 4))
+    Qg, Yg = Q.astype(np.float32), Y.astype(np.float32)
+    _check_equal(metric, Q, Y, 3, False, n_threads, np.float64, Qg=Qg, Yg=Yg)
+    X = rng.standard_normal((500, 9))
+    _check_equal(metric, X[:70], X, 5, False, n_threads, np.float64,
+                 Qg=X[:70].astype(np.float32), Yg=X.astype(np.float32))

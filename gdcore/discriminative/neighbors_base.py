@@ -129,18 +129,28 @@ class NeighborsBase(BaseEstimator):
         return y
 
     def _prepare_database(self, X):
-        """Gemm operands of the database: shifted by its mean, or unit rows."""
+        """Gemm operands of the database: shifted by its mean, or unit rows.
+
+        They are float32 whenever their values fit float32 comfortably,
+        float64 data included: the kernel verifies every answer in double,
+        and float32 tiles run ~1.7x faster (twice the flops per SIMD
+        instruction, half the bytes).  Values beyond 1e15 (squares near
+        float32's limit) or all below 1e-15 keep float64 tiles.
+        """
         kind, code, _ = _METRICS[self.effective_metric_]
         self._shift = None
         if kind != "gemm":
             return
         if code == _knn.METRIC_SQEUCLIDEAN:
             self._shift = X.mean(axis=0, dtype=np.float64)
-            Yg = (X - self._shift).astype(X.dtype)
+            Yg = X - self._shift
         else:
             Yg = _unit_rows(X)
-        self._Yg = np.ascontiguousarray(Yg)
-        self._yg_sqnorms = np.einsum("ij,ij->i", Yg, Yg, dtype=np.float64).astype(X.dtype)
+        scale = float(np.abs(Yg).max()) if Yg.size else 0.0
+        self._gemm_dtype = np.float32 if 1e-15 <= scale <= 1e15 else np.float64
+        self._Yg = np.ascontiguousarray(Yg, dtype=self._gemm_dtype)
+        self._yg_sqnorms = np.einsum("ij,ij->i", self._Yg, self._Yg,
+                                     dtype=np.float64).astype(self._gemm_dtype)
 
     # ------------------------------------------------------------ queries
     def _check_query(self, X):
@@ -197,9 +207,9 @@ class NeighborsBase(BaseEstimator):
             if exclude_self:
                 Qg = self._Yg
             elif code == _knn.METRIC_SQEUCLIDEAN:
-                Qg = np.ascontiguousarray((Q - self._shift).astype(Q.dtype))
+                Qg = np.ascontiguousarray(Q - self._shift, dtype=self._gemm_dtype)
             else:
-                Qg = _unit_rows(Q)
+                Qg = np.ascontiguousarray(_unit_rows(Q), dtype=self._gemm_dtype)
             with single_threaded_blas():
                 status = _knn.kneighbors_gemm(Q, X, Qg, self._Yg, self._yg_sqnorms, code,
                                               exclude_self, dist, ind, n_threads)
@@ -296,7 +306,7 @@ def _unit_rows(X):
     """Rows scaled to norm 1 (computed in float64); zero rows stay zero."""
     norms = np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64))
     norms[norms == 0] = 1.0
-    return np.ascontiguousarray((X / norms[:, None]).astype(X.dtype))
+    return X / norms[:, None]
 
 
 def _check_non_negative(D):
