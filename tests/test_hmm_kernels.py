@@ -48,6 +48,11 @@ def test_forward_backward_matches_reference(K, lengths, dtype, n_threads):
     assert got[0] == want[0] == 0
     for a, b in zip(got[1:], want[1:]):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    logprob = np.zeros(len(lengths))
+    with single_threaded_blas():
+        assert _hmm.forward_backward(flp, offsets, startprob, transmat, np.zeros((len(flp), K)),
+                                     logprob, np.zeros((K, K)), n_threads, True) == 0
+    np.testing.assert_allclose(logprob, want[2], rtol=1e-10)
 
 
 def test_forward_backward_long_sequence_does_not_underflow():

@@ -196,11 +196,15 @@ def forward_backward(
     double[::1] logprob,                   # OUT (n_seq,) log P(X_s)
     double[:, ::1] trans_counts,           # OUT (K, K) sum_s sum_t xi_t
     int n_threads,
+    bint forward_only=False,               # IN only logprob is wanted
 ):
     """Posteriors, per-sequence log-likelihoods and expected transition counts.
 
     Sequences of probability zero get logprob -inf, NaN posteriors and add
-    nothing to ``trans_counts``.  The caller holds BLAS to one thread.
+    nothing to ``trans_counts``.  With ``forward_only`` (scoring) the
+    backward pass is skipped, half the work: ``posteriors`` then holds the
+    scaled forward variables and ``trans_counts`` zeros.  The caller holds
+    BLAS to one thread.
     """
     cdef Py_ssize_t n_seq = offsets.shape[0] - 1, K = transmat.shape[0]
     cdef Py_ssize_t n_chunks = n_seq_chunks(n_seq, K)
@@ -237,6 +241,8 @@ def forward_backward(
                 if logprob[s] == -INFINITY:
                     for t in range(T * K):
                         post[t] = NAN
+                    continue
+                if forward_only:
                     continue
                 backward_scaled(T, K, &transmat_t[0, 0], e, beta, scale)
                 if T > 1:

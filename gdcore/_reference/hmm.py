@@ -44,7 +44,9 @@ def _forward_backward_one(flp, startprob, transmat):
 
 
 def forward_backward(framelogprob, offsets, startprob, transmat, posteriors,
-                     logprob, trans_counts, n_threads):
+                     logprob, trans_counts, n_threads, forward_only=False):
+    # forward_only leaves posteriors/trans_counts unspecified in the kernel;
+    # here they are always computed.
     flp = np.asarray(framelogprob, dtype=np.float64)
     if _bad(flp):
         return STATUS_BAD_LOGLIK

@@ -181,8 +181,11 @@ class BaseHMM(BaseEstimator):
     def _n_threads(self):
         return effective_n_threads(self.n_jobs)
 
-    def _forward_backward(self, X, offsets, n_threads):
-        """(per-sequence log-likelihoods, posteriors, transition counts)."""
+    def _forward_backward(self, X, offsets, n_threads, forward_only=False):
+        """(per-sequence log-likelihoods, posteriors, transition counts).
+
+        ``forward_only``: only the log-likelihoods are meaningful (half the work).
+        """
         flp = self._log_likelihood(X, n_threads)
         n_seq = len(offsets) - 1
         posteriors = np.empty_like(flp)
@@ -190,7 +193,8 @@ class BaseHMM(BaseEstimator):
         trans = np.empty((self.n_components, self.n_components))
         with single_threaded_blas():
             status = _hmm.forward_backward(flp, offsets, self.startprob_, self.transmat_,
-                                           posteriors, logprob, trans, n_threads)
+                                           posteriors, logprob, trans, n_threads,
+                                           forward_only)
         self._raise_for_loglik_status(status)
         return logprob, posteriors, trans
 
@@ -293,7 +297,7 @@ class BaseHMM(BaseEstimator):
         """Log-likelihood of X under the model: summed over sequences, as hmmlearn,
         or one per sequence (an array) with ``per_sequence=True``."""
         X, offsets, n_threads = self._prepare(X, lengths)
-        logprob, _, _ = self._forward_backward(X, offsets, n_threads)
+        logprob, _, _ = self._forward_backward(X, offsets, n_threads, forward_only=True)
         return logprob if per_sequence else float(logprob.sum())
 
     def decode(self, X, lengths=None, algorithm=None):
