@@ -105,6 +105,8 @@ def test_impossible_sequence_is_an_error_not_nan():
     with pytest.raises(ValueError, match="probability zero"):
         m.predict_proba(X)
     with pytest.raises(ValueError, match="probability zero"):
+        m.predict(X)
+    with pytest.raises(ValueError, match="probability zero"):
         m.set_params(init_params="", n_iter=1).fit(X)
 
 

@@ -212,7 +212,7 @@ class BaseHMM(BaseEstimator):
             raise ValueError(
                 f"sequence(s) {bad[:10].tolist()} have probability zero under the model "
                 "(a zero in startprob_/transmat_/emissions forbids them): posteriors "
-                "are undefined.")
+                "and state paths are undefined.")
 
     def _do_estep(self, X, offsets, n_threads):
         logprob, posteriors, trans = self._forward_backward(X, offsets, n_threads)
@@ -324,6 +324,7 @@ class BaseHMM(BaseEstimator):
             log_sp, log_tm = np.log(self.startprob_), np.log(self.transmat_)
         status = _hmm.viterbi(flp, offsets, log_sp, log_tm, states, logprob, n_threads)
         self._raise_for_loglik_status(status)
+        self._raise_if_impossible(logprob)
         return float(logprob.sum()), states
 
     def predict(self, X, lengths=None):
