@@ -56,10 +56,11 @@ cdef enum:
     # fork/join costs ~2 us idle but up to milliseconds on a loaded machine
     # (5000 x 50 rbf: 0.8 s on 1 thread, 7.6 s on 2 with scans split from
     # 4096 variables up, at load 8 on 2 cores); so scans split only past
-    # 65536 variables and kernel rows (~60 us of work at 2**18
-    # multiply-adds) only past 2**18.
+    # 65536 variables and kernel rows only past 2**22 multiply-adds (~1 ms
+    # of work).  Rows of 20000 x 50 split in two measured 13.3 s CPU serial
+    # against 144 s (spinning) on 2 threads at load 9: not worth the risk.
     MIN_PARALLEL_VARS = 65536
-    MIN_PARALLEL_FLOPS = 262144
+    MIN_PARALLEL_FLOPS = 4194304
     SHRINK_EVERY = 1000
     OK_STATUS = 0
     MAX_ITER_STATUS = 1
