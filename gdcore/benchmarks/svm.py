@@ -10,7 +10,6 @@ on both sides.  Quick runs use digits and a 2,000-row problem.
 
 import warnings
 
-import numpy as np
 import sklearn.svm as sk
 from sklearn.datasets import load_digits, make_classification
 from sklearn.preprocessing import StandardScaler
