@@ -319,3 +319,16 @@ def test_graph_and_radius_bad_arguments():
         est.kneighbors_graph(X, mode="weights")
     with pytest.raises(ValueError, match="radius must be a non-negative number"):
         est.radius_neighbors(X, radius=-1.0)
+
+
+def test_float64_near_duplicates_are_resolved_exactly():
+    # Neighbours 1e-9 apart: below the float32 tiles' resolution, so the
+    # kernel's verification must send these queries to the exact rescan.
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((400, 5)) + 100.0
+    X[1::2] = X[::2] + 1e-9 * rng.standard_normal((200, 5))
+    Q = X[:60] + 1e-9 * rng.standard_normal((60, 5))
+    dist, ind = gdcore.NearestNeighbors(n_neighbors=3).fit(X).kneighbors(Q)
+    d_r, i_r = _reference_kneighbors(X, Q, "euclidean", 3, False)
+    np.testing.assert_array_equal(ind, i_r)
+    np.testing.assert_allclose(dist, d_r, rtol=1e-6)

@@ -352,27 +352,31 @@ def kneighbors_gemm(
     return status
 
 
-cdef inline void _scan_row(int metric, gemm_t* row, const gemm_t* ny,
+cdef inline void _scan_row(int metric, const gemm_t* row, const gemm_t* ny,
                            Py_ssize_t t0, Py_ssize_t nt, double* hd, Py_ssize_t* hi,
                            Py_ssize_t kc) noexcept nogil:
     """Offer one query's dot products with a tile to its heap, as reduced distances.
 
-    The reduced values are formed first in a loop the compiler vectorizes;
-    the heap loop that follows is a compare against the root that almost
-    never branches into the heap (after the first tiles, < 1% of values).
+    One pass, the root's value held in a register: after the first tiles
+    few values beat it, so the loop is two loads, a multiply-add and a
+    well-predicted branch per value.  With it the whole search of 100,000 x
+    1,000 queries (d = 64, k = 10, one thread) costs 1.2-1.4x the bare
+    sgemm calls over the same tiles.
     """
     cdef Py_ssize_t j
-    cdef gemm_t thr
+    cdef gemm_t v, thr = <gemm_t> hd[0]
     if metric == SQEUCLIDEAN:
         for j in range(nt):
-            row[j] = ny[j] - 2 * row[j]
+            v = ny[j] - 2 * row[j]
+            if v <= thr:   # NaN (the excluded self) never passes
+                _heap_offer(hd, hi, kc, v, t0 + j)
+                thr = <gemm_t> hd[0]
     else:
         for j in range(nt):
-            row[j] = -row[j]
-    for j in range(nt):
-        thr = <gemm_t> hd[0]
-        if row[j] <= thr:
-            _heap_offer(hd, hi, kc, row[j], t0 + j)
+            v = -row[j]
+            if v <= thr:
+                _heap_offer(hd, hi, kc, v, t0 + j)
+                thr = <gemm_t> hd[0]
 
 
 cdef inline void _finish_query(int metric, const floating[:, ::1] Q,
