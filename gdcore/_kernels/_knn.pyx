@@ -26,7 +26,10 @@ the k-th exact distance is below the heap root minus delta, no point outside
 the heap can be closer and the answer is exact; otherwise (rare: points far
 from the origin, or huge ties) that query is redone by a direct exact scan.
 The estimators center the data on the database mean first, which keeps
-delta small and the fallback rare.
+delta small and the fallback rare, and give float64 data float32 tiles
+(``gemm_t``): the verification makes the answer exact all the same, at
+float32's speed (2x vs 1.1-1.35x over scikit-learn's float64 brute force
+with float64 tiles on 100,000 x 2,000 queries, d = 64).
 
 ``kneighbors_direct`` (Manhattan, Chebyshev, Minkowski with any p).  No
 product structure to exploit: the same blocking, with the distance computed
@@ -36,7 +39,7 @@ heap of exactly k.
 
 Ties are broken by index everywhere: a heap orders (distance, index) pairs
 lexicographically, so results are deterministic and independent of the
-number of threads.  Queries blocks are spread over threads with prange;
+number of threads.  Query blocks are spread over threads with prange;
 BLAS must be held to one thread by the caller.  Both entry points return a
 status code (0 = ok, see STATUS_*).  NumPy twin: ``gdcore/_reference/knn.py``.
 """
