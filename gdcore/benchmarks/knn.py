@@ -93,13 +93,12 @@ def cases(size):
     both = ["scikit-learn", "faiss"] if _have_faiss() else ["scikit-learn"]
     if size == "quick":
         return _cases_for(lambda: _digits(np.float32), "17970x64 digits", np.float32, 10, both)
-    n, nq = 100_000, 10_000
+    n, nq, nq_sweep = 100_000, 10_000, 2_000
     out = _cases_for(lambda: _gaussian(n, nq, 64, np.float32), f"{n}x64, {nq} q",
                      np.float32, 10, both)
     out += _cases_for(lambda: _gaussian(n, nq, 64, np.float64), f"{n}x64, {nq} q",
                       np.float64, 10, ["scikit-learn"])
-    nq = 2_000
     for d, k in ((8, 10), (512, 10), (64, 1), (64, 100)):
-        out += _cases_for(lambda d=d: _gaussian(n, nq, d, np.float32), f"{n}x{d}, {nq} q",
-                          np.float32, k, both)
+        out += _cases_for(lambda d=d: _gaussian(n, nq_sweep, d, np.float32),
+                          f"{n}x{d}, {nq_sweep} q", np.float32, k, both)
     return out
