@@ -195,6 +195,8 @@ def test_bad_inputs():
         clf.fit(Xinf, y)
     with pytest.raises(ValueError, match="NaN"):
         DecisionTreeRegressor().fit(X, np.where(y == 0, np.nan, y))
+    with pytest.raises(ValueError, match="NaN"):
+        clf.fit(X, np.where(y == 0, np.nan, y))
     with pytest.raises(ValueError, match="1 sample"):
         clf.fit(X[:1], y[:1])
     with pytest.raises(ValueError, match="one class"):

@@ -3,11 +3,12 @@
 A sample walks from the root, going left when ``x[feature] <= threshold``
 (NaN goes where the node's ``missing_go_to_left`` says), O(depth) per sample
 and tree.  Forests are stored as one set of node arrays with every tree's
-root listed in ``roots``; ``forest_mean`` takes rows in blocks of
-BLOCK_ROWS and walks each tree for the whole block before the next tree, so
-a tree's top levels stay in cache (walking all 100 trees for one row at a
-time missed cache on every node: 12.4 s against 0.45 s for scikit-learn on
-20,000 x 40).  Blocks are split among threads and every row's sum is
+root listed in ``roots``; ``forest_mean`` takes rows in a few large
+blocks (two per thread, at most MAX_BLOCK_ROWS) and walks each tree for the
+whole block before the next tree, so a tree's nodes stay in cache while the
+block's rows go through it (walking all 100 trees for one row at a time:
+12.4 s against 0.45 s for scikit-learn on 20,000 x 40; blocks of 256 rows
+still 1.6 s against 0.8 s, the 100 trees' 33 MB of nodes streamed per block).  Blocks are split among threads and every row's sum is
 accumulated in tree order, so any thread count gives the same bits.  NumPy twin: ``gdcore/_reference/tree_predict.py``.
 """
 
@@ -16,8 +17,8 @@ from cython.parallel cimport prange
 from libc.math cimport isnan
 
 cdef enum:
-    # Rows per block: 256 rows x 100 features of float64 is 200 KB, in L2.
-    BLOCK_ROWS = 256
+    MIN_BLOCK_ROWS = 256
+    MAX_BLOCK_ROWS = 16384
 
 
 cdef inline Py_ssize_t _leaf(const floating* x, Py_ssize_t node,
@@ -71,7 +72,10 @@ def forest_mean(
 ):
     """Mean of the trees' leaf values for each row (forest predict/predict_proba)."""
     cdef Py_ssize_t i, k, j, leaf, blk, n = X.shape[0], V = values.shape[1]
-    cdef Py_ssize_t n_trees = roots.shape[0], n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    cdef Py_ssize_t n_trees = roots.shape[0]
+    cdef Py_ssize_t BLOCK_ROWS = max(MIN_BLOCK_ROWS,
+                                     min(MAX_BLOCK_ROWS, n // (2 * max(n_threads, 1)) + 1))
+    cdef Py_ssize_t n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
     cdef double inv = 1.0 / n_trees if n_trees > 0 else 0.0
     if n == 0:
         return

@@ -16,10 +16,12 @@ Three finders, all O(1) per candidate cut:
   of one feature over its <= 256 bins, built by ``feature_histogram`` in one
   pass over the node's samples, O(n_node + bins) per feature (Ke et al.,
   LightGBM, NIPS 2017).  The builder gets the larger child's histogram as
-  parent minus smaller child, so only the smaller side is ever scanned.
-- ``scan_sorted`` (``max_bins=None``): the node's codes of one feature (ranks
-  of the distinct values) sorted, O(n_node log n_node), as scikit-learn's
-  BestSplitter sorts the values.  Same cuts, same thresholds.
+  parent minus smaller child, so only the smaller side's samples are read.
+- ``scan_sorted`` (``max_bins=None``, and small nodes in histogram mode): the
+  node's codes of one feature (ranks of the distinct values) sorted,
+  O(n_node log n_node) as scikit-learn's BestSplitter sorts the values, or
+  O(n_node + 256) by counting sort for one-byte codes.  Same cuts, same
+  thresholds as the histogram scan.
 - ``random_split`` (ExtraTrees, Geurts et al. 2006): one threshold drawn
   uniformly between the node's smallest and largest value, O(n_node).
 
