@@ -30,6 +30,7 @@ from gdcore.discriminative.forest import (
     RandomForestRegressor,
 )
 from gdcore.discriminative.logistic import LogisticRegression
+from gdcore.discriminative.mlp import MLPClassifier, MLPRegressor
 from gdcore.discriminative.ordinal import OrdinalLogisticRegression
 from gdcore.discriminative.neighbors import (
     KNeighborsClassifier,
@@ -38,6 +39,8 @@ from gdcore.discriminative.neighbors import (
 )
 
 __all__ = [
+    "MLPClassifier",
+    "MLPRegressor",
     "DecisionTreeClassifier",
     "DecisionTreeRegressor",
     "RandomForestClassifier",

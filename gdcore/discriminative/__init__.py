@@ -6,3 +6,4 @@ from gdcore.discriminative.tree import DecisionTreeClassifier, DecisionTreeRegre
 from gdcore.discriminative.forest import (  # noqa: F401
     ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor,
 )
+from gdcore.discriminative.mlp import MLPClassifier, MLPRegressor  # noqa: F401
