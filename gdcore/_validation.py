@@ -28,9 +28,9 @@ def check_X(estimator, X, *, reset, allow_nan=False, accept_sparse=False,
     """Validate X for an estimator: 2-D, non-empty, the right number of features.
 
     NaN is rejected unless ``allow_nan`` (NaN = missing); inf always is, here
-    or, with ``kernel_checks_finite``, by the kernel itself.  Returns a C-contiguous float32 or float64
-    array (float32 stays float32; integers and others become float64), or a
-    CSR matrix if ``accept_sparse``.
+    or, with ``kernel_checks_finite``, by the kernel itself.  Returns a
+    C-contiguous float32 or float64 array (float32 stays float32; integers and
+    others become float64), or a CSR matrix if ``accept_sparse``.
     """
     return validate_data(
         estimator,

@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 import gdcore
 from gdcore.benchmarks import Case
 
+
 ITERS = 5
 THREADS = 2
 

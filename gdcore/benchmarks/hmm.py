@@ -14,7 +14,8 @@ import numpy as np
 from hmmlearn import hmm as hl
 
 import gdcore
-from gdcore.benchmarks import Case
+from gdcore.benchmarks import Case, cached
+
 
 SIZES = {
     "full": {"gauss": (100, 2000), "cat": (100, 10000)},
@@ -61,16 +62,6 @@ def _data(kind, size):
     return {"X": X, "lengths": lengths, "init": init, "kind": kind}
 
 
-_LATEST = {}
-
-
-def _cached(key, make):
-    if key not in _LATEST:
-        _LATEST.clear()
-        _LATEST[key] = make()
-    return _LATEST[key]
-
-
 def _classes(kind):
     return ((gdcore.GaussianHMM, hl.GaussianHMM) if kind == "gauss"
             else (gdcore.CategoricalHMM, hl.CategoricalHMM))
@@ -104,7 +95,7 @@ def cases(size="full"):
         ours_cls, peer_cls = _classes(kind)
 
         def make(kind=kind):
-            return _cached((kind, size), lambda: _data(kind, size))
+            return cached((kind, size), lambda: _data(kind, size))
 
         for impl in ("log", "scaling"):
             out.append(Case(

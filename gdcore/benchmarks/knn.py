@@ -15,20 +15,10 @@ import sklearn.neighbors as skn
 from sklearn.datasets import load_digits
 
 import gdcore
-from gdcore.benchmarks import Case
+from gdcore.benchmarks import Case, cached
+
 
 N_THREADS = 2
-_LATEST = {}
-
-
-def _cached(key, make):
-    """One dataset at a time (the 100,000 x 512 one is 400 MB in float64)."""
-    if key not in _LATEST:
-        _LATEST.clear()
-        _LATEST[key] = make()
-    return _LATEST[key]
-
-
 def _gaussian(n, n_queries, d, dtype, seed=0):
     rng = np.random.default_rng(seed)
     return (rng.standard_normal((n, d)).astype(dtype),
@@ -72,7 +62,7 @@ def _cases_for(make_YQ, shape, dtype, k, peers):
             data["faiss"] = index
         return data
 
-    data = lambda: _cached((shape, np.dtype(dtype).name, k), make)  # noqa: E731
+    data = lambda: cached((shape, np.dtype(dtype).name, k), make)  # noqa: E731
     task = f"kneighbors k={k} {np.dtype(dtype).name}"
     ours = lambda d: d["ours"].kneighbors(d["Q"])  # noqa: E731
     runs = {"scikit-learn": lambda d: d["sklearn"].kneighbors(d["Q"]),

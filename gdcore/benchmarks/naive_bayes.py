@@ -10,7 +10,8 @@ import sklearn.naive_bayes as sk
 from sklearn.datasets import load_digits
 
 import gdcore
-from gdcore.benchmarks import Case
+from gdcore.benchmarks import Case, cached
+
 
 N_CLASSES = 10
 
@@ -38,17 +39,6 @@ def _digits_tiled(times):
     return np.tile(X, (times, 1)), np.tile(y, times)
 
 
-_LATEST = {}
-
-
-def _cached(key, make):
-    """One dataset at a time, shared by the fit and predict cases that use it."""
-    if key not in _LATEST:
-        _LATEST.clear()
-        _LATEST[key] = make()
-    return _LATEST[key]
-
-
 def _fit_agreement(ours, theirs, data):
     X = data["X"][:2000]
     return f"max |dP| {np.abs(ours.predict_proba(X) - theirs.predict_proba(X)).max():.1e}"
@@ -68,7 +58,7 @@ def _pair(name, make_Xy, shape):
         X, y = make_Xy()
         return {"X": X, "y": y, "ours": ours_cls().fit(X, y), "peer": peer_cls().fit(X, y)}
 
-    data = lambda: _cached((name, shape), make)  # noqa: E731
+    data = lambda: cached((name, shape), make)  # noqa: E731
     return [
         Case("naive_bayes", f"{name} fit", shape, "scikit-learn", data,
              lambda d: ours_cls().fit(d["X"], d["y"]),

@@ -15,32 +15,17 @@ from sklearn.datasets import load_digits, make_classification
 from sklearn.preprocessing import StandardScaler
 
 import gdcore
-from gdcore.benchmarks import Case
-
-_LATEST = {}
-
-
-def _cached(key, make):
-    """One dataset (and its two fitted models) at a time, shared by fit and predict."""
-    if key not in _LATEST:
-        _LATEST.clear()
-        _LATEST[key] = make()
-    return _LATEST[key]
-
-
-def _split(X, y):
-    n_train = int(0.8 * len(y))
-    return {"X": X[:n_train], "y": y[:n_train], "Xt": X[n_train:], "yt": y[n_train:]}
+from gdcore.benchmarks import Case, cached, split_train_test
 
 
 def _hard(n):
     X, y = make_classification(n_samples=n, n_features=50, flip_y=0.1, random_state=0)
-    return _split(X, y)
+    return split_train_test(X, y)
 
 
 def _digits():
     X, y = load_digits(return_X_y=True)
-    return _split(StandardScaler().fit_transform(X), y)
+    return split_train_test(StandardScaler().fit_transform(X), y)
 
 
 def _fit_peer(d):
@@ -70,12 +55,12 @@ def _pair(make, key, shape, with_predict=True):
         d["ours"], d["peer"] = _fit_ours(d), _fit_peer(d)
         return d
 
-    fit_data = lambda: _cached(key, make)  # noqa: E731
+    fit_data = lambda: cached(key, make)  # noqa: E731
     cases = [Case("svm", "SVC rbf fit", shape, "scikit-learn", fit_data,
                   _fit_ours, _fit_peer, _fit_agreement, repeat=1)]
     if with_predict:
         cases.append(Case("svm", "SVC rbf predict", shape, "scikit-learn",
-                          lambda: _cached(key + "-fitted", make_fitted),
+                          lambda: cached(key + "-fitted", make_fitted),
                           lambda d: d["ours"].predict(d["X"]),
                           lambda d: d["peer"].predict(d["X"]), _predict_agreement))
     return cases

@@ -14,34 +14,20 @@ from sklearn import tree as skt
 from sklearn.datasets import load_breast_cancer, make_classification
 
 import gdcore
-from gdcore.benchmarks import Case
+from gdcore.benchmarks import Case, cached, split_train_test
+
 
 N_JOBS = 2
-_LATEST = {}
-
-
-def _cached(key, make):
-    if key not in _LATEST:
-        _LATEST.clear()
-        _LATEST[key] = make()
-    return _LATEST[key]
-
-
-def _split(X, y):
-    k = int(0.8 * len(y))
-    return {"X": X[:k], "y": y[:k], "Xt": X[k:], "yt": y[k:]}
-
-
 def _classification(n):
     X, y = make_classification(n_samples=n, n_features=40, n_informative=20, random_state=0)
-    return _split(X, y)
+    return split_train_test(X, y)
 
 
 def _breast_cancer_tiled():
     X, y = load_breast_cancer(return_X_y=True)
     rng = np.random.default_rng(0)
     X = np.tile(X, (20, 1)) * rng.uniform(0.99, 1.01, (20 * len(y), X.shape[1]))
-    return _split(X, np.tile(y, 20))
+    return split_train_test(X, np.tile(y, 20))
 
 
 def _acc(ours, theirs, d):
@@ -75,7 +61,7 @@ def _forest_cases(make, shape, n_estimators, repeat):
         d = make()
         return {**d, "ours": ours().fit(d["X"], d["y"]), "peer": peer().fit(d["X"], d["y"])}
 
-    data = lambda: _cached(("forest", shape, n_estimators), fitted)  # noqa: E731
+    data = lambda: cached(("forest", shape, n_estimators), fitted)  # noqa: E731
     out = [
         Case("trees", f"RandomForestClassifier({n_estimators}) fit", shape, "scikit-learn",
              data, lambda d: ours().fit(d["X"], d["y"]), lambda d: peer().fit(d["X"], d["y"]),
@@ -92,7 +78,7 @@ def _forest_cases(make, shape, n_estimators, repeat):
 
 
 def _tree_case(make, shape, repeat):
-    data = lambda: _cached(("tree", shape), make)  # noqa: E731
+    data = lambda: cached(("tree", shape), make)  # noqa: E731
     return [Case("trees", "DecisionTreeClassifier fit", shape, "scikit-learn", data,
                  lambda d: gdcore.DecisionTreeClassifier(n_jobs=N_JOBS).fit(d["X"], d["y"]),
                  lambda d: skt.DecisionTreeClassifier(random_state=0).fit(d["X"], d["y"]),
@@ -101,9 +87,9 @@ def _tree_case(make, shape, repeat):
 
 def _growth_case(n):
     shape = f"{n}x40"
-    make = lambda: _split(*make_classification(n_samples=n, n_features=40,  # noqa: E731
+    make = lambda: split_train_test(*make_classification(n_samples=n, n_features=40,  # noqa: E731
                                                n_informative=20, random_state=0))
-    data = lambda: _cached(("growth", n), make)  # noqa: E731
+    data = lambda: cached(("growth", n), make)  # noqa: E731
     return Case("trees", "RandomForestClassifier(10) fit", shape, "scikit-learn", data,
                 lambda d: gdcore.RandomForestClassifier(10, n_jobs=N_JOBS, random_state=0)
                 .fit(d["X"], d["y"]),
