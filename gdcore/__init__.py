@@ -17,6 +17,7 @@ from gdcore.generative import (
     GaussianMixture,
     GaussianNB,
     GenerativeClassifier,
+    HMMClassifier,
     MultinomialNB,
     PoissonHMM,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "GaussianHMM",
     "CategoricalHMM",
     "PoissonHMM",
+    "HMMClassifier",
     "NearestNeighbors",
     "KNeighborsClassifier",
     "KNeighborsRegressor",

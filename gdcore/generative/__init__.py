@@ -5,5 +5,6 @@ from gdcore.generative.discrete_nb import BernoulliNB, ComplementNB, Multinomial
 from gdcore.generative.gaussian_mixture import GaussianMixture
 from gdcore.generative.gaussian_nb import GaussianNB
 from gdcore.generative.hmm_categorical import CategoricalHMM
+from gdcore.generative.hmm_classifier import HMMClassifier
 from gdcore.generative.hmm_gaussian import GaussianHMM
 from gdcore.generative.hmm_poisson import PoissonHMM

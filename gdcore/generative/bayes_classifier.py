@@ -19,6 +19,29 @@ from gdcore._base import GenerativeClassifierMixin
 from gdcore._validation import check_sample_weight, check_X, check_X_y
 
 
+def seeded_clone(estimator, rng):
+    """An unfitted clone of ``estimator`` with its own seed drawn from ``rng``
+    (when it takes a ``random_state``), so that every class's model differs
+    in its random start yet the whole fit is reproducible."""
+    est = clone(estimator)
+    if "random_state" in est.get_params():
+        est.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
+    return est
+
+
+def class_prior(counts, priors):
+    """The class prior: the given ``priors`` once checked, else the class
+    frequencies ``counts / counts.sum()``."""
+    if priors is None:
+        return counts / counts.sum()
+    prior = np.asarray(priors, dtype=np.float64)
+    if prior.shape != counts.shape:
+        raise ValueError("Number of priors must match number of classes.")
+    if np.any(prior < 0) or not np.isclose(prior.sum(), 1.0):
+        raise ValueError("priors must be non-negative and sum to 1.")
+    return prior
+
+
 def _default_density():
     from gdcore.generative.gaussian_mixture import GaussianMixture
 
@@ -95,20 +118,10 @@ class GenerativeClassifier(GenerativeClassifierMixin, ClassifierMixin, BaseEstim
         self.densities_ = []
         for c in range(len(self.classes_)):
             rows = y_idx == c
-            est = clone(density)
-            if "random_state" in est.get_params():
-                est.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
+            est = seeded_clone(density, rng)
             self.densities_.append(self._fit_density(est, X[rows], weights[rows],
                                                      sample_weight is not None))
-        if self.priors is None:
-            self.class_prior_ = counts / counts.sum()
-        else:
-            prior = np.asarray(self.priors, dtype=np.float64)
-            if prior.shape != (len(self.classes_),):
-                raise ValueError("Number of priors must match number of classes.")
-            if np.any(prior < 0) or not np.isclose(prior.sum(), 1.0):
-                raise ValueError("priors must be non-negative and sum to 1.")
-            self.class_prior_ = prior
+        self.class_prior_ = class_prior(counts, self.priors)
         with np.errstate(divide="ignore"):
             self.class_log_prior_ = np.log(self.class_prior_)
         return self
