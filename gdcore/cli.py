@@ -2,6 +2,7 @@
 ``compare`` (generative vs discriminative classifiers on a dataset)."""
 
 import argparse
+import os
 import sys
 
 from gdcore._show_config import show_config
@@ -50,6 +51,9 @@ def _cmd_compare(args):
         print(f"{name:<22} {m['family']:<15} {m['asymptotic_error']:>17.4f} "
               f"{m['size_within_tolerance']:>17d}")
     print(f"\nreport: {args.out}/report.md (plots and results.json beside it)")
+    if not os.path.exists(os.path.join(args.out, "learning_curves.png")):
+        print("no plots: matplotlib is not installed (pip install 'gdcore[plot]')",
+              file=sys.stderr)
     return 0
 
 

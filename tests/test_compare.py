@@ -71,3 +71,22 @@ def test_ng_and_jordan_claims_hold(dataset, tmp_path):
     nb, lr = results["models"]["Gaussian NB"], results["models"]["Logistic regression"]
     assert lr["asymptotic_error"] < nb["asymptotic_error"]
     assert nb["size_within_tolerance"] < lr["size_within_tolerance"]
+
+
+def test_committed_report_is_what_the_code_computes_today(tmp_path):
+    """README.md quotes docs/compare/ (the default run on breast_cancer):
+    re-run its two reference models and check the committed numbers."""
+    committed = os.path.join(os.path.dirname(__file__), "..", "docs", "compare",
+                             "results.json")
+    if not os.path.exists(committed):
+        pytest.skip("docs/compare/results.json is not in this tree")
+    with open(committed) as f:
+        expected = json.load(f)
+    names = ["Gaussian NB", "Logistic regression"]
+    got = run(out_dir=str(tmp_path), models=names, progress=False, plots=False)
+    assert got["sizes"] == expected["sizes"]
+    for name in names:
+        np.testing.assert_allclose(got["models"][name]["mean_error"],
+                                   expected["models"][name]["mean_error"], atol=1e-12)
+        np.testing.assert_allclose(got["models"][name]["missing_accuracy"],
+                                   expected["models"][name]["missing_accuracy"], atol=1e-12)

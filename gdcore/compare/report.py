@@ -75,6 +75,7 @@ def plot_all(results, out_dir):
     ax.set_yticks(y, names)
     ax.set_xscale("log")
     ax.set_xlabel("seconds (median of 3, full training pool)")
+    ax.set_title(f"Fit and predict time on {results['dataset']}")
     ax.legend(fontsize=8)
     files.append(_save(fig, out_dir, "speed.png"))
     return files
