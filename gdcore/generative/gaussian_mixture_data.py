@@ -57,7 +57,7 @@ class MixtureData:
         rm, lm, sm, _ = missing.e_step(
             self.X[self.incomplete], wm, params, covariance_type, centres=centres,
             tied_centre=self._tied_centre_and_scatter()[0] if covariance_type == "tied"
-            else None, want_stats=want_stats)
+            else None, want_stats=want_stats, n_threads=self.n_threads)
         resp[self.incomplete], log_norm[self.incomplete] = rm, lm
         if want_stats:
             if stats is None:
@@ -105,6 +105,7 @@ class MixtureData:
             return self.X.copy()
         out = self.X.copy()
         _, _, _, filled = missing.e_step(self.X[self.incomplete], None, params,
-                                         covariance_type, want_fill=True)
+                                         covariance_type, want_fill=True,
+                                         n_threads=self.n_threads)
         out[self.incomplete] = filled
         return out

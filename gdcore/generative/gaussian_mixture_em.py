@@ -23,10 +23,9 @@ ILL_DEFINED = (
     "Try to decrease the number of components, increase reg_covar, or scale the "
     "input data."
 )
-_STATUS = {
-    kernels.STATUS_NOT_FINITE: "A sample's log-likelihood is not finite: X must not "
-    "hold inf, and the mixture's parameters must be finite.",
-}
+NOT_FINITE = ("A sample's log-likelihood is not finite: X must not hold inf, and the "
+              "mixture's parameters must be finite.")
+_STATUS = {kernels.STATUS_NOT_FINITE: NOT_FINITE}
 
 
 class Stats:
