@@ -20,6 +20,7 @@ in the compiled kernel ``gdcore._kernels._gmm_missing``.
 import numpy as np
 
 from gdcore._kernels import _gmm_missing as kernel
+from gdcore._threads import single_threaded_blas
 from gdcore._validation import raise_for_status
 from gdcore.generative.gaussian_mixture_em import ILL_DEFINED, NOT_FINITE
 
@@ -82,10 +83,11 @@ def e_step(X, weight, params, covariance_type, centres=None, tied_centre=None,
     filled = np.empty((n, d) if want_fill else (0, d))
     nk, sx, scatter = np.zeros(k), np.zeros((k, d)), np.zeros((k, d, d))
     weight = np.ones(n) if weight is None else np.ascontiguousarray(weight, np.float64)
-    status = kernel.estep_missing(X, weight, log_w, means, covs,
-                                  np.ascontiguousarray(centres, dtype=np.float64), resp,
-                                  log_norm, filled, nk, sx, scatter, want_stats,
-                                  want_fill, n_threads)
+    centres = np.ascontiguousarray(centres, dtype=np.float64)
+    with single_threaded_blas():
+        status = kernel.estep_missing(X, weight, log_w, means, covs, centres, resp,
+                                      log_norm, filled, nk, sx, scatter, want_stats,
+                                      want_fill, n_threads)
     raise_for_status(status, _STATUS)
     stats = MissingStats(nk, sx, scatter, covariance_type) if want_stats else None
     return resp, log_norm, stats, filled if want_fill else None
