@@ -20,6 +20,7 @@ from gdcore.generative import (
     HMMClassifier,
     MultinomialNB,
     PoissonHMM,
+    VAE,
 )
 
 from gdcore.discriminative.svm import SVC, SVR
@@ -63,6 +64,7 @@ __all__ = [
     "GaussianHMM",
     "CategoricalHMM",
     "PoissonHMM",
+    "VAE",
     "HMMClassifier",
     "NearestNeighbors",
     "KNeighborsClassifier",

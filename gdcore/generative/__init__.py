@@ -8,3 +8,4 @@ from gdcore.generative.hmm_categorical import CategoricalHMM
 from gdcore.generative.hmm_classifier import HMMClassifier
 from gdcore.generative.hmm_gaussian import GaussianHMM
 from gdcore.generative.hmm_poisson import PoissonHMM
+from gdcore.generative.vae import VAE
