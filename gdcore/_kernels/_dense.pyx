@@ -30,17 +30,14 @@ The NumPy twin is ``gdcore/_reference/dense.py``.
 
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport exp, fabs, log, log1p, sqrt, tanh
+from libc.math cimport exp, fabs, log, log1p, sqrt
 from libc.stdlib cimport free, malloc
 
 from gdcore._kernels._blas cimport gemm
+from gdcore._kernels._dense_act cimport (
+    IDENTITY, LEAKY_RELU, LOGISTIC, RELU, TANH, activate_row, times_derivative_row)
 
 cdef enum:
-    IDENTITY = 0
-    RELU = 1
-    LEAKY_RELU = 2
-    TANH = 3
-    LOGISTIC = 4
     # Rows per gemm block: 256 rows of a 256-wide float64 layer are 512 KiB,
     # so the block is still in L2 when the bias and activation pass reads it.
     BLOCK_ROWS = 256
@@ -51,10 +48,6 @@ cdef enum:
     MIN_GEMM_WORK = 1048576
     MIN_ELEMENTWISE_WORK = 65536
 
-# The slope of leaky relu for negative inputs: 0.2, the usual GAN choice
-# (Radford et al. 2016).
-cdef double LEAKY_SLOPE = 0.2
-
 ACTIVATION_CODES = {
     "identity": IDENTITY,
     "relu": RELU,
@@ -62,7 +55,7 @@ ACTIVATION_CODES = {
     "tanh": TANH,
     "logistic": LOGISTIC,
 }
-LEAKY_RELU_SLOPE = LEAKY_SLOPE
+LEAKY_RELU_SLOPE = 0.2  # the literal of _dense_act.pxd
 
 
 cdef inline int _threads_for(Py_ssize_t work, Py_ssize_t min_work,
@@ -82,44 +75,6 @@ cdef inline Py_ssize_t _n_blocks(Py_ssize_t n, int n_threads) noexcept nogil:
     if nb > n:
         nb = n
     return nb if nb > 0 else 1
-
-
-cdef inline void _activate(floating* z, Py_ssize_t m, int act) noexcept nogil:
-    cdef Py_ssize_t j
-    if act == RELU:
-        for j in range(m):
-            if z[j] < 0:
-                z[j] = 0
-    elif act == LEAKY_RELU:
-        for j in range(m):
-            if z[j] < 0:
-                z[j] = z[j] * LEAKY_SLOPE
-    elif act == TANH:
-        for j in range(m):
-            z[j] = tanh(z[j])
-    elif act == LOGISTIC:
-        for j in range(m):
-            z[j] = 1.0 / (1.0 + exp(-z[j]))
-
-
-cdef inline void _times_derivative(floating* d, const floating* a, Py_ssize_t m,
-                                   int act) noexcept nogil:
-    """d *= f'(z), with f' written in terms of the activation output a = f(z)."""
-    cdef Py_ssize_t j
-    if act == RELU:
-        for j in range(m):
-            if a[j] <= 0:
-                d[j] = 0
-    elif act == LEAKY_RELU:
-        for j in range(m):
-            if a[j] < 0:
-                d[j] = d[j] * LEAKY_SLOPE
-    elif act == TANH:
-        for j in range(m):
-            d[j] = d[j] * (1 - a[j] * a[j])
-    elif act == LOGISTIC:
-        for j in range(m):
-            d[j] = d[j] * a[j] * (1 - a[j])
 
 
 def dense_forward(
@@ -148,7 +103,7 @@ def dense_forward(
                 o = &out[i, 0]
                 for j in range(q):
                     o[j] = o[j] + b[j]
-                _activate(o, q, activation)
+                activate_row(o, q, activation)
 
 
 def dense_backward(
@@ -202,7 +157,7 @@ def dense_backward(
                 gemm(False, True, r1 - r0, p, q, 1.0, &delta[r0, 0], q,
                      &W[0, 0], q, 0.0, &delta_prev[r0, 0], p)
                 for i in range(r0, r1):
-                    _times_derivative(&delta_prev[i, 0], &X[i, 0], p, prev_activation)
+                    times_derivative_row(&delta_prev[i, 0], &X[i, 0], p, prev_activation)
 
 
 cdef inline double _sum_in_order(const double* v, Py_ssize_t n) noexcept nogil:
