@@ -19,7 +19,7 @@ def _problem(n, d, kernel, dtype, seed=0, svr=False):
     if kernel == ref.PRECOMPUTED:
         X = ref.kernel_matrix(X, X, (X * X).sum(1), (X * X).sum(1), ref.RBF, 0.5, 0, 3)
     X = X.astype(dtype)
-    sq = np.einsum("ij,ij->i", X, X).astype(dtype)
+    sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
     coef0 = -1.0 if kernel == ref.SIGMOID else 0.5
     if svr:
         z = rng.standard_normal(n)
@@ -108,7 +108,7 @@ def test_heart_scale_published_numbers(dtype, n_threads):
     X, y = load_svmlight_file(HEART)
     X = X.toarray().astype(dtype)
     n = len(y)
-    args = (X, np.einsum("ij,ij->i", X, X), ref.RBF, 1 / 13, 0.0, 3,
+    args = (X, np.einsum("ij,ij->i", X, X, dtype=np.float64), ref.RBF, 1 / 13, 0.0, 3,
             np.arange(n, dtype=np.intc), y, -np.ones(n), np.ones(n))
     alpha, (status, _, rho, obj) = _run(_svm.smo_solve, args, n_threads=n_threads)
     assert status == 0

@@ -43,7 +43,8 @@ import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport INFINITY, exp, pow, tanh
-from libc.string cimport memcpy
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memcpy, memset
 
 from gdcore._kernels._blas cimport gemv
 
@@ -67,6 +68,7 @@ cdef enum:
     SHRINK_EVERY = 1000
     OK_STATUS = 0
     MAX_ITER_STATUS = 1
+    MEMORY_STATUS = 2
 
 LINEAR = LINEAR_K
 POLY = POLY_K
@@ -79,11 +81,12 @@ cdef double TAU = 1e-12
 
 
 ctypedef struct State:
-    # problem
-    int n, d, l, kernel, degree
+    # problem: n data rows, rows[k] of X (N rows), and l variables on them
+    int n, d, l, kernel, degree, N
     double gamma, coef0
-    const void* X          # (n, d) floating, or (n, n) for precomputed
-    const void* sq         # (n,) squared row norms
+    const void* X          # (N, d) floating, or (N, N) for precomputed
+    const int* rows        # (n,) row of X of each data row
+    double* sq             # (n,) squared norms of the data rows
     const int* var_data
     const double* y
     const double* p
@@ -100,7 +103,7 @@ ctypedef struct State:
     int ld                 # number of active data rows: perm[:ld]
     char* data_mark        # (n,)
     void* P                # (n, d) rows of X in perm's order
-    void* sqp              # (n,) their squared norms
+    double* sqp            # (n,) their squared norms
     void* tmp              # (n,) gemv output
     # cache
     float* cache           # (n_slots, n) single precision, as libsvm's Qfloat
@@ -139,38 +142,38 @@ cdef inline double kernel_value(State* s, double dot, double sq_i,
 cdef void kernel_row(State* s, int di, int lo, int hi, float* out,
                      floating dummy) noexcept nogil:
     """out[perm[k]] = K(x_di, x_perm[k]) for k in lo:hi (P's rows lo:hi)."""
-    cdef const floating* X = <const floating*> s.X
+    cdef const floating* Xi = <const floating*> s.X + <Py_ssize_t> s.rows[di] * (
+        s.N if s.kernel == PRECOMPUTED_K else s.d)
     cdef floating* tmp = <floating*> s.tmp
     cdef int n_blocks = 1, b, k
-    cdef double sq_i = (<const floating*> s.sq)[di]
+    cdef double sq_i = s.sq[di]
     if s.kernel == PRECOMPUTED_K:
         for k in range(lo, hi):
-            out[s.perm[k]] = <float> X[<Py_ssize_t> di * s.n + s.perm[k]]
+            out[s.perm[k]] = <float> Xi[s.rows[s.perm[k]]]
         return
     if <long long> (hi - lo) * s.d >= MIN_PARALLEL_FLOPS:
         n_blocks = s.n_threads
     if n_blocks == 1:
         # No parallel region at all: even a one-thread one costs ~1 us, which
         # is 10% of an iteration on a 300-row problem (digits' class pairs).
-        kernel_block(s, di, lo, hi, sq_i, tmp, out)
+        kernel_block(s, Xi, lo, hi, sq_i, tmp, out)
         return
     for b in prange(n_blocks, num_threads=n_blocks, schedule='static'):
-        kernel_block(s, di, lo + <int> ((<long long> (hi - lo) * b) // n_blocks),
+        kernel_block(s, Xi, lo + <int> ((<long long> (hi - lo) * b) // n_blocks),
                      lo + <int> ((<long long> (hi - lo) * (b + 1)) // n_blocks),
                      sq_i, tmp, out)
 
 
-cdef void kernel_block(State* s, int di, int lo, int hi, double sq_i,
+cdef void kernel_block(State* s, const floating* Xi, int lo, int hi, double sq_i,
                        floating* tmp, float* out) noexcept nogil:
     """Entries lo:hi of a kernel row: one gemv, then the kernel's transform."""
     cdef int k
-    cdef const floating* X = <const floating*> s.X
     cdef const floating* P = <const floating*> s.P
-    cdef const floating* sqp = <const floating*> s.sqp
+    cdef const double* sqp = s.sqp
     if hi <= lo:
         return
     gemv(False, hi - lo, s.d, <floating> 1.0, P + <Py_ssize_t> lo * s.d, s.d,
-         X + <Py_ssize_t> di * s.d, 1, <floating> 0.0, tmp + lo, 1)
+         Xi, 1, <floating> 0.0, tmp + lo, 1)
     for k in range(lo, hi):
         out[s.perm[k]] = <float> kernel_value(s, tmp[k], sq_i, sqp[k])
 
@@ -222,9 +225,7 @@ cdef void rebuild_active_data(State* s, floating dummy) noexcept nogil:
     """perm, P and sqp from the active variables (after a shrink or activate_all)."""
     cdef int k, t, ld = 0, rest
     cdef const floating* X = <const floating*> s.X
-    cdef const floating* sq = <const floating*> s.sq
     cdef floating* P = <floating*> s.P
-    cdef floating* sqp = <floating*> s.sqp
     for k in range(s.n):
         s.data_mark[k] = 0
     for k in range(s.la):
@@ -246,8 +247,9 @@ cdef void rebuild_active_data(State* s, floating dummy) noexcept nogil:
         return      # precomputed rows gather from X through perm
     for k in range(s.n):
         t = s.perm[k]
-        memcpy(P + <Py_ssize_t> k * s.d, X + <Py_ssize_t> t * s.d, s.d * sizeof(floating))
-        sqp[k] = sq[t]
+        memcpy(P + <Py_ssize_t> k * s.d, X + <Py_ssize_t> s.rows[t] * s.d,
+               s.d * sizeof(floating))
+        s.sqp[k] = s.sq[t]
 
 
 cdef void activate_all(State* s, floating dummy) noexcept nogil:
@@ -577,9 +579,96 @@ cdef int solve(State* s, double tol, long long max_iter, bint shrinking,
     return status
 
 
+cdef int state_init(State* s, const floating* X, int N, int d, const double* sqnorm,
+                    int kernel, double gamma, double coef0, int degree,
+                    const int* rows, int n, const int* var_data, int l,
+                    const double* y, const double* p, const double* C, double* alpha,
+                    double cache_bytes, int n_threads) noexcept nogil:
+    """Point s at one problem and allocate its buffers; MEMORY_STATUS on failure."""
+    cdef int t, v
+    cdef long long n_slots = <long long> (cache_bytes / (4.0 * n))
+    if n_slots > n:
+        n_slots = n
+    if n_slots < 2:
+        n_slots = 2
+    memset(s, 0, sizeof(State))
+    s.n, s.d, s.l, s.kernel, s.degree, s.N = n, d, l, kernel, degree, N
+    s.gamma, s.coef0 = gamma, coef0
+    s.X, s.rows = X, rows
+    s.var_data, s.y, s.p, s.C, s.alpha = var_data, y, p, C, alpha
+    s.n_slots, s.n_threads = <int> n_slots, max(1, n_threads)
+    s.sq = <double*> malloc(n * sizeof(double))
+    s.G = <double*> malloc(l * sizeof(double))
+    s.G_bar = <double*> malloc(l * sizeof(double))
+    s.QD = <double*> malloc(l * sizeof(double))
+    s.A = <int*> malloc(l * sizeof(int))
+    s.is_active = <char*> malloc(l)
+    s.perm = <int*> malloc(n * sizeof(int))
+    s.data_mark = <char*> malloc(n)
+    s.P = malloc((<size_t> n if kernel != PRECOMPUTED_K else 1) * d * sizeof(floating))
+    s.sqp = <double*> malloc(n * sizeof(double))
+    s.tmp = malloc(n * sizeof(floating))
+    s.cache = <float*> malloc(<size_t> n_slots * n * sizeof(float))
+    s.slot_of = <int*> malloc(n * sizeof(int))
+    s.data_of = <int*> malloc(n_slots * sizeof(int))
+    s.stamp = <long long*> calloc(n_slots, sizeof(long long))
+    s.gen = <int*> calloc(n_slots, sizeof(int))
+    s.red_val = <double*> malloc(2 * s.n_threads * sizeof(double))
+    s.red_idx = <int*> malloc(2 * s.n_threads * sizeof(int))
+    if (s.sq == NULL or s.G == NULL or s.G_bar == NULL or s.QD == NULL or s.A == NULL
+            or s.is_active == NULL or s.perm == NULL or s.data_mark == NULL
+            or s.P == NULL or s.sqp == NULL or s.tmp == NULL or s.cache == NULL
+            or s.slot_of == NULL or s.data_of == NULL or s.stamp == NULL
+            or s.gen == NULL or s.red_val == NULL or s.red_idx == NULL):
+        return MEMORY_STATUS
+    for t in range(n):
+        s.sq[t] = sqnorm[rows[t]]
+        s.slot_of[t] = -1
+    for t in range(n_slots):
+        s.data_of[t] = -1
+    for t in range(l):
+        v = var_data[t]
+        if kernel == PRECOMPUTED_K:
+            s.QD[t] = X[<Py_ssize_t> rows[v] * N + rows[v]]
+        else:
+            s.QD[t] = kernel_value(s, s.sq[v], s.sq[v], s.sq[v])
+    return OK_STATUS
+
+
+cdef void state_free(State* s) noexcept nogil:
+    free(s.sq); free(s.G); free(s.G_bar); free(s.QD); free(s.A); free(s.is_active)
+    free(s.perm); free(s.data_mark); free(s.P); free(s.sqp); free(s.tmp); free(s.cache)
+    free(s.slot_of); free(s.data_of); free(s.stamp); free(s.gen)
+    free(s.red_val); free(s.red_idx)
+
+
+cdef int solve_problem(const floating* X, int N, int d, const double* sqnorm,
+                       int kernel, double gamma, double coef0, int degree,
+                       const int* rows, int n, const int* var_data, int l,
+                       const double* y, const double* p, const double* C, double* alpha,
+                       double tol, long long max_iter, double cache_bytes,
+                       bint shrinking, int n_threads, long long* n_iter,
+                       double* rho, double* obj) noexcept nogil:
+    """One dual problem from allocation to (status, n_iter, rho, objective)."""
+    cdef State s
+    cdef int status, t
+    cdef floating dummy = 0
+    status = state_init(&s, X, N, d, sqnorm, kernel, gamma, coef0, degree, rows, n,
+                        var_data, l, y, p, C, alpha, cache_bytes, n_threads)
+    if status == OK_STATUS:
+        status = solve(&s, tol, max_iter, shrinking, n_iter, dummy)
+        rho[0] = calculate_rho(&s)
+        obj[0] = 0.0
+        for t in range(l):
+            obj[0] += alpha[t] * (s.G[t] + p[t])
+        obj[0] *= 0.5
+    state_free(&s)
+    return status
+
+
 def smo_solve(
     const floating[:, ::1] X,     # IN (n, d) data, or (n, n) Gram matrix if precomputed
-    const floating[::1] sqnorm,   # IN (n,) squared row norms (rbf)
+    const double[::1] sqnorm,     # IN (n,) squared row norms of X (rbf)
     int kernel,                   # IN LINEAR, POLY, RBF, SIGMOID or PRECOMPUTED
     double gamma, double coef0, int degree,
     const int[::1] var_data,      # IN (l,) data row of each variable
@@ -598,50 +687,70 @@ def smo_solve(
     status is STATUS_MAX_ITER when max_iter > 0 iterations did not converge
     (the answer is then the last iterate, rho and objective included).
     """
-    cdef State s
-    cdef int n = X.shape[0], d = X.shape[1], l = y.shape[0], t
-    cdef long long n_iter = 0
-    cdef int status
-    cdef floating dummy = 0
-    cdef double obj = 0.0, rho
-    dt = np.float64 if floating is double else np.float32
-    n_slots = int(max(2, min(n, cache_bytes // max(1, n * 4))))
-    cdef double[::1] G = np.empty(l), G_bar = np.empty(l), QD = np.empty(l)
-    cdef double[::1] red_val = np.empty(2 * max(1, n_threads))
-    cdef int[::1] red_idx = np.empty(2 * max(1, n_threads), dtype=np.intc)
-    cdef int[::1] A = np.empty(l, dtype=np.intc), perm = np.empty(n, dtype=np.intc)
-    cdef char[::1] is_active = np.empty(l, dtype=np.int8), data_mark = np.empty(n, dtype=np.int8)
-    cdef floating[:, ::1] P = np.empty((n if kernel != PRECOMPUTED_K else 1, d), dtype=dt)
-    cdef floating[::1] sqp = np.empty(n, dtype=dt), tmp = np.empty(n, dtype=dt)
-    cdef float[:, ::1] cache = np.empty((n_slots, n), dtype=np.float32)
-    cdef int[::1] slot_of = np.full(n, -1, dtype=np.intc)
-    cdef int[::1] data_of = np.full(n_slots, -1, dtype=np.intc)
-    cdef long long[::1] stamp = np.zeros(n_slots, dtype=np.int64)
-    cdef int[::1] gen = np.zeros(n_slots, dtype=np.intc)
+    cdef int n = X.shape[0]
+    cdef int[::1] rows = np.arange(n, dtype=np.intc), row_ptr = np.array([0, n], dtype=np.intc)
+    cdef int[::1] var_ptr = np.array([0, y.shape[0]], dtype=np.intc)
+    status, n_iter, rho, obj = (np.empty(1, dtype=np.intc), np.empty(1, dtype=np.int64),
+                                np.empty(1), np.empty(1))
+    smo_solve_many(X, sqnorm, kernel, gamma, coef0, degree, rows, row_ptr, var_data,
+                   var_ptr, y, p, C, alpha, status, n_iter, rho, obj, tol, max_iter,
+                   cache_bytes, shrinking, n_threads)
+    return int(status[0]), int(n_iter[0]), float(rho[0]), float(obj[0])
 
-    s.n, s.d, s.l, s.kernel, s.degree = n, d, l, kernel, degree
-    s.gamma, s.coef0 = gamma, coef0
-    s.X, s.sq = &X[0, 0], &sqnorm[0]
-    s.var_data, s.y, s.p, s.C = &var_data[0], &y[0], &p[0], &C[0]
-    s.alpha, s.G, s.G_bar, s.QD = &alpha[0], &G[0], &G_bar[0], &QD[0]
-    s.A, s.is_active, s.perm, s.data_mark = &A[0], &is_active[0], &perm[0], &data_mark[0]
-    s.la, s.ld = 0, 0
-    s.P, s.sqp, s.tmp = &P[0, 0], &sqp[0], &tmp[0]
-    s.cache, s.n_slots = &cache[0, 0], n_slots
-    s.slot_of, s.data_of, s.stamp, s.gen = &slot_of[0], &data_of[0], &stamp[0], &gen[0]
-    s.clock, s.cur_gen = 0, 0
-    s.n_threads = max(1, n_threads)
-    s.red_val, s.red_idx = &red_val[0], &red_idx[0]
 
+def smo_solve_many(
+    const floating[:, ::1] X,     # IN (N, d) data, or (N, N) Gram matrix if precomputed
+    const double[::1] sqnorm,     # IN (N,) squared row norms of X (rbf)
+    int kernel,                   # IN LINEAR, POLY, RBF, SIGMOID or PRECOMPUTED
+    double gamma, double coef0, int degree,
+    const int[::1] rows,          # IN rows of X of each problem, back to back
+    const int[::1] row_ptr,       # IN (m + 1,) problem q's rows: rows[row_ptr[q]:row_ptr[q+1]]
+    const int[::1] var_data,      # IN data row of each variable, local to its problem
+    const int[::1] var_ptr,       # IN (m + 1,) problem q's variables: var_ptr[q]:var_ptr[q+1]
+    const double[::1] y,          # IN +1 / -1 of each variable
+    const double[::1] p,          # IN linear term
+    const double[::1] C,          # IN upper bounds, all > 0
+    double[::1] alpha,            # OUT the dual solutions
+    int[::1] status,              # OUT (m,) STATUS_OK or STATUS_MAX_ITER
+    long long[::1] n_iter,        # OUT (m,)
+    double[::1] rho,              # OUT (m,)
+    double[::1] obj,              # OUT (m,) dual objectives
+    double tol, long long max_iter,
+    double cache_bytes,           # IN kernel cache size of one problem
+    bint shrinking,
+    int n_threads,
+):
+    """Solve m independent duals on rows of one X (one-vs-one class pairs).
+
+    Several problems run one per thread (dynamic schedule: pairs differ in
+    size), never splitting a problem: digits' 45 pairs are ~2 ms each, so a
+    parallel region per kernel row would cost more than it saves.  A single
+    problem gets every thread for its kernel rows.  Raises MemoryError when
+    a problem's buffers cannot be allocated.
+    """
+    cdef int m = row_ptr.shape[0] - 1, q, inner = n_threads, outer = 1
+    cdef int N = X.shape[0], d = X.shape[1], memory_failed = 0
+    if m > 1 and n_threads > 1:
+        outer, inner = min(n_threads, m), 1
     with nogil:
-        for t in range(l):
-            if kernel == PRECOMPUTED_K:
-                QD[t] = X[var_data[t], var_data[t]]
-            else:
-                QD[t] = kernel_value(&s, sqnorm[var_data[t]], sqnorm[var_data[t]],
-                                     sqnorm[var_data[t]])
-        status = solve(&s, tol, max_iter, shrinking, &n_iter, dummy)
-        rho = calculate_rho(&s)
-        for t in range(l):
-            obj += alpha[t] * (G[t] + p[t])
-    return status, n_iter, rho, 0.5 * obj
+        if outer == 1:
+            for q in range(m):
+                status[q] = solve_problem(
+                    &X[0, 0], N, d, &sqnorm[0], kernel, gamma, coef0, degree,
+                    &rows[row_ptr[q]], row_ptr[q + 1] - row_ptr[q],
+                    &var_data[var_ptr[q]], var_ptr[q + 1] - var_ptr[q],
+                    &y[var_ptr[q]], &p[var_ptr[q]], &C[var_ptr[q]], &alpha[var_ptr[q]],
+                    tol, max_iter, cache_bytes, shrinking, inner, &n_iter[q], &rho[q], &obj[q])
+        else:
+            for q in prange(m, num_threads=outer, schedule='dynamic'):
+                status[q] = solve_problem(
+                    &X[0, 0], N, d, &sqnorm[0], kernel, gamma, coef0, degree,
+                    &rows[row_ptr[q]], row_ptr[q + 1] - row_ptr[q],
+                    &var_data[var_ptr[q]], var_ptr[q + 1] - var_ptr[q],
+                    &y[var_ptr[q]], &p[var_ptr[q]], &C[var_ptr[q]], &alpha[var_ptr[q]],
+                    tol, max_iter, cache_bytes, shrinking, inner, &n_iter[q], &rho[q], &obj[q])
+    for q in range(m):
+        if status[q] == MEMORY_STATUS:
+            raise MemoryError(
+                f"Cannot allocate the SVM solver's buffers for a problem of "
+                f"{row_ptr[q + 1] - row_ptr[q]} rows; lower cache_size.")

@@ -19,7 +19,7 @@ from gdcore._threads import single_threaded_blas
 from gdcore._validation import check_sample_weight, check_X_y
 from gdcore.discriminative.svm_base import BaseSVM
 from gdcore.discriminative.svm_multiclass import (
-    assemble_ovo, ovo_decision, ovo_vote, solve_pairs)
+    assemble_ovo, class_pairs, ovo_decision, ovo_vote, solve_pairs)
 from gdcore.discriminative.svm_platt import coupled_proba, fit_platt, pair_proba
 
 
@@ -105,17 +105,25 @@ class SVC(ClassifierMixin, BaseSVM):
         cache_bytes = self.cache_size * 2**20
         rows_of = [keep[y_idx[keep] == c] for c in range(n_classes)]
 
-        def solve_one(a, b, threads, share):
-            rows = np.concatenate([rows_of[a], rows_of[b]])
-            alpha, coef, rho, status, n_iter = self._solve_binary(
-                Xk, rows, len(rows_of[a]), bounds, cache_bytes * share, threads)
-            prob = (fit_platt(self, Xk, rows, len(rows_of[a]), bounds, threads, share,
-                              self._seed) if self.probability else (0.0, 0.0))
-            return rows, coef, rho, status, n_iter, prob
+        pairs = class_pairs(n_classes)
+        rows = [np.concatenate([rows_of[a], rows_of[b]]) for a, b in pairs]
+        problems = []
+        for (a, b), r in zip(pairs, rows):
+            signs = np.where(np.arange(len(r)) < len(rows_of[a]), 1.0, -1.0)
+            problems.append((r, np.arange(len(r)), signs, -np.ones(len(r)), bounds[r]))
+
+        def platt_one(a, b, threads, share):
+            return fit_platt(self, Xk, np.concatenate([rows_of[a], rows_of[b]]),
+                             len(rows_of[a]), bounds, threads, share, self._seed)
 
         with single_threaded_blas():
-            results = solve_pairs(solve_one, n_classes, n_threads)
-        rows, coefs, rhos, statuses, n_iters, probs = map(list, zip(*results))
+            solved = self._solve_many(Xk, problems, cache_bytes, n_threads)
+            probs = (solve_pairs(platt_one, n_classes, n_threads) if self.probability
+                     else [(0.0, 0.0)] * len(pairs))
+        coefs = [alpha * pr[2] for (alpha, *_), pr in zip(solved, problems)]
+        statuses = [st for _, st, _, _ in solved]
+        n_iters = [it for _, _, it, _ in solved]
+        rhos = [rho for *_, rho in solved]
         support, n_support, dual_coef, intercept = assemble_ovo(
             y_idx, n_classes, rows, coefs, rhos)
         self.support_ = support.astype(np.int32)
@@ -138,12 +146,8 @@ class SVC(ClassifierMixin, BaseSVM):
         """The C-SVC dual on ``rows`` (the first n_pos have y = +1): alpha, y alpha, rho."""
         y = np.ones(len(rows))
         y[n_pos:] = -1.0
-        if self._kernel_name() == "precomputed":
-            data = Xk[np.ix_(rows, rows)]
-        else:
-            data = Xk[rows]
-        alpha, status, n_iter, rho, _ = self._solve(
-            data, np.arange(len(rows)), y, -np.ones(len(rows)), bounds[rows],
+        [(alpha, status, n_iter, rho)] = self._solve_many(
+            Xk, [(rows, np.arange(len(rows)), y, -np.ones(len(rows)), bounds[rows])],
             cache_bytes, n_threads)
         return alpha, alpha * y, rho, status, n_iter
 
@@ -233,15 +237,15 @@ class SVR(RegressorMixin, BaseSVM):
         Xk = self._train_matrix(X)
         self._gamma = self._resolve_gamma(X)
         m = len(keep)
-        data = Xk[np.ix_(keep, keep)] if self._kernel_name() == "precomputed" else Xk[keep]
         z = y[keep]
         var_data = np.concatenate([np.arange(m), np.arange(m)])
         signs = np.concatenate([np.ones(m), -np.ones(m)])
         p = np.concatenate([self.epsilon - z, self.epsilon + z])
         C = np.concatenate([bounds[keep], bounds[keep]])
         with single_threaded_blas():
-            alpha, status, n_iter, rho, _ = self._solve(
-                data, var_data, signs, p, C, self.cache_size * 2**20, self._n_threads())
+            [(alpha, status, n_iter, rho)] = self._solve_many(
+                Xk, [(keep, var_data, signs, p, C)], self.cache_size * 2**20,
+                self._n_threads())
         coef = alpha[:m] - alpha[m:]
         sv = np.flatnonzero(coef != 0)
         self.support_ = keep[sv].astype(np.int32)
