@@ -7,6 +7,7 @@ from sklearn.utils import check_random_state
 from gdcore._kernels import _tree_binning, _tree_build, _tree_predict, _tree_split
 from gdcore._reference import tree_binning, tree_build, tree_predict, tree_split
 from gdcore.discriminative.tree_bins import find_bins
+from gdcore.discriminative.tree_structure import Tree, pack_forest
 
 SHAPES = [(1, 1), (2, 1), (7, 1), (1, 4), (60, 3), (300, 5)]
 
@@ -147,7 +148,7 @@ def test_bootstrap_counts():
                                   tree_build.bootstrap_counts(11, 50, 40))
 
 
-@pytest.mark.parametrize("n", [1, 5, 700])
+@pytest.mark.parametrize("n", [1, 5, 700, 9000])
 def test_apply_and_forest_mean(n, dtype, n_threads):
     pb = _problem(200, 3, "reg", None)
     args = [pb[k] for k in ("codes8", "codes32", "n_bins", "table", "is_exact", "y_cls",
@@ -174,9 +175,19 @@ def test_apply_and_forest_mean(n, dtype, n_threads):
         _tree_predict.apply(X, *cols, root, a, n_threads)
         tree_predict.apply(X, *cols, root, b, n_threads)
         np.testing.assert_array_equal(a, b)
-    values = np.ascontiguousarray(np.concatenate([t[1] for t in trees]))
+    forest = [Tree(nd, v, depth, 3, 2, np.ones(2, dtype=np.intp), False,
+                   np.arange(2, dtype=np.int32)) for nd, v, depth in trees]
+    packed, roots, values = pack_forest(forest)
     a, b = np.empty((n, 2)), np.empty((n, 2))
-    roots = offsets[:-1].astype(np.intp)
-    _tree_predict.forest_mean(X, *cols, roots, values, a, n_threads)
-    tree_predict.forest_mean(X, *cols, roots, values, b, n_threads)
+    _tree_predict.forest_mean(X, packed, roots, values, a, n_threads)
+    tree_predict.forest_mean(X, packed, roots, values, b, n_threads)
     np.testing.assert_allclose(a, b, rtol=1e-12)
+    # the packed forest predicts what its trees do
+    means = [t.value[:, :, 0][t.apply(X, 1)] for t in forest]
+    np.testing.assert_allclose(a, np.mean(means, axis=0), rtol=1e-12)
+    if n > 1:  # a block without NaN takes the NaN-free walk
+        clean = np.ascontiguousarray(np.nan_to_num(X[: n // 2]))
+        c = np.empty((len(clean), 2))
+        _tree_predict.forest_mean(clean, packed, roots, values, c, n_threads)
+        np.testing.assert_allclose(c, np.mean([t.value[:, :, 0][t.apply(clean, 1)]
+                                               for t in forest], axis=0), rtol=1e-12)

@@ -21,10 +21,22 @@ def apply(X, left, right, feature, threshold, missing_left, root, out, n_threads
     out[:] = _leaves(X, left, right, feature, threshold, missing_left, root)
 
 
-def forest_mean(X, left, right, feature, threshold, missing_left, roots, values, out,
-                n_threads):
+def forest_mean(X, nodes, roots, values, out, n_threads):
+    """Packed nodes (``tree_structure.pack_forest``): left when x <= threshold,
+    NaN left when the code's low bit is set; leaves send every row to themselves."""
+    X = np.asarray(X, dtype=np.float64)
+    rows = np.arange(X.shape[0])
     out[:] = 0.0
     for root in roots:
-        out += values[_leaves(X, left, right, feature, threshold, missing_left, root)]
+        node = np.zeros(X.shape[0], dtype=np.intp)
+        while True:
+            nd = nodes[root + node]
+            x = X[rows, nd["code"] >> 1]
+            go_left = np.where(np.isnan(x), (nd["code"] & 1) == 1, x <= nd["threshold"])
+            nxt = nd["left"] + ~go_left
+            if (nxt == node).all():
+                break
+            node = nxt
+        out += values[root + node]
     if len(roots):
         out /= len(roots)

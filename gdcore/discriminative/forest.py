@@ -25,7 +25,7 @@ from gdcore.discriminative.tree_common import (
     SEED_MAX, TREE_CONSTRAINTS, TrainingSet, check_predict_X,
 )
 from gdcore.discriminative.tree_pruning import prune
-from gdcore.discriminative.tree_structure import TREE_LEAF
+from gdcore.discriminative.tree_structure import pack_forest
 
 _TREE_PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf",
                 "min_weight_fraction_leaf", "max_features", "max_leaf_nodes",
@@ -105,28 +105,15 @@ class _BaseForest(BaseEstimator):
         return est
 
     def _pack(self):
-        """All trees' nodes in one set of arrays (child ids global) for forest_mean."""
-        trees = [e.tree_ for e in self.estimators_]
-        offsets = np.cumsum([0] + [t.node_count for t in trees])
-        shift = lambda a, o: np.where(a == TREE_LEAF, TREE_LEAF, a + o)  # noqa: E731
-        self._forest = dict(
-            left=np.concatenate([shift(t.children_left, o) for t, o in zip(trees, offsets)]),
-            right=np.concatenate([shift(t.children_right, o) for t, o in zip(trees, offsets)]),
-            feature=np.concatenate([t.feature for t in trees]),
-            threshold=np.concatenate([t.threshold for t in trees]).astype(np.float64),
-            missing_left=np.concatenate([t.missing_go_to_left for t in trees]).astype(np.uint8),
-            roots=offsets[:-1].astype(np.intp),
-            values=np.ascontiguousarray(np.concatenate(
-                [t.value.reshape(t.node_count, -1) for t in trees])),
-        )
+        """All trees' nodes in one compact array for forest_mean (``pack_forest``)."""
+        self._forest = pack_forest([e.tree_ for e in self.estimators_])
 
-    def _mean_values(self, X, roots=None):
+    def _mean_values(self, X):
         """(n, n_outputs, width) mean of the trees' leaf values."""
-        f = self._forest
-        out = np.empty((X.shape[0], f["values"].shape[1]))
-        _tree_predict.forest_mean(X, f["left"], f["right"], f["feature"], f["threshold"],
-                                  f["missing_left"], f["roots"] if roots is None else roots,
-                                  f["values"], out, effective_n_threads(self.n_jobs))
+        nodes, roots, values = self._forest
+        out = np.empty((X.shape[0], values.shape[1]))
+        _tree_predict.forest_mean(X, nodes, roots, values, out,
+                                  effective_n_threads(self.n_jobs))
         return out.reshape(X.shape[0], self.n_outputs_, -1)
 
     def _X(self, X):
@@ -161,7 +148,7 @@ class _BaseForest(BaseEstimator):
     def _oob_values(self, data, n_draw, n_threads):
         """Sum of out-of-bag leaf values and OOB counts per training row."""
         X, n = data.X, data.X.shape[0]
-        width = self._forest["values"].shape[1]
+        width = self._forest[2].shape[1]
         total, count = np.zeros((n, width)), np.zeros(n)
         for est, seed in zip(self.estimators_, self._seeds):
             oob = np.flatnonzero(_tree_build.bootstrap_counts(np.uint64(seed), n, n_draw) == 0)
