@@ -21,8 +21,8 @@ get NaN here; the caller marginalizes them per missing pattern.
 float32 X is converted block by block to float64 before the gemms, so
 likelihoods are accumulated in double whatever the input dtype.
 
-Categorical: a table look-up, out[t] = log B^T[x_t]; counts[x_t] += gamma_t
-summed over a fixed partition of the rows (merged in order: deterministic).
+Categorical: a table look-up, out[t] = log B^T[x_t] (for posteriors; fitting,
+scoring and Viterbi read the table inside the recursions, _hmm_symbols.pyx).
 
 Status codes (0 = ok) go back to the caller, which raises.  The NumPy twin is
 ``gdcore/_reference/hmm_emissions.py``.
@@ -45,8 +45,6 @@ cdef enum:
     BAD_SYMBOL = 2      # a categorical symbol outside [0, n_features)
     # A 128 x d float64 block stays in L2 for d up to ~1000 (1 MiB).
     BLOCK_ROWS = 128
-    MAX_CHUNKS = 64
-    MIN_CHUNK_ROWS = 4096
 
 STATUS_OK = OK
 STATUS_INF = FOUND_INF
@@ -202,36 +200,4 @@ def categorical_loglik(
                 continue
             for k in range(K):
                 out[t, k] = log_emission_t[x, k]
-    return BAD_SYMBOL if bad > 0 else OK
-
-
-def categorical_counts(
-    const int64_t[::1] X,             # IN (n,) symbols in [0, M)
-    const double[:, ::1] posteriors,  # IN (n, K)
-    double[:, ::1] counts_t,          # OUT (M, K) sum of posteriors per symbol
-    int n_threads,
-):
-    """Expected emission counts, over a fixed row partition merged in order."""
-    cdef Py_ssize_t n = X.shape[0], M = counts_t.shape[0], K = counts_t.shape[1]
-    cdef Py_ssize_t n_chunks = max(1, min(MAX_CHUNKS, n // MIN_CHUNK_ROWS))
-    cdef double[:, :, ::1] part = np.zeros((n_chunks, M, K))
-    cdef Py_ssize_t ch, t, k, m
-    cdef int64_t x
-    cdef int bad = 0
-    with nogil:
-        for ch in prange(n_chunks, schedule="static", num_threads=n_threads):
-            for t in range((n * ch) // n_chunks, (n * (ch + 1)) // n_chunks):
-                x = X[t]
-                if x < 0 or x >= M:
-                    bad += 1
-                    continue
-                for k in range(K):
-                    part[ch, x, k] += posteriors[t, k]
-        for m in range(M):
-            for k in range(K):
-                counts_t[m, k] = 0.0
-        for ch in range(n_chunks):
-            for m in range(M):
-                for k in range(K):
-                    counts_t[m, k] += part[ch, m, k]
     return BAD_SYMBOL if bad > 0 else OK

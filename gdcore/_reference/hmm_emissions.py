@@ -42,12 +42,3 @@ def categorical_loglik(X, log_emission_t, out, n_threads):
         return STATUS_BAD_SYMBOL
     out[:] = log_emission_t[X]
     return STATUS_OK
-
-
-def categorical_counts(X, posteriors, counts_t, n_threads):
-    X = np.asarray(X)
-    if (X < 0).any() or (X >= counts_t.shape[0]).any():
-        return STATUS_BAD_SYMBOL
-    counts_t[:] = 0.0
-    np.add.at(counts_t, X, np.asarray(posteriors))
-    return STATUS_OK

@@ -15,6 +15,10 @@ A subclass supplies its emission model through a few hooks:
 - ``_emission_param_counts()`` (for aic/bic), ``_emission_param_names``;
 - ``_sample_emissions(states, random_state)``: one observation per state.
 
+An emission model with a faster fused path may also override
+``_do_estep``, ``_sequence_logprob`` and ``_viterbi`` (CategoricalHMM
+reads its table inside the recursions instead of building (n, K) arrays).
+
 Beyond hmmlearn: ``n_jobs``, ``n_init`` restarts, per-sequence scores
 (``score(..., per_sequence=True)``), ``sample_sequences`` for many sequences
 at once, and rows of ``startprob_``/``transmat_`` that receive no expected
@@ -198,6 +202,10 @@ class BaseHMM(BaseEstimator):
         self._raise_for_loglik_status(status)
         return logprob, posteriors, trans
 
+    def _sequence_logprob(self, X, offsets, n_threads):
+        """Log-likelihood of each sequence: the forward pass only."""
+        return self._forward_backward(X, offsets, n_threads, forward_only=True)[0]
+
     @staticmethod
     def _raise_for_loglik_status(status):
         if status == _hmm.STATUS_BAD_LOGLIK:
@@ -215,6 +223,7 @@ class BaseHMM(BaseEstimator):
                 "and state paths are undefined.")
 
     def _do_estep(self, X, offsets, n_threads):
+        """(sufficient statistics of one E-step, total log-likelihood)."""
         logprob, posteriors, trans = self._forward_backward(X, offsets, n_threads)
         self._raise_if_impossible(logprob)
         stats = {"nobs": len(offsets) - 1,
@@ -297,7 +306,7 @@ class BaseHMM(BaseEstimator):
         """Log-likelihood of X under the model: summed over sequences, as hmmlearn,
         or one per sequence (an array) with ``per_sequence=True``."""
         X, offsets, n_threads = self._prepare(X, lengths)
-        logprob, _, _ = self._forward_backward(X, offsets, n_threads, forward_only=True)
+        logprob = self._sequence_logprob(X, offsets, n_threads)
         return logprob if per_sequence else float(logprob.sum())
 
     def decode(self, X, lengths=None, algorithm=None):
@@ -317,15 +326,19 @@ class BaseHMM(BaseEstimator):
             with np.errstate(divide="ignore"):
                 return float(np.log(posteriors.max(axis=1)).sum()), states
         X, offsets, n_threads = self._prepare(X, lengths)
-        flp = self._log_likelihood(X, n_threads)
         states = np.empty(len(X), dtype=np.intp)
         logprob = np.empty(len(offsets) - 1)
+        self._viterbi(X, offsets, n_threads, states, logprob)
+        self._raise_if_impossible(logprob)
+        return float(logprob.sum()), states
+
+    def _viterbi(self, X, offsets, n_threads, states, logprob):
+        """Fill ``states`` and per-sequence ``logprob`` with the Viterbi answer."""
+        flp = self._log_likelihood(X, n_threads)
         with np.errstate(divide="ignore"):
             log_sp, log_tm = np.log(self.startprob_), np.log(self.transmat_)
         status = _hmm.viterbi(flp, offsets, log_sp, log_tm, states, logprob, n_threads)
         self._raise_for_loglik_status(status)
-        self._raise_if_impossible(logprob)
-        return float(logprob.sum()), states
 
     def predict(self, X, lengths=None):
         """Most likely state of each frame (by ``algorithm``)."""

@@ -1,9 +1,11 @@
 """CategoricalHMM: hidden Markov model over a finite alphabet (hmmlearn's API).
 
-Observations are integer symbols in [0, n_features), one column.  The
-per-frame log-likelihood is a table look-up and the emission counts a
-scatter-add, both compiled (``gdcore._kernels._hmm_emissions``); the M-step
-is hmmlearn's MAP update under a Dirichlet prior.
+Observations are integer symbols in [0, n_features), one column.  Fitting,
+scoring and Viterbi decoding read the emission table inside the compiled
+recursions (``gdcore._kernels._hmm_symbols``: no (n, K) arrays); posteriors
+use the generic path, a table look-up (``_hmm_emissions``) then
+forward-backward.  The M-step is hmmlearn's MAP update under a Dirichlet
+prior.
 """
 
 
@@ -12,6 +14,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
 from gdcore._kernels import _hmm_emissions as _em
+from gdcore._kernels import _hmm_symbols as _sym
+from gdcore._threads import single_threaded_blas
 from gdcore.generative.hmm_base import BaseHMM, _normalize_rows
 
 
@@ -110,13 +114,39 @@ class CategoricalHMM(BaseHMM):
             raise ValueError(f"symbols must be in [0, {log_e_t.shape[0]}).")
         return out
 
-    def _emission_stats(self, X, posteriors, n_threads):
-        if "e" not in self.params:
-            return {}
-        counts_t = np.empty((self.emissionprob_.shape[1], self.n_components))
-        if _em.categorical_counts(X, posteriors, counts_t, n_threads) != _em.STATUS_OK:
-            raise ValueError(f"symbols must be in [0, {counts_t.shape[0]}).")
-        return {"obs": counts_t.T}
+    # ---- fused paths: the table is read inside the recursions --------------
+
+    def _run_symbols(self, X, offsets, n_threads, forward_only):
+        K, M = self.n_components, self.emissionprob_.shape[1]
+        logprob, start = np.empty(len(offsets) - 1), np.empty(K)
+        trans, counts_t = np.empty((K, K)), np.empty((M, K))
+        with single_threaded_blas():
+            status = _sym.forward_backward_symbols(
+                X, offsets, np.ascontiguousarray(self.emissionprob_.T), self.startprob_,
+                self.transmat_, logprob, start, trans, counts_t, n_threads, forward_only)
+        if status != _sym.STATUS_OK:
+            raise ValueError(f"symbols must be in [0, {M}).")
+        return logprob, start, trans, counts_t
+
+    def _do_estep(self, X, offsets, n_threads):
+        logprob, start, trans, counts_t = self._run_symbols(X, offsets, n_threads, False)
+        self._raise_if_impossible(logprob)
+        stats = {"nobs": len(offsets) - 1, "start": start, "trans": trans}
+        if "e" in self.params:
+            stats["obs"] = counts_t.T
+        return stats, float(logprob.sum())
+
+    def _sequence_logprob(self, X, offsets, n_threads):
+        return self._run_symbols(X, offsets, n_threads, True)[0]
+
+    def _viterbi(self, X, offsets, n_threads, states, logprob):
+        with np.errstate(divide="ignore"):
+            log_e_t = np.ascontiguousarray(np.log(self.emissionprob_).T)
+            log_sp, log_tm = np.log(self.startprob_), np.log(self.transmat_)
+        status = _sym.viterbi_symbols(X, offsets, log_e_t, log_sp, log_tm, states, logprob,
+                                      n_threads)
+        if status != _sym.STATUS_OK:
+            raise ValueError(f"symbols must be in [0, {log_e_t.shape[0]}).")
 
     def _mstep_emissions(self, stats):
         if "e" in self.params:
