@@ -83,6 +83,37 @@ def test_tiny_cache_and_threads_do_not_change_the_answer(n_threads):
     np.testing.assert_allclose(a1, a2, atol=1e-12)
 
 
+@pytest.mark.parametrize("kernel", [ref.RBF, ref.PRECOMPUTED])
+def test_many_problems_equal_one_at_a_time(dtype, n_threads, kernel):
+    """smo_solve_many on row subsets of one X == smo_solve on copies of those rows."""
+    rng = np.random.default_rng(5)
+    X, sq, _, gamma, coef0, degree, *_ = _problem(80, 3, kernel, dtype, seed=5)
+    problems = []      # (rows, var_data, y, p, C): two SVC-like, one SVR-like
+    for n_rows, svr in ((30, False), (45, False), (20, True)):
+        rows = rng.choice(80, n_rows, replace=False).astype(np.intc)   # unsorted
+        var = np.arange(n_rows) if not svr else np.tile(np.arange(n_rows), 2)
+        y = np.where(rng.random(len(var)) < 0.5, 1.0, -1.0)
+        if svr:
+            y = np.repeat([1.0, -1.0], n_rows)
+        problems.append((rows, var.astype(np.intc), y, rng.uniform(-1.5, -0.5, len(var)),
+                         rng.uniform(0.5, 2.0, len(var))))
+    rows, var, y, p, C = (np.concatenate(part) for part in zip(*problems))
+    row_ptr = np.cumsum([0] + [len(q[0]) for q in problems]).astype(np.intc)
+    var_ptr = np.cumsum([0] + [len(q[1]) for q in problems]).astype(np.intc)
+    alpha = np.empty(len(y))
+    status, n_iter = np.empty(3, dtype=np.intc), np.empty(3, dtype=np.int64)
+    rho, obj = np.empty(3), np.empty(3)
+    _svm.smo_solve_many(X, sq, kernel, gamma, coef0, degree, rows, row_ptr, var.astype(np.intc),
+                        var_ptr, y, p, C, alpha, status, n_iter, rho, obj, 1e-3, 0, 1e8,
+                        True, n_threads)
+    for q, (r, v, yq, pq, Cq) in enumerate(problems):
+        Xq = X[np.ix_(r, r)] if kernel == ref.PRECOMPUTED else X[r]
+        a, out = _run(_svm.smo_solve, (Xq, sq[r], kernel, gamma, coef0, degree, v, yq, pq, Cq))
+        assert (status[q], n_iter[q]) == out[:2]
+        np.testing.assert_allclose(alpha[var_ptr[q]:var_ptr[q + 1]], a, atol=1e-12)
+        np.testing.assert_allclose([rho[q], obj[q]], out[2:], rtol=1e-12)
+
+
 @pytest.mark.parametrize("n,d", [(1, 1), (2, 1), (5, 1), (3, 7)])
 def test_edge_sizes(dtype, n_threads, n, d):
     for svr in (False, True):
