@@ -3,9 +3,11 @@
 Follows scikit-learn's ``BaseMultilayerPerceptron`` step for step (Glorot
 initialization drawn in the same order, shuffled minibatches, Adam / SGD
 schedules, tol / n_iter_no_change plateau rule, early stopping on a held-out
-split, L-BFGS through SciPy), with every numeric step a compiled kernel over
-one flat parameter vector (gdcore._nn).  Subclasses supply the output
-activation, the loss kernel, the target encoding and the validation score.
+split, L-BFGS through SciPy, sample weights), with every numeric step a
+compiled kernel over one flat parameter vector (gdcore._nn): a minibatch's
+loss and gradient is one call of ``_dense_network.network_loss_grad`` and
+its update one call of the optimizer's kernel.  Subclasses supply the input
+and target validation, the output link and the validation score.
 """
 
 import time
@@ -19,17 +21,53 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight
 
-from gdcore._kernels import _dense
-from gdcore._nn import NON_FINITE_MESSAGE, SGD, Adam, DenseNetwork
+from gdcore._kernels import _dense_network
+from gdcore._nn import ACTIVATIONS, NON_FINITE_MESSAGE, SGD, Adam, DenseNetwork
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_X
 
-LOSS_KERNELS = {
-    "softmax": _dense.softmax_cross_entropy,
-    "logistic": _dense.sigmoid_cross_entropy,
-    "identity": _dense.squared_error,
-}
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+class _Objective:
+    """Mean loss + alpha/(2 sum w) ||W||^2 of a network on a batch; gradient in net.grad.
+
+    Holds the kernel's scratch arrays for the two batch sizes of an epoch
+    (the full batch and the last, shorter one), so no batch allocates.
+    """
+
+    def __init__(self, net, loss, alpha, n_threads):
+        self.net, self.alpha, self.n_threads = net, alpha, n_threads
+        self.loss_code = _dense_network.LOSS_CODES[loss]
+        self.hidden_code = ACTIVATIONS[net.hidden_activation]
+        self.units = np.asarray(net.layer_units, dtype=np.intp)
+        self.n_w = sum(c.size for c in net.coefs)
+        self.no_weights = np.empty(0, dtype=net.dtype)
+        self._workspace = {}
+
+    def _scratch(self, n):
+        ws = self._workspace.get(n)
+        if ws is None:
+            if len(self._workspace) >= 2:
+                self._workspace.clear()
+            shapes = _dense_network.workspace_shapes(n, self.net.layer_units)
+            ws = self._workspace[n] = tuple(np.empty(s, self.net.dtype) for s in shapes)
+        return ws
+
+    def __call__(self, X, Y, sample_weight):
+        net = self.net
+        if sample_weight is None:
+            sample_weight, total = self.no_weights, X.shape[0]
+        else:
+            total = float(sample_weight.sum())
+        value = _dense_network.network_loss_grad(
+            X, Y, sample_weight, net.theta, self.units, self.hidden_code,
+            self.loss_code, 1.0 / total, self.alpha / total, net.grad,
+            *self._scratch(X.shape[0]), self.n_threads)
+        w = net.theta[:self.n_w]
+        return (value + 0.5 * self.alpha * float(np.dot(w, w))) / total
 
 
 class BaseMLP(BaseEstimator):
@@ -60,14 +98,18 @@ class BaseMLP(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [None, Integral],
+        "dtype": [StrOptions(set(DTYPES)), type, None],
     }
 
     # --- hooks for subclasses -------------------------------------------------
-    def _encode_targets(self, y, first_fit):
-        """(targets as a 2-D float array, output activation name)."""
+    def _validate_input(self, X, y, incremental, reset):
+        """(X, y as the score function wants it, targets Y as a 2-D array)."""
         raise NotImplementedError
 
-    def _validation_score(self, X, y):
+    def _validation_score(self, X, y, sample_weight):
+        raise NotImplementedError
+
+    def _output_activation(self):
         raise NotImplementedError
 
     # --- network ---------------------------------------------------------------
@@ -78,10 +120,19 @@ class BaseMLP(BaseEstimator):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(s) for s in sizes]
 
+    def _train_dtype(self, X):
+        """float32 by default; float64 on request; None keeps X's (scikit-learn's rule)."""
+        if self.dtype is None:
+            return X.dtype
+        dtype = np.dtype(DTYPES.get(self.dtype, self.dtype))
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be 'float32', 'float64' or None, got {self.dtype!r}.")
+        return dtype
+
     def _network(self, dtype):
-        """A DenseNetwork holding copies of coefs_ / intercepts_ (views after fit)."""
+        """A DenseNetwork (identity output: it gives logits) holding copies of coefs_."""
         units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
-        net = DenseNetwork(units, self.activation, self.out_activation_, dtype)
+        net = DenseNetwork(units, self.activation, "identity", dtype)
         net.set_params(self.coefs_, self.intercepts_)
         return net
 
@@ -90,32 +141,35 @@ class BaseMLP(BaseEstimator):
         self.intercepts_ = [b.copy() for b in net.intercepts]
 
     def _forward_logits(self, X):
-        """Last-layer output before the output activation, for validated X."""
+        """Last-layer output before the output link, for validated X."""
         net = self._network(X.dtype)
-        net.output_activation = "identity"
         n_threads = effective_n_threads(self.n_jobs)
         with single_threaded_blas():
             return net.forward(X, n_threads)[-1].copy()
 
+    def _check_predict_X(self, X):
+        return check_X(self, X, reset=False, dtype=self.coefs_[0].dtype)
+
     # --- fitting ---------------------------------------------------------------
-    def _fit(self, X, y, incremental):
+    def _fit(self, X, y, sample_weight, incremental):
         hidden = self._hidden_sizes()
         first_fit = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        X = check_X(self, X, reset=first_fit)
-        if X.shape[0] != len(y):
-            raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)}.")
-        Y, out_activation = self._encode_targets(y, first_fit)
-        Y = np.ascontiguousarray(Y, dtype=X.dtype)
+        X, y, Y = self._validate_input(X, y, incremental, reset=first_fit)
+        dtype = self._train_dtype(X) if first_fit else self.coefs_[0].dtype
+        X = np.ascontiguousarray(X, dtype=dtype)
+        Y = np.ascontiguousarray(Y, dtype=dtype)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype,
+                                                 ensure_non_negative=True)
+            if not sample_weight.sum() > 0:
+                raise ValueError("sample_weight sums to zero: no row would be learned from.")
         rng = check_random_state(self.random_state)
-        if not first_fit and self.coefs_[0].dtype != X.dtype:
-            X = X.astype(self.coefs_[0].dtype)
-            Y = Y.astype(X.dtype)
         if first_fit:
-            self.out_activation_ = out_activation
+            self.out_activation_ = self._output_activation()
             self.n_outputs_ = Y.shape[1]
             units = [X.shape[1]] + hidden + [Y.shape[1]]
             self.n_layers_ = len(units)
-            net = DenseNetwork(units, self.activation, out_activation, X.dtype)
+            net = DenseNetwork(units, self.activation, "identity", dtype)
             net.init_glorot(rng)
             self.n_iter_ = 0
             self.t_ = 0
@@ -127,41 +181,41 @@ class BaseMLP(BaseEstimator):
                 self.best_validation_score_ = -np.inf if self.early_stopping else None
             self.__dict__.pop("_optimizer", None)
         else:
-            net = self._network(X.dtype)
-        net.output_activation = "identity"  # the loss kernel applies the link
-        n_threads = effective_n_threads(self.n_jobs)
+            if Y.shape[1] != self.n_outputs_:
+                raise ValueError(f"y has {Y.shape[1]} outputs but the network was "
+                                 f"fitted with {self.n_outputs_}.")
+            net = self._network(dtype)
+        objective = _Objective(net, self.out_activation_, self.alpha,
+                               effective_n_threads(self.n_jobs))
         with single_threaded_blas():
             if self.solver == "lbfgs":
-                self._fit_lbfgs(net, X, Y, n_threads)
+                self._fit_lbfgs(objective, X, Y, sample_weight)
             else:
-                self._fit_stochastic(net, X, Y, y, rng, n_threads, incremental)
-        if not hasattr(self, "_best_theta") or self._best_theta is None:
-            self._publish(net)
-        else:
-            net.theta[:] = self._best_theta
-            self._publish(net)
-        self._best_theta = None
+                self._fit_stochastic(objective, X, Y, y, sample_weight, rng, incremental)
+        if not np.isfinite(net.theta).all():
+            raise ValueError("Solver produced non-finite parameter weights. The input "
+                             "data may contain large values and need to be preprocessed.")
+        self._publish(net)
         return self
 
-    def _loss_and_grad(self, net, X, Y, n_threads):
-        """Mean loss + alpha/(2n) ||W||^2 on (X, Y); gradient left in net.grad."""
-        n = X.shape[0]
-        acts = net.forward(X, n_threads)
-        Z = acts[-1]
-        loss = LOSS_KERNELS[self.out_activation_](Z, Y, Z, 1.0 / n, n_threads) / n
-        net.backward(acts, Z, self.alpha / n, n_threads)
-        return loss + 0.5 * self.alpha * net.squared_weight_norm() / n
+    def _fit_lbfgs(self, objective, X, Y, sample_weight):
+        net = objective.net
+        start = time.perf_counter()
 
-    def _fit_lbfgs(self, net, X, Y, n_threads):
         def fun(theta):
             net.theta[:] = theta
-            loss = self._loss_and_grad(net, X, Y, n_threads)
-            return loss, net.grad.astype(np.float64)
+            return objective(X, Y, sample_weight), net.grad.astype(np.float64)
 
+        def report(intermediate_result):
+            print(f"Iteration {report.iteration}, loss = {intermediate_result.fun:.8f}, "
+                  f"time = {time.perf_counter() - start:.2f}s")
+            report.iteration += 1
+
+        report.iteration = 1
         res = scipy.optimize.minimize(
             fun, net.theta.astype(np.float64), method="L-BFGS-B", jac=True,
-            options={"maxfun": self.max_fun, "maxiter": self.max_iter,
-                     "gtol": self.tol, "iprint": -1},
+            callback=report if self.verbose else None,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
         )
         if not np.isfinite(res.fun):
             raise ValueError(NON_FINITE_MESSAGE.format(value=res.fun, epoch=res.nit,
@@ -173,7 +227,6 @@ class BaseMLP(BaseEstimator):
         net.theta[:] = res.x
         self.n_iter_ = int(res.nit)
         self.loss_ = float(res.fun)
-        self._best_theta = None
 
     def _make_optimizer(self, size, dtype):
         if self.solver == "sgd":
@@ -182,22 +235,32 @@ class BaseMLP(BaseEstimator):
         return Adam(size, dtype, self.learning_rate_init, self.beta_1, self.beta_2,
                     self.epsilon)
 
-    def _fit_stochastic(self, net, X, Y, y, rng, n_threads, incremental):
+    def _split_validation(self, X, Y, y, sample_weight, rng):
+        """scikit-learn's held-out split (stratified for single-output classifiers)."""
+        stratify = y if self._stratify_validation() else None
+        arrays = [X, Y, y] + ([] if sample_weight is None else [sample_weight])
+        parts = train_test_split(*arrays, random_state=rng,
+                                 test_size=self.validation_fraction, stratify=stratify)
+        train, val = parts[0::2], parts[1::2]
+        if val[0].shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase "
+                             "'validation_fraction' or the size of your dataset.")
+        if sample_weight is None:
+            train, val = train + [None], val + [None]
+        return train, val
+
+    def _fit_stochastic(self, objective, X, Y, y, sample_weight, rng, incremental):
+        net = objective.net
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         opt = getattr(self, "_optimizer", None)
         if opt is None or not incremental:
             opt = self._optimizer = self._make_optimizer(net.theta.size, net.dtype)
-        self._best_theta = None
+        best_theta = net.theta.copy()
+        val = None
         if self.early_stopping:
-            stratify = y if self._stratify_validation() else None
-            X, X_val, Y, _, _, y_val = train_test_split(
-                X, Y, y, random_state=rng, test_size=self.validation_fraction,
-                stratify=stratify)
-            if X_val.shape[0] < 2:
-                raise ValueError("The validation set is too small. Increase "
-                                 "'validation_fraction' or the size of your dataset.")
-            self._best_theta = net.theta.copy()
+            (X, Y, _, sample_weight), val = self._split_validation(X, Y, y, sample_weight,
+                                                                  rng)
         n = X.shape[0]
         if self.batch_size == "auto":
             batch_size = min(200, n)
@@ -207,19 +270,20 @@ class BaseMLP(BaseEstimator):
                               "sample size. It is going to be clipped")
             batch_size = int(np.clip(self.batch_size, 1, n))
         idx = np.arange(n)
+        Xs, Ys, ws = X, Y, sample_weight
         start = time.perf_counter()
+        self.n_iter_ = 0  # scikit-learn counts the epochs of this call only
         for _ in range(self.max_iter):
             if self.shuffle:
                 idx = rng.permutation(idx)
                 # One gather per epoch, then contiguous zero-copy batches.
                 Xs, Ys = np.take(X, idx, axis=0), np.take(Y, idx, axis=0)
-            else:
-                Xs, Ys = X, Y
+                ws = None if sample_weight is None else sample_weight[idx]
             total = 0.0
             for sl in gen_batches(n, batch_size):
-                loss = self._loss_and_grad(net, Xs[sl], Ys[sl], n_threads)
+                loss = objective(Xs[sl], Ys[sl], None if ws is None else ws[sl])
                 total += loss * (sl.stop - sl.start)
-                opt.step(net.theta, net.grad, n_threads)
+                opt.step(net.theta, net.grad, objective.n_threads)
             self.n_iter_ += 1
             self.loss_ = total / n
             if not np.isfinite(self.loss_):
@@ -230,8 +294,8 @@ class BaseMLP(BaseEstimator):
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}, "
                       f"time = {time.perf_counter() - start:.2f}s")
-            self._update_no_improvement(net, X_val if self.early_stopping else None,
-                                        y_val if self.early_stopping else None)
+            if self._update_no_improvement(net, val):
+                best_theta = net.theta.copy()
             opt.iteration_ends(self.t_)
             if self._no_improvement_count > self.n_iter_no_change:
                 what = "Validation score" if self.early_stopping else "Training loss"
@@ -246,14 +310,18 @@ class BaseMLP(BaseEstimator):
                 warnings.warn(f"Stochastic Optimizer: Maximum iterations "
                               f"({self.max_iter}) reached and the optimization "
                               "hasn't converged yet.", ConvergenceWarning)
+        if self.early_stopping:
+            net.theta[:] = best_theta  # scikit-learn restores the best weights
 
     def _stratify_validation(self):
         return False
 
-    def _update_no_improvement(self, net, X_val, y_val):
-        if X_val is not None:
+    def _update_no_improvement(self, net, val):
+        """scikit-learn's plateau counter; True when the weights are the best so far."""
+        if val is not None:
+            X_val, _, y_val, w_val = val
             self._publish(net)
-            score = self._validation_score(X_val, y_val)
+            score = self._validation_score(X_val, y_val, w_val)
             self.validation_scores_.append(score)
             if self.verbose:
                 print(f"Validation score: {score:f}")
@@ -263,13 +331,11 @@ class BaseMLP(BaseEstimator):
                 self._no_improvement_count = 0
             if score > self.best_validation_score_:
                 self.best_validation_score_ = score
-                self._best_theta = net.theta.copy()
+                return True
+            return False
+        if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+            self._no_improvement_count += 1
         else:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
-
-    def _check_predict_X(self, X):
-        return check_X(self, X, reset=False, dtype=self.coefs_[0].dtype)
+            self._no_improvement_count = 0
+        self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+        return False
