@@ -98,6 +98,9 @@ cdef enum:
     OK_STATUS = 0
     MAX_ITER_STATUS = 1
     MEMORY_STATUS = 2
+    FREE_B = 0
+    LOWER_B = 1
+    UPPER_B = 2
 
 LINEAR = LINEAR_K
 POLY = POLY_K
@@ -121,6 +124,7 @@ ctypedef struct State:
     const double* p
     const double* C
     double* alpha
+    char* bound            # (l,) FREE_B, LOWER_B or UPPER_B of alpha
     double* G
     double* G_bar
     double* QD
@@ -151,11 +155,21 @@ ctypedef struct State:
 
 
 cdef inline bint is_upper(State* s, int t) noexcept nogil:
-    return s.alpha[t] >= s.C[t]
+    return s.bound[t] == UPPER_B
 
 
 cdef inline bint is_lower(State* s, int t) noexcept nogil:
-    return s.alpha[t] <= 0 and s.alpha[t] < s.C[t]
+    return s.bound[t] == LOWER_B
+
+
+cdef inline void set_bound(State* s, int t) noexcept nogil:
+    """libsvm's alpha_status of variable t: one byte, so the scans read no C."""
+    if s.alpha[t] >= s.C[t]:
+        s.bound[t] = UPPER_B
+    elif s.alpha[t] <= 0:
+        s.bound[t] = LOWER_B
+    else:
+        s.bound[t] = FREE_B
 
 
 cdef inline double kernel_value(State* s, double dot, double sq_i,
@@ -490,6 +504,8 @@ cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
     wj = s.y[j] * (aj - s.alpha[j])
     s.alpha[i] = ai
     s.alpha[j] = aj
+    set_bound(s, i)
+    set_bound(s, j)
     nt = s.n_threads if s.la >= MIN_PARALLEL_VARS else 1
     if nt == 1:
         for k in range(s.la):
@@ -594,6 +610,7 @@ cdef int solve(State* s, double tol, long long max_iter, bint shrinking,
         s.G[t] = s.p[t]
         s.G_bar[t] = 0.0
         s.alpha[t] = 0.0
+        set_bound(s, t)
     activate_all(s, dummy)
     while True:
         if max_iter > 0 and it >= max_iter:
@@ -643,6 +660,7 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
     s.QD = <double*> malloc(l * sizeof(double))
     s.A = <int*> malloc(l * sizeof(int))
     s.is_active = <char*> malloc(l)
+    s.bound = <char*> malloc(l)
     s.perm = <int*> malloc(n * sizeof(int))
     s.data_mark = <char*> malloc(n)
     s.P = malloc((<size_t> n if kernel != PRECOMPUTED_K else 1) * d * sizeof(floating))
@@ -657,7 +675,7 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
     s.red_val = <double*> malloc(2 * s.n_threads * sizeof(double))
     s.red_idx = <int*> malloc(2 * s.n_threads * sizeof(int))
     if (s.sq == NULL or s.G == NULL or s.G_bar == NULL or s.QD == NULL or s.A == NULL
-            or s.is_active == NULL or s.perm == NULL or s.data_mark == NULL
+            or s.is_active == NULL or s.bound == NULL or s.perm == NULL or s.data_mark == NULL
             or s.P == NULL or s.sqp == NULL or s.tmp == NULL or s.expo == NULL
             or s.cache == NULL
             or s.slot_of == NULL or s.data_of == NULL or s.stamp == NULL
@@ -678,7 +696,7 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
 
 
 cdef void state_free(State* s) noexcept nogil:
-    free(s.sq); free(s.G); free(s.G_bar); free(s.QD); free(s.A); free(s.is_active)
+    free(s.sq); free(s.G); free(s.G_bar); free(s.QD); free(s.A); free(s.is_active); free(s.bound)
     free(s.perm); free(s.data_mark); free(s.P); free(s.sqp); free(s.tmp); free(s.expo); free(s.cache)
     free(s.slot_of); free(s.data_of); free(s.stamp); free(s.gen)
     free(s.red_val); free(s.red_idx)
