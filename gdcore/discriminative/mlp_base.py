@@ -161,8 +161,6 @@ class BaseMLP(BaseEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype,
                                                  ensure_non_negative=True)
-            if not sample_weight.sum() > 0:
-                raise ValueError("sample_weight sums to zero: no row would be learned from.")
         rng = check_random_state(self.random_state)
         if first_fit:
             self.out_activation_ = self._output_activation()
