@@ -185,12 +185,14 @@ class BaseHMM(BaseEstimator):
     def _n_threads(self):
         return effective_n_threads(self.n_jobs)
 
-    def _forward_backward(self, X, offsets, n_threads, forward_only=False):
+    def _forward_backward(self, X, offsets, n_threads, forward_only=False, flp=None):
         """(per-sequence log-likelihoods, posteriors, transition counts).
 
         ``forward_only``: only the log-likelihoods are meaningful (half the work).
+        ``flp``: the per-frame log-likelihoods if the caller already has them.
         """
-        flp = self._log_likelihood(X, n_threads)
+        if flp is None:
+            flp = self._log_likelihood(X, n_threads)
         n_seq = len(offsets) - 1
         posteriors = np.empty_like(flp)
         logprob = np.empty(n_seq)
