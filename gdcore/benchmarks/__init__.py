@@ -22,6 +22,7 @@ FAMILIES = {
     "logistic": "gdcore.benchmarks.logistic",
     "hmm": "gdcore.benchmarks.hmm",
     "knn": "gdcore.benchmarks.knn",
+    "neural": "gdcore.benchmarks.neural",
 }
 
 
