@@ -148,13 +148,14 @@ def test_bootstrap_counts():
                                   tree_build.bootstrap_counts(11, 50, 40))
 
 
+# 9,000 rows x 8 trees: several row blocks, on two threads when asked
 @pytest.mark.parametrize("n", [1, 5, 700, 9000])
 def test_apply_and_forest_mean(n, dtype, n_threads):
     pb = _problem(200, 3, "reg", None)
     args = [pb[k] for k in ("codes8", "codes32", "n_bins", "table", "is_exact", "y_cls",
                             "y_reg", "class_offset", "K")]
     trees = _tree_build.build_trees(*args, _tree_split.CRITERION_SQUARED_ERROR, np.ones(200),
-                                    np.arange(4, dtype=np.uint64), max_depth=6,
+                                    np.arange(8, dtype=np.uint64), max_depth=6,
                                     min_samples_split=2, min_samples_leaf=1,
                                     min_weight_fraction_leaf=0.0, max_features=2,
                                     max_leaf_nodes=0, min_impurity_decrease=0.0,
@@ -162,7 +163,7 @@ def test_apply_and_forest_mean(n, dtype, n_threads):
     nodes = np.concatenate([t[0] for t in trees])
     offsets = np.cumsum([0] + [len(t[0]) for t in trees])
     left, right = nodes["left_child"].copy(), nodes["right_child"].copy()
-    for k in range(4):
+    for k in range(8):
         sl = slice(offsets[k], offsets[k + 1])
         left[sl] = np.where(left[sl] < 0, -1, left[sl] + offsets[k])
         right[sl] = np.where(right[sl] < 0, -1, right[sl] + offsets[k])

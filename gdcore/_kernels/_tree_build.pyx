@@ -138,7 +138,7 @@ cdef struct Builder:
     double* w
     Py_ssize_t* features
     Split* fbest                   # (d,) per-feature best, merged in feature order
-    uint64_t* keys                 # (n_threads, n) sort keys
+    uint64_t* keys                 # (n_threads, 2 n) sort keys and their radix-sort buffer
     double* scratch                # (n_threads, 4 S)
     double* total                  # (3 S) totals of the node, its left and right child
     double child_imp[2]            # impurities of the children
@@ -216,7 +216,7 @@ cdef void _search_all(Builder* b, Py_ssize_t start, Py_ssize_t end, int hist,
         for f in prange(t.d, schedule="dynamic", num_threads=nt):
             tid = omp_get_thread_num()
             scan_sorted(t, b.idx, start, end, b.w, f, b.total, b.lim, &b.fbest[f],
-                        b.keys + tid * n, b.scratch + tid * 4 * S)
+                        b.keys + tid * 2 * n, b.scratch + tid * 4 * S)
     _merge(b, best)
 
 
@@ -567,7 +567,7 @@ cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* we
     b.fbest = <Split*> malloc(t.d * sizeof(Split))
     b.scratch = <double*> malloc(nt * 4 * S * sizeof(double))
     b.total = <double*> malloc(3 * S * sizeof(double))
-    b.keys = <uint64_t*> malloc(nt * n * sizeof(uint64_t))
+    b.keys = <uint64_t*> malloc(nt * 2 * n * sizeof(uint64_t))
     # hists[0] is the one-feature histogram of feature-by-feature searches
     if (b.idx != NULL and b.w != NULL and b.features != NULL and b.fbest != NULL
             and b.scratch != NULL and b.total != NULL

@@ -42,6 +42,9 @@ from libc.string cimport memset
 # scikit-learn's constants: cuts between values closer than FEATURE_THRESHOLD
 # are not made (float32 noise), and sums below EPSILON are "zero" for Poisson.
 cdef double FEATURE_THRESHOLD = 1e-7
+# Nodes with at least this many values sort by radix (a pass per code byte)
+# instead of quicksort.
+cdef Py_ssize_t RADIX_MIN = 256
 cdef double EPSILON = 2.220446049250313e-16
 cdef double INV_LN2 = 1.4426950408889634
 
@@ -288,17 +291,46 @@ cdef void _sort_keys(uint64_t* a, Py_ssize_t n) noexcept nogil:
         a[j + 1] = tmp
 
 
+cdef uint64_t* _radix_sort_keys(uint64_t* a, uint64_t* tmp, Py_ssize_t n,
+                                uint64_t max_code) noexcept nogil:
+    """Keys made in position order, sorted by their code (the high 32 bits) with
+    a stable LSD radix sort, one pass per byte of max_code: the order of
+    (code, position), as _sort_keys gives, in O(n) per pass.  Returns a or tmp,
+    whichever holds the result."""
+    cdef Py_ssize_t count[256]
+    cdef Py_ssize_t i, b, acc, shift = 32
+    cdef uint64_t* swap
+    while shift < 64 and (max_code >> (shift - 32)) > 0:
+        memset(count, 0, 256 * sizeof(Py_ssize_t))
+        for i in range(n):
+            count[(a[i] >> shift) & 0xFF] += 1
+        if count[(a[0] >> shift) & 0xFF] != n:  # a byte all keys share: no pass
+            acc = 0
+            for b in range(256):
+                acc += count[b]
+                count[b] = acc - count[b]
+            for i in range(n):
+                b = (a[i] >> shift) & 0xFF
+                tmp[count[b]] = a[i]
+                count[b] += 1
+            swap = a
+            a = tmp
+            tmp = swap
+        shift += 8
+    return a
+
+
 cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
                       Py_ssize_t end, const double* w, Py_ssize_t f, const double* total,
                       Limits lim, Split* best, uint64_t* keys,
                       double* scratch) noexcept nogil:
     """Best exact cut of feature f by sorting the node's codes; False if constant.
 
-    keys: end - start uint64; scratch: 4 * (2 + K) doubles.  A key is
+    keys: 2 * (end - start) uint64; scratch: 4 * (2 + K) doubles.  A key is
     (code << 32 | position), so the sort also fixes the order of equal codes.
     """
     cdef Py_ssize_t S = 2 + t.K, nb = t.n_bins[f], p, q, m = 0, i
-    cdef uint64_t c, cn
+    cdef uint64_t c, cn, max_code = 0
     cdef double* left = scratch
     cdef double* L = scratch + S
     cdef double* R = scratch + 2 * S
@@ -335,8 +367,12 @@ cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start
                 add_sample(t, i, w[i], miss)
             else:
                 keys[m] = (c << 32) | <uint64_t> (p - start)
+                max_code = c if c > max_code else max_code
                 m += 1
-        _sort_keys(keys, m)
+        if m >= RADIX_MIN:
+            keys = _radix_sort_keys(keys, keys + m, m, max_code)
+        else:
+            _sort_keys(keys, m)
     for q in range(m):
         i = idx[start + <Py_ssize_t> (keys[q] & 0xFFFFFFFFULL)]
         add_sample(t, i, w[i], left)
@@ -492,7 +528,7 @@ def best_split(
     cdef double[::1] total = np.zeros(S)
     cdef double[::1] scratch = np.zeros(4 * S)
     cdef double[::1] hist = np.zeros(t.hist_bins * S)
-    cdef uint64_t[::1] keys = np.zeros(max(m, 1), dtype=np.uint64)
+    cdef uint64_t[::1] keys = np.zeros(2 * max(m, 1), dtype=np.uint64)
     cdef double impurity = 0.0
     cdef Limits lim
     cdef Split best
