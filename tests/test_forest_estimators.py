@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn import ensemble as sk
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import train_test_split
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gdcore import (
@@ -33,30 +33,46 @@ def test_sklearn_checks(estimator, check):
     check(estimator)
 
 
-def _cv(est, X, y):
-    return cross_val_score(est, X, y, cv=3).mean()
+# The issue's parity claim, scikit-learn's default parameters (100 trees):
+# mean test score over random 50/50 splits, one scikit-learn forest and
+# OURS_PER_SPLIT of ours per split (ours are cheap, and averaging them halves
+# our share of the noise).  The split is shared, so the difference is forest
+# randomness: per split it has a standard deviation of 1.1 / 0.9 / 0.7 / 0.3
+# points on iris / wine / breast_cancer / digits (1.2 R^2 points on
+# diabetes), hence the split counts (standard errors 0.15-0.25 points).  With
+# 40 splits the measured differences were -0.11 to +0.20 points: no bias.
+OURS_PER_SPLIT = 3
+SPLITS = {load_iris: 20, load_wine: 20, load_breast_cancer: 16, load_digits: 5,
+          load_diabetes: 8}
 
 
-# Mean 3-fold score over 3 seeds; tolerances: 1.5 accuracy points, 0.03 R^2
-# (the issue's 0.5 points / 2% is met on the large benchmark, see benches;
-# on 150-1800 rows one seed moves accuracy by 1-2 points).
+def _mean_scores(ours, theirs, load, classify):
+    X, y = load(return_X_y=True)
+    a, b = [], []
+    for s in range(SPLITS[load]):
+        Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.5, random_state=s,
+                                          stratify=y if classify else None)
+        b.append(theirs(random_state=s, n_jobs=1).fit(Xa, ya).score(Xb, yb))
+        a += [ours(random_state=OURS_PER_SPLIT * s + r, n_jobs=1).fit(Xa, ya).score(Xb, yb)
+              for r in range(OURS_PER_SPLIT)]
+    return np.mean(a), np.mean(b)
+
+
 @pytest.mark.parametrize("load", [load_iris, load_wine, load_breast_cancer, load_digits])
 @pytest.mark.parametrize("ours,theirs", [(RandomForestClassifier, sk.RandomForestClassifier),
                                          (ExtraTreesClassifier, sk.ExtraTreesClassifier)])
 def test_classifier_accuracy_like_sklearn(load, ours, theirs):
-    X, y = load(return_X_y=True)
-    a = np.mean([_cv(ours(n_estimators=30, random_state=s), X, y) for s in range(3)])
-    b = np.mean([_cv(theirs(n_estimators=30, random_state=s), X, y) for s in range(3)])
-    assert a > b - 0.015
+    """Within 0.5 accuracy points of scikit-learn's, averaged over splits and seeds."""
+    a, b = _mean_scores(ours, theirs, load, classify=True)
+    assert abs(a - b) <= 0.005, (a, b)
 
 
 @pytest.mark.parametrize("ours,theirs", [(RandomForestRegressor, sk.RandomForestRegressor),
                                          (ExtraTreesRegressor, sk.ExtraTreesRegressor)])
 def test_regressor_r2_like_sklearn(ours, theirs):
-    X, y = load_diabetes(return_X_y=True)
-    a = np.mean([_cv(ours(n_estimators=30, random_state=s), X, y) for s in range(3)])
-    b = np.mean([_cv(theirs(n_estimators=30, random_state=s), X, y) for s in range(3)])
-    assert a > b - 0.03
+    """R^2 on diabetes within 2% of scikit-learn's, averaged over splits and seeds."""
+    a, b = _mean_scores(ours, theirs, load_diabetes, classify=False)
+    assert abs(a - b) <= 0.02 * abs(b), (a, b)
 
 
 @pytest.mark.parametrize("cls", [RandomForestClassifier, ExtraTreesClassifier])
