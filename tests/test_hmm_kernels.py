@@ -224,3 +224,28 @@ def test_forward_backward_property(K, lengths, seed):
     np.testing.assert_allclose(trans.sum(), sum(lengths) - len(lengths), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(logprob, want[2], rtol=1e-10)
     np.testing.assert_allclose(post, want[1], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("n,d,K", [(1, 1, 1), (130, 3, 2), (9000, 4, 5)])
+def test_poisson_and_weighted_sums_match_reference(n, d, K, dtype, n_threads):
+    rng = np.random.default_rng(n + d + K)
+    X = rng.poisson(3.0, (n, d)).astype(dtype)
+    rates = rng.uniform(0.5, 6, (K, d))
+    rates[0, 0] = 0.0                  # a zero rate forbids positive counts
+    positive = rates > 0
+    log_rates = np.where(positive, np.log(np.where(positive, rates, 1.0)), 0.0)
+    row_const = rng.uniform(0, 5, n)
+    args = (log_rates, rates.sum(axis=1), (~positive).view(np.uint8), row_const)
+    got, want = np.zeros((n, K)), np.zeros((n, K))
+    with single_threaded_blas():
+        assert _hmm_emissions.poisson_loglik(X, *args, got, n_threads) == 0
+    ref_em.poisson_loglik(X, *args, want, n_threads)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert np.isneginf(got[X[:, 0] > 0, 0]).all()
+    post = rng.dirichlet(np.ones(K), n)
+    got_s, want_s = (np.zeros(K), np.zeros((K, d))), (np.zeros(K), np.zeros((K, d)))
+    with single_threaded_blas():
+        assert _hmm_emissions.weighted_sums(post, X, *got_s, n_threads) == 0
+    ref_em.weighted_sums(post, X, *want_s, n_threads)
+    for a, b in zip(got_s, want_s):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

@@ -24,6 +24,11 @@ likelihoods are accumulated in double whatever the input dtype.
 Categorical: a table look-up, out[t] = log B^T[x_t] (for posteriors; fitting,
 scoring and Viterbi read the table inside the recursions, _hmm_symbols.pyx).
 
+Poisson: x . log(lambda_k) - sum lambda_k - log x!, one gemm per block of
+rows as for the diagonal Gaussian.  ``weighted_sums`` gives the E-step
+moments sum_t gamma_tk and sum_t gamma_tk x_t (Poisson, and any emission
+whose statistics are first moments) by one gemm per row chunk.
+
 Status codes (0 = ok) go back to the caller, which raises.  The NumPy twin is
 ``gdcore/_reference/hmm_emissions.py``.
 """
@@ -32,7 +37,7 @@ import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport parallel, prange
-from libc.math cimport M_PI, isinf, isnan, log
+from libc.math cimport INFINITY, M_PI, isinf, isnan, log
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
 
@@ -45,6 +50,9 @@ cdef enum:
     BAD_SYMBOL = 2      # a categorical symbol outside [0, n_features)
     # A 128 x d float64 block stays in L2 for d up to ~1000 (1 MiB).
     BLOCK_ROWS = 128
+    # Row chunks of weighted_sums: at most 64, of at least 4096 rows each.
+    MAX_CHUNKS = 64
+    MIN_CHUNK_ROWS = 4096
 
 STATUS_OK = OK
 STATUS_INF = FOUND_INF
@@ -201,3 +209,95 @@ def categorical_loglik(
             for k in range(K):
                 out[t, k] = log_emission_t[x, k]
     return BAD_SYMBOL if bad > 0 else OK
+
+
+def poisson_loglik(
+    const floating[:, ::1] X,         # IN (n, d) non-negative integer counts
+    const double[:, ::1] log_rates,   # IN (K, d) log lambda, 0 where lambda = 0
+    const double[::1] rate_sums,      # IN (K,) sum_j lambda_kj
+    const unsigned char[:, ::1] zero_rate,  # IN (K, d) 1 where lambda_kj = 0
+    const double[::1] row_const,      # IN (n,) sum_j log(x_tj!)
+    double[:, ::1] out,               # OUT (n, K) log P(x_t | k)
+    int n_threads,
+):
+    """Independent-Poisson log-likelihoods: x . log(lambda_k) - sum lambda_k - log x!.
+
+    One (128 x d) @ (d x K) gemm per block of rows; a count above 0 where a
+    rate is 0 makes the frame impossible (-inf) under that state.
+    """
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], K = log_rates.shape[0]
+    cdef Py_ssize_t n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    cdef Py_ssize_t b, r0, rows, i, j, k
+    cdef bint any_zero = False
+    cdef double* xb
+    for k in range(K):
+        for j in range(d):
+            any_zero = any_zero or zero_rate[k, j]
+    with nogil, parallel(num_threads=n_threads):
+        xb = <double*> malloc(BLOCK_ROWS * d * sizeof(double))
+        for b in prange(n_blocks, schedule="static"):
+            r0 = b * BLOCK_ROWS
+            rows = min(BLOCK_ROWS, n - r0)
+            copy_block(&X[r0, 0], rows, d, xb)
+            for i in range(rows):
+                for k in range(K):
+                    out[r0 + i, k] = -rate_sums[k] - row_const[r0 + i]
+            gemm(False, True, <int> rows, <int> K, <int> d, 1.0, xb, <int> d,
+                 &log_rates[0, 0], <int> d, 1.0, &out[r0, 0], <int> K)
+            if any_zero:
+                for i in range(rows):
+                    for k in range(K):
+                        for j in range(d):
+                            if zero_rate[k, j] and xb[i * d + j] > 0:
+                                out[r0 + i, k] = -INFINITY
+                                break
+        free(xb)
+    return OK
+
+
+def weighted_sums(
+    const double[:, ::1] weights,     # IN (n, K) posteriors (or any weights)
+    const floating[:, ::1] X,         # IN (n, d)
+    double[::1] weight_sums,          # OUT (K,) sum_t w_tk
+    double[:, ::1] sums,              # OUT (K, d) sum_t w_tk x_t
+    int n_threads,
+):
+    """E-step moments W^T 1 and W^T X over a fixed row partition merged in order.
+
+    One gemm per chunk of rows into its own partial (K x d), so the result
+    is the same on any number of threads; the chunks are a function of n only.
+    """
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], K = weights.shape[1]
+    cdef Py_ssize_t n_chunks = max(1, min(MAX_CHUNKS, n // MIN_CHUNK_ROWS))
+    cdef double[:, :, ::1] part = np.zeros((n_chunks, K, d + 1))
+    cdef Py_ssize_t ch, lo, hi, r0, rows, i, j, k
+    cdef double* xb
+    with nogil, parallel(num_threads=n_threads):
+        # xb holds [x_t, 1] rows, so one gemm gives both sums.
+        xb = <double*> malloc(BLOCK_ROWS * (d + 1) * sizeof(double))
+        for ch in prange(n_chunks, schedule="static"):
+            lo = (n * ch) // n_chunks
+            hi = (n * (ch + 1)) // n_chunks
+            r0 = lo
+            while r0 < hi:
+                rows = min(BLOCK_ROWS, hi - r0)
+                for i in range(rows):
+                    for j in range(d):
+                        xb[i * (d + 1) + j] = X[r0 + i, j]
+                    xb[i * (d + 1) + d] = 1.0
+                gemm(True, False, <int> K, <int> (d + 1), <int> rows, 1.0,
+                     &weights[r0, 0], <int> K, xb, <int> (d + 1), 1.0,
+                     &part[ch, 0, 0], <int> (d + 1))
+                r0 = r0 + rows
+        free(xb)
+    with nogil:
+        for k in range(K):
+            weight_sums[k] = 0.0
+            for j in range(d):
+                sums[k, j] = 0.0
+        for ch in range(n_chunks):
+            for k in range(K):
+                weight_sums[k] += part[ch, k, d]
+                for j in range(d):
+                    sums[k, j] += part[ch, k, j]
+    return OK

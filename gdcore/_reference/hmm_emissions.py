@@ -42,3 +42,19 @@ def categorical_loglik(X, log_emission_t, out, n_threads):
         return STATUS_BAD_SYMBOL
     out[:] = log_emission_t[X]
     return STATUS_OK
+
+
+def poisson_loglik(X, log_rates, rate_sums, zero_rate, row_const, out, n_threads):
+    X = np.asarray(X, dtype=np.float64)
+    out[:] = X @ np.asarray(log_rates).T - np.asarray(rate_sums)[None, :] \
+        - np.asarray(row_const)[:, None]
+    impossible = ((X > 0)[:, None, :] & np.asarray(zero_rate, dtype=bool)[None]).any(axis=2)
+    out[impossible] = -np.inf
+    return STATUS_OK
+
+
+def weighted_sums(weights, X, weight_sums, sums, n_threads):
+    weights = np.asarray(weights)
+    weight_sums[:] = weights.sum(axis=0)
+    sums[:] = weights.T @ np.asarray(X, dtype=np.float64)
+    return STATUS_OK

@@ -1,10 +1,11 @@
 """PoissonHMM: hidden Markov model with independent Poisson counts (hmmlearn's API).
 
 log P(x | k) = sum_j x_j log lambda_kj - lambda_kj - log x_j!, so the
-(n, K) log-likelihoods are one BLAS product X @ log(lambda)^T plus per-row
-and per-state constants; the statistics are posteriors^T @ X.  Both are
-NumPy calls into BLAS, which is what a compiled kernel would do too.  The
-M-step is hmmlearn's (Gamma prior ``lambdas_prior``, ``lambdas_weight``).
+(n, K) log-likelihoods are X @ log(lambda)^T plus per-row and per-state
+constants, and the statistics posteriors^T [1, X]: both compiled kernels of
+``gdcore._kernels._hmm_emissions`` (blocked gemm, parallel over rows, the
+statistics merged in a fixed order).  The M-step is hmmlearn's (Gamma prior
+``lambdas_prior``, ``lambdas_weight``).
 """
 
 import warnings
@@ -14,6 +15,8 @@ from scipy.special import gammaln
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
+from gdcore._kernels import _hmm_emissions as _em
+from gdcore._threads import single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES
 from gdcore.generative.hmm_base import BaseHMM
 
@@ -97,18 +100,21 @@ class PoissonHMM(BaseHMM):
         lam = self.lambdas_
         positive = lam > 0
         log_lam = np.where(positive, np.log(np.where(positive, lam, 1.0)), 0.0)
-        X64 = X.astype(np.float64, copy=False)
-        out = X64 @ log_lam.T - lam.sum(axis=1)[None, :]
-        out -= gammaln(X64 + 1).sum(axis=1, keepdims=True)
-        if not positive.all():
-            # A zero rate gives probability 0 to any positive count.
-            out[((X64 > 0).astype(np.float64) @ (~positive).T) > 0] = -np.inf
+        out = np.empty((len(X), self.n_components))
+        row_const = gammaln(X.astype(np.float64) + 1).sum(axis=1)
+        with single_threaded_blas():
+            _em.poisson_loglik(X, log_lam, lam.sum(axis=1), (~positive).view(np.uint8),
+                               row_const, out, n_threads)
         return out
 
     def _emission_stats(self, X, posteriors, n_threads):
         if "l" not in self.params:
             return {}
-        return {"post": posteriors.sum(axis=0), "obs": posteriors.T @ X.astype(np.float64)}
+        post = np.empty(self.n_components)
+        obs = np.empty((self.n_components, X.shape[1]))
+        with single_threaded_blas():
+            _em.weighted_sums(posteriors, X, post, obs, n_threads)
+        return {"post": post, "obs": obs}
 
     def _mstep_emissions(self, stats):
         if "l" not in self.params:
