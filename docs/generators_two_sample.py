@@ -4,7 +4,9 @@ Each model is fitted on 70% of the rows; as many rows as the held-out 30%
 are drawn from it, and a random forest tries to tell held-out real rows from
 generated ones (gdcore.generative._two_sample).  Accuracy / AUC 0.5 means the
 forest cannot tell them apart; lower is better.  A diagonal Gaussian (one
-mean and variance per column) is the baseline.
+mean and variance per column) is the baseline.  Models run on one thread
+(n_jobs=1): on a loaded 2-core machine the dense kernels' two-thread
+fork/join made the GAN's fit ~10x slower.
 
     python docs/generators_two_sample.py
 """
@@ -30,10 +32,10 @@ def main(seed=0):
         "diagonal Gaussian": lambda: X_train.mean(0) + X_train.std(0) * rng.standard_normal(
             (n, X.shape[1])),
         "VAE(latent_dim=8, max_iter=500, early_stopping=True)": lambda: VAE(
-            latent_dim=8, max_iter=500, early_stopping=True, random_state=seed
+            latent_dim=8, max_iter=500, early_stopping=True, random_state=seed, n_jobs=1
         ).fit(X_train).sample(n),
         "GAN(max_iter=300, batch_size=64)": lambda: GAN(
-            max_iter=300, batch_size=64, random_state=seed).fit(X_train).sample(n),
+            max_iter=300, batch_size=64, random_state=seed, n_jobs=1).fit(X_train).sample(n),
     }
     print("| model | C2ST accuracy | C2ST AUC | fit + sample s |")
     print("|---|---|---|---|")

@@ -209,3 +209,14 @@ def test_diverging_training_names_the_learning_rate():
         with pytest.raises(ValueError, match="learning rate too high"):
             VAE(learning_rate_init=1e4, max_iter=50, random_state=0,
                 dtype=np.float32).fit(X)
+
+
+@pytest.mark.parametrize("n, d, latent_dim", [(1, 3, 2), (10, 1, 1), (30, 4, 1)])
+def test_edge_sizes(n, d, latent_dim):
+    X = np.random.RandomState(0).standard_normal((n, d))
+    vae = VAE(latent_dim=latent_dim, hidden_layer_sizes=(3,), max_iter=3,
+              random_state=0).fit(X)
+    assert vae.transform(X).shape == (n, latent_dim)
+    assert vae.inverse_transform(vae.transform(X)).shape == (n, d)
+    assert np.all(np.isfinite(vae.score_samples(X, method="iwae", n_draws=3)))
+    assert vae.sample(2).shape == (2, d)
