@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 from conftest import rtol_for
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gdcore._kernels import _dense_network as kernel
 from gdcore._reference import dense as ref_dense
@@ -123,3 +125,16 @@ def test_wrong_workspace_or_shapes_are_value_errors():
     with pytest.raises(ValueError):
         kernel.network_loss_grad(X, Y, np.ones(3), theta, u, 1, 2, 0.1, 0.0,
                                  *args.values(), 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 300), units=st.lists(st.integers(1, 24), min_size=2, max_size=5),
+       loss=st.sampled_from(LOSSES), act=st.sampled_from(list(ref_dense.ACTIVATION_CODES)),
+       weighted=st.booleans(), n_threads=st.sampled_from([1, 2]))
+def test_any_network_matches_reference(n, units, loss, act, weighted, n_threads):
+    X, Y, w, theta = _problem(n, units, loss, np.float64, weighted)
+    code = ref_dense.ACTIVATION_CODES[act]
+    got = _run(kernel, X, Y, w, theta, units, code, loss, n_threads)
+    want = _run(ref, X, Y, w, theta, units, code, loss, n_threads)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-9, atol=1e-12)
