@@ -91,7 +91,10 @@ cdef enum:
     # 4096 variables up, at load 8 on 2 cores); so scans split only past
     # 65536 variables and kernel rows only past 2**22 multiply-adds (~1 ms
     # of work).  Rows of 20000 x 50 split in two measured 13.3 s CPU serial
-    # against 144 s (spinning) on 2 threads at load 9: not worth the risk.
+    # against 144 s (spinning) on 2 threads at load 9; again this session,
+    # with the gate at 2**19 so that 16,000 x 50 float32 rows split: 67 s
+    # wall on 2 threads against 9.9 s on 1 at load 5.7 (every row waits at
+    # the barrier for a descheduled thread).  Not worth the risk.
     MIN_PARALLEL_VARS = 65536
     MIN_PARALLEL_FLOPS = 4194304
     SHRINK_EVERY = 1000
