@@ -177,8 +177,26 @@ def test_fit_with_missing_values_diag():
     h = np.array(g.monitor_.history)
     assert np.all(np.diff(h) >= -1e-9 * np.abs(h[1:]))
     assert np.isfinite(g.means_).all() and np.isfinite(g._covars_).all()
-    with pytest.raises(ValueError, match="not supported"):
-        GaussianHMM(2, covariance_type="full").fit(X, lengths)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_fit_with_missing_values_full_and_tied(covariance_type):
+    # Exact EM on the observed-data likelihood: it never decreases, and a
+    # tenth of the values missing leaves the fit close to the complete one.
+    X, _, lengths = _known_model("full").sample_sequences(10, 60, random_state=4)
+    Xm = X.copy()
+    Xm[np.random.default_rng(0).random(X.shape) < 0.1] = np.nan
+    Xm[np.isnan(Xm).all(axis=1), 0] = X[np.isnan(Xm).all(axis=1), 0]
+    kw = dict(covariance_type=covariance_type, n_iter=15, tol=-np.inf, random_state=0)
+    g = GaussianHMM(2, **kw).fit(Xm, lengths)
+    h = np.array(g.monitor_.history)
+    assert np.all(np.diff(h) >= -1e-9 * np.abs(h[1:]))
+    full = GaussianHMM(2, **kw).fit(X, lengths)
+    order = np.argsort(g.means_[:, 0]), np.argsort(full.means_[:, 0])
+    np.testing.assert_allclose(g.means_[order[0]], full.means_[order[1]], atol=0.3)
+    # Without NaN the missing-data path is not taken: same answer as before.
+    assert full.score(X, lengths) == pytest.approx(
+        GaussianHMM(2, **kw).fit(X, lengths).score(X, lengths), rel=1e-12)
 
 
 def test_state_without_mass_keeps_its_parameters():

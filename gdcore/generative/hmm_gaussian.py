@@ -8,10 +8,11 @@ hmmlearn's MAP update (Huang, Acero, Hon, "Spoken Language Processing",
 pp. 443-445) on statistics computed by BLAS products, never an n x K x d array.
 
 NaN in X means "missing": the frame's likelihood is the density of its
-observed features.  Scoring and decoding accept NaN for every covariance
-type; fitting accepts it for "diag" and "spherical", whose M-step then
-uses, feature by feature, the frames where that feature was observed (the
-exact maximizer when the state is the only latent variable).
+observed features, for every covariance type.  Fitting with "diag" and
+"spherical" uses, feature by feature, the frames where that feature was
+observed (the exact maximizer when the state is the only latent variable);
+with "full" and "tied" the E-step takes the expected moments of the missing
+values given the observed ones under each state (exact EM).
 """
 
 import warnings
@@ -155,10 +156,6 @@ class GaussianHMM(BaseHMM):
         if fitting and has_nan:
             if np.isnan(X).all(axis=1).any():
                 raise ValueError("X has rows where every feature is NaN; drop them.")
-            if self.covariance_type in ("full", "tied") and "c" in self.params:
-                raise ValueError(
-                    "fitting covariance_type='full'/'tied' with missing values (NaN) is "
-                    "not supported; use 'diag' or 'spherical', or impute first.")
         elif hasattr(self, "means_") and X.shape[1] != self.n_features:
             raise ValueError(f"X has {X.shape[1]} features, the model {self.n_features}.")
         self.n_features_in_ = X.shape[1]
@@ -255,7 +252,10 @@ class GaussianHMM(BaseHMM):
         if not ({"m", "c"} & set(self.params)):
             return stats
         stats["post"] = posteriors.sum(axis=0)
-        if np.isfinite(np.sum(X, dtype=np.float64)):      # no NaN (inf was rejected)
+        complete = np.isfinite(np.sum(X, dtype=np.float64))   # no NaN (inf was rejected)
+        if not complete and self.covariance_type in ("full", "tied"):
+            return self._missing_full_stats(X, posteriors, stats)
+        if complete:
             X0 = X.astype(np.float64, copy=False)
             stats["post_obs"] = None
         else:
@@ -271,6 +271,44 @@ class GaussianHMM(BaseHMM):
             else:
                 stats["obs*obs.T"] = np.stack(
                     [(X0 * posteriors[:, k:k + 1]).T @ X0 for k in range(self.n_components)])
+        return stats
+
+    def _missing_full_stats(self, X, posteriors, stats):
+        """Expected moments for full/tied covariances when some values are missing.
+
+        Under state k a row's missing block given its observed block o is
+        Gaussian with mean x_hat_m = mu_m + S_mo S_oo^-1 (x_o - mu_o) and
+        covariance C = S_mm - S_mo S_oo^-1 S_om, so E[x] = x_hat and
+        E[x x^T] = x_hat x_hat^T + C on the missing block: the exact E-step
+        (Ghahramani & Jordan 1994), one solve per missing pattern and state
+        on the current parameters; complete rows are plain BLAS products.
+        """
+        K, d = self.n_components, X.shape[1]
+        X = X.astype(np.float64, copy=False)
+        missing = np.isnan(X)
+        incomplete = missing.any(axis=1)
+        Xc, Pc = X[~incomplete], posteriors[~incomplete]
+        obs = Pc.T @ Xc
+        outer = np.stack([(Xc * Pc[:, k:k + 1]).T @ Xc for k in range(K)])
+        rows = np.flatnonzero(incomplete)
+        patterns, inverse = np.unique(missing[rows], axis=0, return_inverse=True)
+        covs = self._full_covars()
+        for p, pattern in enumerate(patterns):
+            r = rows[inverse.ravel() == p]
+            o, m = ~pattern, pattern
+            x_o = X[np.ix_(r, o)]
+            for k in range(K):
+                S, mu, g = covs[k], self.means_[k], posteriors[r, k]
+                A = linalg.solve(S[np.ix_(o, o)], S[np.ix_(o, m)], assume_a="pos").T
+                x_hat = np.empty((len(r), d))
+                x_hat[:, o] = x_o
+                x_hat[:, m] = mu[m] + (x_o - mu[o]) @ A.T
+                obs[k] += g @ x_hat
+                outer[k] += (x_hat * g[:, None]).T @ x_hat
+                outer[k][np.ix_(m, m)] += g.sum() * (S[np.ix_(m, m)] - A @ S[np.ix_(o, m)])
+        stats.update({"post_obs": None, "obs": obs})
+        if "c" in self.params:
+            stats["obs*obs.T"] = outer
         return stats
 
     def _mstep_emissions(self, stats):
