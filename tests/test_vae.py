@@ -18,7 +18,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 
 def _flat_loss(enc, dec, log_var, X, eps, likelihood, l2):
-    loss, g_lv = obj.loss_and_grad(enc, dec, log_var, X, eps, likelihood, l2, 1)
+    rec, kl, g_lv = obj.loss_and_grad(enc, dec, log_var, X, eps, likelihood, l2, 1)
+    loss = rec + kl
     n_w = sum(c.size for c in enc.coefs), sum(c.size for c in dec.coefs)
     penalty = 0.5 * l2 * (float(enc.theta[:n_w[0]] @ enc.theta[:n_w[0]])
                           + float(dec.theta[:n_w[1]] @ dec.theta[:n_w[1]]))
@@ -154,7 +155,8 @@ def test_verbose_and_plateau_stop(capsys):
               verbose=True, random_state=0).fit(X)
     assert vae.n_iter_ == 4  # 1 epoch sets the best loss, 3 > n_iter_no_change fail tol
     out = capsys.readouterr().out
-    assert "Epoch 1, loss = " in out and "time = " in out and "Stopping." in out
+    assert "Epoch 1, loss = " in out and "KL" in out and "time = " in out
+    assert "Stopping." in out
 
 
 @pytest.mark.parametrize("params, match", [

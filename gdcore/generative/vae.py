@@ -75,7 +75,9 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
     beta_1, beta_2, epsilon : Adam's parameters.
     random_state : int, RandomState or None
     verbose : bool
-        Print epoch, loss (negative ELBO per row), validation ELBO and time.
+        Print epoch, loss (negative ELBO per row, in standardized units for
+        a Gaussian decoder) split into reconstruction and KL terms, the
+        validation ELBO and the time.
     dtype : float32 or float64, default=float32
     n_jobs : int or None
         Threads of the compiled kernels (None: OpenMP's default).
@@ -225,25 +227,27 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
         start = time.perf_counter()
         for _ in range(self.max_iter):
             Xs = np.take(X, rng.permutation(n), axis=0)
-            total = 0.0
+            totals = np.zeros(2)
             for sl in gen_batches(n, batch_size):
                 eps = rng.standard_normal((sl.stop - sl.start, L)).astype(X.dtype)
                 m = sl.stop - sl.start
-                loss, g_lv = obj.loss_and_grad(enc, dec, log_var, Xs[sl], eps,
-                                               self.decoder, self.alpha / m, n_threads)
-                total += loss * m
+                rec, kl, g_lv = obj.loss_and_grad(enc, dec, log_var, Xs[sl], eps,
+                                                  self.decoder, self.alpha / m, n_threads)
+                totals += (rec * m, kl * m)
                 opts[0].step(enc.theta, enc.grad, n_threads)
                 opts[1].step(dec.theta, dec.grad, n_threads)
                 if self.decoder == "gaussian":
                     opts[2].step(log_var, g_lv, n_threads)
                     np.maximum(log_var, obj.MIN_LOG_VAR, out=log_var)
             self.n_iter_ += 1
-            self.loss_ = total / n
+            rec, kl = totals / n
+            self.loss_ = rec + kl
             if not np.isfinite(self.loss_):
                 raise ValueError(NON_FINITE_MESSAGE.format(
                     value=self.loss_, epoch=self.n_iter_, lr=self.learning_rate_init))
             self.loss_curve_.append(self.loss_)
-            message = f"Epoch {self.n_iter_}, loss = {self.loss_:.6f}"
+            message = (f"Epoch {self.n_iter_}, loss = {self.loss_:.6f} (reconstruction "
+                       f"{rec:.6f} + KL {kl:.6f})")
             if X_val is not None:
                 self._publish(enc, dec, log_var)
                 score = float(np.mean(self._score_model_units(X_val, "elbo", 1)))

@@ -55,8 +55,10 @@ def reconstruction_log_lik(M, X, log_var, likelihood):
 def loss_and_grad(encoder, decoder, log_var, X, eps, likelihood, l2, n_threads):
     """Mean negative ELBO of the batch X (one draw eps per row) and its gradient.
 
-    The networks' gradients land in ``encoder.grad`` / ``decoder.grad``; the
-    gradient of the decoder log-variances is returned (zeros for Bernoulli).
+    Returns (mean reconstruction loss -log p(x | z), mean KL, gradient of the
+    decoder log-variances (zeros for Bernoulli)); the negative ELBO is the sum
+    of the first two.  The networks' gradients land in ``encoder.grad`` /
+    ``decoder.grad``.
     ``l2`` is the per-batch weight of 1/2 ||W||^2, as in the MLP.
     """
     n, latent_dim = eps.shape
@@ -85,7 +87,7 @@ def loss_and_grad(encoder, decoder, log_var, X, eps, likelihood, l2, n_threads):
     dH[:, :latent_dim] = dZ + mu / n
     dH[:, latent_dim:] = 0.5 * (dZ * eps * std + (std * std - 1.0) / n)
     encoder.backward(acts_e, dH, l2, n_threads)
-    return (rec + kl) / n, grad_log_var
+    return rec / n, kl / n, grad_log_var
 
 
 def score_rows(encoder, decoder, log_var, X, eps, likelihood, method, n_threads):
