@@ -55,13 +55,15 @@ class GAN(GenerativeMixin, BaseEstimator):
         Gumbel-softmax temperature of the categorical heads during training.
     pac : int, default=1
         Rows the discriminator judges together (PacGAN; CTGAN uses 10), against
-        mode collapse; at most the number of rows (``pac_``).  On the ring,
-        pac=4 rescued the modes a (128, 128) discriminator dropped but slowed
-        convergence; the wider default discriminator covers them with pac=1.
+        mode collapse; at most the number of rows (``pac_``).  Measured: on a
+        table with a 10% category, pac=4 gave it 9% of the samples where pac=1
+        gave 0.1%; on the ring of 8 Gaussians (sd 0.2, 60 epochs) it cut the
+        samples within 3 sd of a mode from 92-93% to 75-77%.
     averaging_decay : float, default=0.999
         The generator kept after fit is the exponential moving average of its
         weights over training steps (Yazici et al. 2019), which damps the
-        oscillation of adversarial training; 0 keeps the last weights.  The
+        oscillation of adversarial training (breast_cancer two-sample AUC
+        0.89 with the last weights, 0.64 averaged); 0 keeps the last weights.  The
         decay is min(averaging_decay, (1 + t) / (10 + t)) at step t, so early
         steps are not averaged with the random initialization.
     batch_size : int or "auto", default="auto" (min(256, n_samples))
