@@ -88,7 +88,11 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
     decoder_log_var_ : (n_features,) log-variances of the Gaussian decoder
         (standardized units; zeros for Bernoulli).
     mean_, scale_ : the standardization of the Gaussian decoder's columns.
-    loss_curve_, validation_scores_, best_validation_score_, n_iter_, loss_
+    loss_curve_ : negative ELBO per row and epoch (standardized units for a
+        Gaussian decoder).
+    validation_scores_, best_validation_score_ : held-out ELBO per row (one
+        latent draw, in X's units, as ``score``), with ``early_stopping``.
+    n_iter_, loss_
     """
 
     _parameter_constraints = {
@@ -250,7 +254,8 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
                        f"{rec:.6f} + KL {kl:.6f})")
             if X_val is not None:
                 self._publish(enc, dec, log_var)
-                score = float(np.mean(self._score_model_units(X_val, "elbo", 1)))
+                score = float(np.mean(self._score_model_units(X_val, "elbo", 1))
+                              - np.sum(np.log(self.scale_)))
                 self.validation_scores_.append(score)
                 message += f", validation ELBO = {score:.6f}"
                 improved = score > self.best_validation_score_ + self.tol
