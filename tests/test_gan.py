@@ -63,8 +63,8 @@ def test_ring_of_eight_gaussians():
 
     Modes 1.53 apart on a circle of radius 2, sd 0.2 (3 sd = 0.6: the disks
     do not touch).  Measured, 60 epochs of 31 steps: 93.4% and 92.2% within
-    3 sd for seeds 0 and 1, every mode 9-13% of the samples.  At sd 0.1 the
-    same budget gave 78-84% (bridges between modes thin out slowly), and
+    3 sd for seeds 0 and 1, every mode 9-13% of the samples.  At sd 0.1, 40
+    epochs gave 78-84% (bridges between modes thin out slowly), and
     150 epochs 91.2% and 93.6% (seeds 0, 1): 32 s on a loaded machine, too
     slow for the test suite.
     """
