@@ -243,9 +243,12 @@ def test_poisson_and_weighted_sums_match_reference(n, d, K, dtype, n_threads):
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     assert np.isneginf(got[X[:, 0] > 0, 0]).all()
     post = rng.dirichlet(np.ones(K), n)
-    got_s, want_s = (np.zeros(K), np.zeros((K, d))), (np.zeros(K), np.zeros((K, d)))
-    with single_threaded_blas():
-        assert _hmm_emissions.weighted_sums(post, X, *got_s, n_threads) == 0
-    ref_em.weighted_sums(post, X, *want_s, n_threads)
-    for a, b in zip(got_s, want_s):
-        np.testing.assert_allclose(a, b, rtol=1e-12)
+    for squares in (False, True):
+        got_s = (np.zeros(K), np.zeros((K, d)), np.zeros((K, d)) if squares else None)
+        want_s = (np.zeros(K), np.zeros((K, d)), np.zeros((K, d)) if squares else None)
+        with single_threaded_blas():
+            assert _hmm_emissions.weighted_sums(post, X, *got_s[:2], n_threads, got_s[2]) == 0
+        ref_em.weighted_sums(post, X, *want_s[:2], n_threads, want_s[2])
+        for a, b in zip(got_s, want_s):
+            if squares or a is not None:
+                np.testing.assert_allclose(a, b, rtol=1e-12)

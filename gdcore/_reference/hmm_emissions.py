@@ -53,8 +53,10 @@ def poisson_loglik(X, log_rates, rate_sums, zero_rate, row_const, out, n_threads
     return STATUS_OK
 
 
-def weighted_sums(weights, X, weight_sums, sums, n_threads):
-    weights = np.asarray(weights)
+def weighted_sums(weights, X, weight_sums, sums, n_threads, square_sums=None):
+    weights, X = np.asarray(weights), np.asarray(X, dtype=np.float64)
     weight_sums[:] = weights.sum(axis=0)
-    sums[:] = weights.T @ np.asarray(X, dtype=np.float64)
+    sums[:] = weights.T @ X
+    if square_sums is not None:
+        square_sums[:] = weights.T @ X ** 2
     return STATUS_OK

@@ -251,8 +251,18 @@ class GaussianHMM(BaseHMM):
         stats = {}
         if not ({"m", "c"} & set(self.params)):
             return stats
-        stats["post"] = posteriors.sum(axis=0)
         complete = np.isfinite(np.sum(X, dtype=np.float64))   # no NaN (inf was rejected)
+        if complete and self.covariance_type in ("spherical", "diag"):
+            # All moments in one compiled pass over X (no X^2 copy).
+            K, d = self.n_components, X.shape[1]
+            stats = {"post": np.empty(K), "obs": np.empty((K, d)), "post_obs": None}
+            if "c" in self.params:
+                stats["obs**2"] = np.empty((K, d))
+            with single_threaded_blas():
+                _em.weighted_sums(posteriors, X, stats["post"], stats["obs"], n_threads,
+                                  stats.get("obs**2"))
+            return stats
+        stats["post"] = posteriors.sum(axis=0)
         if not complete and self.covariance_type in ("full", "tied"):
             return self._missing_full_stats(X, posteriors, stats)
         if complete:
