@@ -34,6 +34,17 @@ What differs from libsvm, and why:
   full (G_bar updates) are completed over the inactive rows and tagged FULL.
 - reductions (the two working-set scans) run over fixed chunks of the active
   list merged in chunk order: the same (i, j) on any number of threads.
+- one problem's data rows are rows of a shared X (``rows``), so the
+  one-vs-one pairs of a multiclass fit are solved in one call, one pair per
+  thread, without copying X per pair; the state is malloc'd per problem
+  and freed when it is solved, so memory is that of the running problems.
+- rbf rows go through a vectorized exp (gd_exp_inplace below).
+
+Measured on make_classification(20000, 50, flip_y=0.1), 16,000 training
+rows, rbf, C=1, one thread (py-spy/perf, 12,452 iterations): gemv ~30% of
+the fit, working-set scans ~12%, exp ~6%, exponents and scatter ~5%,
+gradient update ~4%, reconstruct_gradient ~3% (14% of the kernel values,
+1,791 rows in two calls), G_bar ~2%.
 
 The NumPy twin is ``gdcore/_reference/svm.py``.
 """

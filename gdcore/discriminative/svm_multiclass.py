@@ -10,9 +10,10 @@ by those of b, and stores the answer as:
   a in pair (a, b) sits in row b - 1, of a vector of class b in row a;
 - ``intercept_``: -rho per pair, pairs in the order (0,1), (0,2), ..., (1,2), ...
 
-Several pairs are solved at once on a thread pool (the solver releases the
-GIL), each on one OpenMP thread with its share of the cache; a single pair
-gets every thread.
+The pairs' duals are solved in one kernel call (``smo_solve_many``, one pair
+per OpenMP thread, each with its share of the cache).  ``solve_pairs`` runs
+the per-pair Platt cross-validations on a thread pool (the solver releases
+the GIL); a single pair gets every thread.
 """
 
 from concurrent.futures import ThreadPoolExecutor
