@@ -7,6 +7,7 @@ Prediction needs K(X, support vectors): one gemm per block of test rows
 """
 
 import warnings
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,7 +17,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._kernels import _svm
-from gdcore._threads import effective_n_threads
+from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_X
 
 KERNEL_CODES = {
@@ -29,6 +30,10 @@ KERNEL_CODES = {
 # Test rows per block of K(X, SV) at prediction: 2048 x 5000 doubles = 80 MB
 # at most, while a block still keeps gemm efficient.
 PREDICT_BLOCK = 2048
+# Multiply-adds of K(X block, SV) below which BLAS runs on one thread (and
+# always when n_jobs=1): ~3 ms of single-thread gemm, where a second BLAS
+# thread gains little idle and loses 2x on a loaded machine.
+MIN_BLAS_THREADS_WORK = 2**26
 # n x d from which rbf kernel rows are computed in float32 (see solver_data):
 # 2**17 doubles is 1 MB, half this machine's 2 MB L2 per core; past it the
 # gemv streams X from L3 and is bound by bytes, not flops.
@@ -167,10 +172,16 @@ class BaseSVM(BaseEstimator):
             block = Xk[start:start + PREDICT_BLOCK]
             if name == "precomputed":
                 yield slice(start, start + len(block)), block
-            else:
-                sv = self.support_vectors_.astype(block.dtype, copy=False)
-                yield slice(start, start + len(block)), kernel_matrix(
-                    block, sv, name, self._gamma, self.coef0, self.degree, self._sv_sq)
+                continue
+            sv = self.support_vectors_.astype(block.dtype, copy=False)
+            # Small products on one BLAS thread: digits' 1437 x 64 x 724
+            # took 72 ms wall on 2 threads, 30 ms on one (load 7.4, 2 cores).
+            one_thread = (self._n_threads() == 1
+                          or block.shape[0] * block.shape[1] * len(sv) < MIN_BLAS_THREADS_WORK)
+            with single_threaded_blas() if one_thread else nullcontext():
+                K = kernel_matrix(block, sv, name, self._gamma, self.coef0, self.degree,
+                                  self._sv_sq)
+            yield slice(start, start + len(block)), K
 
     # -- solving -----------------------------------------------------------
     def _solve_many(self, Xk, problems, cache_bytes, n_threads):
