@@ -3,8 +3,9 @@
 The training set is validated and binned once; all trees then grow in one
 kernel call, in parallel over trees, each from its own seed drawn from
 ``random_state`` (its bootstrap sample and its feature draws come from that
-seed alone), so a forest is the same on any number of threads.  Prediction
-walks every tree for a sample in one kernel call, parallel over samples.
+seed alone), so a forest is the same on any number of threads.  After a
+fit the trees are packed into one array of 16-byte nodes (``pack_forest``)
+and prediction walks them all in one kernel call, parallel over row blocks.
 Parameters are scikit-learn's, plus ``max_bins`` (see ``tree_bins``).
 """
 
