@@ -107,8 +107,8 @@ def test_shifted_operands_do_not_change_the_answer(dtype):
 def test_n_candidates():
     assert _knn.n_candidates(10, 5) == 5
     assert _knn.n_candidates(1, 1000) == 9
-    assert _knn.n_candidates(100, 1000) == 150
-    assert ref.n_candidates(100, 1000) == 150
+    assert _knn.n_candidates(100, 1000) == 112
+    assert ref.n_candidates(100, 1000) == 112
 
 
 @pytest.mark.parametrize("metric", GEMM)

@@ -9,11 +9,13 @@ so memory is bounded by the tiles (QUERY_BLOCK * DB_TILE values per thread),
 never by n_queries * n_database.  From the dot products a *reduced* distance
 is formed, ||y||^2 - 2 x.y (the query's own ||x||^2 is the same for every
 candidate, so it is left out) or -x.y for cosine on unit rows, and each query
-keeps a bounded max-heap of its best ``kc = k + slack`` candidates.  Work is
-O(n_q * n * d) flops in gemm plus O(n_q * n) comparisons; the heap is only
-touched when a value beats its root.  This is the scheme of faiss'
-``IndexFlatL2`` (Johnson, Douze, Jegou, "Billion-scale similarity search
-with GPUs", 2017, section 4 for the CPU/GPU tiling).
+keeps its best ``kc = k + slack`` candidates below a threshold.  Work is
+O(n_q * n * d) flops in gemm plus O(n_q * n) comparisons, tested 32 at a
+time branch-free; a value is only stored when it beats the threshold,
+which a partial selection (quickselect) lowers once a batch has been
+admitted (``_scan_row``).  The tiling is the scheme of faiss' ``IndexFlatL2``
+(Johnson, Douze, Jegou, "Billion-scale similarity search with GPUs", 2017,
+section 4); faiss keeps a heap per query and tests each value with a branch.
 
 The gemm trick ||x||^2 + ||y||^2 - 2 x.y cancels catastrophically when x
 and y are close relative to their norms (scikit-learn's float32 path is known
@@ -51,6 +53,16 @@ from libc.stdlib cimport free, malloc
 
 from gdcore._kernels._blas cimport gemm
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define GDCORE_KNN_PREFETCH(p) __builtin_prefetch((p), 0, 1)
+    #else
+    #define GDCORE_KNN_PREFETCH(p) ((void)(p))
+    #endif
+    """
+    void GDCORE_KNN_PREFETCH(const void*) noexcept nogil
+
 # The gemm operands' type, separate from the data's: float64 data is searched
 # with float32 tiles (twice the flops per cycle, half the memory traffic) and
 # still answered exactly, since the candidates are verified in double.
@@ -61,6 +73,11 @@ ctypedef fused gemm_t:
 cdef enum:
     OK = 0
     OUT_OF_MEMORY = 1
+    TOO_MANY_ROWS = 2
+    # Candidates' rows are stored as C int (4 bytes, not 8): the scan's
+    # buffers are 512 queries x 2 kc entries per thread and compete with the
+    # product tile for L2.
+    MAX_ROWS = 2147483647
 
     # At most 512 queries x 512 database rows: a 1 MiB product tile (float32)
     # per thread, which stays in each core's 2 MiB L2 while it is scanned.
@@ -72,6 +89,15 @@ cdef enum:
     # Values tested together in a tile scan (see _scan_row): 32 floats are
     # two AVX-512 / four AVX / eight SSE registers.
     SCAN_CHUNK = 32
+    SUB_CHUNK = 8
+    # The candidates' rows are scattered over the database: each one read
+    # for its exact distance is a cache miss (~125 ns, 20% of the search at
+    # k = 200, d = 64), so the rows PREFETCH_AHEAD places ahead are asked
+    # for early, up to PREFETCH_BYTES each (the hardware streams the rest).
+    PREFETCH_AHEAD = 4
+    PREFETCH_BYTES = 512
+    # Fewest admissions between two selections of the kc best (see _scan_row).
+    MIN_BATCH = 64
     # Direct metrics: 32 queries against 256 database rows, so the tile of
     # the database (256 * d values) is reused 32 times from L1/L2.
     DIRECT_QUERY_BLOCK = 32
@@ -85,6 +111,7 @@ cdef enum:
 
 STATUS_OK = OK
 STATUS_OUT_OF_MEMORY = OUT_OF_MEMORY
+STATUS_TOO_MANY_ROWS = TOO_MANY_ROWS
 METRIC_SQEUCLIDEAN = SQEUCLIDEAN
 METRIC_COSINE = COSINE
 METRIC_MANHATTAN = MANHATTAN
@@ -93,12 +120,14 @@ METRIC_MINKOWSKI = MINKOWSKI
 
 
 def n_candidates(Py_ssize_t k, Py_ssize_t n_available):
-    """Heap size of the gemm search: k plus a slack that absorbs rounding.
+    """Candidates kept by the gemm search: k plus a slack that absorbs rounding.
 
-    The slack (k / 2, at least 8) makes the verification fail only when more
-    than that many points sit within delta of the k-th neighbour.
+    The slack (k / 8, at least 8) makes the verification fail only when more
+    than that many points sit within delta of the k-th neighbour (then that
+    query is rescanned exactly).  Every candidate costs admissions and an
+    exact distance: k / 2 made k = 100 10% slower than k / 8 (d = 64).
     """
-    return min(n_available, k + max(8, k // 2))
+    return min(n_available, k + max(8, k // 8))
 
 
 # ---------------------------------------------------------------- heaps
@@ -311,15 +340,23 @@ def kneighbors_gemm(
     cdef double max_ny = 0.0
     cdef int status = OK
     cdef int* failed = &status   # shared: written by a thread whose malloc failed
+    cdef Py_ssize_t cap = kc + max(kc, MIN_BATCH)   # candidates kept + arrivals between selections
     cdef Py_ssize_t b, q0, q1, nb, tile, t0, t1, nt, qi, j
     cdef gemm_t* prod
-    cdef double* hd
-    cdef Py_ssize_t* hi
+    cdef gemm_t* cv       # per query of the block: cap candidate values...
+    cdef int* ci          # ...and their database rows (see MAX_ROWS)
+    cdef Py_ssize_t* cnt  # per query: candidates held
+    cdef double* thr      # per query: admission threshold
+    cdef double* fd       # one query's kc exact distances...
+    cdef Py_ssize_t* fi   # ...and rows, while it is finished
     cdef gemm_t* row
     cdef bint complete = kc == n - exclude_self
     # The scan's norm terms, halved (exact: a power of two) so that a value
     # is hn_j - x.y_j without a multiply; zero for cosine.
-    cdef gemm_t* hn = <gemm_t*> malloc(max(1, n) * sizeof(gemm_t))
+    cdef gemm_t* hn
+    if n > MAX_ROWS:
+        return TOO_MANY_ROWS
+    hn = <gemm_t*> malloc(max(1, n) * sizeof(gemm_t))
     if hn == NULL:
         return OUT_OF_MEMORY
     for j in range(n):
@@ -328,9 +365,14 @@ def kneighbors_gemm(
 
     with nogil, parallel(num_threads=n_threads):
         prod = <gemm_t*> malloc(qblock * DB_TILE * sizeof(gemm_t))
-        hd = <double*> malloc(qblock * kc * sizeof(double))
-        hi = <Py_ssize_t*> malloc(qblock * kc * sizeof(Py_ssize_t))
-        if prod == NULL or hd == NULL or hi == NULL:
+        cv = <gemm_t*> malloc(qblock * cap * sizeof(gemm_t))
+        ci = <int*> malloc(qblock * cap * sizeof(int))
+        cnt = <Py_ssize_t*> malloc(qblock * sizeof(Py_ssize_t))
+        thr = <double*> malloc(qblock * sizeof(double))
+        fd = <double*> malloc(kc * sizeof(double))
+        fi = <Py_ssize_t*> malloc(kc * sizeof(Py_ssize_t))
+        if (prod == NULL or cv == NULL or ci == NULL or cnt == NULL or thr == NULL
+                or fd == NULL or fi == NULL):
             failed[0] = OUT_OF_MEMORY
         else:
             for b in prange(n_blocks, schedule="dynamic"):
@@ -338,7 +380,8 @@ def kneighbors_gemm(
                 q1 = min(nq, q0 + qblock)
                 nb = q1 - q0
                 for qi in range(nb):
-                    _heap_init(hd + qi * kc, hi + qi * kc, kc, n)
+                    cnt[qi] = 0
+                    thr[qi] = INFINITY
                 for tile in range((n + DB_TILE - 1) // DB_TILE):
                     t0 = tile * DB_TILE
                     t1 = min(n, t0 + DB_TILE)
@@ -349,41 +392,58 @@ def kneighbors_gemm(
                     for qi in range(nb):
                         row = prod + qi * nt
                         if exclude_self and t0 <= q0 + qi < t1:
-                            row[q0 + qi - t0] = NAN   # NaN never enters a heap
-                        _scan_row(row, hn + t0, t0, nt, hd + qi * kc, hi + qi * kc, kc)
+                            row[q0 + qi - t0] = NAN   # NaN is never admitted
+                        cnt[qi] = _scan_row(row, hn + t0, t0, nt, cv + qi * cap,
+                                            ci + qi * cap, cnt[qi], kc, cap, &thr[qi])
                 for qi in range(nb):
                     _finish_query(metric, Q, Y, &Qg[q0 + qi, 0], q0 + qi,
-                                  exclude_self, complete,
-                                  hd + qi * kc, hi + qi * kc, kc, k, u, max_ny,
+                                  exclude_self, complete, cv + qi * cap, ci + qi * cap,
+                                  cnt[qi], fd, fi, kc, k, u, max_ny,
                                   &dist[q0 + qi, 0], &ind[q0 + qi, 0])
         free(prod)
-        free(hd)
-        free(hi)
+        free(cv)
+        free(ci)
+        free(cnt)
+        free(thr)
+        free(fd)
+        free(fi)
     free(hn)
     return status
 
 
-cdef inline void _scan_row(const gemm_t* row, const gemm_t* hn, Py_ssize_t t0,
-                           Py_ssize_t nt, double* hd, Py_ssize_t* hi,
-                           Py_ssize_t kc) noexcept nogil:
-    """Offer one query's dot products with a tile to its heap, as hn_j - x.y_j.
+cdef inline Py_ssize_t _scan_row(const gemm_t* row, const gemm_t* hn, Py_ssize_t t0,
+                                 Py_ssize_t nt, gemm_t* cv, int* ci,
+                                 Py_ssize_t count, Py_ssize_t kc, Py_ssize_t cap,
+                                 double* threshold) noexcept nogil:
+    """Admit one query's values hn_j - x.y_j of a tile below its threshold.
 
     hn_j is half the reduced distance's norm term (||y_j||^2 / 2, or 0 for
-    cosine), so the value is one subtraction in the tile's own precision.
-    Once the heap is full few values beat its root, so each SCAN_CHUNK
-    values are first tested together, branch-free: a fixed-length loop of
-    subtract, compare, or that the compiler turns into SIMD (4-16 lanes);
-    only a chunk with a hit is walked value by value.  Before, a scalar
-    loop with one branch per value (and a float->double round trip) cost as
-    much as the sgemm that made the tile (perf: 22% vs 21% of the samples,
-    100,000 x 2,000 queries, d = 64, k = 10, one thread).
+    cosine), so a value is one subtraction in the tile's own precision.
+    Past the first tiles few values pass, so each SCAN_CHUNK values are
+    first tested together, branch-free: a fixed-length loop of subtract,
+    compare, or that the compiler turns into SIMD; only a chunk with a hit
+    is walked value by value.  (A scalar loop with a branch per value and a
+    float->double round trip cost as much as the sgemm that made the tile:
+    perf, 22% vs 21% of the samples, 100,000 x 2,000 queries, d = 64, k = 10.)
 
-    Indices grow along the scan, so a value equal to the root comes after
-    it in (value, index) order: a strict < is the exact admission test.
-    NaN (the excluded self) never passes.
+    A chunk with a hit is tested again by sub-chunks of SUB_CHUNK (k = 100:
+    ~640 of the 3,125 chunks of a query's scan hit, mostly in the first
+    tiles, and walking them whole cost as much as the vector test of all),
+    and a sub-chunk with a hit is compacted without branches (each value stored,
+    the count advanced by the comparison's 0 or 1): hits are rare and
+    random, so a branch per value would mispredict at every one.  When
+    fewer than SCAN_CHUNK free slots remain, a selection keeps the kc
+    smallest and their largest becomes the threshold.  This replaces a heap
+    of kc, whose every admission sifts through log2(kc) levels of
+    unpredictable branches (k = 100: 40% of the scan's time); here an
+    admission is two stores and a selection costs O(cap) per cap - kc
+    admissions.  The threshold only falls, and every value not held was at
+    least the threshold when it left, so after the scan every outsider's
+    value is >= the largest value held.  NaN (the excluded self) never
+    passes.  Returns the new count.
     """
-    cdef Py_ssize_t c = 0, j, end
-    cdef gemm_t v, thr = <gemm_t> hd[0]   # exact: every value in the heap is a gemm_t or inf
+    cdef Py_ssize_t c = 0, s, j, end, send
+    cdef gemm_t v, thr = <gemm_t> threshold[0]   # exact: a held gemm_t value, or inf
     cdef bint hit
     while c < nt:
         end = min(nt, c + SCAN_CHUNK)
@@ -392,41 +452,114 @@ cdef inline void _scan_row(const gemm_t* row, const gemm_t* hn, Py_ssize_t t0,
             for j in range(c, c + SCAN_CHUNK):
                 hit = hit | (hn[j] - row[j] < thr)
         if hit:
-            for j in range(c, end):
-                v = hn[j] - row[j]
-                if v < thr:
-                    _heap_offer(hd, hi, kc, v, t0 + j)
-                    thr = <gemm_t> hd[0]
+            if count > cap - SCAN_CHUNK:   # make room for a whole chunk
+                thr = _keep_smallest(cv, ci, count, kc)
+                count = kc
+            s = c
+            while s < end:   # the same test on sub-chunks, then compaction
+                send = min(end, s + SUB_CHUNK)
+                hit = send - s < SUB_CHUNK
+                if not hit:
+                    for j in range(s, s + SUB_CHUNK):
+                        hit = hit | (hn[j] - row[j] < thr)
+                if hit:
+                    for j in range(s, send):   # store every value, keep those below thr
+                        v = hn[j] - row[j]
+                        cv[count] = v
+                        ci[count] = <int> (t0 + j)
+                        count += v < thr
+                s = send
         c = end
+    threshold[0] = thr
+    return count
+
+
+cdef inline gemm_t _keep_smallest(gemm_t* v, int* ix, Py_ssize_t size,
+                                  Py_ssize_t kc) noexcept nogil:
+    """Reorder v[:size] (and ix) so that its kc smallest come first; return their max.
+
+    Hoare's quickselect (Wirth's loop, median-of-three pivot): O(size)
+    expected, equal values split evenly, deterministic.  No NaN in v.
+    """
+    cdef Py_ssize_t lo = 0, hi = size - 1, i, j, mid
+    cdef int ti
+    cdef gemm_t pivot, a, b, c, td
+    while lo < hi:   # the kc-th smallest (position kc - 1) lies in [lo, hi]
+        mid = lo + (hi - lo) // 2
+        a = v[lo]; b = v[mid]; c = v[hi]
+        pivot = max(min(a, b), min(max(a, b), c))
+        i = lo
+        j = hi
+        while i <= j:
+            while v[i] < pivot:
+                i += 1
+            while v[j] > pivot:
+                j -= 1
+            if i <= j:
+                td = v[i]; v[i] = v[j]; v[j] = td
+                ti = ix[i]; ix[i] = ix[j]; ix[j] = ti
+                i += 1
+                j -= 1
+        # now v[lo..j] <= pivot <= v[i..hi], and v[j+1..i-1] == pivot
+        if kc - 1 <= j:
+            hi = j
+        elif kc - 1 >= i:
+            lo = i
+        else:
+            break
+    td = v[0]
+    for i in range(1, kc):
+        td = max(td, v[i])
+    return td
+
+
+cdef inline void _prefetch_row(const void* row, Py_ssize_t nbytes) noexcept nogil:
+    """Ask for the first PREFETCH_BYTES of a row, a cache line at a time."""
+    cdef Py_ssize_t off
+    for off in range(0, min(nbytes, PREFETCH_BYTES), 64):
+        GDCORE_KNN_PREFETCH(<const char*> row + off)
 
 
 cdef inline void _finish_query(int metric, const floating[:, ::1] Q,
                                const floating[:, ::1] Y, const gemm_t* xg,
                                Py_ssize_t q, bint exclude_self, bint complete,
-                               double* hd, Py_ssize_t* hi, Py_ssize_t kc,
-                               Py_ssize_t k, double u, double max_ny,
+                               gemm_t* cv, int* ci, Py_ssize_t count,
+                               double* fd, Py_ssize_t* fi,
+                               Py_ssize_t kc, Py_ssize_t k, double u, double max_ny,
                                floating* dist, Py_ssize_t* ind) noexcept nogil:
-    """Exact distances of the candidates; verify them or rescan exactly.
+    """Exact distances of the kc best candidates; verify them or rescan exactly.
 
-    A candidate outside the heap had a reduced value >= the root, so its
-    true reduced distance is >= root - delta; the exact k-th distance
-    (reduced: minus ||xg||^2, or minus 1 for cosine) strictly below that
-    proves no outsider can displace the k found, ties included.
+    Every outsider's value was >= root, the largest value held (halved for
+    SQEUCLIDEAN), so its true reduced distance is >= root - delta; the exact
+    k-th distance (reduced: minus ||xg||^2, or minus 1 for cosine) strictly
+    below that proves no outsider can displace the k found, ties included.
+    Fewer than kc held (values that overflowed to inf) also means a rescan.
     """
     cdef Py_ssize_t d = Q.shape[1], t
     cdef const floating* x = &Q[q, 0]
-    # The heap holds half reduced distances for SQEUCLIDEAN (see _scan_row).
-    cdef double root = 2 * hd[0] if metric == SQEUCLIDEAN else hd[0], nxg, off, delta
+    cdef double root, nxg, off, delta
+    if count < kc:
+        _exact_scan(metric, x, Y, 0.0, q if exclude_self else -1, fd, fi, k)
+        _write_row(fd, fi, k, dist, ind)
+        return
+    root = _keep_smallest(cv, ci, count, kc)
+    if metric == SQEUCLIDEAN:
+        root *= 2
+    for t in range(min(kc, PREFETCH_AHEAD)):
+        _prefetch_row(&Y[ci[t], 0], d * sizeof(floating))
     for t in range(kc):
-        hd[t] = _exact(metric, x, &Y[hi[t], 0], d, 0.0)
-    _heap_sort(hd, hi, kc)
+        if t + PREFETCH_AHEAD < kc:
+            _prefetch_row(&Y[ci[t + PREFETCH_AHEAD], 0], d * sizeof(floating))
+        fi[t] = ci[t]
+        fd[t] = _exact(metric, x, &Y[fi[t], 0], d, 0.0)
+    _heap_sort(fd, fi, kc)
     if not complete:
         nxg = _dot(xg, xg, d)
         off = nxg if metric == SQEUCLIDEAN else 1.0
         delta = (2 * d + 8) * u * (nxg + max_ny)
-        if not (hd[k - 1] - off < root - delta):
-            _exact_scan(metric, x, Y, 0.0, q if exclude_self else -1, hd, hi, k)
-    _write_row(hd, hi, k, dist, ind)
+        if not (fd[k - 1] - off < root - delta):
+            _exact_scan(metric, x, Y, 0.0, q if exclude_self else -1, fd, fi, k)
+    _write_row(fd, fi, k, dist, ind)
 
 
 # ---------------------------------------------------------------- direct metrics

@@ -10,6 +10,7 @@ import numpy as np
 
 STATUS_OK = 0
 STATUS_OUT_OF_MEMORY = 1
+STATUS_TOO_MANY_ROWS = 2
 METRIC_SQEUCLIDEAN = 0
 METRIC_COSINE = 1
 METRIC_MANHATTAN = 2
@@ -18,7 +19,7 @@ METRIC_MINKOWSKI = 4
 
 
 def n_candidates(k, n_available):
-    return min(n_available, k + max(8, k // 2))
+    return min(n_available, k + max(8, k // 8))
 
 
 def _distances(Q, Y, metric, p):

@@ -41,7 +41,10 @@ _METRICS = {
     "precomputed": ("precomputed", None, None),
 }
 _ALGORITHMS = ("auto", "ball_tree", "kd_tree", "brute")
-_KERNEL_ERRORS = {_knn.STATUS_OUT_OF_MEMORY: "out of memory for the search buffers"}
+_KERNEL_ERRORS = {
+    _knn.STATUS_OUT_OF_MEMORY: "out of memory for the search buffers",
+    _knn.STATUS_TOO_MANY_ROWS: "the database has more than 2**31 - 1 rows; split it",
+}
 # Rows of queries per block in the NumPy paths (precomputed sort, radius
 # search): 1024 x n_train float64 is 8 MB per 1000 training points.
 _CHUNK_ROWS = 1024
