@@ -797,13 +797,14 @@ def smo_solve_many(
     """Solve m independent duals on rows of one X (one-vs-one class pairs).
 
     Several problems run one per thread (dynamic schedule: pairs differ in
-    size), never splitting a problem: digits' 45 pairs are ~2 ms each, so a
-    parallel region per kernel row would cost more than it saves.  A single
+    size), never splitting a problem: digits' 45 pairs are ~0.4 ms each, so
+    a parallel region per kernel row would cost more than it saves (callers
+    pass n_threads=1 when the whole is too small for threads).  A single
     problem gets every thread for its kernel rows.  Raises MemoryError when
     a problem's buffers cannot be allocated.
     """
     cdef int m = row_ptr.shape[0] - 1, q, inner = n_threads, outer = 1
-    cdef int N = X.shape[0], d = X.shape[1], memory_failed = 0
+    cdef int N = X.shape[0], d = X.shape[1]
     if m > 1 and n_threads > 1:
         outer, inner = min(n_threads, m), 1
     with nogil:

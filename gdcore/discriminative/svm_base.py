@@ -30,6 +30,10 @@ KERNEL_CODES = {
 # Test rows per block of K(X, SV) at prediction: 2048 x 5000 doubles = 80 MB
 # at most, while a block still keeps gemm efficient.
 PREDICT_BLOCK = 2048
+# Several problems (class pairs) run one per thread only when the sum of
+# n_p^2 d reaches 2**30 (~0.3 s of kernel rows): digits' 45 pairs (2**28)
+# took 70 ms wall serially against 87 ms on 2 threads at load 7.3.
+MIN_PARALLEL_PAIRS_WORK = 2**30
 # Multiply-adds of K(X block, SV) below which BLAS runs on one thread (and
 # always when n_jobs=1): ~3 ms of single-thread gemm, where a second BLAS
 # thread gains little idle and loses 2x on a loaded machine.
@@ -198,6 +202,10 @@ class BaseSVM(BaseEstimator):
         """
         name = self._kernel_name()
         Xk, sq = solver_data(Xk, name, max(len(r) for r, *_ in problems))
+        width = 1 if name == "precomputed" else Xk.shape[1]
+        if len(problems) > 1 and sum(len(r) ** 2 for r, *_ in problems) * width < (
+                MIN_PARALLEL_PAIRS_WORK):
+            n_threads = 1
         cat = [np.concatenate(part) for part in zip(*problems)]
         rows, var_data, y, p, C = (np.ascontiguousarray(a, dtype=dt) for a, dt in zip(
             cat, (np.intc, np.intc, np.float64, np.float64, np.float64)))
