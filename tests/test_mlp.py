@@ -239,6 +239,10 @@ def test_diverging_training_names_the_learning_rate():
     with pytest.raises(ValueError, match="learning rate too high"), \
             np.errstate(all="ignore"):
         MLPRegressor(solver="sgd", learning_rate_init=10.0, max_iter=20).fit(X, y)
+    # L-BFGS has no learning rate: overflowing float32 features are named instead.
+    with pytest.raises(ValueError, match="Scale the input features"), \
+            np.errstate(all="ignore"):
+        MLPRegressor(solver="lbfgs", max_iter=5).fit(X * 1e35, y)
 
 
 def _bad_fits():

@@ -216,8 +216,11 @@ class BaseMLP(BaseEstimator):
             options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
         )
         if not np.isfinite(res.fun):
-            raise ValueError(NON_FINITE_MESSAGE.format(value=res.fun, epoch=res.nit,
-                                                       lr="n/a, solver='lbfgs'"))
+            # L-BFGS has no learning rate: its line search diverges on badly
+            # scaled features.
+            raise ValueError(f"The training loss became {res.fun} after {res.nit} "
+                             "L-BFGS iterations: the optimization diverged. Scale the "
+                             "input features (e.g. StandardScaler).")
         if res.status != 0:
             warnings.warn(f"lbfgs failed to converge after {res.nit} iterations: "
                           f"{res.message}. Increase max_iter or scale the data.",
