@@ -57,6 +57,17 @@ def test_exclude_self_and_ties_by_index(metric, dtype, n_threads):
     _check_equal(metric, X[:40], X, 6, False, n_threads, dtype)
 
 
+@pytest.mark.parametrize("k", [1, 50])
+def test_many_ties_through_the_candidate_selection(k, dtype, n_threads):
+    """Few distinct distances over several tiles: the selections that lower
+    the admission threshold meet long runs of equal values, and the answer
+    must still follow the tie rule (and the kernel must not stall)."""
+    rng = np.random.default_rng(6)
+    Y = rng.integers(0, 2, (1500, 3)).astype(dtype)
+    Q = rng.integers(0, 2, (30, 3)).astype(dtype)
+    _check_equal(_knn.METRIC_SQEUCLIDEAN, Q, Y, k, False, n_threads, dtype)
+
+
 @pytest.mark.parametrize("p", [0.5, 1.5, 4.0])
 def test_minkowski_any_p(p, dtype):
     rng = np.random.default_rng(2)
