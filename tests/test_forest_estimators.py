@@ -5,7 +5,10 @@ import pickle
 import numpy as np
 import pytest
 from sklearn import ensemble as sk
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
+from sklearn.datasets import (
+    load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine, make_classification,
+)
+from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -120,6 +123,27 @@ def test_apply_decision_path_importances_pickle():
     np.testing.assert_allclose(rf.feature_importances_.sum(), 1.0)
     again = pickle.loads(pickle.dumps(rf))
     np.testing.assert_array_equal(again.predict_proba(X), rf.predict_proba(X))
+
+
+def test_class_weight_balanced_subsample():
+    X, y = make_classification(600, 8, weights=[0.85, 0.15], random_state=0)
+    rf = RandomForestClassifier(n_estimators=10, class_weight="balanced_subsample",
+                                random_state=0).fit(X, y)
+    # each tree's bootstrap sample weighs both classes equally
+    for est in rf.estimators_:
+        np.testing.assert_allclose(est.tree_.value[0, 0], [0.5, 0.5], rtol=1e-12)
+    # without bootstrap it is "balanced", as in scikit-learn
+    a = RandomForestClassifier(n_estimators=3, bootstrap=False, random_state=0,
+                               class_weight="balanced_subsample").fit(X, y)
+    b = RandomForestClassifier(n_estimators=3, bootstrap=False, random_state=0,
+                               class_weight="balanced").fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    # the minority class recalled like scikit-learn's (held-out, mean of 3 seeds)
+    Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.5, random_state=0, stratify=y)
+    recall = [[recall_score(yb, cls(class_weight="balanced_subsample", min_samples_leaf=5,
+                                     random_state=s).fit(Xa, ya).predict(Xb))
+               for s in range(3)] for cls in (RandomForestClassifier, sk.RandomForestClassifier)]
+    assert abs(np.mean(recall[0]) - np.mean(recall[1])) < 0.05, recall
 
 
 def test_nan_in_X_is_learned():

@@ -117,6 +117,8 @@ GROW = [
     dict(max_depth=BIG, max_features=None, max_leaf_nodes=6, random_splitter=False, n_draw=0),
     dict(max_depth=BIG, max_features=2, max_leaf_nodes=0, random_splitter=False, n_draw=-1),
     dict(max_depth=BIG, max_features=2, max_leaf_nodes=0, random_splitter=True, n_draw=0),
+    dict(max_depth=BIG, max_features=2, max_leaf_nodes=0, random_splitter=False, n_draw=-1,
+         balanced_subsample=True),
 ]
 
 

@@ -103,6 +103,7 @@ cdef struct Params:
     bint random_splitter
     int n_threads                  # threads inside one tree
     Py_ssize_t n_draw              # bootstrap draws; 0: no bootstrap
+    bint balanced_subsample        # class weights from each bootstrap sample
 
 
 cdef struct Tree:
@@ -535,6 +536,33 @@ cdef void _bootstrap(uint64_t* rng, Py_ssize_t n, Py_ssize_t n_draw,
         counts[rng_int(rng, n)] += 1.0
 
 
+cdef void _balance_subsample(const TreeData* t, Py_ssize_t n_draw, const double* counts,
+                             double* drawn, double* w) noexcept nogil:
+    """w *= scikit-learn's class_weight="balanced_subsample" factors: per
+    output, n_draw / (classes drawn * draws of the row's class), 0 for a
+    class not drawn; their product over outputs.  drawn: K doubles."""
+    cdef double factor
+    cdef Py_ssize_t i, c
+    cdef int o, present, lo, hi
+    memset(drawn, 0, t.K * sizeof(double))
+    for i in range(t.n):
+        for o in range(t.n_outputs):
+            drawn[t.class_offset[o] + t.y_cls[i * t.n_outputs + o]] += counts[i]
+    for o in range(t.n_outputs):
+        lo = t.class_offset[o]
+        hi = t.class_offset[o + 1] if o + 1 < t.n_outputs else t.K
+        present = 0
+        for c in range(lo, hi):
+            present += drawn[c] > 0.0
+        for c in range(lo, hi):
+            drawn[c] = n_draw / (present * drawn[c]) if drawn[c] > 0.0 else 0.0
+    for i in range(t.n):
+        factor = 1.0
+        for o in range(t.n_outputs):
+            factor *= drawn[t.class_offset[o] + t.y_cls[i * t.n_outputs + o]]
+        w[i] *= factor
+
+
 cdef void _free_builder(Builder* b) noexcept nogil:
     cdef int h
     free(b.idx)
@@ -574,9 +602,11 @@ cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* we
             and b.keys != NULL
             and (t.codes8 == NULL or _hist_take(&b) == 0)):
         if p.n_draw > 0:
-            _bootstrap(&b.rng, t.n, p.n_draw, b.w)
+            _bootstrap(&b.rng, t.n, p.n_draw, <double*> b.keys)  # keys: free until growth
             for i in range(t.n):
-                b.w[i] *= weight[i]
+                b.w[i] = (<double*> b.keys)[i] * weight[i]
+            if p.balanced_subsample and t.y_cls != NULL:
+                _balance_subsample(t, p.n_draw, <double*> b.keys, b.scratch, b.w)
         else:
             memcpy(b.w, weight, t.n * sizeof(double))
         b.W_root = 0.0
@@ -621,7 +651,7 @@ def build_trees(
     Py_ssize_t max_depth, Py_ssize_t min_samples_split, Py_ssize_t min_samples_leaf,
     double min_weight_fraction_leaf, Py_ssize_t max_features, Py_ssize_t max_leaf_nodes,
     double min_impurity_decrease, bint random_splitter, Py_ssize_t n_draw,
-    int n_threads,
+    int n_threads, bint balanced_subsample=False,
 ):
     """Grow len(seeds) trees, in parallel over trees (or, for one tree, over
     features); returns a list of (nodes as NODE_DTYPE, values (n_nodes, K),
@@ -646,6 +676,7 @@ def build_trees(
     p.random_splitter = random_splitter
     p.n_threads = 1 if n_trees > 1 else n_threads
     p.n_draw = n_draw
+    p.balanced_subsample = balanced_subsample
     with nogil:
         for k in prange(n_trees, schedule="dynamic", num_threads=outer):
             status[k] = _build_one(&t, p, seeds[k], &weight[0], &trees[k])

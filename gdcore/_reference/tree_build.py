@@ -132,10 +132,22 @@ class _Grower:
             create(right, depth + 1, nid, False)
 
 
+def _balanced_factors(y_cls, class_offset, K, counts, n_draw):
+    """Per row, the product over outputs of n_draw / (classes drawn * draws of its class)."""
+    factor = np.ones(len(counts))
+    for o in range(y_cls.shape[1]):
+        k = (class_offset[o + 1] if o + 1 < len(class_offset) else K) - class_offset[o]
+        drawn = np.bincount(y_cls[:, o], weights=counts, minlength=k)
+        with np.errstate(divide="ignore"):
+            per_class = np.where(drawn > 0, n_draw / (np.count_nonzero(drawn) * drawn), 0.0)
+        factor *= per_class[y_cls[:, o]]
+    return factor
+
+
 def build_trees(codes8, codes32, n_bins, table, is_exact, y_cls, y_reg, class_offset, K,
                 criterion, weight, seeds, max_depth, min_samples_split, min_samples_leaf,
                 min_weight_fraction_leaf, max_features, max_leaf_nodes, min_impurity_decrease,
-                random_splitter, n_draw, n_threads):
+                random_splitter, n_draw, n_threads, balanced_subsample=False):
     from gdcore._kernels._tree_build import NODE_DTYPE
     codes = codes8 if codes8 is not None else codes32
     p = dict(max_depth=max_depth, min_samples_split=min_samples_split,
@@ -151,6 +163,8 @@ def build_trees(codes8, codes32, n_bins, table, is_exact, y_cls, y_reg, class_of
             for _ in range(n_draw):
                 counts[ts.rng_next(rng) % len(w)] += 1.0
             w *= counts
+            if balanced_subsample and y_cls is not None:
+                w *= _balanced_factors(y_cls, class_offset, K, counts, n_draw)
         g = _Grower(codes, n_bins, table, is_exact, y_cls, y_reg, class_offset, K, criterion,
                     w, rng, p)
         rows = np.flatnonzero(w != 0)

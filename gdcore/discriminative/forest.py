@@ -251,7 +251,7 @@ def _forest_init(self, n_estimators, criterion, max_depth, min_samples_split,
 _CLF_CONSTRAINTS = {
     **_BaseForest._parameter_constraints,
     "criterion": [StrOptions({"gini", "entropy", "log_loss"})],
-    "class_weight": [dict, list, StrOptions({"balanced"}), None],
+    "class_weight": [dict, list, StrOptions({"balanced", "balanced_subsample"}), None],
 }
 _REG_CONSTRAINTS = {
     **_BaseForest._parameter_constraints,

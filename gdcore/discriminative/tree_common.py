@@ -71,8 +71,15 @@ class TrainingSet:
             self.class_offset = np.concatenate([[0], np.cumsum(self.n_classes)[:-1]]).astype(np.int32)
             self.K = int(self.n_classes.sum())
             self.y_cls, self.y_reg = codes, None
-            if getattr(est, "class_weight", None) is not None:
-                weight = weight * compute_sample_weight(est.class_weight, y2 if
+            class_weight = getattr(est, "class_weight", None)
+            # "balanced_subsample": each tree's bootstrap sample is balanced
+            # in the kernel; without bootstrap it is "balanced" (scikit-learn's rule)
+            self.balanced_subsample = (class_weight == "balanced_subsample"
+                                       and getattr(est, "bootstrap", False))
+            if class_weight == "balanced_subsample" and not self.balanced_subsample:
+                class_weight = "balanced"
+            if class_weight is not None and not self.balanced_subsample:
+                weight = weight * compute_sample_weight(class_weight, y2 if
                                                         self.n_outputs > 1 else y2[:, 0])
         else:
             y2 = np.ascontiguousarray(y2, dtype=np.float64)
@@ -89,6 +96,7 @@ class TrainingSet:
             self.class_offset = np.arange(self.n_outputs, dtype=np.int32)
             self.K = self.n_outputs
             self.y_cls, self.y_reg = None, y2
+            self.balanced_subsample = False
         if weight.sum() <= 0:
             raise ValueError("sample_weight sums to zero: no sample would be used.")
         self.weight = np.ascontiguousarray(weight, dtype=np.float64)
@@ -141,7 +149,7 @@ class TrainingSet:
             codes8, codes32, b.n_bins, b.table, b.is_exact, self.y_cls, self.y_reg,
             self.class_offset, self.K, self.criterion, self.weight,
             np.asarray(seeds, dtype=np.uint64), n_draw=n_draw, n_threads=n_threads,
-            **self.limits(est))
+            balanced_subsample=self.balanced_subsample, **self.limits(est))
         return [Tree(nodes, values, depth, self.X.shape[1], self.n_outputs,
                      self.n_classes, self.is_classifier, self.class_offset)
                 for nodes, values, depth in grown]
