@@ -183,10 +183,11 @@ class GaussianHMM(BaseHMM):
         if not (self._needs_init("m", "means_") or self._needs_init("c", "_covars_")):
             return
         complete = X[~np.isnan(X).any(axis=1)]
-        if len(complete) < self.n_components:
+        if len(complete) < max(2, self.n_components):
             raise ValueError(
-                f"{len(complete)} rows without NaN cannot initialize {self.n_components} "
-                "means; pass means_/covars_ and init_params without 'm'/'c'.")
+                f"{len(complete)} rows without NaN (n_samples = {len(X)}) cannot initialize "
+                f"{self.n_components} means and a covariance (at least 2 are needed); pass "
+                "means_/covars_ and init_params without 'm'/'c'.")
         if self._needs_init("m", "means_"):
             kmeans = KMeans(n_clusters=self.n_components, random_state=random_state, n_init=10)
             self.means_ = kmeans.fit(complete).cluster_centers_.astype(np.float64)

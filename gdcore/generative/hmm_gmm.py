@@ -169,8 +169,9 @@ class GMMHMM(BaseHMM):
         if not any(self._needs_init(c, n) for c, n in
                    (("w", "weights_"), ("m", "means_"), ("c", "covars_"))):
             return
-        if len(X) < K:
-            raise ValueError(f"{len(X)} samples cannot initialize {K} states.")
+        if len(X) < max(2, K):
+            raise ValueError(f"n_samples = {len(X)} cannot initialize {K} states and their "
+                             "covariances (at least 2 and n_components are needed).")
         rs = check_random_state(random_state)
         cv = np.atleast_2d(np.cov(X.T.astype(np.float64))) + self.min_covar * np.eye(d)
         main = KMeans(n_clusters=K, random_state=random_state, n_init=10)
