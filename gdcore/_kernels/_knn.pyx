@@ -24,9 +24,10 @@ sum (x_j - y_j)^2 in double, and the answer is *verified*: the dot product of
 length d carries an error of at most gamma_d ||x|| ||y|| (Higham, Accuracy and
 Stability of Numerical Algorithms, 2nd ed., eq. 3.5), so every reduced
 value is within delta = (2 d + 8) u (||x||^2 + max ||y||^2) of the truth.  If
-the k-th exact distance is below the heap root minus delta, no point outside
-the heap can be closer and the answer is exact; otherwise (rare: points far
-from the origin, or huge ties) that query is redone by a direct exact scan.
+the k-th exact distance is below the largest candidate value minus delta,
+no point outside the candidates can be closer and the answer is exact;
+otherwise (rare: points far from the origin, or huge ties) that query is
+redone by a direct exact scan.
 The estimators center the data on the database mean first, which keeps
 delta small and the fallback rare, and give float64 data float32 tiles
 (``gemm_t``): the verification makes the answer exact all the same, at
@@ -39,9 +40,10 @@ in double by loops with four independent accumulators (the compiler keeps
 them in registers; one accumulator would serialize on the add latency), and a
 heap of exactly k.
 
-Ties are broken by index everywhere: a heap orders (distance, index) pairs
-lexicographically, so results are deterministic and independent of the
-number of threads.  Query blocks are spread over threads with prange;
+Ties are broken by index everywhere: the final k are sorted by (distance,
+index) (heaps in ``_knn_select.pxd``), and each query's scan visits the
+database in the same order whatever the query blocks, so results are
+deterministic and independent of the number of threads.  Query blocks are spread over threads with prange;
 BLAS must be held to one thread by the caller.  Both entry points return a
 status code (0 = ok, see STATUS_*).  NumPy twin: ``gdcore/_reference/knn.py``.
 """
@@ -52,6 +54,9 @@ from libc.math cimport INFINITY, NAN, fabs, pow, sqrt
 from libc.stdlib cimport free, malloc
 
 from gdcore._kernels._blas cimport gemm
+from gdcore._kernels._knn_select cimport (
+    gemm_t, _heap_init, _heap_offer, _heap_sort, _keep_smallest,
+)
 
 cdef extern from *:
     """
@@ -62,13 +67,6 @@ cdef extern from *:
     #endif
     """
     void GDCORE_KNN_PREFETCH(const void*) noexcept nogil
-
-# The gemm operands' type, separate from the data's: float64 data is searched
-# with float32 tiles (twice the flops per cycle, half the memory traffic) and
-# still answered exactly, since the candidates are verified in double.
-ctypedef fused gemm_t:
-    float
-    double
 
 cdef enum:
     OK = 0
@@ -128,64 +126,6 @@ def n_candidates(Py_ssize_t k, Py_ssize_t n_available):
     exact distance: k / 2 made k = 100 10% slower than k / 8 (d = 64).
     """
     return min(n_available, k + max(8, k // 8))
-
-
-# ---------------------------------------------------------------- heaps
-# A max-heap of (value, index) pairs in two arrays, ordered lexicographically:
-# the root is the worst candidate, the one a better one replaces.
-
-cdef inline bint _after(double a, Py_ssize_t ia, double b, Py_ssize_t ib) noexcept nogil:
-    """(a, ia) > (b, ib) lexicographically."""
-    return a > b or (a == b and ia > ib)
-
-
-cdef inline void _sift_down(double* hd, Py_ssize_t* hi, Py_ssize_t size,
-                            Py_ssize_t pos) noexcept nogil:
-    cdef double v = hd[pos]
-    cdef Py_ssize_t iv = hi[pos], child
-    while True:
-        child = 2 * pos + 1
-        if child >= size:
-            break
-        if child + 1 < size and _after(hd[child + 1], hi[child + 1], hd[child], hi[child]):
-            child += 1
-        if not _after(hd[child], hi[child], v, iv):
-            break
-        hd[pos] = hd[child]
-        hi[pos] = hi[child]
-        pos = child
-    hd[pos] = v
-    hi[pos] = iv
-
-
-cdef inline void _heap_init(double* hd, Py_ssize_t* hi, Py_ssize_t size,
-                            Py_ssize_t sentinel) noexcept nogil:
-    cdef Py_ssize_t t
-    for t in range(size):
-        hd[t] = INFINITY
-        hi[t] = sentinel   # beyond every real index: any real point replaces it
-
-
-cdef inline void _heap_offer(double* hd, Py_ssize_t* hi, Py_ssize_t size,
-                             double v, Py_ssize_t j) noexcept nogil:
-    """Put (v, j) in place of the root if it is better (NaN never is)."""
-    if v < hd[0] or (v == hd[0] and j < hi[0]):
-        hd[0] = v
-        hi[0] = j
-        _sift_down(hd, hi, size, 0)
-
-
-cdef inline void _heap_sort(double* hd, Py_ssize_t* hi, Py_ssize_t size) noexcept nogil:
-    """Any arrays -> sorted ascending by (value, index): heapify, then pop."""
-    cdef Py_ssize_t pos, end
-    cdef double td
-    cdef Py_ssize_t ti
-    for pos in range(size // 2 - 1, -1, -1):
-        _sift_down(hd, hi, size, pos)
-    for end in range(size - 1, 0, -1):
-        td = hd[0]; hd[0] = hd[end]; hd[end] = td
-        ti = hi[0]; hi[0] = hi[end]; hi[end] = ti
-        _sift_down(hd, hi, end, 0)
 
 
 # ---------------------------------------------------------------- distances
@@ -473,58 +413,6 @@ cdef inline Py_ssize_t _scan_row(const gemm_t* row, const gemm_t* hn, Py_ssize_t
     threshold[0] = thr
     return count
 
-
-cdef inline gemm_t _keep_smallest(gemm_t* v, int* ix, Py_ssize_t size,
-                                  Py_ssize_t kc) noexcept nogil:
-    """Reorder v[:size] (and ix) so that its kc smallest come first; return their max.
-
-    Quickselect, median-of-three pivot, O(size) expected, deterministic.
-    Partitions are branch-free (_partition): a Hoare partition's inner
-    loops mispredict about once per swap, and with them the selection took
-    a fifth of the scan's time at k = 100.  A pass that leaves every value
-    on one side (ties with the pivot) is followed by a <= partition, so
-    equal values cannot make it quadratic.  No NaN in v.
-    """
-    cdef Py_ssize_t lo = 0, hi = size, mid, split
-    cdef gemm_t pivot, a, b, c, m
-    while hi - lo > 1:   # the kc-th smallest (position kc - 1) lies in [lo, hi)
-        mid = lo + (hi - lo) // 2
-        a = v[lo]; b = v[mid]; c = v[hi - 1]
-        pivot = max(min(a, b), min(max(a, b), c))
-        split = _partition(v, ix, lo, hi, pivot, False)   # [lo, split) < pivot
-        if kc - 1 < split:
-            hi = split
-            continue
-        lo = split
-        split = _partition(v, ix, lo, hi, pivot, True)    # [lo, split) == pivot
-        if kc - 1 < split:
-            break   # the kc-th smallest equals the pivot: done
-        lo = split
-    m = v[0]
-    for mid in range(1, kc):
-        m = max(m, v[mid])
-    return m
-
-
-cdef inline Py_ssize_t _partition(gemm_t* v, int* ix, Py_ssize_t lo, Py_ssize_t hi,
-                                  gemm_t pivot, bint or_equal) noexcept nogil:
-    """Move the values < pivot (or <= pivot) of v[lo:hi] to its front; return their end.
-
-    Lomuto's scheme without a branch: every value is swapped with the
-    first one not taken, and the boundary advances by the comparison.
-    """
-    cdef Py_ssize_t i, store = lo
-    cdef gemm_t vi
-    cdef int ii
-    for i in range(lo, hi):
-        vi = v[i]
-        ii = ix[i]
-        v[i] = v[store]
-        ix[i] = ix[store]
-        v[store] = vi
-        ix[store] = ii
-        store += (vi <= pivot) if or_equal else (vi < pivot)
-    return store
 
 
 cdef inline void _prefetch_row(const void* row, Py_ssize_t nbytes) noexcept nogil:
