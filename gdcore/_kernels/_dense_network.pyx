@@ -41,8 +41,6 @@ averaged, over outputs -- and poisson_loss).
 The NumPy twin is ``gdcore/_reference/dense_network.py``.
 """
 
-import numpy as np
-
 from cython cimport floating
 from cython.parallel cimport parallel, prange
 from libc.math cimport exp, fabs, log, log1p

@@ -9,11 +9,11 @@ by threadpoolctl).  Two gdcore rows against the same scikit-learn fit: float64
 accuracy) and float32 (gdcore's default).  Quick runs: 5 epochs on digits.
 
 On a machine shared with other work, threads that spin at OpenMP barriers
-while their partner is descheduled dominate both sides' times; measured at
-load 8, gdcore's fit took 110 s with libgomp's default wait policy and 26 s
-with OMP_WAIT_POLICY=passive (set in the environment before Python starts).
-On one thread each the float64 fits cost the same as scikit-learn's (the
-same gemms) and float32 ones ~1.5x less.
+while their partner is descheduled dominate both sides' times: gdcore's
+float64 fit took 41 s with libgomp's default wait policy and 9.5 s with
+OMP_WAIT_POLICY=passive (set in the environment before Python starts) at
+load 4 (110 s and 26 s at load 8).  On one thread each the float64 fits cost
+about the same as scikit-learn's (the same gemms) and float32 ones ~1.5x less.
 """
 
 import warnings
