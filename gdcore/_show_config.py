@@ -1,5 +1,6 @@
 """``gdcore.show_config()``: what this build of gdcore runs on."""
 
+import os
 import platform
 import sys
 
@@ -31,6 +32,7 @@ def config_info():
         "numpy": np.__version__,
         "openmp": openmp_enabled(),
         "threads": effective_n_threads(None),
+        "wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
         "cpus": cpu_count(),
         "blas": blas,
     }
@@ -44,7 +46,8 @@ def show_config(file=None):
     print(f"python   {info['python']} on {info['platform']}", file=out)
     print(f"numpy    {info['numpy']}", file=out)
     print(f"openmp   {'on' if info['openmp'] else 'off (single-threaded kernels)'}", file=out)
-    print(f"threads  {info['threads']} by default ({info['cpus']} usable cores)", file=out)
+    print(f"threads  {info['threads']} by default ({info['cpus']} usable cores), "
+          f"OMP_WAIT_POLICY={info['wait_policy']}", file=out)
     if not info["blas"]:
         print("blas     none found loaded", file=out)
     for b in info["blas"]:

@@ -42,6 +42,17 @@ def test_omp_num_threads_is_honoured():
     assert out.stdout.strip() == "1"
 
 
+@pytest.mark.parametrize("preset, expected", [(None, "PASSIVE"), ("active", "active")])
+def test_openmp_wait_policy_is_passive_unless_the_user_chose(preset, expected):
+    code = "import os, gdcore; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if preset is not None:
+        env["OMP_WAIT_POLICY"] = preset
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == expected
+
+
 def test_show_config_and_info_command(capsys):
     gdcore.show_config()
     text = capsys.readouterr().out
