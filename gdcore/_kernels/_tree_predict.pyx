@@ -28,7 +28,6 @@ from cython.parallel cimport prange
 from libc.math cimport isnan
 from libc.stdint cimport int32_t
 
-from gdcore._kernels._openmp cimport omp_get_thread_num
 
 cdef enum:
     # Rows per block, at most: at d = 40 a block of float32 rows is 640 KB,
@@ -138,14 +137,17 @@ cdef inline void _prefetch(const PackedNode* tree, Py_ssize_t size) noexcept nog
 cdef void _block_mean(const floating* X, Py_ssize_t d, Py_ssize_t m,
                       const PackedNode* nodes, Py_ssize_t n_nodes,
                       const Py_ssize_t* roots, Py_ssize_t n_trees,
-                      const double* values, Py_ssize_t V, double* out,
-                      int32_t* node) noexcept nogil:
+                      const double* values, Py_ssize_t V, double* out) noexcept nogil:
     """out[0:m] = mean over trees of the leaf values of rows X[0:m]: every tree
     in turn walks the whole block, GROUP rows at a time, so the block's rows
     stay in cache; each row's sum runs in tree order."""
     cdef Py_ssize_t i0, g, k, j, size
     cdef const double* leaf
     cdef bint nan_free = True
+    # On this thread's stack: a shared (threads, GROUP) array put two threads'
+    # lanes in one cache line, written at every level (2 threads: 0.165 s,
+    # slower than one thread's 0.106 s, on the case of the module docstring).
+    cdef int32_t node[GROUP]
     for i0 in range(m * d):
         if X[i0] != X[i0]:
             nan_free = False
@@ -178,7 +180,6 @@ def forest_mean(
     """Mean of the trees' leaf values for each row (forest predict/predict_proba)."""
     cdef Py_ssize_t lo, blk, n = X.shape[0], d = X.shape[1], nt = max(n_threads, 1)
     cdef Py_ssize_t n_blocks, rows
-    cdef int32_t[:, ::1] walks = np.empty((nt, GROUP), dtype=np.int32)
     if n == 0 or roots.shape[0] == 0:
         out[:, :] = 0.0
         return
@@ -194,4 +195,4 @@ def forest_mean(
                 continue
             _block_mean(&X[lo, 0], d, min(rows, n - lo), &nodes[0],
                         nodes.shape[0], &roots[0], roots.shape[0], &values[0, 0], values.shape[1],
-                        &out[lo, 0], &walks[omp_get_thread_num(), 0])
+                        &out[lo, 0])
