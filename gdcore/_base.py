@@ -15,6 +15,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from gdcore._kernels import _bayes_rule
+from gdcore._threads import effective_n_threads
 from gdcore._validation import check_n_samples
 
 
@@ -57,11 +59,12 @@ class BayesClassifierMixin:
 
     def predict_proba(self, X):
         """P(c | x) for each row and class, columns in the order of ``classes_``."""
-        jll = self.predict_joint_log_proba(X)
-        top = jll.max(axis=1, keepdims=True)
-        top[~np.isfinite(top)] = 0.0
-        proba = np.exp(jll - top)
-        proba /= proba.sum(axis=1, keepdims=True)
+        jll = np.ascontiguousarray(self.predict_joint_log_proba(X))
+        if jll.dtype not in (np.float32, np.float64):
+            jll = jll.astype(np.float64)
+        proba = np.empty(jll.shape)
+        _bayes_rule.posterior_from_joint(
+            jll, proba, effective_n_threads(getattr(self, "n_jobs", None)))
         return proba
 
     def predict(self, X):
