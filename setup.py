@@ -117,9 +117,11 @@ class BuildExtOpenMP(build_ext):
             if ctype == "msvc":
                 ext.extra_compile_args += ["/O2"] if not debug else ["/Od", "/Zi"]
             else:
+                # -fno-math-errno: no kernel reads errno, and without it
+                # gcc cannot vectorize sqrt (Adam's step was 2.9 ns/parameter).
                 ext.extra_compile_args += (
                     ["-O0", "-g"] if debug else ["-O3"]
-                ) + ["-Wno-unreachable-code", "-Wno-unused-function"]
+                ) + ["-fno-math-errno", "-Wno-unreachable-code", "-Wno-unused-function"]
         super().build_extensions()
 
 

@@ -33,6 +33,7 @@ def config_info():
         "openmp": openmp_enabled(),
         "threads": effective_n_threads(None),
         "wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
+        "spin_count": os.environ.get("GOMP_SPINCOUNT", "default"),
         "cpus": cpu_count(),
         "blas": blas,
     }
@@ -47,7 +48,8 @@ def show_config(file=None):
     print(f"numpy    {info['numpy']}", file=out)
     print(f"openmp   {'on' if info['openmp'] else 'off (single-threaded kernels)'}", file=out)
     print(f"threads  {info['threads']} by default ({info['cpus']} usable cores), "
-          f"OMP_WAIT_POLICY={info['wait_policy']}", file=out)
+          f"OMP_WAIT_POLICY={info['wait_policy']} GOMP_SPINCOUNT={info['spin_count']}",
+          file=out)
     if not info["blas"]:
         print("blas     none found loaded", file=out)
     for b in info["blas"]:

@@ -42,12 +42,15 @@ def test_omp_num_threads_is_honoured():
     assert out.stdout.strip() == "1"
 
 
-@pytest.mark.parametrize("preset, expected", [(None, "PASSIVE"), ("active", "active")])
-def test_openmp_wait_policy_is_passive_unless_the_user_chose(preset, expected):
-    code = "import os, gdcore; print(os.environ['OMP_WAIT_POLICY'])"
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+@pytest.mark.parametrize("variable, preset, expected", [
+    ("OMP_WAIT_POLICY", None, "PASSIVE"), ("OMP_WAIT_POLICY", "active", "active"),
+    ("GOMP_SPINCOUNT", None, "10000"), ("GOMP_SPINCOUNT", "0", "0"),
+])
+def test_openmp_waiting_defaults_unless_the_user_chose(variable, preset, expected):
+    code = f"import os, gdcore; print(os.environ['{variable}'])"
+    env = {k: v for k, v in os.environ.items() if k != variable}
     if preset is not None:
-        env["OMP_WAIT_POLICY"] = preset
+        env[variable] = preset
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == expected

