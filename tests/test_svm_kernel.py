@@ -83,6 +83,32 @@ def test_tiny_cache_and_threads_do_not_change_the_answer(n_threads):
     np.testing.assert_allclose(a1, a2, atol=1e-12)
 
 
+@pytest.fixture
+def teams_on_every_problem():
+    """Work teams (_work_team.pxd) for every row and scan, however small."""
+    old = _svm.set_team_thresholds(1, 1)
+    yield
+    _svm.set_team_thresholds(*old)
+
+
+@pytest.mark.parametrize("n, d, svr", [
+    (1, 1, True),          # two variables, one data row
+    (3, 2, False),
+    (300, 400, False),     # kernel rows of 4 chunks (80 rows each at d=400)
+    (2500, 3, False),      # scans and updates of 2 chunks (2048 variables each)
+    (1100, 3, True),       # SVR: 2200 variables on 1100 rows
+])
+def test_work_team_gives_the_same_iterates(teams_on_every_problem, dtype, n, d, svr):
+    """Whichever thread runs a chunk, every bit of the answer is the one-thread one."""
+    args = _problem(n, d, ref.RBF, dtype, seed=7, svr=svr)
+    a1, out1 = _run(_svm.smo_solve, args, n_threads=1)
+    a2, out2 = _run(_svm.smo_solve, args, n_threads=2)
+    assert out1 == out2
+    np.testing.assert_array_equal(a1, a2)
+    a_ref, out_ref = _run(ref.smo_solve, args)
+    np.testing.assert_allclose(out1[3], out_ref[3], rtol=1e-4)
+
+
 @pytest.mark.parametrize("kernel", [ref.RBF, ref.PRECOMPUTED])
 def test_many_problems_equal_one_at_a_time(dtype, n_threads, kernel):
     """smo_solve_many on row subsets of one X == smo_solve on copies of those rows."""

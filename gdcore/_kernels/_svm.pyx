@@ -17,9 +17,9 @@ objective follow libsvm's calculate_rho.  One iteration costs two kernel rows
 (O(m d) on a miss, m = active rows) plus O(m) for the gradient.
 
 What differs from libsvm, and why:
-- a kernel row is one gemv of the active rows of X against x_i (in blocks,
-  one per thread) followed by a vectorizable transform, not m dot products
-  one at a time; rbf uses precomputed squared norms.
+- a kernel row is gemvs of the active rows of X against x_i (in chunks
+  fixed by d) followed by a vectorizable transform, not m dot products one
+  at a time; rbf uses precomputed squared norms (_svm_rows.pxd).
 - variables are never swapped: the active set is an ordered index list and
   at each shrink X is copied with the active rows first (P, in perm's
   order), so a partial row is one gemv over P's head and completing it one
@@ -32,8 +32,12 @@ What differs from libsvm, and why:
   A row computed while some rows were shrunk is tagged with the active-set
   generation and is valid until the active set grows again; rows needed in
   full (G_bar updates) are completed over the inactive rows and tagged FULL.
-- reductions (the two working-set scans) run over fixed chunks of the active
-  list merged in chunk order: the same (i, j) on any number of threads.
+- with several threads, one OpenMP region spans the whole solve: thread 0
+  runs SMO and the others help with each kernel row, working-set scan and
+  gradient update, claiming chunks of it (_work_team.pxd), so SMO never
+  waits at a barrier for a thread that is asleep or descheduled.  Chunks are
+  fixed by the problem and the scans merge them in chunk order: the same
+  (i, j), alpha and rho on any number of threads.
 - one problem's data rows are rows of a shared X (``rows``), so the
   one-vs-one pairs of a multiclass fit are solved in one call, one pair per
   thread, without copying X per pair; the state is malloc'd per problem
@@ -49,72 +53,32 @@ gradient update ~4%, reconstruct_gradient ~3% (14% of the kernel values,
 The NumPy twin is ``gdcore/_reference/svm.py``.
 """
 
+
 import numpy as np
 
 from cython cimport floating
-from cython.parallel cimport prange
-from libc.math cimport INFINITY, exp, pow, tanh
+from cython.parallel cimport parallel, prange
+from libc.math cimport INFINITY
 from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memset
 
-from gdcore._kernels._blas cimport gemv
-
-cdef extern from *:
-    """
-    /* exp(x[k]) in place, in a loop the compiler vectorizes (libm's exp is
-       one call per value: 5-8 ns each, 10% of a 16,000 x 50 rbf fit).
-       Cody-Waite reduction x = k ln2 + r, |r| <= ln2 / 2, a degree-10
-       Taylor polynomial (relative error < 1e-12: every value is rounded to
-       single precision for the cache anyway), 2^k built in the exponent
-       bits.  Needs -708 <= x <= 708 (exp a normal double): the caller
-       clamps, as a clamp here stops gcc from vectorizing the loop. */
-    static void gd_exp_inplace(double* x, int n) {
-        const double shift = 6755399441055744.0;          /* 1.5 * 2^52 */
-        const long long shift_bits = 0x4338000000000000LL;
-        #pragma omp simd
-        for (int k = 0; k < n; k++) {
-            double t = x[k];
-            union { double d; long long i; } y, scale;
-            y.d = t * 1.4426950408889634 + shift;          /* round(t / ln2) */
-            double kf = y.d - shift;
-            double r = (t - kf * 6.93147180369123816490e-01) - kf * 1.90821492927058770002e-10;
-            double p = 1.0 + r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24
-                       + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040
-                       + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800))))))))));
-            scale.i = (y.i - shift_bits + 1023) << 52;
-            x[k] = p * scale.d;
-        }
-    }
-    """
-    void gd_exp_inplace(double* x, int n) noexcept nogil
+from gdcore._kernels._openmp cimport omp_get_thread_num
+from gdcore._kernels._svm_rows cimport get_row, rebuild_active_data
+from gdcore._kernels._svm_state cimport (
+    FULL, FREE_B, LINEAR_K, LOWER_B, POLY_K, PRECOMPUTED_K, RBF_K, SIGMOID_K, UPPER_B,
+    State, is_lower, is_upper, kernel_value, set_bound)
+from gdcore._kernels._work_team cimport (
+    gd_chunk_fn, gd_team, gd_team_help, gd_team_init, gd_team_run, gd_team_stop)
 
 cdef enum:
-    LINEAR_K = 0
-    POLY_K = 1
-    RBF_K = 2
-    SIGMOID_K = 3
-    PRECOMPUTED_K = 4
-    FULL = -1          # cache tag: the row holds every data row
-    # Below these sizes a parallel region costs more than it saves.  A scan
-    # of the active set is memory-bound (~1 ns a variable) and one OpenMP
-    # fork/join costs ~2 us idle but up to milliseconds on a loaded machine
-    # (5000 x 50 rbf: 0.8 s on 1 thread, 7.6 s on 2 with scans split from
-    # 4096 variables up, at load 8 on 2 cores); so scans split only past
-    # 65536 variables and kernel rows only past 2**22 multiply-adds (~1 ms
-    # of work).  Rows of 20000 x 50 split in two measured 13.3 s CPU serial
-    # against 144 s (spinning) on 2 threads at load 9; again this session,
-    # with the gate at 2**19 so that 16,000 x 50 float32 rows split: 67 s
-    # wall on 2 threads against 9.9 s on 1 at load 5.7 (every row waits at
-    # the barrier for a descheduled thread).  Not worth the risk.
-    MIN_PARALLEL_VARS = 65536
-    MIN_PARALLEL_FLOPS = 4194304
     SHRINK_EVERY = 1000
     OK_STATUS = 0
     MAX_ITER_STATUS = 1
     MEMORY_STATUS = 2
-    FREE_B = 0
-    LOWER_B = 1
-    UPPER_B = 2
+    # Variables per chunk of a scan or gradient update (~2 us each).
+    VAR_CHUNK = 2048
+    # Multiply-adds per chunk of a kernel row (640 rows at d = 50, ~10 us).
+    ROW_CHUNK_WORK = 32768
 
 LINEAR = LINEAR_K
 POLY = POLY_K
@@ -125,200 +89,47 @@ STATUS_OK = OK_STATUS
 STATUS_MAX_ITER = MAX_ITER_STATUS
 cdef double TAU = 1e-12
 
-
-ctypedef struct State:
-    # problem: n data rows, rows[k] of X (N rows), and l variables on them
-    int n, d, l, kernel, degree, N
-    double gamma, coef0
-    const void* X          # (N, d) floating, or (N, N) for precomputed
-    const int* rows        # (n,) row of X of each data row
-    double* sq             # (n,) squared norms of the data rows
-    const int* var_data
-    const double* y
-    const double* p
-    const double* C
-    double* alpha
-    char* bound            # (l,) FREE_B, LOWER_B or UPPER_B of alpha
-    double* G
-    double* G_bar
-    double* QD
-    # active set
-    int* A                 # active variables, increasing
-    int la
-    char* is_active        # (l,)
-    int* perm              # (n,) active data rows, then the others, each increasing
-    int ld                 # number of active data rows: perm[:ld]
-    char* data_mark        # (n,)
-    void* P                # (n, d) rows of X in perm's order
-    double* sqp            # (n,) their squared norms
-    void* tmp              # (n,) gemv output
-    double* expo           # (n,) rbf exponents
-    # cache
-    float* cache           # (n_slots, n) single precision, as libsvm's Qfloat
-    int n_slots
-    int* slot_of           # (n,) slot of a data row, -1 if none
-    int* data_of           # (n_slots,)
-    long long* stamp       # (n_slots,) last use
-    int* gen               # (n_slots,) generation of a partial row, or FULL
-    long long clock
-    int cur_gen
-    # threads and scratch for the chunked reductions
-    int n_threads
-    double* red_val        # (2 * n_threads,)
-    int* red_idx           # (2 * n_threads,)
+# A team shares kernel rows of at least TEAM_ROWS multiply-adds and passes
+# over at least TEAM_VARS variables; smaller ones run on the solver's thread.
+# On an idle 2-core machine, 16,000 x 50 rbf: one thread 3.1 s, two 1.7 s.
+cdef long long TEAM_ROWS = 32768
+cdef int TEAM_VARS = 4096
 
 
-cdef inline bint is_upper(State* s, int t) noexcept nogil:
-    return s.bound[t] == UPPER_B
+def set_team_thresholds(long long rows, int n_vars):
+    """Set (TEAM_ROWS, TEAM_VARS) and return the previous pair (for tests,
+    which need teams on small problems)."""
+    global TEAM_ROWS, TEAM_VARS
+    old = (TEAM_ROWS, TEAM_VARS)
+    TEAM_ROWS, TEAM_VARS = rows, n_vars
+    return old
 
 
-cdef inline bint is_lower(State* s, int t) noexcept nogil:
-    return s.bound[t] == LOWER_B
+ctypedef struct VarJob:
+    State* s
+    int i              # scan_low: the working set's first variable
+    double g_max       # scan_low: -y_i G_i
+    float* Ki          # scan_low, gradient update, G_bar: rows of K
+    float* Kj
+    double wi, wj      # gradient update weights; wi alone for G_bar
+    int n_chunks
 
 
-cdef inline void set_bound(State* s, int t) noexcept nogil:
-    """libsvm's alpha_status of variable t: one byte, so the scans read no C."""
-    if s.alpha[t] >= s.C[t]:
-        s.bound[t] = UPPER_B
-    elif s.alpha[t] <= 0:
-        s.bound[t] = LOWER_B
+cdef inline void chunk_range(int count, int c, int* lo, int* hi) noexcept nogil:
+    lo[0] = c * VAR_CHUNK
+    hi[0] = lo[0] + VAR_CHUNK if count - lo[0] > VAR_CHUNK else count
+
+
+cdef void run_var_job(State* s, gd_chunk_fn fn, VarJob* job, int count) noexcept nogil:
+    """fn over the chunks of count variables, on the team when it is worth it."""
+    cdef int c
+    job.s = s
+    job.n_chunks = (count + VAR_CHUNK - 1) // VAR_CHUNK
+    if s.team != NULL and count >= s.team_vars:
+        gd_team_run(s.team, fn, job, job.n_chunks)
     else:
-        s.bound[t] = FREE_B
-
-
-cdef inline double kernel_value(State* s, double dot, double sq_i,
-                                double sq_j) noexcept nogil:
-    if s.kernel == LINEAR_K:
-        return dot
-    if s.kernel == POLY_K:
-        return pow(s.gamma * dot + s.coef0, s.degree)
-    if s.kernel == RBF_K:
-        return exp(-s.gamma * (sq_i + sq_j - 2.0 * dot))
-    return tanh(s.gamma * dot + s.coef0)
-
-
-cdef void kernel_row(State* s, int di, int lo, int hi, float* out,
-                     floating dummy) noexcept nogil:
-    """out[perm[k]] = K(x_di, x_perm[k]) for k in lo:hi (P's rows lo:hi)."""
-    cdef const floating* Xi = <const floating*> s.X + <Py_ssize_t> s.rows[di] * (
-        s.N if s.kernel == PRECOMPUTED_K else s.d)
-    cdef floating* tmp = <floating*> s.tmp
-    cdef int n_blocks = 1, b, k
-    cdef double sq_i = s.sq[di]
-    if s.kernel == PRECOMPUTED_K:
-        for k in range(lo, hi):
-            out[s.perm[k]] = <float> Xi[s.rows[s.perm[k]]]
-        return
-    if <long long> (hi - lo) * s.d >= MIN_PARALLEL_FLOPS:
-        n_blocks = s.n_threads
-    if n_blocks == 1:
-        # No parallel region at all: even a one-thread one costs ~1 us, which
-        # is 10% of an iteration on a 300-row problem (digits' class pairs).
-        kernel_block(s, Xi, lo, hi, sq_i, tmp, out)
-        return
-    for b in prange(n_blocks, num_threads=n_blocks, schedule='static'):
-        kernel_block(s, Xi, lo + <int> ((<long long> (hi - lo) * b) // n_blocks),
-                     lo + <int> ((<long long> (hi - lo) * (b + 1)) // n_blocks),
-                     sq_i, tmp, out)
-
-
-cdef void kernel_block(State* s, const floating* Xi, int lo, int hi, double sq_i,
-                       floating* tmp, float* out) noexcept nogil:
-    """Entries lo:hi of a kernel row: one gemv, then the kernel's transform."""
-    cdef int k
-    cdef double e
-    cdef const floating* P = <const floating*> s.P
-    cdef const double* sqp = s.sqp
-    if hi <= lo:
-        return
-    gemv(False, hi - lo, s.d, <floating> 1.0, P + <Py_ssize_t> lo * s.d, s.d,
-         Xi, 1, <floating> 0.0, tmp + lo, 1)
-    if s.kernel == RBF_K:
-        # Three simple loops: exponents and exp vectorize, the scatter cannot.
-        for k in range(lo, hi):
-            e = -s.gamma * (sq_i + sqp[k] - 2.0 * tmp[k])   # <= 0 up to rounding
-            s.expo[k] = e if e > -708.0 else -708.0         # exp(-708) ~ 0 in float
-        gd_exp_inplace(s.expo + lo, hi - lo)
-        for k in range(lo, hi):
-            out[s.perm[k]] = <float> s.expo[k]
-        return
-    for k in range(lo, hi):
-        out[s.perm[k]] = <float> kernel_value(s, tmp[k], sq_i, sqp[k])
-
-
-cdef float* get_row(State* s, int di, bint need_full, floating dummy) noexcept nogil:
-    """Row di of K from the LRU cache, computed on a miss (dummy picks the dtype).
-
-    A partial row of the current generation asked for in full is completed
-    over the inactive rows only (libsvm extends a short cached row the same
-    way): on 16,000 x 50 rbf, 7,771 of 9,772 full rows were such upgrades,
-    and completing them computes 35M kernel values instead of 124M.
-    """
-    cdef int slot = s.slot_of[di], k, g
-    cdef long long oldest
-    cdef float* row
-    s.clock += 1
-    if slot >= 0:
-        g = s.gen[slot]
-        row = s.cache + <Py_ssize_t> slot * s.n
-        s.stamp[slot] = s.clock
-        if g == FULL or (not need_full and g == s.cur_gen):
-            return row
-        if g == s.cur_gen:
-            kernel_row(s, di, s.ld, s.n, row, dummy)
-            s.gen[slot] = FULL
-            return row
-    else:
-        # Evict the least recently used slot; the two rows of the current
-        # pair were used last, so with >= 2 slots neither is ever evicted.
-        slot = 0
-        oldest = s.stamp[0]
-        for k in range(1, s.n_slots):
-            if s.stamp[k] < oldest:
-                oldest = s.stamp[k]
-                slot = k
-        if s.data_of[slot] >= 0:
-            s.slot_of[s.data_of[slot]] = -1
-        s.data_of[slot] = di
-        s.slot_of[di] = slot
-        row = s.cache + <Py_ssize_t> slot * s.n
-    need_full = need_full or s.ld == s.n
-    kernel_row(s, di, 0, s.n if need_full else s.ld, row, dummy)
-    s.gen[slot] = FULL if need_full else s.cur_gen
-    s.stamp[slot] = s.clock
-    return row
-
-
-cdef void rebuild_active_data(State* s, floating dummy) noexcept nogil:
-    """perm, P and sqp from the active variables (after a shrink or activate_all)."""
-    cdef int k, t, ld = 0, rest
-    cdef const floating* X = <const floating*> s.X
-    cdef floating* P = <floating*> s.P
-    for k in range(s.n):
-        s.data_mark[k] = 0
-    for k in range(s.la):
-        s.data_mark[s.var_data[s.A[k]]] = 1
-    for k in range(s.n):
-        if s.data_mark[k]:
-            ld += 1
-    s.ld = ld
-    rest = ld
-    ld = 0
-    for k in range(s.n):
-        if s.data_mark[k]:
-            s.perm[ld] = k
-            ld += 1
-        else:
-            s.perm[rest] = k
-            rest += 1
-    if s.kernel == PRECOMPUTED_K:
-        return      # precomputed rows gather from X through perm
-    for k in range(s.n):
-        t = s.perm[k]
-        memcpy(P + <Py_ssize_t> k * s.d, X + <Py_ssize_t> s.rows[t] * s.d,
-               s.d * sizeof(floating))
-        s.sqp[k] = s.sq[t]
-
+        for c in range(job.n_chunks):
+            fn(job, c)
 
 cdef void activate_all(State* s, floating dummy) noexcept nogil:
     cdef int t
@@ -368,10 +179,13 @@ cdef void reconstruct_gradient(State* s, floating dummy) noexcept nogil:
                     s.G[t] += s.alpha[u] * s.y[u] * s.y[t] * row[s.var_data[t]]
 
 
-cdef void scan_up(State* s, int lo, int hi, double* best, int* best_idx) noexcept nogil:
-    """max of -y_t G_t over I_up in A[lo:hi], the last index on ties."""
-    cdef int k, t
-    cdef double v
+
+cdef void scan_up(void* ctx, int c) noexcept nogil:
+    """Chunk c of the active list: max of -y_t G_t over I_up, the last index on ties."""
+    cdef State* s = (<VarJob*> ctx).s
+    cdef int k, t, lo, hi, best_idx = -1
+    cdef double v, best = -INFINITY
+    chunk_range(s.la, c, &lo, &hi)
     for k in range(lo, hi):
         t = s.A[k]
         if s.y[t] > 0:
@@ -382,16 +196,21 @@ cdef void scan_up(State* s, int lo, int hi, double* best, int* best_idx) noexcep
             if is_lower(s, t):
                 continue
             v = s.G[t]
-        if v >= best[0]:
-            best[0] = v
-            best_idx[0] = t
+        if v >= best:
+            best = v
+            best_idx = t
+    s.red_val[c] = best
+    s.red_idx[c] = best_idx
 
 
-cdef void scan_low(State* s, int lo, int hi, int i, double g_max, float* Ki,
-                   double* obj_min, int* obj_idx, double* g_max2) noexcept nogil:
-    """WSS2's j over I_low in A[lo:hi], and max of y_t G_t over I_low."""
-    cdef int k, t
-    cdef double yG, grad_diff, quad, obj, kit
+cdef void scan_low(void* ctx, int c) noexcept nogil:
+    """Chunk c: WSS2's j over I_low, and max of y_t G_t over I_low."""
+    cdef VarJob* job = <VarJob*> ctx
+    cdef State* s = job.s
+    cdef int k, t, lo, hi, i = job.i, obj_idx = -1
+    cdef double yG, grad_diff, quad, obj, g_max = job.g_max
+    cdef double obj_min = INFINITY, g_max2 = -INFINITY
+    chunk_range(s.la, c, &lo, &hi)
     for k in range(lo, hi):
         t = s.A[k]
         if s.y[t] > 0:
@@ -400,68 +219,75 @@ cdef void scan_low(State* s, int lo, int hi, int i, double g_max, float* Ki,
         elif is_upper(s, t):
             continue
         yG = s.y[t] * s.G[t]
-        if yG >= g_max2[0]:
-            g_max2[0] = yG
+        if yG >= g_max2:
+            g_max2 = yG
         grad_diff = g_max + yG
         if grad_diff > 0:
-            kit = Ki[s.var_data[t]]
-            quad = s.QD[i] + s.QD[t] - 2.0 * kit
+            quad = s.QD[i] + s.QD[t] - 2.0 * job.Ki[s.var_data[t]]
             if quad <= 0:
                 quad = TAU
             obj = -(grad_diff * grad_diff) / quad
-            if obj <= obj_min[0]:
-                obj_min[0] = obj
-                obj_idx[0] = t
+            if obj <= obj_min:
+                obj_min = obj
+                obj_idx = t
+    s.red_val[c] = obj_min
+    s.red_idx[c] = obj_idx
+    s.red_val[job.n_chunks + c] = g_max2
 
 
 cdef int select_working_set(State* s, int* out_i, int* out_j, double tol,
                             floating dummy) noexcept nogil:
-    """WSS2 over the active set: 0 and (i, j), or 1 when optimal within tol."""
-    cdef int nc = s.n_threads if s.la >= MIN_PARALLEL_VARS else 1
+    """WSS2 over the active set: 0 and (i, j), or 1 when optimal within tol.
+
+    Chunk results are merged in chunk order with the scans' own tie rules,
+    which is the single scan's answer whatever the chunking.
+    """
+    cdef VarJob job
     cdef int c, i = -1, j = -1
     cdef double g_max = -INFINITY, g_max2 = -INFINITY, obj_min = INFINITY
-    cdef float* Ki = NULL
-    for c in range(nc):
-        s.red_val[c] = -INFINITY
-        s.red_idx[c] = -1
-        s.red_val[nc + c] = -INFINITY
-    if nc == 1:
-        scan_up(s, 0, s.la, &s.red_val[0], &s.red_idx[0])
-    else:
-        for c in prange(nc, num_threads=nc, schedule='static'):
-            scan_up(s, <int> ((<long long> s.la * c) // nc),
-                    <int> ((<long long> s.la * (c + 1)) // nc), &s.red_val[c], &s.red_idx[c])
-    for c in range(nc):
+    run_var_job(s, scan_up, &job, s.la)
+    for c in range(job.n_chunks):
         if s.red_idx[c] >= 0 and s.red_val[c] >= g_max:
             g_max = s.red_val[c]
             i = s.red_idx[c]
-    if i >= 0:
-        Ki = get_row(s, s.var_data[i], False, dummy)
-        for c in range(nc):
-            s.red_val[c] = INFINITY
-            s.red_idx[c] = -1
-        if nc == 1:
-            scan_low(s, 0, s.la, i, g_max, Ki, &s.red_val[0], &s.red_idx[0], &s.red_val[1])
-        else:
-            for c in prange(nc, num_threads=nc, schedule='static'):
-                scan_low(s, <int> ((<long long> s.la * c) // nc),
-                         <int> ((<long long> s.la * (c + 1)) // nc), i, g_max, Ki,
-                         &s.red_val[c], &s.red_idx[c], &s.red_val[nc + c])
-        for c in range(nc):
-            if s.red_val[nc + c] > g_max2:
-                g_max2 = s.red_val[nc + c]
-            if s.red_idx[c] >= 0 and s.red_val[c] <= obj_min:
-                obj_min = s.red_val[c]
-                j = s.red_idx[c]
-    else:
+    if i < 0:
         # Nothing in I_up: only g_max2 matters, and it cannot be < tol - (-inf).
         return 1
+    job.i, job.g_max = i, g_max
+    job.Ki = get_row(s, s.var_data[i], False, dummy)
+    run_var_job(s, scan_low, &job, s.la)
+    for c in range(job.n_chunks):
+        if s.red_val[job.n_chunks + c] > g_max2:
+            g_max2 = s.red_val[job.n_chunks + c]
+        if s.red_idx[c] >= 0 and s.red_val[c] <= obj_min:
+            obj_min = s.red_val[c]
+            j = s.red_idx[c]
     if g_max + g_max2 < tol or j == -1:
         return 1
     out_i[0] = i
     out_j[0] = j
     return 0
 
+
+cdef void add_pair_to_G(void* ctx, int c) noexcept nogil:
+    """Chunk c: G_t += y_t (wi K_it + wj K_jt) over the active variables."""
+    cdef VarJob* job = <VarJob*> ctx
+    cdef State* s = job.s
+    cdef int k, t, lo, hi
+    chunk_range(s.la, c, &lo, &hi)
+    for k in range(lo, hi):
+        t = s.A[k]
+        s.G[t] += s.y[t] * (job.wi * job.Ki[s.var_data[t]] + job.wj * job.Kj[s.var_data[t]])
+
+
+cdef void add_row_to_G_bar(void* ctx, int c) noexcept nogil:
+    """Chunk c: G_bar_t += wi y_t K_it over every variable."""
+    cdef VarJob* job = <VarJob*> ctx
+    cdef State* s = job.s
+    cdef int t, lo, hi
+    chunk_range(s.l, c, &lo, &hi)
+    for t in range(lo, hi):
+        s.G_bar[t] += job.wi * s.y[t] * job.Ki[s.var_data[t]]
 
 cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
     """libsvm's analytic two-variable step, then G (active) and G_bar (all)."""
@@ -472,7 +298,7 @@ cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
     cdef double qij = s.y[i] * s.y[j] * Ki[s.var_data[j]]
     cdef double quad, delta, diff, total, wi, wj
     cdef bint ui = is_upper(s, i), uj = is_upper(s, j)
-    cdef int k, t, nt
+    cdef VarJob job
     if s.y[i] != s.y[j]:
         quad = s.QD[i] + s.QD[j] + 2.0 * qij
         delta = (-s.G[i] - s.G[j]) / (quad if quad > 0 else TAU)
@@ -520,15 +346,8 @@ cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
     s.alpha[j] = aj
     set_bound(s, i)
     set_bound(s, j)
-    nt = s.n_threads if s.la >= MIN_PARALLEL_VARS else 1
-    if nt == 1:
-        for k in range(s.la):
-            t = s.A[k]
-            s.G[t] += s.y[t] * (wi * Ki[s.var_data[t]] + wj * Kj[s.var_data[t]])
-    else:
-        for k in prange(s.la, num_threads=nt, schedule='static'):
-            t = s.A[k]
-            s.G[t] += s.y[t] * (wi * Ki[s.var_data[t]] + wj * Kj[s.var_data[t]])
+    job.wi, job.wj, job.Ki, job.Kj = wi, wj, Ki, Kj
+    run_var_job(s, add_pair_to_G, &job, s.la)
     if ui != is_upper(s, i):
         update_G_bar(s, i, Ci if not ui else -Ci, dummy)
     if uj != is_upper(s, j):
@@ -537,16 +356,10 @@ cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
 
 cdef void update_G_bar(State* s, int i, double c, floating dummy) noexcept nogil:
     """G_bar_t += c Q_ti for every variable (i entered or left its upper bound)."""
-    cdef float* Ki = get_row(s, s.var_data[i], True, dummy)
-    cdef double w = c * s.y[i]
-    cdef int t
-    cdef int nt = s.n_threads if s.l >= MIN_PARALLEL_VARS else 1
-    if nt == 1:
-        for t in range(s.l):
-            s.G_bar[t] += w * s.y[t] * Ki[s.var_data[t]]
-    else:
-        for t in prange(s.l, num_threads=nt, schedule='static'):
-            s.G_bar[t] += w * s.y[t] * Ki[s.var_data[t]]
+    cdef VarJob job
+    job.Ki = get_row(s, s.var_data[i], True, dummy)
+    job.wi = c * s.y[i]
+    run_var_job(s, add_row_to_G_bar, &job, s.l)
 
 
 cdef bint be_shrunk(State* s, int t, double g_max1, double g_max2) noexcept nogil:
@@ -654,9 +467,9 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
                     int kernel, double gamma, double coef0, int degree,
                     const int* rows, int n, const int* var_data, int l,
                     const double* y, const double* p, const double* C, double* alpha,
-                    double cache_bytes, int n_threads) noexcept nogil:
+                    double cache_bytes) noexcept nogil:
     """Point s at one problem and allocate its buffers; MEMORY_STATUS on failure."""
-    cdef int t, v
+    cdef int t, v, var_chunks = (l + VAR_CHUNK - 1) // VAR_CHUNK
     cdef long long n_slots = <long long> (cache_bytes / (4.0 * n))
     if n_slots > n:
         n_slots = n
@@ -667,7 +480,11 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
     s.gamma, s.coef0 = gamma, coef0
     s.X, s.rows = X, rows
     s.var_data, s.y, s.p, s.C, s.alpha = var_data, y, p, C, alpha
-    s.n_slots, s.n_threads = <int> n_slots, max(1, n_threads)
+    s.n_slots = <int> n_slots
+    s.team_rows, s.team_vars = TEAM_ROWS, TEAM_VARS
+    # A multiple of 16 rows, so that the gemv's blocking of rows is the same
+    # in every chunk.
+    s.row_chunk = max(16, (ROW_CHUNK_WORK // max(d, 1)) // 16 * 16)
     s.sq = <double*> malloc(n * sizeof(double))
     s.G = <double*> malloc(l * sizeof(double))
     s.G_bar = <double*> malloc(l * sizeof(double))
@@ -686,8 +503,8 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
     s.data_of = <int*> malloc(n_slots * sizeof(int))
     s.stamp = <long long*> calloc(n_slots, sizeof(long long))
     s.gen = <int*> calloc(n_slots, sizeof(int))
-    s.red_val = <double*> malloc(2 * s.n_threads * sizeof(double))
-    s.red_idx = <int*> malloc(2 * s.n_threads * sizeof(int))
+    s.red_val = <double*> malloc(2 * var_chunks * sizeof(double))
+    s.red_idx = <int*> malloc(var_chunks * sizeof(int))
     if (s.sq == NULL or s.G == NULL or s.G_bar == NULL or s.QD == NULL or s.A == NULL
             or s.is_active == NULL or s.bound == NULL or s.perm == NULL or s.data_mark == NULL
             or s.P == NULL or s.sqp == NULL or s.tmp == NULL or s.expo == NULL
@@ -723,14 +540,32 @@ cdef int solve_problem(const floating* X, int N, int d, const double* sqnorm,
                        double tol, long long max_iter, double cache_bytes,
                        bint shrinking, int n_threads, long long* n_iter,
                        double* rho, double* obj) noexcept nogil:
-    """One dual problem from allocation to (status, n_iter, rho, objective)."""
+    """One dual problem from allocation to (status, n_iter, rho, objective).
+
+    With n_threads > 1 and a problem large enough for a team, one parallel
+    region spans the solve: thread 0 runs SMO, the others help (_work_team).
+    """
     cdef State s
+    cdef gd_team team
     cdef int status, t
+    cdef int* status_out = &status
     cdef floating dummy = 0
     status = state_init(&s, X, N, d, sqnorm, kernel, gamma, coef0, degree, rows, n,
-                        var_data, l, y, p, C, alpha, cache_bytes, n_threads)
-    if status == OK_STATUS:
+                        var_data, l, y, p, C, alpha, cache_bytes)
+    if status == OK_STATUS and n_threads > 1 and (
+            <long long> n * d >= TEAM_ROWS or l >= TEAM_VARS):
+        gd_team_init(&team)
+        s.team = &team
+        with parallel(num_threads=n_threads):
+            if omp_get_thread_num() == 0:
+                status_out[0] = solve(&s, tol, max_iter, shrinking, n_iter, dummy)
+                gd_team_stop(&team)
+            else:
+                gd_team_help(&team)
+        s.team = NULL
+    elif status == OK_STATUS:
         status = solve(&s, tol, max_iter, shrinking, n_iter, dummy)
+    if status != MEMORY_STATUS:
         rho[0] = calculate_rho(&s)
         obj[0] = 0.0
         for t in range(l):
@@ -800,7 +635,7 @@ def smo_solve_many(
     size), never splitting a problem: digits' 45 pairs are ~0.4 ms each, so
     a parallel region per kernel row would cost more than it saves (callers
     pass n_threads=1 when the whole is too small for threads).  A single
-    problem gets every thread for its kernel rows.  Raises MemoryError when
+    problem gets a team of n_threads (see solve_problem).  Raises MemoryError when
     a problem's buffers cannot be allocated.
     """
     cdef int m = row_ptr.shape[0] - 1, q, inner = n_threads, outer = 1

@@ -1,0 +1,91 @@
+# The SMO solver's state (one dual problem) and its one-line helpers, shared
+# by _svm.pyx (the solver) and _svm_rows.pxd (kernel rows and their cache).
+from libc.math cimport exp, pow, tanh
+
+from gdcore._kernels._work_team cimport gd_team
+
+cdef enum:
+    LINEAR_K = 0
+    POLY_K = 1
+    RBF_K = 2
+    SIGMOID_K = 3
+    PRECOMPUTED_K = 4
+    FULL = -1          # cache tag: the row holds every data row
+    FREE_B = 0
+    LOWER_B = 1
+    UPPER_B = 2
+
+
+ctypedef struct State:
+    # problem: n data rows, rows[k] of X (N rows), and l variables on them
+    int n, d, l, kernel, degree, N
+    double gamma, coef0
+    const void* X          # (N, d) floating, or (N, N) for precomputed
+    const int* rows        # (n,) row of X of each data row
+    double* sq             # (n,) squared norms of the data rows
+    const int* var_data
+    const double* y
+    const double* p
+    const double* C
+    double* alpha
+    char* bound            # (l,) FREE_B, LOWER_B or UPPER_B of alpha
+    double* G
+    double* G_bar
+    double* QD
+    # active set
+    int* A                 # active variables, increasing
+    int la
+    char* is_active        # (l,)
+    int* perm              # (n,) active data rows, then the others, each increasing
+    int ld                 # number of active data rows: perm[:ld]
+    char* data_mark        # (n,)
+    void* P                # (n, d) rows of X in perm's order
+    double* sqp            # (n,) their squared norms
+    void* tmp              # (n,) gemv output
+    double* expo           # (n,) rbf exponents
+    # cache
+    float* cache           # (n_slots, n) single precision, as libsvm's Qfloat
+    int n_slots
+    int* slot_of           # (n,) slot of a data row, -1 if none
+    int* data_of           # (n_slots,)
+    long long* stamp       # (n_slots,) last use
+    int* gen               # (n_slots,) generation of a partial row, or FULL
+    long long clock
+    int cur_gen
+    # work sharing: chunks fixed by the problem alone (never by the thread
+    # count), so every result is the same on any number of threads
+    gd_team* team          # NULL when the solve runs on one thread
+    long long team_rows    # kernel rows of at least this many multiply-adds,
+    int team_vars          # and passes over at least this many variables, use it
+    int row_chunk          # data rows per chunk of a kernel row
+    double* red_val        # (2 * max chunks of the variables,) scan results
+    int* red_idx
+
+
+cdef inline bint is_upper(State* s, int t) noexcept nogil:
+    return s.bound[t] == UPPER_B
+
+
+cdef inline bint is_lower(State* s, int t) noexcept nogil:
+    return s.bound[t] == LOWER_B
+
+
+cdef inline void set_bound(State* s, int t) noexcept nogil:
+    """libsvm's alpha_status of variable t: one byte, so the scans read no C."""
+    if s.alpha[t] >= s.C[t]:
+        s.bound[t] = UPPER_B
+    elif s.alpha[t] <= 0:
+        s.bound[t] = LOWER_B
+    else:
+        s.bound[t] = FREE_B
+
+
+cdef inline double kernel_value(State* s, double dot, double sq_i,
+                                double sq_j) noexcept nogil:
+    if s.kernel == LINEAR_K:
+        return dot
+    if s.kernel == POLY_K:
+        return pow(s.gamma * dot + s.coef0, s.degree)
+    if s.kernel == RBF_K:
+        return exp(-s.gamma * (sq_i + sq_j - 2.0 * dot))
+    return tanh(s.gamma * dot + s.coef0)
