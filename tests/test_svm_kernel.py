@@ -109,6 +109,17 @@ def test_work_team_gives_the_same_iterates(teams_on_every_problem, dtype, n, d, 
     np.testing.assert_allclose(out1[3], out_ref[3], rtol=1e-4)
 
 
+def test_work_team_repeats_bit_for_bit(teams_on_every_problem):
+    """Thousands of short jobs per solve, solved again and again: a helper that
+    took a chunk of the wrong job (a race in the claim) would show here."""
+    args = _problem(3000, 8, ref.RBF, np.float64, seed=8)
+    a1, out1 = _run(_svm.smo_solve, args, n_threads=1)
+    for _ in range(10):
+        a2, out2 = _run(_svm.smo_solve, args, n_threads=2)
+        assert out2 == out1
+        np.testing.assert_array_equal(a2, a1)
+
+
 @pytest.mark.parametrize("kernel", [ref.RBF, ref.PRECOMPUTED])
 def test_many_problems_equal_one_at_a_time(dtype, n_threads, kernel):
     """smo_solve_many on row subsets of one X == smo_solve on copies of those rows."""

@@ -17,12 +17,16 @@
 # thread ran a chunk cannot change a result as long as each chunk writes its
 # own outputs, so callers fix their chunks from the problem size alone.
 #
-# The claim word packs the job's sequence number (high 32 bits) with the next
-# unclaimed chunk (low 32 bits), so a compare-and-swap can only claim a chunk
-# of the job it read: a helper late from job s cannot take a chunk of s + 1.
-# The job's fields are written before the claim word is published (release)
-# and read after a successful claim (acquire); the caller changes them only
-# after every chunk of the job is done.
+# The claim word packs the job's sequence number (24 bits), its number of
+# chunks and the next unclaimed chunk (20 bits each), so one compare-and-swap
+# both checks that a chunk is left and claims it, in the job it read: a
+# helper late from job s cannot take a chunk of s + 1, nor one past the end
+# of s.  (With the count in a separate word, a helper could read job s + 1's
+# count, then claim "chunk n_s" of s while the caller was still writing s + 1;
+# SVC fits then differed by a few support vectors from run to run.)  The
+# job's fields are written before the claim word is published (release) and
+# read after a successful claim (acquire); the caller changes them only after
+# every chunk of the job is done.
 
 cdef extern from *:
     """
@@ -34,7 +38,7 @@ cdef extern from *:
     #endif
     #ifdef _WIN32
         #include <windows.h>
-        #define GD_NAP() Sleep(0)
+        #define GD_NAP() Sleep(1)
     #else
         #include <time.h>
         static void gd_nap(void) {
@@ -44,15 +48,38 @@ cdef extern from *:
         #define GD_NAP() gd_nap()
     #endif
     #if defined(_MSC_VER) && !defined(__clang__)
-        #error "gdcore's work team needs GCC or Clang atomics"
+        /* MSVC on x86-64: volatile accesses are acquire loads and release
+           stores (/volatile:ms, the default there); interlocked calls are
+           full barriers. */
+        #include <intrin.h>
+        static long long gd_load64(long long* p) { return *(volatile long long*)p; }
+        static int gd_load32(int* p) { return *(volatile int*)p; }
+        static void gd_store64(long long* p, long long v) { *(volatile long long*)p = v; }
+        static void gd_store32(int* p, int v) { *(volatile int*)p = v; }
+        static int gd_cas64(long long* p, long long* expected, long long desired) {
+            long long old = _InterlockedCompareExchange64(p, desired, *expected);
+            if (old == *expected) return 1;
+            *expected = old;
+            return 0;
+        }
+        static void gd_add32(int* p, int v) { _InterlockedExchangeAdd((volatile long*)p, v); }
+    #else
+        static long long gd_load64(long long* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+        static int gd_load32(int* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+        static void gd_store64(long long* p, long long v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+        static void gd_store32(int* p, int v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+        static int gd_cas64(long long* p, long long* expected, long long desired) {
+            return __atomic_compare_exchange_n(p, expected, desired, 0,
+                                               __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+        }
+        static void gd_add32(int* p, int v) { __atomic_fetch_add(p, v, __ATOMIC_RELEASE); }
     #endif
 
     typedef void (*gd_chunk_fn)(void* ctx, int chunk);
 
     typedef struct {
-        long long claim;      /* (job sequence << 32) | next chunk to claim */
+        long long claim;      /* job sequence | number of chunks | next chunk */
         int done;             /* chunks of the current job finished */
-        int n_chunks;
         int stop;
         gd_chunk_fn fn;
         void* ctx;
@@ -65,21 +92,24 @@ cdef extern from *:
     #define GD_TEAM_SPINS 20000
 
     static void gd_team_init(gd_team* t) {
-        t->claim = 0; t->done = 0; t->n_chunks = 0; t->stop = 0;
+        t->claim = 0; t->done = 0; t->stop = 0;
         t->fn = 0; t->ctx = 0;
     }
+
+    #define GD_CHUNK_BITS 20
+    #define GD_MAX_CHUNKS ((1LL << GD_CHUNK_BITS) - 1)
+    #define GD_SEQ_SHIFT (2 * GD_CHUNK_BITS)
 
     /* Claim and run chunks of the job whose claim word is c; returns when
        none is left to claim. */
     static void gd_team_work(gd_team* t, long long c) {
         for (;;) {
-            int next = (int)(c & 0xffffffffLL);
-            if (next >= __atomic_load_n(&t->n_chunks, __ATOMIC_ACQUIRE))
+            long long next = c & GD_MAX_CHUNKS;
+            if (next >= ((c >> GD_CHUNK_BITS) & GD_MAX_CHUNKS))
                 return;
-            if (__atomic_compare_exchange_n(&t->claim, &c, c + 1, 0,
-                                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-                t->fn(t->ctx, next);
-                __atomic_fetch_add(&t->done, 1, __ATOMIC_RELEASE);
+            if (gd_cas64(&t->claim, &c, c + 1)) {
+                t->fn(t->ctx, (int)next);
+                gd_add32(&t->done, 1);
                 c = c + 1;
             }
             /* on failure c holds the current claim word: retry with it */
@@ -88,15 +118,21 @@ cdef extern from *:
 
     /* Run fn(ctx, 0..n_chunks-1) on the team; return when all have run. */
     static void gd_team_run(gd_team* t, gd_chunk_fn fn, void* ctx, int n_chunks) {
-        long long seq = (__atomic_load_n(&t->claim, __ATOMIC_RELAXED) >> 32) + 1;
-        long long c = seq << 32;
+        long long seq, c;
+        int k;
+        if (n_chunks > GD_MAX_CHUNKS) {          /* too many to publish: alone */
+            for (k = 0; k < n_chunks; k++)
+                fn(ctx, k);
+            return;
+        }
+        seq = ((gd_load64(&t->claim) >> GD_SEQ_SHIFT) + 1) & 0xffffff;
+        c = (seq << GD_SEQ_SHIFT) | ((long long)n_chunks << GD_CHUNK_BITS);
         t->fn = fn;
         t->ctx = ctx;
-        __atomic_store_n(&t->done, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&t->n_chunks, n_chunks, __ATOMIC_RELAXED);
-        __atomic_store_n(&t->claim, c, __ATOMIC_RELEASE);
+        gd_store32(&t->done, 0);
+        gd_store64(&t->claim, c);      /* publishes the job */
         gd_team_work(t, c);
-        while (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) < n_chunks)
+        while (gd_load32(&t->done) < n_chunks)
             GD_PAUSE();
     }
 
@@ -104,10 +140,10 @@ cdef extern from *:
     static void gd_team_help(gd_team* t) {
         long long seen = -1;
         int idle = 0;
-        while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
-            long long c = __atomic_load_n(&t->claim, __ATOMIC_ACQUIRE);
-            if ((c >> 32) != seen) {
-                seen = c >> 32;
+        while (!gd_load32(&t->stop)) {
+            long long c = gd_load64(&t->claim);
+            if ((c >> GD_SEQ_SHIFT) != seen) {
+                seen = c >> GD_SEQ_SHIFT;
                 gd_team_work(t, c);
                 idle = 0;
             } else if (++idle < GD_TEAM_SPINS) {
@@ -119,7 +155,7 @@ cdef extern from *:
     }
 
     static void gd_team_stop(gd_team* t) {
-        __atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
+        gd_store32(&t->stop, 1);
     }
     """
     ctypedef void (*gd_chunk_fn)(void* ctx, int chunk) noexcept nogil
