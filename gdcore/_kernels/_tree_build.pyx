@@ -25,7 +25,8 @@ its own 64-bit seed (bootstrap draws and feature draws both come from it),
 so a forest is identical on any number of threads.  A node costs
 O(n_node * mtry) (plus O(bins) per histogram); a tree about O(n log n * mtry).
 NumPy twin: ``gdcore/_reference/tree_build.py`` (the same trees from the same
-seeds, grown recursively in Python).
+seeds, grown recursively in Python).  The stack / heap of nodes to split is
+``_tree_frontier.pxd``, a tree's bootstrap and balanced weights ``_tree_draws.pxd``.
 """
 
 import numpy as np
@@ -37,6 +38,11 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 
 from gdcore._kernels._openmp cimport omp_get_thread_num
+from gdcore._kernels._tree_draws cimport balance_subsample, bootstrap
+from gdcore._kernels._tree_frontier cimport (
+    Frontier, Record, frontier_free, frontier_pop, frontier_pop_max, frontier_push,
+    frontier_sift_up,
+)
 from gdcore._kernels._tree_split cimport (
     Limits, Split, TreeData, feature_histogram, node_stats, partition,
     random_split, rng_int, scan_histogram, scan_sorted, tree_data,
@@ -114,21 +120,6 @@ cdef struct Tree:
     Py_ssize_t max_depth
 
 
-cdef struct Record:
-    Py_ssize_t start
-    Py_ssize_t end
-    Py_ssize_t pos                 # best first: where the split cut the node
-    Py_ssize_t depth
-    Py_ssize_t parent
-    Py_ssize_t node                # best first: the node's id
-    bint is_left
-    int hist                       # histogram buffer id, -1 if none
-    bint known                     # depth first: totals (in rec_totals) and impurity known
-    double impurity
-    double improvement
-    Split split
-
-
 cdef struct Builder:
     const TreeData* t
     Params p
@@ -147,10 +138,7 @@ cdef struct Builder:
     bint hist_used[MAX_HISTS]
     Py_ssize_t hist_size
     Tree tree
-    Record* stack
-    double* rec_totals             # (cap_stack, S) totals of known stack records
-    Py_ssize_t n_stack
-    Py_ssize_t cap_stack
+    Frontier fr                    # nodes still to split (stack or heap)
 
 
 cdef int _hist_take(Builder* b) noexcept nogil:
@@ -356,29 +344,6 @@ cdef void _set_split(Node* nd, bint leaf, const Split* s) noexcept nogil:
     nd.missing_go_to_left = s.missing_left
 
 
-cdef bint _push(Builder* b, Record* r, const double* totals) noexcept nogil:
-    """Push r (with its node totals, if given) on the stack / heap array."""
-    cdef void* p
-    cdef Py_ssize_t cap, S = 2 + b.t.K
-    if b.n_stack == b.cap_stack:
-        cap = 2 * b.cap_stack if b.cap_stack > 0 else 64
-        p = realloc(b.stack, cap * sizeof(Record))
-        if p == NULL:
-            return False
-        b.stack = <Record*> p
-        p = realloc(b.rec_totals, cap * S * sizeof(double))
-        if p == NULL:
-            return False
-        b.rec_totals = <double*> p
-        b.cap_stack = cap
-    r.known = totals != NULL
-    if totals != NULL:
-        memcpy(b.rec_totals + b.n_stack * S, totals, S * sizeof(double))
-    b.stack[b.n_stack] = r[0]
-    b.n_stack += 1
-    return True
-
-
 cdef void _child_histograms(Builder* b, Record* parent, Record* left,
                             Record* right) noexcept nogil:
     """Give the children histograms when both will be searched: the smaller
@@ -422,13 +387,11 @@ cdef int _grow_depth_first(Builder* b, Py_ssize_t n_root) noexcept nogil:
     r.parent = -1
     r.is_left = False
     r.hist = -1
-    if not _push(b, &r, NULL):
+    if not frontier_push(&b.fr, &r, NULL):
         return NO_MEMORY
-    while b.n_stack > 0:
-        b.n_stack -= 1
-        r = b.stack[b.n_stack]
+    while b.fr.n > 0:
+        r = frontier_pop(&b.fr, b.total)
         if r.known:
-            memcpy(b.total, b.rec_totals + b.n_stack * S, S * sizeof(double))
             impurity = r.impurity
         split = _split_node(b, r.start, r.end, r.depth, &r.hist, &impurity, &best,
                             &pos, &improvement, r.known)
@@ -450,39 +413,10 @@ cdef int _grow_depth_first(Builder* b, Py_ssize_t n_root) noexcept nogil:
         _child_histograms(b, &r, &left, &right)
         left.impurity = b.child_imp[0]
         right.impurity = b.child_imp[1]
-        if not _push(b, &right, b.total + 2 * S) or not _push(b, &left, b.total + S):
+        if (not frontier_push(&b.fr, &right, b.total + 2 * S)
+                or not frontier_push(&b.fr, &left, b.total + S)):
             return NO_MEMORY
     return OK
-
-
-cdef void _sift_up(Record* heap, Py_ssize_t k) noexcept nogil:
-    cdef Record tmp
-    while k > 0 and heap[(k - 1) // 2].improvement < heap[k].improvement:
-        tmp = heap[k]
-        heap[k] = heap[(k - 1) // 2]
-        heap[(k - 1) // 2] = tmp
-        k = (k - 1) // 2
-
-
-cdef Record _pop_max(Record* heap, Py_ssize_t n) noexcept nogil:
-    """Remove and return the top of a max-heap of n records."""
-    cdef Record top = heap[0], tmp
-    cdef Py_ssize_t k = 0, c
-    heap[0] = heap[n - 1]
-    n -= 1
-    while True:
-        c = 2 * k + 1
-        if c >= n:
-            break
-        if c + 1 < n and heap[c + 1].improvement > heap[c].improvement:
-            c += 1
-        if heap[c].improvement <= heap[k].improvement:
-            break
-        tmp = heap[k]
-        heap[k] = heap[c]
-        heap[c] = tmp
-        k = c
-    return top
 
 
 cdef int _add_frontier(Builder* b, Py_ssize_t start, Py_ssize_t end, Py_ssize_t depth,
@@ -504,9 +438,9 @@ cdef int _add_frontier(Builder* b, Py_ssize_t start, Py_ssize_t end, Py_ssize_t 
         r.start = start
         r.end = end
         r.depth = depth
-        if not _push(b, &r, NULL):
+        if not frontier_push(&b.fr, &r, NULL):
             return NO_MEMORY
-        _sift_up(b.stack, b.n_stack - 1)
+        frontier_sift_up(&b.fr)
     return OK
 
 
@@ -515,9 +449,8 @@ cdef int _grow_best_first(Builder* b, Py_ssize_t n_root) noexcept nogil:
     cdef Record r
     if _add_frontier(b, 0, n_root, 0, -1, False) != OK:
         return NO_MEMORY
-    while b.n_stack > 0 and splits_left > 0:
-        r = _pop_max(b.stack, b.n_stack)
-        b.n_stack -= 1
+    while b.fr.n > 0 and splits_left > 0:
+        r = frontier_pop_max(&b.fr)
         _set_split(&b.tree.nodes[r.node], False, &r.split)
         splits_left -= 1
         if _add_frontier(b, r.start, r.pos, r.depth + 1, r.node, True) != OK:
@@ -525,42 +458,6 @@ cdef int _grow_best_first(Builder* b, Py_ssize_t n_root) noexcept nogil:
         if _add_frontier(b, r.pos, r.end, r.depth + 1, r.node, False) != OK:
             return NO_MEMORY
     return OK
-
-
-cdef void _bootstrap(uint64_t* rng, Py_ssize_t n, Py_ssize_t n_draw,
-                     double* counts) noexcept nogil:
-    """counts[i] = times row i is drawn in n_draw draws with replacement."""
-    cdef Py_ssize_t k
-    memset(counts, 0, n * sizeof(double))
-    for k in range(n_draw):
-        counts[rng_int(rng, n)] += 1.0
-
-
-cdef void _balance_subsample(const TreeData* t, Py_ssize_t n_draw, const double* counts,
-                             double* drawn, double* w) noexcept nogil:
-    """w *= scikit-learn's class_weight="balanced_subsample" factors: per
-    output, n_draw / (classes drawn * draws of the row's class), 0 for a
-    class not drawn; their product over outputs.  drawn: K doubles."""
-    cdef double factor
-    cdef Py_ssize_t i, c
-    cdef int o, present, lo, hi
-    memset(drawn, 0, t.K * sizeof(double))
-    for i in range(t.n):
-        for o in range(t.n_outputs):
-            drawn[t.class_offset[o] + t.y_cls[i * t.n_outputs + o]] += counts[i]
-    for o in range(t.n_outputs):
-        lo = t.class_offset[o]
-        hi = t.class_offset[o + 1] if o + 1 < t.n_outputs else t.K
-        present = 0
-        for c in range(lo, hi):
-            present += drawn[c] > 0.0
-        for c in range(lo, hi):
-            drawn[c] = n_draw / (present * drawn[c]) if drawn[c] > 0.0 else 0.0
-    for i in range(t.n):
-        factor = 1.0
-        for o in range(t.n_outputs):
-            factor *= drawn[t.class_offset[o] + t.y_cls[i * t.n_outputs + o]]
-        w[i] *= factor
 
 
 cdef void _free_builder(Builder* b) noexcept nogil:
@@ -572,8 +469,7 @@ cdef void _free_builder(Builder* b) noexcept nogil:
     free(b.keys)
     free(b.scratch)
     free(b.total)
-    free(b.stack)
-    free(b.rec_totals)
+    frontier_free(&b.fr)
     for h in range(MAX_HISTS):
         free(b.hists[h])
 
@@ -589,6 +485,7 @@ cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* we
     b.p = p
     b.rng = seed
     b.hist_size = t.d * t.hist_bins * S
+    b.fr.S = S
     b.idx = <Py_ssize_t*> malloc(n * sizeof(Py_ssize_t))
     b.w = <double*> malloc(n * sizeof(double))
     b.features = <Py_ssize_t*> malloc(t.d * sizeof(Py_ssize_t))
@@ -602,11 +499,11 @@ cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* we
             and b.keys != NULL
             and (t.codes8 == NULL or _hist_take(&b) == 0)):
         if p.n_draw > 0:
-            _bootstrap(&b.rng, t.n, p.n_draw, <double*> b.keys)  # keys: free until growth
+            bootstrap(&b.rng, t.n, p.n_draw, <double*> b.keys)  # keys: free until growth
             for i in range(t.n):
                 b.w[i] = (<double*> b.keys)[i] * weight[i]
             if p.balanced_subsample and t.y_cls != NULL:
-                _balance_subsample(t, p.n_draw, <double*> b.keys, b.scratch, b.w)
+                balance_subsample(t, p.n_draw, <double*> b.keys, b.scratch, b.w)
         else:
             memcpy(b.w, weight, t.n * sizeof(double))
         b.W_root = 0.0
@@ -634,7 +531,7 @@ def bootstrap_counts(uint64_t seed, Py_ssize_t n, Py_ssize_t n_draw):
     """The in-bag counts of the tree grown from ``seed`` (for out-of-bag scores)."""
     cdef double[::1] counts = np.zeros(max(n, 1))
     cdef uint64_t rng = seed
-    _bootstrap(&rng, n, n_draw, &counts[0])
+    bootstrap(&rng, n, n_draw, &counts[0])
     return np.asarray(counts)[:n]
 
 
