@@ -24,7 +24,9 @@ the tied centre as every component's centre.
 
 The factorization and solves go to LAPACK/BLAS (dpotrf, dtrsv, and dgemm
 for W^T W); the scatter of the completed rows, sum_i r_ic w_i D_ic D_ic^T,
-is one gemm per block of BLOCK_ROWS rows and component.  Rows are cut into
+is one gemm per block of BLOCK_ROWS rows and component (these per-row and
+per-block routines live in _gaussian_missing.pxd, shared with the
+GaussianHMM's kernel _hmm_missing.pyx).  Rows are cut into
 chunks that depend on the shape only (``_gmm.n_chunks``); each chunk
 accumulates its own partial statistics, merged in chunk order, so the result
 does not depend on the number of threads.
@@ -34,12 +36,11 @@ import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport parallel, prange
-from libc.math cimport exp, isnan, log, M_PI
+from libc.math cimport exp
 from libc.stdlib cimport free, malloc
-from scipy.linalg.cython_blas cimport dtrsv
-from scipy.linalg.cython_lapack cimport dpotrf
 
-from gdcore._kernels._blas cimport gemm
+from gdcore._kernels._gaussian_missing cimport (
+    add_block_scatter, add_completed_row, conditional_row, split_row)
 from gdcore._kernels._math cimport is_finite, logsumexp_row
 
 from gdcore._kernels._gmm import n_chunks
@@ -55,63 +56,6 @@ cdef enum:
 STATUS_OK = OK
 STATUS_NOT_FINITE = NOT_FINITE
 STATUS_ILL_DEFINED = ILL_DEFINED
-
-
-cdef inline void _trsv(char trans, int n, const double* L, double* b,
-                       int stride) noexcept nogil:
-    """b <- L^-1 b (trans 'T') or L^-T b (trans 'N'), for the row-major lower
-    factor L, which BLAS reads column-major as the upper factor U = L^T."""
-    cdef char uplo = b'U', diag = b'N'
-    dtrsv(&uplo, &trans, &diag, &n, <double*> L, &n, b, &stride)
-
-
-cdef int _component(const double* x, Py_ssize_t d, const Py_ssize_t* obs,
-                    Py_ssize_t n_o, const Py_ssize_t* mis, Py_ssize_t n_m,
-                    const double* mu, const double* S, double log_w, bint want_cov,
-                    double* L, double* W, double* z, double* lp, double* xm,
-                    double* C) noexcept nogil:
-    """One row under one component: log pi_c p(x_o | c) in lp, E[x_m | x_o, c]
-    in xm (n_m), and Cov[x_m | x_o, c] in C (n_m x n_m) if want_cov."""
-    cdef Py_ssize_t a, b
-    cdef double s, log_det = 0.0, maha = 0.0
-    cdef int info = 0, no = <int> n_o, nm = <int> n_m
-    cdef char uplo = b'U'
-    for a in range(n_o):
-        z[a] = x[obs[a]] - mu[obs[a]]
-        for b in range(a + 1):
-            L[a * n_o + b] = S[obs[a] * d + obs[b]]
-    if n_o > 0:
-        dpotrf(&uplo, &no, L, &no, &info)    # row-major lower = column-major upper
-        if info != 0:
-            return ILL_DEFINED
-        _trsv(b'T', no, L, z, 1)             # z = L^-1 (x_o - mu_o)
-    for a in range(n_o):
-        maha += z[a] * z[a]
-        log_det += log(L[a * n_o + a])
-    lp[0] = log_w - log_det - 0.5 * n_o * log(2.0 * M_PI) - 0.5 * maha
-    if n_m == 0:
-        return OK
-    if n_o > 0:
-        _trsv(b'N', no, L, z, 1)             # z = S_oo^-1 (x_o - mu_o)
-    for b in range(n_m):
-        s = mu[mis[b]]
-        for a in range(n_o):
-            s += S[mis[b] * d + obs[a]] * z[a]
-        xm[b] = s
-    if not want_cov:
-        return OK
-    for a in range(n_m):
-        for b in range(n_m):
-            C[a * n_m + b] = S[mis[a] * d + mis[b]]
-    if n_o == 0:
-        return OK
-    for a in range(n_o):                     # W = L^-1 S_om, column by column
-        for b in range(n_m):
-            W[a * n_m + b] = S[obs[a] * d + mis[b]]
-    for b in range(n_m):
-        _trsv(b'T', no, L, &W[b], nm)
-    gemm(True, False, nm, nm, no, -1.0, W, nm, W, nm, 1.0, C, nm)   # C -= W^T W
-    return OK
 
 
 def estep_missing(
@@ -142,7 +86,7 @@ def estep_missing(
     cdef double[:, :, ::1] part_sx = np.zeros((n_part, k, d))
     cdef double[:, :, :, ::1] part_S = np.zeros((n_part, k, d, d))
     cdef int[::1] status = np.zeros(max(n_ch, 1), dtype=np.intc)
-    cdef Py_ssize_t ch, blk, b0, rows, i, t, j, a, b, c, n_o, n_m, start, stop
+    cdef Py_ssize_t ch, blk, b0, rows, i, t, j, b, c, n_o, n_m, start, stop
     cdef Py_ssize_t* obs
     cdef Py_ssize_t* mis
     cdef double* L
@@ -154,10 +98,7 @@ def estep_missing(
     cdef double* xt
     cdef double* D        # (k, BLOCK_ROWS, d) completed rows minus centres
     cdef double* WD       # (k, BLOCK_ROWS, d) the same times r_ic w_i
-    cdef double* tmp      # (d, d)
-    cdef double* acc
     cdef double r, rw, lse
-    cdef int err
 
     if n == 0:
         nk[:] = 0.0
@@ -176,7 +117,6 @@ def estep_missing(
         C = <double*> malloc(k * d * d * sizeof(double))
         D = <double*> malloc(k * BLOCK_ROWS * d * sizeof(double))
         WD = <double*> malloc(k * BLOCK_ROWS * d * sizeof(double))
-        tmp = <double*> malloc(d * d * sizeof(double))
         for ch in prange(n_ch, schedule="static"):
             start = (n * ch) // n_ch
             stop = (n * (ch + 1)) // n_ch
@@ -185,22 +125,13 @@ def estep_missing(
                 rows = min(<Py_ssize_t> BLOCK_ROWS, stop - b0)
                 for t in range(rows):
                     i = b0 + t
-                    n_o = 0
-                    n_m = 0
-                    for j in range(d):
-                        xt[j] = X[i, j]
-                        if isnan(xt[j]):
-                            mis[n_m] = j
-                            n_m = n_m + 1
-                        else:
-                            obs[n_o] = j
-                            n_o = n_o + 1
+                    n_o = split_row(&X[i, 0], d, xt, obs, mis)
+                    n_m = d - n_o
                     for c in range(k):
-                        err = _component(xt, d, obs, n_o, mis, n_m, &means[c, 0],
-                                         &covs[c, 0, 0], log_w[c], want_stats, L, W, z,
-                                         &lp[c], &xm[c * d], &C[c * d * d])
-                        if err != OK:
-                            status[ch] = err
+                        if conditional_row(xt, d, obs, n_o, mis, n_m, &means[c, 0],
+                                           &covs[c, 0, 0], log_w[c], want_stats, L, W, z,
+                                           &lp[c], &xm[c * d], &C[c * d * d]):
+                            status[ch] = ILL_DEFINED
                     lse = logsumexp_row(lp, k)
                     log_norm[i] = lse
                     if not is_finite(lse) and status[ch] == OK:
@@ -221,25 +152,15 @@ def estep_missing(
                     for c in range(k):
                         rw = lp[c] * weight[i]
                         part_nk[ch, c] += rw
-                        for b in range(n_m):
-                            xt[mis[b]] = xm[c * d + b]
-                        for j in range(d):
-                            part_sx[ch, c, j] += rw * xt[j]
-                            D[(c * BLOCK_ROWS + t) * d + j] = xt[j] - centres[c, j]
-                            WD[(c * BLOCK_ROWS + t) * d + j] = rw * (xt[j] - centres[c, j])
-                        for a in range(n_m):
-                            for b in range(n_m):
-                                part_S[ch, c, mis[a], mis[b]] += (
-                                    rw * C[c * d * d + a * n_m + b])
+                        add_completed_row(xt, d, mis, n_m, &xm[c * d], &C[c * d * d], rw,
+                                          &centres[c, 0], &part_sx[ch, c, 0],
+                                          &D[(c * BLOCK_ROWS + t) * d],
+                                          &WD[(c * BLOCK_ROWS + t) * d], &part_S[ch, c, 0, 0])
                 if not want_stats:
                     continue
                 for c in range(k):
-                    gemm(True, False, <int> d, <int> d, <int> rows, 1.0,
-                         &WD[c * BLOCK_ROWS * d], <int> d, &D[c * BLOCK_ROWS * d],
-                         <int> d, 0.0, tmp, <int> d)
-                    acc = &part_S[ch, c, 0, 0]
-                    for j in range(d * d):
-                        acc[j] += tmp[j]
+                    add_block_scatter(<int> rows, <int> d, &WD[c * BLOCK_ROWS * d],
+                                      &D[c * BLOCK_ROWS * d], &part_S[ch, c, 0, 0])
         free(obs)
         free(mis)
         free(L)
@@ -251,7 +172,6 @@ def estep_missing(
         free(C)
         free(D)
         free(WD)
-        free(tmp)
     for ch in range(n_ch):
         if status[ch] != OK:
             return status[ch]
