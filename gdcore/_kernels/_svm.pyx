@@ -138,6 +138,7 @@ cdef void activate_all(State* s, floating dummy) noexcept nogil:
         s.is_active[t] = 1
     s.la = s.l
     s.cur_gen += 1          # the active set grew: partial rows are stale
+    s.up_ready = False
     rebuild_active_data(s, dummy)
 
 
@@ -188,15 +189,8 @@ cdef void scan_up(void* ctx, int c) noexcept nogil:
     chunk_range(s.la, c, &lo, &hi)
     for k in range(lo, hi):
         t = s.A[k]
-        if s.y[t] > 0:
-            if is_upper(s, t):
-                continue
-            v = -s.G[t]
-        else:
-            if is_lower(s, t):
-                continue
-            v = s.G[t]
-        if v >= best:
+        v = -s.y[t] * s.G[t]
+        if s.bound[t] != s.up_out[t] and v >= best:
             best = v
             best_idx = t
     s.red_val[c] = best
@@ -208,22 +202,19 @@ cdef void scan_low(void* ctx, int c) noexcept nogil:
     cdef VarJob* job = <VarJob*> ctx
     cdef State* s = job.s
     cdef int k, t, lo, hi, i = job.i, obj_idx = -1
-    cdef double yG, grad_diff, quad, obj, g_max = job.g_max
+    cdef double yG, grad_diff, quad, obj, g_max = job.g_max, QD_i = s.QD[i]
     cdef double obj_min = INFINITY, g_max2 = -INFINITY
     chunk_range(s.la, c, &lo, &hi)
     for k in range(lo, hi):
         t = s.A[k]
-        if s.y[t] > 0:
-            if is_lower(s, t):
-                continue
-        elif is_upper(s, t):
+        if s.bound[t] == s.low_out[t]:
             continue
         yG = s.y[t] * s.G[t]
         if yG >= g_max2:
             g_max2 = yG
         grad_diff = g_max + yG
         if grad_diff > 0:
-            quad = s.QD[i] + s.QD[t] - 2.0 * job.Ki[s.var_data[t]]
+            quad = QD_i + s.QD[t] - 2.0 * job.Ki[s.var_data[t]]
             if quad <= 0:
                 quad = TAU
             obj = -(grad_diff * grad_diff) / quad
@@ -245,7 +236,11 @@ cdef int select_working_set(State* s, int* out_i, int* out_j, double tol,
     cdef VarJob job
     cdef int c, i = -1, j = -1
     cdef double g_max = -INFINITY, g_max2 = -INFINITY, obj_min = INFINITY
-    run_var_job(s, scan_up, &job, s.la)
+    if s.up_ready:
+        job.n_chunks = s.up_chunks       # the last gradient update scanned I_up
+        s.up_ready = False
+    else:
+        run_var_job(s, scan_up, &job, s.la)
     for c in range(job.n_chunks):
         if s.red_idx[c] >= 0 and s.red_val[c] >= g_max:
             g_max = s.red_val[c]
@@ -270,14 +265,25 @@ cdef int select_working_set(State* s, int* out_i, int* out_j, double tol,
 
 
 cdef void add_pair_to_G(void* ctx, int c) noexcept nogil:
-    """Chunk c: G_t += y_t (wi K_it + wj K_jt) over the active variables."""
+    """Chunk c: G_t += y_t (wi K_it + wj K_jt) over the active variables, and
+    the next iteration's scan_up of the chunk on the way (the G values it
+    reads are the ones just written: one pass over the active set instead of
+    two, 6% of digits' fit)."""
     cdef VarJob* job = <VarJob*> ctx
     cdef State* s = job.s
-    cdef int k, t, lo, hi
+    cdef int k, t, lo, hi, best_idx = -1
+    cdef double g, v, best = -INFINITY
     chunk_range(s.la, c, &lo, &hi)
     for k in range(lo, hi):
         t = s.A[k]
-        s.G[t] += s.y[t] * (job.wi * job.Ki[s.var_data[t]] + job.wj * job.Kj[s.var_data[t]])
+        g = s.G[t] + s.y[t] * (job.wi * job.Ki[s.var_data[t]] + job.wj * job.Kj[s.var_data[t]])
+        s.G[t] = g
+        v = -s.y[t] * g
+        if s.bound[t] != s.up_out[t] and v >= best:
+            best = v
+            best_idx = t
+    s.red_val[c] = best
+    s.red_idx[c] = best_idx
 
 
 cdef void add_row_to_G_bar(void* ctx, int c) noexcept nogil:
@@ -348,6 +354,7 @@ cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
     set_bound(s, j)
     job.wi, job.wj, job.Ki, job.Kj = wi, wj, Ki, Kj
     run_var_job(s, add_pair_to_G, &job, s.la)
+    s.up_ready, s.up_chunks = True, job.n_chunks
     if ui != is_upper(s, i):
         update_G_bar(s, i, Ci if not ui else -Ci, dummy)
     if uj != is_upper(s, j):
@@ -372,6 +379,7 @@ cdef bint be_shrunk(State* s, int t, double g_max1, double g_max2) noexcept nogi
 
 cdef void do_shrinking(State* s, double tol, bint* unshrink, floating dummy) noexcept nogil:
     """Drop bounded variables that the current violation bounds say cannot move."""
+    s.up_ready = False          # the active set may change
     cdef double g_max1 = -INFINITY, g_max2 = -INFINITY
     cdef int k, t, la = 0
     for k in range(s.la):
@@ -492,6 +500,8 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
     s.A = <int*> malloc(l * sizeof(int))
     s.is_active = <char*> malloc(l)
     s.bound = <char*> malloc(l)
+    s.up_out = <char*> malloc(l)
+    s.low_out = <char*> malloc(l)
     s.perm = <int*> malloc(n * sizeof(int))
     s.data_mark = <char*> malloc(n)
     s.P = malloc((<size_t> n if kernel != PRECOMPUTED_K else 1) * d * sizeof(floating))
@@ -506,7 +516,8 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
     s.red_val = <double*> malloc(2 * var_chunks * sizeof(double))
     s.red_idx = <int*> malloc(var_chunks * sizeof(int))
     if (s.sq == NULL or s.G == NULL or s.G_bar == NULL or s.QD == NULL or s.A == NULL
-            or s.is_active == NULL or s.bound == NULL or s.perm == NULL or s.data_mark == NULL
+            or s.is_active == NULL or s.bound == NULL or s.up_out == NULL
+            or s.low_out == NULL or s.perm == NULL or s.data_mark == NULL
             or s.P == NULL or s.sqp == NULL or s.tmp == NULL or s.expo == NULL
             or s.cache == NULL
             or s.slot_of == NULL or s.data_of == NULL or s.stamp == NULL
@@ -518,6 +529,8 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
     for t in range(n_slots):
         s.data_of[t] = -1
     for t in range(l):
+        s.up_out[t] = UPPER_B if y[t] > 0 else LOWER_B
+        s.low_out[t] = LOWER_B if y[t] > 0 else UPPER_B
         v = var_data[t]
         if kernel == PRECOMPUTED_K:
             s.QD[t] = X[<Py_ssize_t> rows[v] * N + rows[v]]
@@ -528,6 +541,7 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
 
 cdef void state_free(State* s) noexcept nogil:
     free(s.sq); free(s.G); free(s.G_bar); free(s.QD); free(s.A); free(s.is_active); free(s.bound)
+    free(s.up_out); free(s.low_out)
     free(s.perm); free(s.data_mark); free(s.P); free(s.sqp); free(s.tmp); free(s.expo); free(s.cache)
     free(s.slot_of); free(s.data_of); free(s.stamp); free(s.gen)
     free(s.red_val); free(s.red_idx)

@@ -29,6 +29,10 @@ ctypedef struct State:
     const double* C
     double* alpha
     char* bound            # (l,) FREE_B, LOWER_B or UPPER_B of alpha
+    char* up_out           # (l,) the bound that puts t out of I_up (UPPER_B if y_t > 0)
+    char* low_out          # (l,) the bound that puts t out of I_low (LOWER_B if y_t > 0)
+    bint up_ready          # red_val/red_idx[:up_chunks] hold the next scan_up's chunks
+    int up_chunks
     double* G
     double* G_bar
     double* QD

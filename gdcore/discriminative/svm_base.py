@@ -30,10 +30,12 @@ KERNEL_CODES = {
 # Test rows per block of K(X, SV) at prediction: 2048 x 5000 doubles = 80 MB
 # at most, while a block still keeps gemm efficient.
 PREDICT_BLOCK = 2048
-# Several problems (class pairs) run one per thread only when the sum of
-# n_p^2 d reaches 2**30 (~0.3 s of kernel rows): digits' 45 pairs (2**28)
-# took 70 ms wall serially against 87 ms on 2 threads at load 7.3.
-MIN_PARALLEL_PAIRS_WORK = 2**30
+# Several problems (class pairs) run one per thread when the sum of n_p^2 d
+# reaches 2**22 (~1 ms of kernel rows).  Digits' 45 pairs (2**28): 19.3 ms
+# on one thread, 10.4 ms on two on an idle machine, now that OpenMP threads
+# spin briefly before sleeping (at load 7.3, with sleeping threads, it was
+# 70 ms serially against 87 ms on two, and the gate was 2**30).
+MIN_PARALLEL_PAIRS_WORK = 2**22
 # Multiply-adds of K(X block, SV) below which BLAS runs on one thread (and
 # always when n_jobs=1): ~3 ms of single-thread gemm, where a second BLAS
 # thread gains little idle and loses 2x on a loaded machine.
