@@ -54,19 +54,10 @@ from libc.math cimport INFINITY, NAN, fabs, pow, sqrt
 from libc.stdlib cimport free, malloc
 
 from gdcore._kernels._blas cimport gemm
+from gdcore._kernels._prefetch cimport GDCORE_PREFETCH
 from gdcore._kernels._knn_select cimport (
     gemm_t, _heap_init, _heap_offer, _heap_sort, _keep_smallest,
 )
-
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define GDCORE_KNN_PREFETCH(p) __builtin_prefetch((p), 0, 1)
-    #else
-    #define GDCORE_KNN_PREFETCH(p) ((void)(p))
-    #endif
-    """
-    void GDCORE_KNN_PREFETCH(const void*) noexcept nogil
 
 cdef enum:
     OK = 0
@@ -419,7 +410,7 @@ cdef inline void _prefetch_row(const void* row, Py_ssize_t nbytes) noexcept nogi
     """Ask for the first PREFETCH_BYTES of a row, a cache line at a time."""
     cdef Py_ssize_t off
     for off in range(0, min(nbytes, PREFETCH_BYTES), 64):
-        GDCORE_KNN_PREFETCH(<const char*> row + off)
+        GDCORE_PREFETCH(<const char*> row + off, 1)
 
 
 cdef inline void _finish_query(int metric, const floating[:, ::1] Q,

@@ -28,6 +28,8 @@ from cython.parallel cimport prange
 from libc.math cimport isnan
 from libc.stdint cimport int32_t
 
+from gdcore._kernels._prefetch cimport GDCORE_PREFETCH
+
 
 cdef enum:
     # Rows per block, at most: at d = 40 a block of float32 rows is 640 KB,
@@ -120,18 +122,11 @@ cdef inline void _walk(const floating* X, Py_ssize_t d, Py_ssize_t m,
             node[g] = nxt
 
 
-cdef extern from *:
-    """
-    #define GDCORE_PREFETCH(p) __builtin_prefetch((p), 0, 2)
-    """
-    void GDCORE_PREFETCH(const void*) noexcept nogil
-
-
 cdef inline void _prefetch(const PackedNode* tree, Py_ssize_t size) noexcept nogil:
     """Ask for a tree's nodes, one cache line (4 nodes) at a time."""
     cdef Py_ssize_t i
     for i in range(0, size, 4):
-        GDCORE_PREFETCH(tree + i)
+        GDCORE_PREFETCH(tree + i, 2)
 
 
 cdef void _block_mean(const floating* X, Py_ssize_t d, Py_ssize_t m,
