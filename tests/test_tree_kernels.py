@@ -1,5 +1,7 @@
 """The compiled tree kernels equal their NumPy references (gdcore/_reference/tree_*.py)."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from sklearn.utils import check_random_state
@@ -7,7 +9,7 @@ from sklearn.utils import check_random_state
 from gdcore._kernels import _tree_binning, _tree_build, _tree_predict, _tree_split
 from gdcore._reference import tree_binning, tree_build, tree_predict, tree_split
 from gdcore.discriminative.tree_bins import find_bins
-from gdcore.discriminative.tree_structure import Tree, pack_forest
+from gdcore.discriminative.tree_structure import PACKED_NODE, Tree, pack_forest
 
 SHAPES = [(1, 1), (2, 1), (7, 1), (1, 4), (60, 3), (300, 5)]
 
@@ -194,3 +196,94 @@ def test_apply_and_forest_mean(n, dtype, n_threads):
         _tree_predict.forest_mean(clean, packed, roots, values, c, n_threads)
         np.testing.assert_allclose(c, np.mean([t.value[:, :, 0][t.apply(clean, 1)]
                                                for t in forest], axis=0), rtol=1e-12)
+
+
+def _random_tree(n_splits, rng):
+    """Children of a random full binary tree with n_splits inner nodes, node ids
+    shuffled (root kept at 0) so that packing has to reorder them."""
+    left, right, leaves = [-1], [-1], [0]
+    for _ in range(n_splits):
+        i = rng.integers(len(leaves))
+        leaves[i], leaves[-1] = leaves[-1], leaves[i]
+        node = leaves.pop()
+        left[node], right[node] = len(left), len(left) + 1
+        leaves += [len(left), len(left) + 1]
+        left += [-1, -1]
+        right += [-1, -1]
+    left, right = np.array(left), np.array(right)
+    new = np.concatenate([[0], 1 + rng.permutation(len(left) - 1)])  # old id -> new id
+    out_l, out_r = np.empty_like(left), np.empty_like(right)
+    out_l[new] = np.where(left >= 0, new[left], -1)
+    out_r[new] = np.where(right >= 0, new[right], -1)
+    return out_l, out_r
+
+
+def _forest_arrays(splits, V=3, seed=0):
+    """pack_forest's inputs for trees with the given numbers of splits."""
+    rng = np.random.default_rng(seed)
+    trees = [_random_tree(s, rng) for s in splits]
+    n = sum(len(t[0]) for t in trees)
+    roots = np.cumsum([0] + [len(t[0]) for t in trees[:-1]]).astype(np.intp)
+    return [np.concatenate([t[0] for t in trees]),
+            np.concatenate([t[1] for t in trees]), rng.integers(0, 50, n).astype(np.intp), rng.normal(size=n),
+            rng.integers(0, 2, n).astype(np.uint8), rng.normal(size=(n, V)), roots]
+
+
+def _pack_both(args, n_threads):
+    n, V = args[5].shape
+    outs = []
+    for pack in (_tree_predict.pack_forest, tree_predict.pack_forest):
+        nodes = np.zeros(n, dtype=PACKED_NODE)
+        values, order = np.zeros((n, V)), np.zeros(n, dtype=np.intp)
+        status = pack(*args, nodes, values, order, n_threads)
+        outs.append((status, nodes, values, order))
+    return outs
+
+
+# single leaves, small trees, and 70,002 nodes (past MIN_PARALLEL_PACK, 65,536:
+# packed on two threads when asked)
+@pytest.mark.parametrize("splits", [[0], [1], [0, 3, 0, 1], [5, 200, 17],
+                                    [20_000, 15_000]])
+def test_pack_forest(splits, n_threads):
+    args = _forest_arrays(splits)
+    ours, ref = _pack_both(args, n_threads)
+    assert ours[0] == ref[0] == _tree_predict.STATUS_OK
+    for a, b in zip(ours[1:], ref[1:]):
+        np.testing.assert_array_equal(a, b)
+    # each packed inner node's children are its input children, side by side;
+    # each leaf points to itself
+    left, right, roots, (_, nodes, _, order) = args[0], args[1], args[6], ours
+    for lo, hi in zip(roots, list(roots[1:]) + [len(left)]):
+        nd, od = nodes[lo:hi], order[lo:hi]
+        inner = left[lo:hi][od] >= 0
+        assert od[0] == 0 and (nd["left"][~inner] == np.flatnonzero(~inner)).all()
+        np.testing.assert_array_equal(od[nd["left"][inner]], left[lo:hi][od[inner]])
+        np.testing.assert_array_equal(od[nd["left"][inner] + 1],
+                                      right[lo:hi][od[inner]])
+
+
+@pytest.mark.parametrize("damage", ["child out of range", "unreachable node",
+                                    "empty tree"])
+def test_pack_forest_rejects_malformed_trees(damage, n_threads):
+    args = _forest_arrays([3, 4])
+    left, roots = args[0], args[6]
+    if damage == "child out of range":
+        inner = np.flatnonzero(left[roots[1]:] >= 0)[0] + roots[1]
+        left[inner] = 100
+    elif damage == "unreachable node":
+        left[roots[1]:] = -1          # the second tree's root becomes a leaf
+    else:
+        args[6] = np.array([0, roots[1], len(left)], dtype=np.intp)
+    ours, ref = _pack_both(args, n_threads)
+    assert ours[0] == ref[0] == _tree_predict.STATUS_BAD_TREE
+
+
+def test_pack_forest_raises_on_a_malformed_tree():
+    # node 1's left child, 5, is not a node of the tree
+    trees = [SimpleNamespace(node_count=3, children_left=np.array([1, 5, -1]),
+                             children_right=np.array([2, -1, -1]),
+                             feature=np.zeros(3, int), threshold=np.zeros(3),
+                             missing_go_to_left=np.zeros(3, np.uint8),
+                             value=np.zeros((3, 1, 1)))]
+    with pytest.raises(ValueError, match="not a binary tree"):
+        pack_forest(trees)

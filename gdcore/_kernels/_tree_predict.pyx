@@ -19,14 +19,20 @@ layout (five arrays, one row at a time) ~0.45; packed nodes 0.17; NaN-free
 test 0.14; prefetching each tree 0.10.  GROUP 8 / 16 / 32: 0.12 / 0.10 /
 0.11.  Every row's sum runs in tree order, so any thread count gives the
 same bits.  NumPy twin: ``gdcore/_reference/tree_predict.py``.
+
+``pack_forest`` writes that layout from the trees' node arrays, one
+breadth-first pass per tree (O(nodes)), in parallel over trees.  100 trees,
+1.2 M nodes: the vectorized NumPy version (now the twin) took 0.17-0.37 s
+of each forest fit, mostly a stable argsort and fancy indexing.
 """
 
 import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport isnan
+from libc.math cimport INFINITY, isnan
 from libc.stdint cimport int32_t
+from libc.string cimport memcpy
 
 from gdcore._kernels._prefetch cimport GDCORE_PREFETCH
 
@@ -42,6 +48,13 @@ cdef enum:
     MIN_PARALLEL_WALKS = 65536
     # Rows walked through a tree in lockstep.
     GROUP = 16
+    # Forests with fewer nodes than this are packed on one thread (~0.5 ms).
+    MIN_PARALLEL_PACK = 65536
+    OK = 0
+    BAD_TREE = 1
+
+STATUS_OK = OK
+STATUS_BAD_TREE = BAD_TREE
 
 
 cdef inline Py_ssize_t _leaf(const floating* x, Py_ssize_t node,
@@ -191,3 +204,70 @@ def forest_mean(
             _block_mean(&X[lo, 0], d, min(rows, n - lo), &nodes[0],
                         nodes.shape[0], &roots[0], roots.shape[0], &values[0, 0], values.shape[1],
                         &out[lo, 0])
+
+
+cdef int _pack_tree(const Py_ssize_t* left, const Py_ssize_t* right,
+                    const Py_ssize_t* feature, const double* threshold,
+                    const unsigned char* missing_left, const double* values,
+                    Py_ssize_t V, Py_ssize_t size, PackedNode* out, double* values_out,
+                    Py_ssize_t* order) noexcept nogil:
+    """Pack one tree of ``size`` nodes breadth first: order[] is the queue of
+    its node ids in packed order, each inner node appending its two children
+    side by side.  BAD_TREE if a child id is out of range or the nodes are
+    not one tree rooted at 0 (the pass reads nothing outside the tree)."""
+    cdef Py_ssize_t p, o, queued = 1
+    if size <= 0:
+        return BAD_TREE
+    order[0] = 0
+    for p in range(size):
+        if p >= queued:                  # fewer nodes reachable than stored
+            return BAD_TREE
+        o = order[p]
+        if left[o] != -1:
+            if (queued + 2 > size or left[o] < 0 or left[o] >= size
+                    or right[o] < 0 or right[o] >= size):
+                return BAD_TREE
+            order[queued] = left[o]
+            order[queued + 1] = right[o]
+            out[p].threshold = threshold[o]
+            out[p].code = <int32_t> (2 * feature[o] + missing_left[o])
+            out[p].left = <int32_t> queued
+            queued += 2
+        else:
+            out[p].threshold = INFINITY
+            out[p].code = 1
+            out[p].left = <int32_t> p
+        memcpy(values_out + p * V, values + o * V, V * sizeof(double))
+    return OK
+
+
+def pack_forest(
+    const Py_ssize_t[::1] left,            # IN (n_nodes,) tree-local left child, -1 at leaves
+    const Py_ssize_t[::1] right,           # IN (n_nodes,) tree-local right child
+    const Py_ssize_t[::1] feature,         # IN (n_nodes,)
+    const double[::1] threshold,           # IN (n_nodes,)
+    const unsigned char[::1] missing_left, # IN (n_nodes,)
+    const double[:, ::1] values,           # IN (n_nodes, V) node values
+    const Py_ssize_t[::1] roots,           # IN (n_trees,) first node of each tree, increasing
+    PackedNode[::1] nodes,                 # OUT (n_nodes,) see PackedNode
+    double[:, ::1] values_out,             # OUT (n_nodes, V) values in packed order
+    Py_ssize_t[::1] order,                 # OUT (n_nodes,) tree-local input id of each packed node
+    int n_threads,
+):
+    """Pack a forest for ``forest_mean``: tree k keeps its slots
+    ``roots[k]:roots[k + 1]``, its nodes breadth first with siblings adjacent.
+    Returns STATUS_OK, or STATUS_BAD_TREE if some tree is malformed."""
+    cdef Py_ssize_t k, lo, n_nodes = left.shape[0], n_trees = roots.shape[0]
+    cdef Py_ssize_t V = values.shape[1]
+    cdef int nt = n_threads if n_nodes >= MIN_PARALLEL_PACK else 1
+    cdef int[::1] status = np.zeros(max(n_trees, 1), dtype=np.intc)
+    if n_trees == 0:
+        return OK
+    with nogil:
+        for k in prange(n_trees, schedule="dynamic", num_threads=nt):
+            lo = roots[k]
+            status[k] = _pack_tree(&left[lo], &right[lo], &feature[lo], &threshold[lo],
+                                   &missing_left[lo], &values[0, 0] + lo * V, V,
+                                   (roots[k + 1] if k + 1 < n_trees else n_nodes) - lo,
+                                   &nodes[lo], &values_out[0, 0] + lo * V, &order[lo])
+    return BAD_TREE if np.any(status) else OK

@@ -76,7 +76,7 @@ class _BaseForest(BaseEstimator):
             self.classes_ = data.classes[0] if data.n_outputs == 1 else data.classes
             self.n_classes_ = (int(data.n_classes[0]) if data.n_outputs == 1
                                else [int(k) for k in data.n_classes])
-        self._pack()
+        self._pack(n_threads)
         if self.oob_score:
             self._set_oob_score(data, n_draw, n_threads)
         return self
@@ -105,9 +105,9 @@ class _BaseForest(BaseEstimator):
                               else [int(k) for k in data.n_classes])
         return est
 
-    def _pack(self):
+    def _pack(self, n_threads):
         """All trees' nodes in one compact array for forest_mean (``pack_forest``)."""
-        self._forest = pack_forest([e.tree_ for e in self.estimators_])
+        self._forest = pack_forest([e.tree_ for e in self.estimators_], n_threads)
 
     def _mean_values(self, X):
         """(n, n_outputs, width) mean of the trees' leaf values."""

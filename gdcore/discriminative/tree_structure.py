@@ -99,7 +99,7 @@ def _node_values(values, n_outputs, n_classes, is_classifier, class_offset):
 PACKED_NODE = np.dtype([("threshold", np.float64), ("code", np.int32), ("left", np.int32)])
 
 
-def pack_forest(trees):
+def pack_forest(trees, n_threads=1):
     """All trees' nodes in one array of 16-byte nodes, for ``_tree_predict.forest_mean``.
 
     Returns (nodes, roots, values).  Tree k occupies ``nodes[roots[k]:roots[k+1]]``
@@ -107,35 +107,24 @@ def pack_forest(trees):
     left child's tree-local id (the right child is the next node):
     ``code = 2 * feature + missing_go_to_left``, and a leaf is a node that
     sends every value to itself (threshold +inf, code 1, left = its own id).
-    ``values[i]`` is node i's row of ``tree_.value``.  Vectorized over all
-    trees at once, one NumPy step per level.
+    ``values[i]`` is node i's row of ``tree_.value``.  Compiled
+    (``_tree_predict.pack_forest``), parallel over trees.
     """
     sizes = np.array([t.node_count for t in trees], dtype=np.intp)
     roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-    left = np.concatenate([t.children_left for t in trees]).astype(np.intp)
-    right = np.concatenate([t.children_right for t in trees]).astype(np.intp)
-    tree_of = np.repeat(np.arange(len(trees)), sizes)
-    inner = left != TREE_LEAF
-    left = np.where(inner, left + roots[tree_of], TREE_LEAF)
-    right = np.where(inner, right + roots[tree_of], TREE_LEAF)
-    levels, frontier = [], roots
-    while frontier.size:  # breadth first over every tree at once
-        levels.append(frontier)
-        parents = frontier[inner[frontier]]
-        frontier = np.stack([left[parents], right[parents]], axis=1).ravel()
-    order = np.concatenate(levels)
-    # one tree after another; the stable sort keeps each tree's BFS order
-    order = order[np.argsort(tree_of[order], kind="stable")]
-    new_id = np.empty_like(order)
-    new_id[order] = np.arange(order.size)
-    inner, tree_of = inner[order], tree_of[order]   # from here on, in the new order
-    nodes = np.empty(order.size, dtype=PACKED_NODE)
-    missing = np.concatenate([t.missing_go_to_left for t in trees])[order]
-    feature = np.concatenate([t.feature for t in trees])[order]
-    nodes["code"] = np.where(inner, 2 * feature + missing, 1)
-    nodes["threshold"] = np.where(inner, np.concatenate([t.threshold for t in trees])[order],
-                                  np.inf)
-    nodes["left"] = np.where(inner, new_id[np.maximum(left[order], 0)],
-                             np.arange(order.size)) - roots[tree_of]
+    n_nodes = int(sizes.sum())
+
+    def cat(name, dtype):
+        return np.concatenate([getattr(t, name) for t in trees], dtype=dtype)
+
     values = np.concatenate([t.value.reshape(t.node_count, -1) for t in trees])
-    return nodes, roots, np.ascontiguousarray(values[order])
+    nodes = np.empty(n_nodes, dtype=PACKED_NODE)
+    packed_values = np.empty_like(values)
+    status = _tree_predict.pack_forest(
+        cat("children_left", np.intp), cat("children_right", np.intp),
+        cat("feature", np.intp), cat("threshold", np.float64),
+        cat("missing_go_to_left", np.uint8), values, roots,
+        nodes, packed_values, np.empty(n_nodes, dtype=np.intp), n_threads)
+    if status != _tree_predict.STATUS_OK:
+        raise ValueError("A tree's node arrays are not a binary tree rooted at node 0.")
+    return nodes, roots, packed_values
