@@ -12,7 +12,8 @@ observed features, for every covariance type.  Fitting with "diag" and
 "spherical" uses, feature by feature, the frames where that feature was
 observed (the exact maximizer when the state is the only latent variable);
 with "full" and "tied" the E-step takes the expected moments of the missing
-values given the observed ones under each state (exact EM).
+values given the observed ones under each state (exact EM), frame by frame in
+the compiled kernels of ``gdcore._kernels._hmm_missing``.
 """
 
 import warnings
@@ -23,12 +24,12 @@ from sklearn.cluster import KMeans
 from sklearn.utils.validation import check_array
 
 from gdcore._kernels import _hmm_emissions as _em
+from gdcore._kernels import _hmm_missing as _miss
 from gdcore._threads import single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES
 from gdcore.generative.hmm_base import BaseHMM
 
 COVARIANCE_TYPES = ("spherical", "diag", "full", "tied")
-LOG_2PI = np.log(2 * np.pi)
 
 
 def fill_covars(covars, covariance_type, n_components, n_features):
@@ -209,7 +210,17 @@ class GaussianHMM(BaseHMM):
 
     def _full_covars(self):
         c = np.asarray(self._covars_, dtype=np.float64)
-        return np.tile(c, (self.n_components, 1, 1)) if self.covariance_type == "tied" else c
+        if self.covariance_type == "tied":
+            return np.tile(c, (self.n_components, 1, 1))
+        return np.ascontiguousarray(c)
+
+    @staticmethod
+    def _raise_for_missing_status(status):
+        if status == _miss.STATUS_ILL_DEFINED:
+            raise ValueError(
+                "a state's covariance is numerically singular on the observed features "
+                "of a frame with NaN; raise covars_prior or min_covar, or drop "
+                "(near-)duplicate features.")
 
     def _log_likelihood(self, X, n_threads):
         out = np.empty((len(X), self.n_components))
@@ -224,29 +235,14 @@ class GaussianHMM(BaseHMM):
                     L = _cholesky(cov)
                     prec_chol[k] = linalg.solve_triangular(L, np.eye(len(L)), lower=True).T
                 status = _em.gaussian_full_loglik(X, means, prec_chol, out, n_threads)
+                if status == _em.STATUS_OK:
+                    # Rows with NaN got NaN there: the marginal density of
+                    # their observed features instead, frame by frame.
+                    self._raise_for_missing_status(
+                        _miss.gaussian_missing_loglik(X, means, covs, out, n_threads))
         if status == _em.STATUS_INF:
             raise ValueError("X holds infinite values; only NaN (missing) is allowed.")
-        if self.covariance_type in ("full", "tied"):
-            self._full_loglik_missing(X, out)
         return out
-
-    def _full_loglik_missing(self, X, out):
-        """Rows with NaN: the marginal density of their observed features, per pattern."""
-        missing = np.isnan(X)
-        rows = np.flatnonzero(missing.any(axis=1))
-        if len(rows) == 0:
-            return
-        covs = self._full_covars()
-        patterns, inverse = np.unique(missing[rows], axis=0, return_inverse=True)
-        for p, pattern in enumerate(patterns):
-            r = rows[inverse.ravel() == p]
-            obs = ~pattern
-            x = X[np.ix_(r, obs)].astype(np.float64)
-            for k in range(self.n_components):
-                L = _cholesky(covs[k][np.ix_(obs, obs)])
-                z = linalg.solve_triangular(L, (x - self.means_[k, obs]).T, lower=True)
-                out[r, k] = -0.5 * (obs.sum() * LOG_2PI + (z ** 2).sum(axis=0)) \
-                    - np.log(np.diag(L)).sum()
 
     def _emission_stats(self, X, posteriors, n_threads):
         stats = {}
@@ -265,7 +261,7 @@ class GaussianHMM(BaseHMM):
             return stats
         stats["post"] = posteriors.sum(axis=0)
         if not complete and self.covariance_type in ("full", "tied"):
-            return self._missing_full_stats(X, posteriors, stats)
+            return self._missing_full_stats(X, posteriors, stats, n_threads)
         if complete:
             X0 = X.astype(np.float64, copy=False)
             stats["post_obs"] = None
@@ -284,39 +280,23 @@ class GaussianHMM(BaseHMM):
                     [(X0 * posteriors[:, k:k + 1]).T @ X0 for k in range(self.n_components)])
         return stats
 
-    def _missing_full_stats(self, X, posteriors, stats):
+    def _missing_full_stats(self, X, posteriors, stats, n_threads):
         """Expected moments for full/tied covariances when some values are missing.
 
         Under state k a row's missing block given its observed block o is
         Gaussian with mean x_hat_m = mu_m + S_mo S_oo^-1 (x_o - mu_o) and
         covariance C = S_mm - S_mo S_oo^-1 S_om, so E[x] = x_hat and
         E[x x^T] = x_hat x_hat^T + C on the missing block: the exact E-step
-        (Ghahramani & Jordan 1994), one solve per missing pattern and state
-        on the current parameters; complete rows are plain BLAS products.
+        (Ghahramani & Jordan 1994), one Cholesky per frame and state in the
+        compiled kernel, complete frames by BLAS products per block.
         """
         K, d = self.n_components, X.shape[1]
-        X = X.astype(np.float64, copy=False)
-        missing = np.isnan(X)
-        incomplete = missing.any(axis=1)
-        Xc, Pc = X[~incomplete], posteriors[~incomplete]
-        obs = Pc.T @ Xc
-        outer = np.stack([(Xc * Pc[:, k:k + 1]).T @ Xc for k in range(K)])
-        rows = np.flatnonzero(incomplete)
-        patterns, inverse = np.unique(missing[rows], axis=0, return_inverse=True)
-        covs = self._full_covars()
-        for p, pattern in enumerate(patterns):
-            r = rows[inverse.ravel() == p]
-            o, m = ~pattern, pattern
-            x_o = X[np.ix_(r, o)]
-            for k in range(K):
-                S, mu, g = covs[k], self.means_[k], posteriors[r, k]
-                A = linalg.solve(S[np.ix_(o, o)], S[np.ix_(o, m)], assume_a="pos").T
-                x_hat = np.empty((len(r), d))
-                x_hat[:, o] = x_o
-                x_hat[:, m] = mu[m] + (x_o - mu[o]) @ A.T
-                obs[k] += g @ x_hat
-                outer[k] += (x_hat * g[:, None]).T @ x_hat
-                outer[k][np.ix_(m, m)] += g.sum() * (S[np.ix_(m, m)] - A @ S[np.ix_(o, m)])
+        obs, outer = np.empty((K, d)), np.empty((K, d, d))
+        means = np.ascontiguousarray(self.means_, dtype=np.float64)
+        with single_threaded_blas():
+            status = _miss.gaussian_missing_stats(X, posteriors, means, self._full_covars(),
+                                                  obs, outer, "c" in self.params, n_threads)
+        self._raise_for_missing_status(status)
         stats.update({"post_obs": None, "obs": obs})
         if "c" in self.params:
             stats["obs*obs.T"] = outer
