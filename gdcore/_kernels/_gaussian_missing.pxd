@@ -105,7 +105,8 @@ cdef inline void add_completed_row(double* xt, Py_ssize_t d, const Py_ssize_t* m
                                    double* D, double* WD, double* S) noexcept nogil:
     """Weight rw times the completed row x~ = (x_o, xm): sx += rw x~; the row's
     D = x~ - centre and WD = rw D for the block's scatter gemm; S (d x d) +=
-    rw C on the missing block.  Overwrites xt's missing entries with xm."""
+    rw C on the missing block unless S is NULL (no second moments wanted).
+    Overwrites xt's missing entries with xm."""
     cdef Py_ssize_t a, b, j
     for b in range(n_m):
         xt[mis[b]] = xm[b]
@@ -113,6 +114,8 @@ cdef inline void add_completed_row(double* xt, Py_ssize_t d, const Py_ssize_t* m
         sx[j] += rw * xt[j]
         D[j] = xt[j] - centre[j]
         WD[j] = rw * D[j]
+    if S == NULL:
+        return
     for a in range(n_m):
         for b in range(n_m):
             S[mis[a] * d + mis[b]] += rw * C[a * n_m + b]
