@@ -6,20 +6,30 @@ Full sizes are the issue's: GaussianHMM (16 states, diag, 16 features) on
 parameters (init_params="") and runs ``fit`` with ``n_iter=1``; the peer is
 hmmlearn's default (implementation="log") and, in a second case, its
 implementation="scaling".  Quick runs use 10 sequences of 500 steps.
+
+Missing values: GaussianHMM (4 states, full covariance, 8 features, 20 % of
+the values NaN, so nearly every frame has its own pattern) on 20 sequences
+x 500 steps (quick: 5 x 200), one EM iteration.  hmmlearn rejects NaN, so
+the peer is gdcore's own NumPy twin of the missing-value kernels (one
+Python iteration per missing pattern, the estimator's code before the
+kernels), swapped in for the kernel module.
 """
 
 import warnings
+from unittest import mock
 
 import numpy as np
 from hmmlearn import hmm as hl
 
 import gdcore
+from gdcore._reference import hmm_missing as missing_reference
 from gdcore.benchmarks import Case, cached
+from gdcore.generative import hmm_gaussian
 
 
 SIZES = {
-    "full": {"gauss": (100, 2000), "cat": (100, 10000)},
-    "quick": {"gauss": (10, 500), "cat": (10, 500)},
+    "full": {"gauss": (100, 2000), "cat": (100, 10000), "missing": (20, 500)},
+    "quick": {"gauss": (10, 500), "cat": (10, 500), "missing": (5, 200)},
 }
 
 
@@ -60,6 +70,30 @@ def _data(kind, size):
     # The fit starts from perturbed parameters, as a real EM iteration would.
     init = _gaussian_params(seed=2) if kind == "gauss" else _categorical_params(seed=2)
     return {"X": X, "lengths": lengths, "init": init, "kind": kind}
+
+
+def _missing_data(size, K=4, d=8, p_missing=0.2):
+    rng = np.random.default_rng(0)
+    startprob, transmat = _random_params(K, 0)
+    A = rng.normal(size=(K, d, d))
+    truth = _model(gdcore.GaussianHMM, {
+        "startprob_": startprob, "transmat_": transmat, "means_": rng.normal(0, 2, (K, d)),
+        "covars_": A @ A.transpose(0, 2, 1) / d + np.eye(d)}, covariance_type="full")
+    n_seq, T = SIZES[size]["missing"]
+    X, _, lengths = truth.sample_sequences(n_seq, T, random_state=1)
+    X[rng.random(X.shape) < p_missing] = np.nan
+    X[np.isnan(X).all(axis=1), 0] = 0.0
+    init = {"startprob_": startprob, "transmat_": transmat,
+            "means_": rng.normal(0, 2, (K, d)), "covars_": np.tile(np.eye(d), (K, 1, 1))}
+    return {"X": X, "lengths": lengths, "init": init}
+
+
+def _fit_missing(data, reference=False):
+    """One EM iteration; ``reference``: on the NumPy twin of the kernels."""
+    if reference:
+        with mock.patch.object(hmm_gaussian, "_miss", missing_reference):
+            return _fit_missing(data)
+    return _fit_once(gdcore.GaussianHMM, data, covariance_type="full")
 
 
 def _classes(kind):
@@ -110,4 +144,11 @@ def cases(size="full"):
             run_gdcore=lambda d, c=ours_cls: _model(c, d["init"]).decode(d["X"], d["lengths"]),
             run_peer=lambda d, c=peer_cls: _model(c, d["init"]).decode(d["X"], d["lengths"]),
             agreement=_viterbi_agreement, repeat=3))
+    n_seq, T = SIZES[size]["missing"]
+    out.append(Case(
+        family="hmm", task="GaussianHMM full K=4 d=8, 20% NaN: 1 EM iteration",
+        shape=f"{n_seq} x {T}", peer="gdcore NumPy twin",
+        make_data=lambda: cached(("missing", size), lambda: _missing_data(size)),
+        run_gdcore=_fit_missing, run_peer=lambda d: _fit_missing(d, reference=True),
+        agreement=_em_agreement, repeat=3))
     return out
