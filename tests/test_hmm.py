@@ -13,7 +13,7 @@ from hmmlearn import hmm as hl
 from sklearn.base import clone
 from sklearn.datasets import load_iris, load_wine
 
-from gdcore import GaussianHMM
+from gdcore import GaussianHMM, GMMHMM, PoissonHMM
 
 RTOL = 1e-8
 COVARIANCE_TYPES = ["spherical", "diag", "full", "tied"]
@@ -322,6 +322,31 @@ def test_bad_X():
         GaussianHMM(2).fit(np.array([[0.0, 1.0], [np.nan, np.nan], [1.0, 2.0], [2.0, 2.0]]))
     with pytest.raises(ValueError, match="rows without NaN"):
         GaussianHMM(3).fit(np.array([[0.0, np.nan], [1.0, 2.0], [np.nan, 1.0]]))
+
+
+@pytest.mark.parametrize("model, missing", [
+    (GaussianHMM(2, covariance_type="full"), False),
+    (GaussianHMM(2, covariance_type="full"), True),
+    (GMMHMM(2), False),
+    (PoissonHMM(2), False),
+])
+def test_width_of_kept_parameters_is_checked(model, missing):
+    rng = np.random.default_rng(0)
+    if isinstance(model, PoissonHMM):
+        X3 = rng.poisson(3.0, (30, 3))
+    else:
+        X3 = rng.normal(size=(30, 3))
+    X2 = X3[:, :2].copy()
+    m = clone(model).set_params(n_iter=2, random_state=0).fit(X3)
+    m.init_params = ""                       # a fit that keeps 3-feature parameters
+    if missing:
+        X2[::7, 1] = np.nan
+    with pytest.raises(ValueError, match="X has 2 features, but .* expecting 3"):
+        m.fit(X2)
+    with pytest.raises(ValueError, match="X has 2 features, but .* expecting 3"):
+        m.score(X2)
+    m.init_params = model.init_params        # re-initialized: a new width is fine
+    assert m.fit(X2).n_features == 2
 
 
 def test_verbose_reports_each_iteration(capsys):

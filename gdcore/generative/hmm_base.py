@@ -129,6 +129,18 @@ class BaseHMM(BaseEstimator):
 
     _emission_param_names = ()
 
+    def _store_params(self, args):
+        """Keep the constructor's arguments as attributes; ``args`` is its ``locals()``.
+
+        scikit-learn's rule for ``__init__``: store every parameter under its
+        own name, nothing else.  Each emission class keeps hmmlearn's explicit
+        signature (``get_params`` reads it) and calls this as its whole body,
+        before any other local exists.
+        """
+        for name, value in args.items():
+            if name != "self":
+                setattr(self, name, value)
+
     def _base_params_check(self):
         if not isinstance(self.n_components, (int, np.integer)) or self.n_components < 1:
             raise ValueError(f"n_components must be a positive integer, got {self.n_components!r}.")
@@ -164,6 +176,13 @@ class BaseHMM(BaseEstimator):
                 raise ValueError(f"{name} rows must sum to 1, got sums {s}.")
         self.startprob_, self.transmat_ = sp, tm
         self._check_emissions()
+
+    def _check_n_features(self, X):
+        """ValueError unless X is as wide as the emission parameters (those of a
+        fitted model, or the ones a fit keeps when init_params leaves them)."""
+        if X.shape[1] != self.n_features:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} "
+                             f"is expecting {self.n_features} features as input.")
 
     # ---- initialization ---------------------------------------------------
 
@@ -275,6 +294,7 @@ class BaseHMM(BaseEstimator):
                 setattr(self, n, v)
             self._init(X, seed)
             self._check()
+            self._check_n_features(X)
             monitor = ConvergenceMonitor(self.tol, self.n_iter, self.verbose)
             for _ in range(self.n_iter):
                 stats, logprob = self._do_estep(X, offsets, n_threads)
@@ -295,6 +315,7 @@ class BaseHMM(BaseEstimator):
         self._base_params_check()
         self._check()
         X = self._validate_X(X, fitting=False)
+        self._check_n_features(X)
         return X, check_lengths(lengths, len(X)), self._n_threads()
 
     def score_samples(self, X, lengths=None):

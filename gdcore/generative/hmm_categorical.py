@@ -46,21 +46,7 @@ class CategoricalHMM(BaseHMM):
                  random_state=None, n_iter=10, tol=1e-2, verbose=False,
                  params="ste", init_params="ste", implementation="log",
                  n_init=1, n_jobs=None):
-        self.n_components = n_components
-        self.startprob_prior = startprob_prior
-        self.transmat_prior = transmat_prior
-        self.emissionprob_prior = emissionprob_prior
-        self.n_features = n_features
-        self.algorithm = algorithm
-        self.random_state = random_state
-        self.n_iter = n_iter
-        self.tol = tol
-        self.verbose = verbose
-        self.params = params
-        self.init_params = init_params
-        self.implementation = implementation
-        self.n_init = n_init
-        self.n_jobs = n_jobs
+        self._store_params(locals())
 
     def _alphabet_size(self):
         if hasattr(self, "emissionprob_"):
@@ -87,6 +73,10 @@ class CategoricalHMM(BaseHMM):
                              f"symbols up to {self.n_features_ - 1}.")
         self.n_features_in_ = 1
         return X
+
+    def _check_n_features(self, X):
+        """Nothing to compare: X is one column, its symbols checked against the
+        alphabet by ``_validate_X``."""
 
     def _check_emissions(self):
         e = np.atleast_2d(np.asarray(self.emissionprob_, dtype=np.float64))

@@ -32,6 +32,13 @@ from gdcore.generative.hmm_base import BaseHMM
 COVARIANCE_TYPES = ("spherical", "diag", "full", "tied")
 
 
+def check_covariance_type(covariance_type):
+    """ValueError unless ``covariance_type`` is one of COVARIANCE_TYPES."""
+    if covariance_type not in COVARIANCE_TYPES:
+        raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
+                         f"got {covariance_type!r}.")
+
+
 def fill_covars(covars, covariance_type, n_components, n_features):
     """Full (K, d, d) covariance matrices from the stored form."""
     if covariance_type == "full":
@@ -57,8 +64,7 @@ def validate_covars(covars, covariance_type, n_components):
               and covars.shape[1] == covars.shape[2]
               and all(np.allclose(c, c.T) and np.all(linalg.eigvalsh(c) > 0) for c in covars))
     else:
-        raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
-                         f"got {covariance_type!r}.")
+        check_covariance_type(covariance_type)
     if not ok or not np.all(np.isfinite(covars)):
         raise ValueError(f"{covariance_type!r} covars must have the shape of that type "
                          f"and be positive (definite); got shape {covars.shape}.")
@@ -103,25 +109,7 @@ class GaussianHMM(BaseHMM):
                  random_state=None, n_iter=10, tol=1e-2, verbose=False,
                  params="stmc", init_params="stmc", implementation="log",
                  n_init=1, n_jobs=None):
-        self.n_components = n_components
-        self.covariance_type = covariance_type
-        self.min_covar = min_covar
-        self.startprob_prior = startprob_prior
-        self.transmat_prior = transmat_prior
-        self.means_prior = means_prior
-        self.means_weight = means_weight
-        self.covars_prior = covars_prior
-        self.covars_weight = covars_weight
-        self.algorithm = algorithm
-        self.random_state = random_state
-        self.n_iter = n_iter
-        self.tol = tol
-        self.verbose = verbose
-        self.params = params
-        self.init_params = init_params
-        self.implementation = implementation
-        self.n_init = n_init
-        self.n_jobs = n_jobs
+        self._store_params(locals())
 
     @property
     def covars_(self):
@@ -143,9 +131,7 @@ class GaussianHMM(BaseHMM):
     # ---- hooks ------------------------------------------------------------
 
     def _validate_X(self, X, fitting):
-        if self.covariance_type not in COVARIANCE_TYPES:
-            raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
-                             f"got {self.covariance_type!r}.")
+        check_covariance_type(self.covariance_type)
         X = check_array(X, dtype=FLOAT_DTYPES, order="C", ensure_all_finite=False)
         # One reduction decides the common case (all finite: the sum is
         # finite); only then are NaN and inf told apart.
@@ -154,18 +140,13 @@ class GaussianHMM(BaseHMM):
             if np.isinf(X).any():
                 raise ValueError("X holds infinite values; only NaN (missing) is allowed.")
             has_nan = np.isnan(X).any()
-        if fitting and has_nan:
-            if np.isnan(X).all(axis=1).any():
-                raise ValueError("X has rows where every feature is NaN; drop them.")
-        elif hasattr(self, "means_") and X.shape[1] != self.n_features:
-            raise ValueError(f"X has {X.shape[1]} features, the model {self.n_features}.")
+        if fitting and has_nan and np.isnan(X).all(axis=1).any():
+            raise ValueError("X has rows where every feature is NaN; drop them.")
         self.n_features_in_ = X.shape[1]
         return X
 
     def _check_emissions(self):
-        if self.covariance_type not in COVARIANCE_TYPES:
-            raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
-                             f"got {self.covariance_type!r}.")
+        check_covariance_type(self.covariance_type)
         self.means_ = np.asarray(self.means_, dtype=np.float64)
         if self.means_.ndim != 2 or self.means_.shape[0] != self.n_components:
             raise ValueError(f"means_ must have shape (n_components, n_features), "

@@ -30,7 +30,7 @@ from gdcore._kernels import _hmm_mixture as _mix
 from gdcore._threads import single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES
 from gdcore.generative.hmm_base import BaseHMM
-from gdcore.generative.hmm_gaussian import COVARIANCE_TYPES, _cholesky
+from gdcore.generative.hmm_gaussian import _cholesky, check_covariance_type
 
 
 class GMMHMM(BaseHMM):
@@ -65,27 +65,7 @@ class GMMHMM(BaseHMM):
                  covariance_type="diag", random_state=None, n_iter=10, tol=1e-2,
                  verbose=False, params="stmcw", init_params="stmcw", implementation="log",
                  n_init=1, n_jobs=None):
-        self.n_components = n_components
-        self.n_mix = n_mix
-        self.min_covar = min_covar
-        self.startprob_prior = startprob_prior
-        self.transmat_prior = transmat_prior
-        self.weights_prior = weights_prior
-        self.means_prior = means_prior
-        self.means_weight = means_weight
-        self.covars_prior = covars_prior
-        self.covars_weight = covars_weight
-        self.algorithm = algorithm
-        self.covariance_type = covariance_type
-        self.random_state = random_state
-        self.n_iter = n_iter
-        self.tol = tol
-        self.verbose = verbose
-        self.params = params
-        self.init_params = init_params
-        self.implementation = implementation
-        self.n_init = n_init
-        self.n_jobs = n_jobs
+        self._store_params(locals())
 
     @property
     def n_features(self):
@@ -95,14 +75,10 @@ class GMMHMM(BaseHMM):
     # ---- validation -------------------------------------------------------
 
     def _validate_X(self, X, fitting):
-        if self.covariance_type not in COVARIANCE_TYPES:
-            raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
-                             f"got {self.covariance_type!r}.")
+        check_covariance_type(self.covariance_type)
         if not isinstance(self.n_mix, (int, np.integer)) or self.n_mix < 1:
             raise ValueError(f"n_mix must be a positive integer, got {self.n_mix!r}.")
         X = check_array(X, dtype=FLOAT_DTYPES, order="C")
-        if not fitting and hasattr(self, "means_") and X.shape[1] != self.n_features:
-            raise ValueError(f"X has {X.shape[1]} features, the model {self.n_features}.")
         self.n_features_in_ = X.shape[1]
         return X
 

@@ -46,21 +46,7 @@ class PoissonHMM(BaseHMM):
                  random_state=None, n_iter=10, tol=1e-2, verbose=False,
                  params="stl", init_params="stl", implementation="log",
                  n_init=1, n_jobs=None):
-        self.n_components = n_components
-        self.startprob_prior = startprob_prior
-        self.transmat_prior = transmat_prior
-        self.lambdas_prior = lambdas_prior
-        self.lambdas_weight = lambdas_weight
-        self.algorithm = algorithm
-        self.random_state = random_state
-        self.n_iter = n_iter
-        self.tol = tol
-        self.verbose = verbose
-        self.params = params
-        self.init_params = init_params
-        self.implementation = implementation
-        self.n_init = n_init
-        self.n_jobs = n_jobs
+        self._store_params(locals())
 
     @property
     def n_features(self):
@@ -71,8 +57,6 @@ class PoissonHMM(BaseHMM):
         X = check_array(X, dtype=FLOAT_DTYPES, order="C")
         if np.any(X < 0) or np.any(X != np.round(X)):
             raise ValueError("PoissonHMM observations must be non-negative integer counts.")
-        if not fitting and hasattr(self, "lambdas_") and X.shape[1] != self.n_features:
-            raise ValueError(f"X has {X.shape[1]} features, the model {self.n_features}.")
         self.n_features_in_ = X.shape[1]
         return X
 
