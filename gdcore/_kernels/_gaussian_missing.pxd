@@ -14,11 +14,58 @@
 # A Cholesky of the |o| x |o| block per row and component:
 # O(|o|^3 / 3 + |o|^2 |m| + |o| |m|^2) per row.
 from libc.math cimport M_PI, isnan, log
+from libc.stdlib cimport free, malloc
 from cython cimport floating
 from scipy.linalg.cython_blas cimport dtrsv
 from scipy.linalg.cython_lapack cimport dpotrf
 
 from gdcore._kernels._blas cimport gemm
+
+
+cdef struct RowScratch:
+    # One thread's buffers, for rows of d values under k components/states.
+    Py_ssize_t* obs   # (d,) observed coordinates of the row
+    Py_ssize_t* mis   # (d,) missing coordinates
+    double* xt        # (d,) the row as double, then completed
+    double* z         # (d,)
+    double* L         # (d, d) Cholesky factor of S_oo
+    double* W         # (d, d) L^-1 S_om
+    double* lp        # (k,) log-densities
+    double* xm        # (k, d) conditional means of the missing block
+    double* C         # (k, d, d) conditional covariances
+    double* D         # (k, block_rows, d) completed rows minus centres
+    double* WD        # (k, block_rows, d) the same times the row weights
+
+
+cdef inline RowScratch scratch_alloc(Py_ssize_t d, Py_ssize_t k,
+                                     Py_ssize_t block_rows) noexcept nogil:
+    cdef RowScratch sc
+    sc.obs = <Py_ssize_t*> malloc(d * sizeof(Py_ssize_t))
+    sc.mis = <Py_ssize_t*> malloc(d * sizeof(Py_ssize_t))
+    sc.xt = <double*> malloc(d * sizeof(double))
+    sc.z = <double*> malloc(d * sizeof(double))
+    sc.L = <double*> malloc(d * d * sizeof(double))
+    sc.W = <double*> malloc(d * d * sizeof(double))
+    sc.lp = <double*> malloc(k * sizeof(double))
+    sc.xm = <double*> malloc(k * d * sizeof(double))
+    sc.C = <double*> malloc(k * d * d * sizeof(double))
+    sc.D = <double*> malloc(k * block_rows * d * sizeof(double))
+    sc.WD = <double*> malloc(k * block_rows * d * sizeof(double))
+    return sc
+
+
+cdef inline void scratch_free(RowScratch* sc) noexcept nogil:
+    free(sc.obs)
+    free(sc.mis)
+    free(sc.xt)
+    free(sc.z)
+    free(sc.L)
+    free(sc.W)
+    free(sc.lp)
+    free(sc.xm)
+    free(sc.C)
+    free(sc.D)
+    free(sc.WD)
 
 
 cdef inline void trsv_lower(char trans, int n, const double* L, double* b,

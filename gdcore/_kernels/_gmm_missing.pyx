@@ -37,10 +37,10 @@ import numpy as np
 from cython cimport floating
 from cython.parallel cimport parallel, prange
 from libc.math cimport exp
-from libc.stdlib cimport free, malloc
 
 from gdcore._kernels._gaussian_missing cimport (
-    add_block_scatter, add_completed_row, conditional_row, split_row)
+    RowScratch, add_block_scatter, add_completed_row, conditional_row, scratch_alloc,
+    scratch_free, split_row)
 from gdcore._kernels._math cimport is_finite, logsumexp_row
 
 from gdcore._kernels._gmm import n_chunks
@@ -87,17 +87,7 @@ def estep_missing(
     cdef double[:, :, :, ::1] part_S = np.zeros((n_part, k, d, d))
     cdef int[::1] status = np.zeros(max(n_ch, 1), dtype=np.intc)
     cdef Py_ssize_t ch, blk, b0, rows, i, t, j, b, c, n_o, n_m, start, stop
-    cdef Py_ssize_t* obs
-    cdef Py_ssize_t* mis
-    cdef double* L
-    cdef double* W
-    cdef double* z
-    cdef double* lp
-    cdef double* xm
-    cdef double* C
-    cdef double* xt
-    cdef double* D        # (k, BLOCK_ROWS, d) completed rows minus centres
-    cdef double* WD       # (k, BLOCK_ROWS, d) the same times r_ic w_i
+    cdef RowScratch sc    # per thread; D, WD: the block's completed rows, weighted by r_ic w_i
     cdef double r, rw, lse
 
     if n == 0:
@@ -106,17 +96,7 @@ def estep_missing(
         scatter[:, :, :] = 0.0
         return OK
     with nogil, parallel(num_threads=min(n_threads, n_ch)):
-        obs = <Py_ssize_t*> malloc(d * sizeof(Py_ssize_t))
-        mis = <Py_ssize_t*> malloc(d * sizeof(Py_ssize_t))
-        L = <double*> malloc(d * d * sizeof(double))
-        W = <double*> malloc(d * d * sizeof(double))
-        z = <double*> malloc(d * sizeof(double))
-        xt = <double*> malloc(d * sizeof(double))
-        lp = <double*> malloc(k * sizeof(double))
-        xm = <double*> malloc(k * d * sizeof(double))
-        C = <double*> malloc(k * d * d * sizeof(double))
-        D = <double*> malloc(k * BLOCK_ROWS * d * sizeof(double))
-        WD = <double*> malloc(k * BLOCK_ROWS * d * sizeof(double))
+        sc = scratch_alloc(d, k, BLOCK_ROWS)
         for ch in prange(n_ch, schedule="static"):
             start = (n * ch) // n_ch
             stop = (n * (ch + 1)) // n_ch
@@ -125,53 +105,43 @@ def estep_missing(
                 rows = min(<Py_ssize_t> BLOCK_ROWS, stop - b0)
                 for t in range(rows):
                     i = b0 + t
-                    n_o = split_row(&X[i, 0], d, xt, obs, mis)
+                    n_o = split_row(&X[i, 0], d, sc.xt, sc.obs, sc.mis)
                     n_m = d - n_o
                     for c in range(k):
-                        if conditional_row(xt, d, obs, n_o, mis, n_m, &means[c, 0],
-                                           &covs[c, 0, 0], log_w[c], want_stats, L, W, z,
-                                           &lp[c], &xm[c * d], &C[c * d * d]):
+                        if conditional_row(sc.xt, d, sc.obs, n_o, sc.mis, n_m, &means[c, 0],
+                                           &covs[c, 0, 0], log_w[c], want_stats, sc.L, sc.W,
+                                           sc.z, &sc.lp[c], &sc.xm[c * d], &sc.C[c * d * d]):
                             status[ch] = ILL_DEFINED
-                    lse = logsumexp_row(lp, k)
+                    lse = logsumexp_row(sc.lp, k)
                     log_norm[i] = lse
                     if not is_finite(lse) and status[ch] == OK:
                         status[ch] = NOT_FINITE
                     for c in range(k):
-                        lp[c] = exp(lp[c] - lse)
-                        resp[i, c] = lp[c]
+                        sc.lp[c] = exp(sc.lp[c] - lse)
+                        resp[i, c] = sc.lp[c]
                     if want_fill:
                         for j in range(d):
-                            filled[i, j] = xt[j]
+                            filled[i, j] = sc.xt[j]
                         for b in range(n_m):
                             r = 0.0
                             for c in range(k):
-                                r = r + lp[c] * xm[c * d + b]
-                            filled[i, mis[b]] = r
+                                r = r + sc.lp[c] * sc.xm[c * d + b]
+                            filled[i, sc.mis[b]] = r
                     if not want_stats:
                         continue
                     for c in range(k):
-                        rw = lp[c] * weight[i]
+                        rw = sc.lp[c] * weight[i]
                         part_nk[ch, c] += rw
-                        add_completed_row(xt, d, mis, n_m, &xm[c * d], &C[c * d * d], rw,
-                                          &centres[c, 0], &part_sx[ch, c, 0],
-                                          &D[(c * BLOCK_ROWS + t) * d],
-                                          &WD[(c * BLOCK_ROWS + t) * d], &part_S[ch, c, 0, 0])
+                        add_completed_row(sc.xt, d, sc.mis, n_m, &sc.xm[c * d],
+                                          &sc.C[c * d * d], rw, &centres[c, 0], &part_sx[ch, c, 0],
+                                          &sc.D[(c * BLOCK_ROWS + t) * d],
+                                          &sc.WD[(c * BLOCK_ROWS + t) * d], &part_S[ch, c, 0, 0])
                 if not want_stats:
                     continue
                 for c in range(k):
-                    add_block_scatter(<int> rows, <int> d, &WD[c * BLOCK_ROWS * d],
-                                      &D[c * BLOCK_ROWS * d], &part_S[ch, c, 0, 0])
-        free(obs)
-        free(mis)
-        free(L)
-        free(W)
-        free(z)
-        free(xt)
-        free(lp)
-        free(xm)
-        free(C)
-        free(D)
-        free(WD)
+                    add_block_scatter(<int> rows, <int> d, &sc.WD[c * BLOCK_ROWS * d],
+                                      &sc.D[c * BLOCK_ROWS * d], &part_S[ch, c, 0, 0])
+        scratch_free(&sc)
     for ch in range(n_ch):
         if status[ch] != OK:
             return status[ch]

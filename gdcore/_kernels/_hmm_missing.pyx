@@ -34,10 +34,10 @@ import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport parallel, prange
-from libc.stdlib cimport free, malloc
 
 from gdcore._kernels._gaussian_missing cimport (
-    add_block_scatter, add_completed_row, conditional_row, split_row)
+    RowScratch, add_block_scatter, add_completed_row, conditional_row, scratch_alloc,
+    scratch_free, split_row)
 
 from gdcore._kernels._gmm import n_chunks
 
@@ -65,33 +65,22 @@ def gaussian_missing_loglik(
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], K = means.shape[0]
     cdef Py_ssize_t i, k, n_o
     cdef int status = OK
-    cdef Py_ssize_t* obs
-    cdef Py_ssize_t* mis
-    cdef double* L
-    cdef double* z
-    cdef double* xt
+    cdef RowScratch sc
     if n == 0:
         return OK
     with nogil, parallel(num_threads=n_threads):
-        obs = <Py_ssize_t*> malloc(d * sizeof(Py_ssize_t))
-        mis = <Py_ssize_t*> malloc(d * sizeof(Py_ssize_t))
-        L = <double*> malloc(d * d * sizeof(double))
-        z = <double*> malloc(d * sizeof(double))
-        xt = <double*> malloc(d * sizeof(double))
+        sc = scratch_alloc(d, K, 0)
         for i in prange(n, schedule="dynamic", chunksize=LOGLIK_GRAIN):
-            n_o = split_row(&X[i, 0], d, xt, obs, mis)
+            n_o = split_row(&X[i, 0], d, sc.xt, sc.obs, sc.mis)
             if n_o == d:
                 continue
             for k in range(K):
                 # n_m = 0: the likelihood only (no conditional mean or covariance).
-                if conditional_row(xt, d, obs, n_o, mis, 0, &means[k, 0], &covs[k, 0, 0],
-                                   0.0, False, L, NULL, z, &out[i, k], NULL, NULL):
+                if conditional_row(sc.xt, d, sc.obs, n_o, sc.mis, 0, &means[k, 0],
+                                   &covs[k, 0, 0], 0.0, False, sc.L, sc.W, sc.z, &out[i, k],
+                                   sc.xm, sc.C):
                     status |= ILL_DEFINED
-        free(obs)
-        free(mis)
-        free(L)
-        free(z)
-        free(xt)
+        scratch_free(&sc)
     return status
 
 
@@ -113,30 +102,10 @@ def gaussian_missing_stats(
     cdef double[::1] zero = np.zeros(d)
     cdef int[::1] status = np.zeros(n_ch, dtype=np.intc)
     cdef Py_ssize_t ch, blk, b0, rows, i, t, k, n_o, n_m, start, stop
-    cdef Py_ssize_t* obs
-    cdef Py_ssize_t* mis
-    cdef double* L
-    cdef double* W
-    cdef double* z
-    cdef double* xt
-    cdef double* lp       # the frame's log-density, unused here
-    cdef double* xm       # (K, d) conditional means of the frame's missing block
-    cdef double* C        # (K, d, d) conditional covariances
-    cdef double* D        # (K, BLOCK_ROWS, d) completed frames
-    cdef double* WD       # (K, BLOCK_ROWS, d) the same times gamma_tk
+    cdef RowScratch sc    # per thread; sc.lp[0] takes the unused log-density
     cdef double* S_part
     with nogil, parallel(num_threads=min(n_threads, n_ch)):
-        obs = <Py_ssize_t*> malloc(d * sizeof(Py_ssize_t))
-        mis = <Py_ssize_t*> malloc(d * sizeof(Py_ssize_t))
-        L = <double*> malloc(d * d * sizeof(double))
-        W = <double*> malloc(d * d * sizeof(double))
-        z = <double*> malloc(d * sizeof(double))
-        xt = <double*> malloc(d * sizeof(double))
-        lp = <double*> malloc(sizeof(double))
-        xm = <double*> malloc(K * d * sizeof(double))
-        C = <double*> malloc(K * d * d * sizeof(double))
-        D = <double*> malloc(K * BLOCK_ROWS * d * sizeof(double))
-        WD = <double*> malloc(K * BLOCK_ROWS * d * sizeof(double))
+        sc = scratch_alloc(d, K, BLOCK_ROWS)
         for ch in prange(n_ch, schedule="dynamic"):
             start = (n * ch) // n_ch
             stop = (n * (ch + 1)) // n_ch
@@ -145,33 +114,24 @@ def gaussian_missing_stats(
                 rows = min(<Py_ssize_t> BLOCK_ROWS, stop - b0)
                 for t in range(rows):
                     i = b0 + t
-                    n_o = split_row(&X[i, 0], d, xt, obs, mis)
+                    n_o = split_row(&X[i, 0], d, sc.xt, sc.obs, sc.mis)
                     n_m = d - n_o
                     for k in range(K):
                         if n_m > 0 and conditional_row(
-                                xt, d, obs, n_o, mis, n_m, &means[k, 0], &covs[k, 0, 0],
-                                0.0, want_outer, L, W, z, lp, &xm[k * d], &C[k * d * d]):
+                                sc.xt, d, sc.obs, n_o, sc.mis, n_m, &means[k, 0],
+                                &covs[k, 0, 0], 0.0, want_outer, sc.L, sc.W, sc.z, sc.lp,
+                                &sc.xm[k * d], &sc.C[k * d * d]):
                             status[ch] = ILL_DEFINED
                         S_part = &part_outer[ch, k, 0, 0] if want_outer else NULL
-                        add_completed_row(xt, d, mis, n_m, &xm[k * d], &C[k * d * d],
-                                          posteriors[i, k], &zero[0], &part_obs[ch, k, 0],
-                                          &D[(k * BLOCK_ROWS + t) * d],
-                                          &WD[(k * BLOCK_ROWS + t) * d], S_part)
+                        add_completed_row(sc.xt, d, sc.mis, n_m, &sc.xm[k * d],
+                                          &sc.C[k * d * d], posteriors[i, k], &zero[0],
+                                          &part_obs[ch, k, 0], &sc.D[(k * BLOCK_ROWS + t) * d],
+                                          &sc.WD[(k * BLOCK_ROWS + t) * d], S_part)
                 if want_outer:
                     for k in range(K):
-                        add_block_scatter(<int> rows, <int> d, &WD[k * BLOCK_ROWS * d],
-                                          &D[k * BLOCK_ROWS * d], &part_outer[ch, k, 0, 0])
-        free(obs)
-        free(mis)
-        free(L)
-        free(W)
-        free(z)
-        free(xt)
-        free(lp)
-        free(xm)
-        free(C)
-        free(D)
-        free(WD)
+                        add_block_scatter(<int> rows, <int> d, &sc.WD[k * BLOCK_ROWS * d],
+                                          &sc.D[k * BLOCK_ROWS * d], &part_outer[ch, k, 0, 0])
+        scratch_free(&sc)
     for ch in range(n_ch):
         if status[ch] != OK:
             return status[ch]
