@@ -122,6 +122,12 @@ class BuildExtOpenMP(build_ext):
                 ext.extra_compile_args += (
                     ["-O0", "-g"] if debug else ["-O3"]
                 ) + ["-fno-math-errno", "-Wno-unreachable-code", "-Wno-unused-function"]
+                # Link libm explicitly: an extension that does not leaves exp
+                # and log unversioned, and glibc binds them to the 2002 SVID
+                # wrappers (exp@GLIBC_2.2.5), whose underflow path calls
+                # __kernel_standard to set errno: 8% of a GMM fit, where the
+                # responsibilities of far components underflow all the time.
+                ext.libraries = list(ext.libraries or []) + ["m"]
         super().build_extensions()
 
 
