@@ -118,3 +118,28 @@ def test_kernels_equal_reference_on_random_patterns(n, d, K, seed, p):
     got, want = _stats(kernel, problem, True, 2), _stats(reference, problem, True, 1)
     for x, y in zip(got, want):
         np.testing.assert_allclose(x, y, rtol=1e-8, atol=1e-9)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_estimator_on_kernels_equals_estimator_on_twin(covariance_type, n_threads):
+    from unittest import mock
+
+    from gdcore import GaussianHMM
+    from gdcore.generative import hmm_gaussian
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 4)) + np.repeat(rng.normal(0, 3, (3, 4)), 100, axis=0)
+    X[rng.random(X.shape) < 0.25] = np.nan
+    X[np.isnan(X).all(axis=1), 0] = 0.0
+
+    def fit():
+        return GaussianHMM(3, covariance_type=covariance_type, n_iter=4, tol=-np.inf,
+                           random_state=0, n_jobs=n_threads).fit(X, [150, 150])
+
+    got = fit()
+    with mock.patch.object(hmm_gaussian, "_miss", reference):
+        want = fit()
+    np.testing.assert_allclose(got.monitor_.history, want.monitor_.history, rtol=1e-10)
+    for name in ("startprob_", "transmat_", "means_", "_covars_"):
+        np.testing.assert_allclose(getattr(got, name), getattr(want, name), rtol=1e-8,
+                                   atol=1e-10, err_msg=name)
