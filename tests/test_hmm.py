@@ -58,17 +58,23 @@ def test_fit_from_same_seed_equals_hmmlearn(fitted_pair, iris):
     assert g.score(X, lengths) == pytest.approx(h.score(X, lengths), rel=RTOL)
 
 
-def test_same_parameters_same_answers(fitted_pair, iris):
-    X, lengths = iris
-    ct, h, _ = fitted_pair
-    g = _copy_params(h, GaussianHMM(3, covariance_type=ct), ct)
+def assert_same_inference(g, h, X, lengths, atol=1e-10):
+    """gdcore's model g and hmmlearn's h agree on score, posteriors (to RTOL and
+    ``atol``) and the Viterbi path and its log-probability; used by every HMM test file."""
     assert g.score(X, lengths) == pytest.approx(h.score(X, lengths), rel=RTOL)
     np.testing.assert_allclose(g.predict_proba(X, lengths), h.predict_proba(X, lengths),
-                               rtol=RTOL, atol=1e-10)
+                               rtol=RTOL, atol=atol)
     lp_g, path_g = g.decode(X, lengths)
     lp_h, path_h = h.decode(X, lengths)
     assert lp_g == pytest.approx(lp_h, rel=RTOL)
     np.testing.assert_array_equal(path_g, path_h)
+
+
+def test_same_parameters_same_answers(fitted_pair, iris):
+    X, lengths = iris
+    ct, h, _ = fitted_pair
+    g = _copy_params(h, GaussianHMM(3, covariance_type=ct), ct)
+    assert_same_inference(g, h, X, lengths)
     np.testing.assert_array_equal(g.decode(X, lengths, algorithm="map")[1],
                                   h.decode(X, lengths, algorithm="map")[1])
     assert g.aic(X, lengths) == pytest.approx(h.aic(X, lengths), rel=RTOL)

@@ -8,6 +8,8 @@ import pytest
 from hmmlearn import hmm as hl
 from sklearn.datasets import load_iris
 
+from test_hmm import assert_same_inference
+
 from gdcore import GMMHMM
 from gdcore._kernels import _hmm_mixture
 from gdcore._reference import hmm_mixture as ref
@@ -75,13 +77,7 @@ def test_same_parameters_same_answers(fitted_pair, iris):
     _, peer, ct = fitted_pair
     X, lengths = iris
     ours = _copy(GMMHMM, peer, ct)
-    assert ours.score(X, lengths) == pytest.approx(peer.score(X, lengths), rel=RTOL)
-    np.testing.assert_allclose(ours.predict_proba(X, lengths), peer.predict_proba(X, lengths),
-                               rtol=RTOL, atol=1e-12)
-    lp, path = ours.decode(X, lengths)
-    lp_h, path_h = peer.decode(X, lengths)
-    assert lp == pytest.approx(lp_h, rel=RTOL)
-    np.testing.assert_array_equal(path, path_h)
+    assert_same_inference(ours, peer, X, lengths, atol=1e-12)
 
 
 def test_one_baum_welch_step_equals_hmmlearn(fitted_pair, iris):

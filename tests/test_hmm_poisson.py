@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from hmmlearn import hmm as hl
 
+from test_hmm import assert_same_inference
+
 from gdcore import PoissonHMM
 
 RTOL = 1e-8
@@ -26,13 +28,7 @@ def test_equals_hmmlearn(counts, prior):
     g = PoissonHMM(2, **kw).fit(X, lengths)
     np.testing.assert_allclose(g.lambdas_, h.lambdas_, rtol=RTOL)
     np.testing.assert_allclose(g.transmat_, h.transmat_, rtol=RTOL, atol=1e-14)
-    assert g.score(X, lengths) == pytest.approx(h.score(X, lengths), rel=RTOL)
-    np.testing.assert_allclose(g.predict_proba(X, lengths), h.predict_proba(X, lengths),
-                               rtol=RTOL, atol=1e-10)
-    lp_g, path_g = g.decode(X, lengths)
-    lp_h, path_h = h.decode(X, lengths)
-    assert lp_g == pytest.approx(lp_h, rel=RTOL)
-    np.testing.assert_array_equal(path_g, path_h)
+    assert_same_inference(g, h, X, lengths)
 
 
 def test_recovers_rates_and_pickles():
