@@ -7,7 +7,9 @@ call, parallel over sequences, instead of a Python loop per sequence.
 
 A subclass supplies its emission model through a few hooks:
 
-- ``_validate_X(X, fitting)``: the checked observation array;
+- ``_validate_X(X, fitting)``: the checked observation array, and an
+  ``n_features`` property (the width the emission parameters expect, checked
+  against X by ``_check_n_features``; CategoricalHMM overrides that check);
 - ``_init_emissions(X, random_state)`` and ``_check_emissions()``;
 - ``_log_likelihood(X, n_threads)``: the (n, K) float64 per-frame
   log-likelihood under each state;
