@@ -33,6 +33,8 @@ cdef extern from *:
     #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
         #include <immintrin.h>
         #define GD_PAUSE() _mm_pause()
+    #elif defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+        #define GD_PAUSE() __asm__ __volatile__("yield")
     #else
         #define GD_PAUSE() ((void)0)
     #endif
@@ -85,10 +87,11 @@ cdef extern from *:
         void* ctx;
     } gd_team;
 
-    /* A helper polls with pauses for about this many rounds (~0.1-0.3 ms)
-       after its last chunk, then naps 50 us between polls: a solver posts a
-       job every few hundred microseconds, and a napping helper costs the
-       caller nothing but the helper's share of the work. */
+    /* A helper polls with pauses for this many rounds (~1 ms with x86's
+       ~140-cycle pause) after its last chunk, then naps 50 us between polls:
+       a solver posts a job every few hundred microseconds, and a napping
+       helper costs the caller nothing but the helper's share of the work.
+       2,000 rounds: 16,000 x 50 SVC fit 1.86 s; 20,000 rounds: 1.75 s. */
     #define GD_TEAM_SPINS 20000
 
     static void gd_team_init(gd_team* t) {
