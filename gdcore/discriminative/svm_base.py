@@ -40,10 +40,13 @@ MIN_PARALLEL_PAIRS_WORK = 2**22
 # always when n_jobs=1): ~3 ms of single-thread gemm, where a second BLAS
 # thread gains little idle and loses 2x on a loaded machine.
 MIN_BLAS_THREADS_WORK = 2**26
-# n x d from which rbf kernel rows are computed in float32 (see solver_data):
-# 2**17 doubles is 1 MB, half this machine's 2 MB L2 per core; past it the
-# gemv streams X from L3 and is bound by bytes, not flops.
+# rbf kernel rows are computed in float32 (see solver_data) from n x d =
+# 2**17 on (2**17 doubles is 1 MB, half this machine's 2 MB L2 per core;
+# past it the gemv streams X from L3 and is bound by bytes, not flops), and
+# when the rounding error that adds to the exponent -gamma |x - z|^2 is at
+# most F32_EXPONENT_ERROR, a hundredth of the default tol's 1e-3.
 FLOAT32_ROWS_FROM = 2**17
+F32_EXPONENT_ERROR = 1e-5
 
 
 def kernel_matrix(A, B, kernel, gamma, coef0, degree, sq_b=None):
@@ -74,24 +77,32 @@ def kernel_matrix(A, B, kernel, gamma, coef0, degree, sq_b=None):
     return np.tanh(dots, out=dots)
 
 
-def solver_data(Xk, name, n_rows=None):
+def solver_data(Xk, name, gamma, n_rows=None):
     """The matrix the solver's kernel rows read, and its squared row norms (double).
 
     A row of an rbf problem (of n_rows rows, all of Xk's by default) of at
-    least FLOAT32_ROWS_FROM multiply-adds is
-    computed from a centred float32 copy of X.  The gemv streams the whole
-    (active) matrix from memory for every row, so halving its bytes halves
-    the dominant cost (16,000 x 50 gemv: 677 -> 329 us).  rbf is translation
-    invariant and centring removes the cancellation in |x|^2 + |z|^2 - 2 x.z:
-    with gamma = 'scale' the exponent's error is then ~1e-7, the size of the
-    single-precision rounding every cached kernel value gets anyway (libsvm's
-    Qfloat).  Smaller problems keep double rows, like libsvm.
+    least FLOAT32_ROWS_FROM multiply-adds is computed from a centred float32
+    copy of X, if that costs the exponent at most F32_EXPONENT_ERROR.  The
+    gemv streams the whole active matrix for every row, so halving its bytes
+    halves the dominant cost (16,000 x 50: 677 -> 329 us a row).  rbf is
+    translation invariant and centring removes the cancellation in
+    |x|^2 + |z|^2 - 2 x.z; a float32 dot product of rows of squared norm at
+    most q then errs by about sqrt(d) 2^-24 q, hence the bound
+    2 gamma q sqrt(d) 2^-24 on the exponent's error: ~4e-6 on the issue's
+    20,000 x 50 problem with gamma='scale' (libsvm's single-precision cache
+    rounds every value by 6e-8 anyway); a large gamma on wide rows keeps
+    double rows.  Smaller problems keep double rows, like libsvm (digits'
+    would be 14% faster in float32, but one standardized digit of squared
+    norm 2,337 puts its bound at 3.5e-5).
     """
     if name == "precomputed":
         return np.ascontiguousarray(Xk), np.zeros(len(Xk))
     n_rows = len(Xk) if n_rows is None else n_rows
     if name == "rbf" and n_rows * Xk.shape[1] >= FLOAT32_ROWS_FROM:
-        Xk = (Xk - Xk.mean(axis=0, dtype=np.float64)).astype(np.float32)
+        centred = Xk - Xk.mean(axis=0, dtype=np.float64)
+        q = np.einsum("ij,ij->i", centred, centred).max()
+        if 2.0 * gamma * q * np.sqrt(Xk.shape[1]) * 2.0**-24 <= F32_EXPONENT_ERROR:
+            Xk = centred.astype(np.float32)
     Xk = np.ascontiguousarray(Xk)
     return Xk, np.einsum("ij,ij->i", Xk, Xk, dtype=np.float64)
 
@@ -203,7 +214,7 @@ class BaseSVM(BaseEstimator):
         and one limit per fit, not per class pair, saves ~0.2 ms a pair.
         """
         name = self._kernel_name()
-        Xk, sq = solver_data(Xk, name, max(len(r) for r, *_ in problems))
+        Xk, sq = solver_data(Xk, name, self._gamma, max(len(r) for r, *_ in problems))
         width = 1 if name == "precomputed" else Xk.shape[1]
         if len(problems) > 1 and sum(len(r) ** 2 for r, *_ in problems) * width < (
                 MIN_PARALLEL_PAIRS_WORK):
