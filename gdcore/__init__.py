@@ -17,12 +17,15 @@ import os
 # kernel is imported; a value the user set is kept.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # ...but a thread that sleeps at once needs a futex wake-up for the next
-# region, ~180 us on this project's 2-core VMs: a 200-row MLP batch took
-# 0.76 ms on 2 threads against 0.60 ms with a short spin first.  libgomp's
-# GOMP_SPINCOUNT takes precedence over the policy; 10,000 spins (well under a
-# millisecond) cover the gap between back-to-back regions and bound what a
-# waiting thread can steal under load.  MLP fit 50,000 x 64: 4.17 -> 3.39 s.
-os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+# region, ~180 us on this project's 2-core VMs.  libgomp's GOMP_SPINCOUNT
+# takes precedence over the policy: a short spin first covers the gap
+# between back-to-back regions (an MLP's minibatches) without taking a core
+# for long from whoever needs it.  MLP fit 50,000 x 64 float64, 2 threads:
+#   spins      0      1,000   3,000
+#   idle       3.91   3.43    3.16 s
+#   one busy   5.58   5.88    6.61 s   (another busy process on the 2 cores)
+# (10,000 spins: 7.43 s with one busy process.)
+os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
 from gdcore._show_config import show_config  # noqa: E402
 from gdcore.generative import (

@@ -44,7 +44,7 @@ def test_omp_num_threads_is_honoured():
 
 @pytest.mark.parametrize("variable, preset, expected", [
     ("OMP_WAIT_POLICY", None, "PASSIVE"), ("OMP_WAIT_POLICY", "active", "active"),
-    ("GOMP_SPINCOUNT", None, "10000"), ("GOMP_SPINCOUNT", "0", "0"),
+    ("GOMP_SPINCOUNT", None, "1000"), ("GOMP_SPINCOUNT", "0", "0"),
 ])
 def test_openmp_waiting_defaults_unless_the_user_chose(variable, preset, expected):
     code = f"import os, gdcore; print(os.environ['{variable}'])"
