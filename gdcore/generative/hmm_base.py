@@ -300,7 +300,12 @@ class BaseHMM(BaseEstimator):
             monitor = ConvergenceMonitor(self.tol, self.n_iter, self.verbose)
             for _ in range(self.n_iter):
                 stats, logprob = self._do_estep(X, offsets, n_threads)
-                self._do_mstep(stats)
+                # Per-state d x d factorizations gain nothing from BLAS
+                # threads, and woken right after the E-step's OpenMP region
+                # they fight its spinning threads (the GMM's M-step: 11 ms
+                # per 16 x 16 triangular solve instead of 14 us).
+                with single_threaded_blas():
+                    self._do_mstep(stats)
                 monitor.report(logprob)
                 if monitor.converged:
                     break
