@@ -181,18 +181,23 @@ cdef void reconstruct_gradient(State* s, floating dummy) noexcept nogil:
 
 
 
+cdef inline void up_candidate(State* s, int t, double g, double* best,
+                              int* best_idx) noexcept nogil:
+    """Keep t if it is in I_up and -y_t g >= best: the last index wins ties."""
+    cdef double v = -s.y[t] * g
+    if s.bound[t] != s.up_out[t] and v >= best[0]:
+        best[0] = v
+        best_idx[0] = t
+
+
 cdef void scan_up(void* ctx, int c) noexcept nogil:
     """Chunk c of the active list: max of -y_t G_t over I_up, the last index on ties."""
     cdef State* s = (<VarJob*> ctx).s
-    cdef int k, t, lo, hi, best_idx = -1
-    cdef double v, best = -INFINITY
+    cdef int k, lo, hi, best_idx = -1
+    cdef double best = -INFINITY
     chunk_range(s.la, c, &lo, &hi)
     for k in range(lo, hi):
-        t = s.A[k]
-        v = -s.y[t] * s.G[t]
-        if s.bound[t] != s.up_out[t] and v >= best:
-            best = v
-            best_idx = t
+        up_candidate(s, s.A[k], s.G[s.A[k]], &best, &best_idx)
     s.red_val[c] = best
     s.red_idx[c] = best_idx
 
@@ -272,16 +277,13 @@ cdef void add_pair_to_G(void* ctx, int c) noexcept nogil:
     cdef VarJob* job = <VarJob*> ctx
     cdef State* s = job.s
     cdef int k, t, lo, hi, best_idx = -1
-    cdef double g, v, best = -INFINITY
+    cdef double g, best = -INFINITY
     chunk_range(s.la, c, &lo, &hi)
     for k in range(lo, hi):
         t = s.A[k]
         g = s.G[t] + s.y[t] * (job.wi * job.Ki[s.var_data[t]] + job.wj * job.Kj[s.var_data[t]])
         s.G[t] = g
-        v = -s.y[t] * g
-        if s.bound[t] != s.up_out[t] and v >= best:
-            best = v
-            best_idx = t
+        up_candidate(s, t, g, &best, &best_idx)
     s.red_val[c] = best
     s.red_idx[c] = best_idx
 
