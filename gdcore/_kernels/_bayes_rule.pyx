@@ -13,6 +13,8 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport INFINITY, exp, isinf
 
+from gdcore._kernels._math cimport exp_or_zero
+
 cdef enum:
     # Rows per parallel chunk; below two chunks one thread does it all.
     CHUNK_ROWS = 8192
@@ -42,7 +44,7 @@ def posterior_from_joint(
                     top = 0.0
                 s = 0.0
                 for c in range(k):
-                    proba[i, c] = exp(jll[i, c] - top)
+                    proba[i, c] = exp_or_zero(jll[i, c] - top)
                     s = s + proba[i, c]
                 for c in range(k):
                     proba[i, c] = proba[i, c] / s

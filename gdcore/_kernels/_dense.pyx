@@ -36,6 +36,7 @@ from libc.stdlib cimport free, malloc
 from gdcore._kernels._blas cimport gemm
 from gdcore._kernels._dense_act cimport (
     IDENTITY, LEAKY_RELU, LOGISTIC, RELU, TANH, activate_row, times_derivative_row)
+from gdcore._kernels._math cimport exp_or_zero
 
 cdef enum:
     # Rows per gemm block: 256 rows of a 256-wide float64 layer are 512 KiB,
@@ -194,14 +195,14 @@ def softmax_cross_entropy(
                     zmax = Z[i, j]
             s = 0.0
             for j in range(k):
-                s = s + exp(Z[i, j] - zmax)
+                s = s + exp_or_zero(Z[i, j] - zmax)
             lse = zmax + log(s)
             row_loss[i] = 0.0
             for j in range(k):
                 z = Z[i, j] - lse
                 if Y[i, j] != 0:
                     row_loss[i] -= Y[i, j] * z
-                delta[i, j] = <floating>(scale * (exp(z) - Y[i, j]))
+                delta[i, j] = <floating>(scale * (exp_or_zero(z) - Y[i, j]))
         loss = _sum_in_order(row_loss, n)
     free(row_loss)
     return loss

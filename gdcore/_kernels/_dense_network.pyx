@@ -48,6 +48,7 @@ from libc.stdlib cimport free, malloc
 
 from gdcore._kernels._blas cimport gemm
 from gdcore._kernels._dense_act cimport activate_row, times_derivative_row
+from gdcore._kernels._math cimport exp_or_zero
 
 cdef enum:
     SOFTMAX_CE = 0
@@ -111,14 +112,14 @@ cdef double _loss_rows(const floating* Z, const floating* Y, const floating* w,
                     zmax = Z[i * k + j]
             s = 0.0
             for j in range(k):
-                s = s + exp(Z[i * k + j] - zmax)
+                s = s + exp_or_zero(Z[i * k + j] - zmax)
             lse = zmax + log(s)
             for j in range(k):
                 z = Z[i * k + j] - lse
                 y = Y[i * k + j]
                 if y != 0:
                     row = row - y * z
-                delta[i * k + j] = <floating>(scale * wi * (exp(z) - y))
+                delta[i * k + j] = <floating>(scale * wi * (exp_or_zero(z) - y))
         else:
             for j in range(k):
                 z = Z[i * k + j]

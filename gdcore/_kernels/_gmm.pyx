@@ -51,7 +51,7 @@ from libc.math cimport exp, isnan
 from libc.stdlib cimport free, malloc
 
 from gdcore._kernels._blas cimport gemm
-from gdcore._kernels._math cimport is_finite, logsumexp_row
+from gdcore._kernels._math cimport exp_or_zero, is_finite, logsumexp_row
 
 cdef enum:
     OK = 0
@@ -110,7 +110,7 @@ cdef inline int _normalize_rows(double* lp, Py_ssize_t rows, Py_ssize_t k,
         if not is_finite(lse):
             status = NOT_FINITE
         for c in range(k):
-            r = exp(lp[i * k + c] - lse)
+            r = exp_or_zero(lp[i * k + c] - lse)
             lp[i * k + c] = r
             resp[i * k + c] = <floating> r
     return status

@@ -41,7 +41,7 @@ from libc.math cimport exp
 from gdcore._kernels._gaussian_missing cimport (
     RowScratch, add_block_scatter, add_completed_row, conditional_row, scratch_alloc,
     scratch_free, split_row)
-from gdcore._kernels._math cimport is_finite, logsumexp_row
+from gdcore._kernels._math cimport exp_or_zero, is_finite, logsumexp_row
 
 from gdcore._kernels._gmm import n_chunks
 
@@ -117,7 +117,7 @@ def estep_missing(
                     if not is_finite(lse) and status[ch] == OK:
                         status[ch] = NOT_FINITE
                     for c in range(k):
-                        sc.lp[c] = exp(sc.lp[c] - lse)
+                        sc.lp[c] = exp_or_zero(sc.lp[c] - lse)
                         resp[i, c] = sc.lp[c]
                     if want_fill:
                         for j in range(d):

@@ -47,6 +47,7 @@ from libc.stdlib cimport free, malloc
 
 from gdcore._kernels._hmm_core cimport (BACKWARD_BLOCK, backward_posteriors, forward_scaled,
                                         maxplus_step, viterbi_backtrack)
+from gdcore._kernels._math cimport exp_or_zero
 
 cdef enum:
     OK = 0
@@ -85,7 +86,7 @@ cdef inline int shifted_emissions(const floating* flp, Py_ssize_t T, Py_ssize_t 
         if m == -INFINITY:
             continue
         for j in range(K):
-            e[t * K + j] = exp(flp[t * K + j] - m)
+            e[t * K + j] = exp_or_zero(flp[t * K + j] - m)
     return OK
 
 

@@ -19,6 +19,8 @@ The NumPy twin is ``gdcore/_reference/hmm_mixture.py``.
 from cython.parallel cimport prange
 from libc.math cimport INFINITY, exp, log
 
+from gdcore._kernels._math cimport exp_or_zero
+
 
 def mixture_loglik(
     double[:, ::1] comp,                  # IN/OUT (n, K * n_mix) log N_km -> r_tkm
@@ -51,7 +53,7 @@ def mixture_loglik(
                     continue
                 s = 0.0
                 for m in range(nm):
-                    c[m] = exp(c[m] - mx)
+                    c[m] = exp_or_zero(c[m] - mx)
                     s = s + c[m]
                 lse = mx + log(s)
                 out[t, k] = lse

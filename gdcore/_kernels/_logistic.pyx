@@ -52,6 +52,7 @@ from libc.math cimport exp, expm1, log, log1p
 from libc.stdlib cimport free, malloc
 
 from gdcore._kernels._blas cimport gemm
+from gdcore._kernels._math cimport exp_or_zero
 
 cdef enum:
     # Rows per block: a 256 x 100 float64 tile of X is 200 KiB, inside L2,
@@ -114,11 +115,11 @@ cdef inline double row_loss_grad(double* r, Py_ssize_t n_out, int yi, double w,
             rmax = r[c]
     s = 0.0
     for c in range(n_out):
-        s += exp(r[c] - rmax)
+        s += exp_or_zero(r[c] - rmax)
     lse = rmax + log(s)
     loss = lse - r[yi]
     for c in range(n_out):
-        p = exp(r[c] - lse)
+        p = exp_or_zero(r[c] - lse)
         if p_out != NULL:
             p_out[c] = p
         r[c] = w * (p - (1.0 if c == yi else 0.0))

@@ -4,6 +4,17 @@ from cython cimport floating
 from libc.stdint cimport uint32_t, uint64_t
 
 
+cdef inline double exp_or_zero(double x) noexcept nogil:
+    """exp(x), bit for bit, without calling libm where exp underflows to 0.
+
+    Builds against glibc older than 2.29 (manylinux wheels) bind exp to the
+    SVID wrapper, whose underflow path calls __kernel_standard to set errno:
+    8% of a GMM fit, where far components' responsibilities underflow all
+    the time.  exp(x) is exactly 0 below -745.14; NaN still gives NaN.
+    """
+    return 0.0 if x < -746.0 else exp(x)
+
+
 cdef inline double logsumexp_row(const double* a, Py_ssize_t n) noexcept nogil:
     """log(sum(exp(a[:n]))) without overflow: shift by the maximum first.
 
@@ -17,7 +28,7 @@ cdef inline double logsumexp_row(const double* a, Py_ssize_t n) noexcept nogil:
     if amax == -INFINITY or isinf(amax):
         return amax
     for j in range(n):
-        s += exp(a[j] - amax)
+        s += exp_or_zero(a[j] - amax)
     return amax + log(s)
 
 
