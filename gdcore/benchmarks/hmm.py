@@ -24,7 +24,7 @@ from hmmlearn import hmm as hl
 
 import gdcore
 from gdcore._reference import hmm_missing as missing_reference
-from gdcore.benchmarks import Case, cached
+from gdcore.benchmarks import Case, cached, hmm_classifier
 from gdcore.generative import hmm_gaussian
 
 
@@ -153,4 +153,4 @@ def cases(size="full"):
             make_data=lambda d=d: cached(("missing", size, d), lambda: _missing_data(size, d)),
             run_gdcore=_fit_missing, run_peer=lambda data: _fit_missing(data, reference=True),
             agreement=_em_agreement, repeat=3))
-    return out
+    return out + hmm_classifier.cases(size)
