@@ -65,7 +65,7 @@ from libc.string cimport memset
 from gdcore._kernels._openmp cimport omp_get_thread_num
 from gdcore._kernels._svm_rows cimport get_row, rebuild_active_data
 from gdcore._kernels._svm_state cimport (
-    FULL, FREE_B, LINEAR_K, LOWER_B, POLY_K, PRECOMPUTED_K, RBF_K, SIGMOID_K, UPPER_B,
+    LINEAR_K, LOWER_B, POLY_K, PRECOMPUTED_K, RBF_K, SIGMOID_K, UPPER_B,
     State, is_lower, is_upper, kernel_value, set_bound)
 from gdcore._kernels._work_team cimport (
     gd_chunk_fn, gd_team, gd_team_help, gd_team_init, gd_team_run, gd_team_stop)
