@@ -119,9 +119,15 @@ class BuildExtOpenMP(build_ext):
             else:
                 # -fno-math-errno: no kernel reads errno, and without it
                 # gcc cannot vectorize sqrt (Adam's step was 2.9 ns/parameter).
+                # -fno-trapping-math: no kernel reads the floating-point
+                # exception flags, and without it gcc will not compute both
+                # sides of a select (x * y if c else -inf), so loops with
+                # one stay scalar (the SVM's dense scans).  Neither flag
+                # changes a result.
                 ext.extra_compile_args += (
                     ["-O0", "-g"] if debug else ["-O3"]
-                ) + ["-fno-math-errno", "-Wno-unreachable-code", "-Wno-unused-function"]
+                ) + ["-fno-math-errno", "-fno-trapping-math", "-Wno-unreachable-code",
+                     "-Wno-unused-function"]
                 # Link libm explicitly: an extension that does not leaves exp
                 # and log unversioned, and glibc binds them to the 2002 SVID
                 # wrappers (exp@GLIBC_2.2.5), whose underflow path calls

@@ -187,3 +187,45 @@ def test_heart_scale_published_numbers(dtype, n_threads):
     sq = (X64 * X64).sum(1)
     f = ref.kernel_matrix(X64, X64, sq, sq, ref.RBF, 1 / 13, 0, 3) @ (alpha * y) - rho
     assert np.count_nonzero(np.where(f > 0, 1, -1) == y) == 234
+
+
+def _solve_both_ways(args, **kw):
+    dense = _run(_svm.smo_solve, args, **kw)
+    old = _svm.set_dense_scans(False)
+    try:
+        general = _run(_svm.smo_solve, args, **kw)
+    finally:
+        _svm.set_dense_scans(old)
+    return dense, general
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 17, 2047, 2049, 4500])
+@pytest.mark.parametrize("shrinking", [False, True])
+def test_dense_scans_equal_the_general_loops(dtype, n_threads, n, shrinking):
+    """The vectorized scans (every variable active, C-SVC) take the general
+    loops' path bit for bit: same iterations, alpha, rho and objective, on
+    one chunk, across VAR_CHUNK's edge and on the work team's sizes."""
+    args = _problem(n, 4, ref.RBF, dtype, seed=n)
+    old = _svm.set_team_thresholds(1, 1)
+    try:
+        (a, out), (a_gen, out_gen) = _solve_both_ways(
+            args, shrinking=shrinking, n_threads=n_threads)
+    finally:
+        _svm.set_team_thresholds(*old)
+    assert out == out_gen
+    np.testing.assert_array_equal(a, a_gen)
+
+
+def test_dense_scans_on_ties_pick_the_last_index():
+    """Identical rows tie in every scan: both ways pick the same variables."""
+    X = np.repeat(np.eye(3), 40, axis=0)
+    n = len(X)
+    y = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
+    args = (X, np.ones(n), ref.RBF, 0.5, 0.0, 3, np.arange(n, dtype=np.intc), y,
+            -np.ones(n), np.ones(n))
+    (a, out), (a_gen, out_gen) = _solve_both_ways(args, shrinking=False)
+    assert out == out_gen
+    np.testing.assert_array_equal(a, a_gen)
+    a_ref, out_ref = _run(ref.smo_solve, args, shrinking=False)
+    assert out[1] == out_ref[1]
+    np.testing.assert_allclose(a, a_ref, atol=1e-10)

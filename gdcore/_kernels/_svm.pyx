@@ -63,6 +63,7 @@ from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memset
 
 from gdcore._kernels._openmp cimport omp_get_thread_num
+from gdcore._kernels._svm_dense_scans cimport gd_svm_add_pair_dense, gd_svm_low_dense
 from gdcore._kernels._svm_rows cimport get_row, rebuild_active_data
 from gdcore._kernels._svm_state cimport (
     LINEAR_K, LOWER_B, POLY_K, PRECOMPUTED_K, RBF_K, SIGMOID_K, UPPER_B,
@@ -88,12 +89,26 @@ PRECOMPUTED = PRECOMPUTED_K
 STATUS_OK = OK_STATUS
 STATUS_MAX_ITER = MAX_ITER_STATUS
 cdef double TAU = 1e-12
+cdef double NEAR_ONE = 1.0 - 2.0 ** -50     # 1 - 8 ulps of 1
 
 # A team shares kernel rows of at least TEAM_ROWS multiply-adds and passes
 # over at least TEAM_VARS variables; smaller ones run on the solver's thread.
 # On an idle 2-core machine, 16,000 x 50 rbf: one thread 3.1 s, two 1.7 s.
 cdef long long TEAM_ROWS = 32768
 cdef int TEAM_VARS = 4096
+
+
+# The dense scans (_svm_dense_scans.pxd) run where they apply; tests turn
+# them off to hold them to the general loops.
+cdef bint DENSE_SCANS = True
+
+
+def set_dense_scans(bint on):
+    """Allow the dense scans or not; returns the previous setting (for tests)."""
+    global DENSE_SCANS
+    old = DENSE_SCANS
+    DENSE_SCANS = on
+    return old
 
 
 def set_team_thresholds(long long rows, int n_vars):
@@ -181,11 +196,11 @@ cdef void reconstruct_gradient(State* s, floating dummy) noexcept nogil:
 
 
 
-cdef inline void up_candidate(State* s, int t, double g, double* best,
-                              int* best_idx) noexcept nogil:
+cdef inline void up_candidate(const double* y, const char* bound, const char* up_out,
+                              int t, double g, double* best, int* best_idx) noexcept nogil:
     """Keep t if it is in I_up and -y_t g >= best: the last index wins ties."""
-    cdef double v = -s.y[t] * g
-    if s.bound[t] != s.up_out[t] and v >= best[0]:
+    cdef double v = -y[t] * g
+    if bound[t] != up_out[t] and v >= best[0]:
         best[0] = v
         best_idx[0] = t
 
@@ -193,38 +208,63 @@ cdef inline void up_candidate(State* s, int t, double g, double* best,
 cdef void scan_up(void* ctx, int c) noexcept nogil:
     """Chunk c of the active list: max of -y_t G_t over I_up, the last index on ties."""
     cdef State* s = (<VarJob*> ctx).s
+    cdef const int* A = s.A
     cdef int k, lo, hi, best_idx = -1
     cdef double best = -INFINITY
     chunk_range(s.la, c, &lo, &hi)
     for k in range(lo, hi):
-        up_candidate(s, s.A[k], s.G[s.A[k]], &best, &best_idx)
+        up_candidate(s.y, s.bound, s.up_out, A[k], s.G[A[k]], &best, &best_idx)
     s.red_val[c] = best
     s.red_idx[c] = best_idx
 
 
 cdef void scan_low(void* ctx, int c) noexcept nogil:
-    """Chunk c: WSS2's j over I_low, and max of y_t G_t over I_low."""
+    """Chunk c: WSS2's j over I_low, and max of y_t G_t over I_low.
+
+    Struct fields are read into locals once: the compiler cannot keep them in
+    registers through the loop otherwise (stores to G may alias the State).
+    """
     cdef VarJob* job = <VarJob*> ctx
     cdef State* s = job.s
-    cdef int k, t, lo, hi, i = job.i, obj_idx = -1
-    cdef double yG, grad_diff, quad, obj, g_max = job.g_max, QD_i = s.QD[i]
-    cdef double obj_min = INFINITY, g_max2 = -INFINITY
+    cdef const int* A = s.A
+    cdef const int* var_data = s.var_data
+    cdef const double* y = s.y
+    cdef const double* G = s.G
+    cdef const double* QD = s.QD
+    cdef const char* bound = s.bound
+    cdef const char* low_out = s.low_out
+    cdef const float* Ki = job.Ki
+    cdef int k, t, lo, hi, obj_idx = -1
+    cdef double yG, grad_diff, quad, num, obj, g_max = job.g_max, QD_i = s.QD[job.i]
+    cdef double obj_min = INFINITY, best = -INFINITY, g_max2 = -INFINITY
     chunk_range(s.la, c, &lo, &hi)
+    if s.dense_scans and s.la == s.l:
+        s.red_idx[c] = gd_svm_low_dense(
+            lo, hi, y, G, QD, s.low_gate, Ki, g_max, QD_i, TAU, s.scratch,
+            &s.red_val[c], &s.red_val[job.n_chunks + c])
+        return
     for k in range(lo, hi):
-        t = s.A[k]
-        if s.bound[t] == s.low_out[t]:
+        t = A[k]
+        if bound[t] == low_out[t]:
             continue
-        yG = s.y[t] * s.G[t]
+        yG = y[t] * G[t]
         if yG >= g_max2:
             g_max2 = yG
         grad_diff = g_max + yG
         if grad_diff > 0:
-            quad = QD_i + s.QD[t] - 2.0 * job.Ki[s.var_data[t]]
+            quad = QD_i + QD[t] - 2.0 * Ki[var_data[t]]
             if quad <= 0:
                 quad = TAU
-            obj = -(grad_diff * grad_diff) / quad
+            num = grad_diff * grad_diff
+            # obj = -num / quad wins when num / quad >= best = -obj_min.  A num
+            # 8 ulps below best * quad cannot round up to it, so most losers
+            # skip the division (its latency was 12% of scan_low on digits).
+            if num < best * quad * NEAR_ONE:
+                continue
+            obj = -num / quad
             if obj <= obj_min:
                 obj_min = obj
+                best = -obj
                 obj_idx = t
     s.red_val[c] = obj_min
     s.red_idx[c] = obj_idx
@@ -273,17 +313,30 @@ cdef void add_pair_to_G(void* ctx, int c) noexcept nogil:
     """Chunk c: G_t += y_t (wi K_it + wj K_jt) over the active variables, and
     the next iteration's scan_up of the chunk on the way (the G values it
     reads are the ones just written: one pass over the active set instead of
-    two, 6% of digits' fit)."""
+    two, 6% of digits' fit).  Locals as in scan_low."""
     cdef VarJob* job = <VarJob*> ctx
     cdef State* s = job.s
+    cdef const int* A = s.A
+    cdef const int* var_data = s.var_data
+    cdef const double* y = s.y
+    cdef double* G = s.G
+    cdef const char* bound = s.bound
+    cdef const char* up_out = s.up_out
+    cdef const float* Ki = job.Ki
+    cdef const float* Kj = job.Kj
+    cdef double wi = job.wi, wj = job.wj
     cdef int k, t, lo, hi, best_idx = -1
     cdef double g, best = -INFINITY
     chunk_range(s.la, c, &lo, &hi)
+    if s.dense_scans and s.la == s.l:
+        s.red_idx[c] = gd_svm_add_pair_dense(lo, hi, y, G, s.up_gate, Ki, Kj, wi, wj,
+                                             s.scratch, &s.red_val[c])
+        return
     for k in range(lo, hi):
-        t = s.A[k]
-        g = s.G[t] + s.y[t] * (job.wi * job.Ki[s.var_data[t]] + job.wj * job.Kj[s.var_data[t]])
-        s.G[t] = g
-        up_candidate(s, t, g, &best, &best_idx)
+        t = A[k]
+        g = G[t] + y[t] * (wi * Ki[var_data[t]] + wj * Kj[var_data[t]])
+        G[t] = g
+        up_candidate(y, bound, up_out, t, g, &best, &best_idx)
     s.red_val[c] = best
     s.red_idx[c] = best_idx
 
@@ -490,6 +543,9 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
     s.gamma, s.coef0 = gamma, coef0
     s.X, s.rows = X, rows
     s.var_data, s.y, s.p, s.C, s.alpha = var_data, y, p, C, alpha
+    s.dense_scans = DENSE_SCANS and l == n
+    for t in range(l):
+        s.dense_scans = s.dense_scans and var_data[t] == t
     s.n_slots = <int> n_slots
     s.team_rows, s.team_vars = TEAM_ROWS, TEAM_VARS
     # A multiple of 16 rows, so that the gemv's blocking of rows is the same
@@ -498,6 +554,9 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
     s.sq = <double*> malloc(n * sizeof(double))
     s.G = <double*> malloc(l * sizeof(double))
     s.G_bar = <double*> malloc(l * sizeof(double))
+    s.scratch = <double*> malloc(l * sizeof(double))
+    s.up_gate = <double*> malloc(l * sizeof(double))
+    s.low_gate = <double*> malloc(l * sizeof(double))
     s.QD = <double*> malloc(l * sizeof(double))
     s.A = <int*> malloc(l * sizeof(int))
     s.is_active = <char*> malloc(l)
@@ -517,7 +576,9 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
     s.gen = <int*> calloc(n_slots, sizeof(int))
     s.red_val = <double*> malloc(2 * var_chunks * sizeof(double))
     s.red_idx = <int*> malloc(var_chunks * sizeof(int))
-    if (s.sq == NULL or s.G == NULL or s.G_bar == NULL or s.QD == NULL or s.A == NULL
+    if (s.sq == NULL or s.G == NULL or s.G_bar == NULL or s.scratch == NULL
+            or s.up_gate == NULL or s.low_gate == NULL
+            or s.QD == NULL or s.A == NULL
             or s.is_active == NULL or s.bound == NULL or s.up_out == NULL
             or s.low_out == NULL or s.perm == NULL or s.data_mark == NULL
             or s.P == NULL or s.sqp == NULL or s.tmp == NULL or s.expo == NULL
@@ -542,8 +603,9 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
 
 
 cdef void state_free(State* s) noexcept nogil:
-    free(s.sq); free(s.G); free(s.G_bar); free(s.QD); free(s.A); free(s.is_active); free(s.bound)
-    free(s.up_out); free(s.low_out)
+    free(s.sq); free(s.G); free(s.G_bar); free(s.scratch); free(s.QD); free(s.A)
+    free(s.is_active); free(s.bound); free(s.up_out); free(s.low_out)
+    free(s.up_gate); free(s.low_gate)
     free(s.perm); free(s.data_mark); free(s.P); free(s.sqp); free(s.tmp); free(s.expo); free(s.cache)
     free(s.slot_of); free(s.data_of); free(s.stamp); free(s.gen)
     free(s.red_val); free(s.red_idx)

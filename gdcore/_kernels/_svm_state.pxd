@@ -1,6 +1,6 @@
 # The SMO solver's state (one dual problem) and its one-line helpers, shared
 # by _svm.pyx (the solver) and _svm_rows.pxd (kernel rows and their cache).
-from libc.math cimport exp, pow, tanh
+from libc.math cimport INFINITY, exp, pow, tanh
 
 from gdcore._kernels._work_team cimport gd_team
 
@@ -24,6 +24,8 @@ ctypedef struct State:
     const int* rows        # (n,) row of X of each data row
     double* sq             # (n,) squared norms of the data rows
     const int* var_data
+    bint dense_scans       # var_data[t] == t for every t (C-SVC), so the dense
+                           # scans run while every variable is active
     const double* y
     const double* p
     const double* C
@@ -31,10 +33,13 @@ ctypedef struct State:
     char* bound            # (l,) FREE_B, LOWER_B or UPPER_B of alpha
     char* up_out           # (l,) the bound that puts t out of I_up (UPPER_B if y_t > 0)
     char* low_out          # (l,) the bound that puts t out of I_low (LOWER_B if y_t > 0)
+    double* up_gate        # (l,) 0 if t is in I_up, else -inf (set_bound keeps them)
+    double* low_gate       # (l,) the same for I_low
     bint up_ready          # red_val/red_idx[:up_chunks] hold the next scan_up's chunks
     int up_chunks
     double* G
     double* G_bar
+    double* scratch        # (l,) per-variable scratch of the dense scans
     double* QD
     # active set
     int* A                 # active variables, increasing
@@ -82,6 +87,8 @@ cdef inline void set_bound(State* s, int t) noexcept nogil:
         s.bound[t] = LOWER_B
     else:
         s.bound[t] = FREE_B
+    s.up_gate[t] = 0.0 if s.bound[t] != s.up_out[t] else -INFINITY
+    s.low_gate[t] = 0.0 if s.bound[t] != s.low_out[t] else -INFINITY
 
 
 cdef inline double kernel_value(State* s, double dot, double sq_i,

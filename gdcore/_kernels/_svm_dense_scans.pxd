@@ -1,0 +1,89 @@
+# The SMO solver's two passes over the variables (_svm.pyx), for the common
+# case where they are all active and variable t is data row t (C-SVC before
+# any shrinking: every iteration of most of digits' 45 class pairs).  The
+# general loops go through the active list and skip variables on branches
+# the predictor cannot learn (which bound a variable sits at is a coin flip):
+# ~8 cycles a variable.  Here the loops are straight and branch-free, and
+# the compiler vectorizes them; an AVX2 clone is picked at load time where
+# the CPU has it (the build itself targets baseline x86-64).
+#
+# Membership of I_up and I_low comes from the State's gates (0 in, -inf out,
+# added to the value), not from the bound bytes: a byte compare sets gcc's
+# vector width to 16 lanes, and the doubles then spill.  Each function
+# returns what the general loop returns: the same products and quotients in
+# the same order (AVX2 without FMA contracts nothing), the max by an
+# order-free reduction, then the last index holding it, which is the general
+# loop's "last index wins ties" (a gate can turn -0.0 into +0.0, which no
+# comparison tells apart).  Loop indices are long: with Python's -fwrapv an
+# int index may wrap, and gcc then vectorizes nothing.
+cdef extern from *:
+    """
+    #include <math.h>
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    #define GD_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+    #else
+    #define GD_SIMD_CLONES
+    #endif
+
+    /* The last t in [lo, hi) with v[t] == m. */
+    static int gd_last_equal(const double* v, long lo, long hi, double m) {
+        for (long t = hi - 1; t >= lo; t--)
+            if (v[t] == m) return t;
+        return -1;
+    }
+
+    /* WSS2's j over I_low for the given i: returns j (-1 if none) and sets
+       obj_min = -(g_max + y_j G_j)^2 / quad_j and g_max2 = max y_t G_t over
+       I_low.  ratio[lo:hi] is scratch. */
+    GD_SIMD_CLONES
+    static int gd_svm_low_dense(long lo, long hi, const double* y, const double* G,
+                                const double* QD, const double* low_gate, const float* Ki,
+                                double g_max, double QD_i, double tau,
+                                double* ratio, double* obj_min, double* g_max2) {
+        double m2 = -INFINITY, rmax = -1.0;
+        #pragma omp simd reduction(max:m2, rmax)
+        for (long t = lo; t < hi; t++) {
+            double v = y[t] * G[t] + low_gate[t];
+            double gd = g_max + v;                 /* -inf outside I_low */
+            double quad = QD_i + QD[t] - 2.0 * (double) Ki[t];
+            double r = (gd * gd) / (quad > 0 ? quad : tau);
+            r = gd > 0 ? r : -1.0;
+            ratio[t] = r;
+            m2 = m2 > v ? m2 : v;
+            rmax = rmax > r ? rmax : r;
+        }
+        *g_max2 = m2;
+        if (rmax < 0) {
+            *obj_min = INFINITY;
+            return -1;
+        }
+        *obj_min = -rmax;
+        return gd_last_equal(ratio, lo, hi, rmax);
+    }
+
+    /* G_t += y_t (wi K_it + wj K_jt), then I_up's best -y_t G_t: returns its
+       index (-1 if I_up is empty) and sets best.  up[lo:hi] is scratch. */
+    GD_SIMD_CLONES
+    static int gd_svm_add_pair_dense(long lo, long hi, const double* y, double* G,
+                                     const double* up_gate, const float* Ki, const float* Kj,
+                                     double wi, double wj, double* up, double* best) {
+        double m = -INFINITY;
+        #pragma omp simd reduction(max:m)
+        for (long t = lo; t < hi; t++) {
+            double g = G[t] + y[t] * (wi * (double) Ki[t] + wj * (double) Kj[t]);
+            G[t] = g;
+            double v = -y[t] * g + up_gate[t];
+            up[t] = v;
+            m = m > v ? m : v;
+        }
+        *best = m;
+        return m == -INFINITY ? -1 : gd_last_equal(up, lo, hi, m);
+    }
+    """
+    int gd_svm_low_dense(long lo, long hi, const double* y, const double* G,
+                         const double* QD, const double* low_gate, const float* Ki,
+                         double g_max, double QD_i, double tau,
+                         double* ratio, double* obj_min, double* g_max2) noexcept nogil
+    int gd_svm_add_pair_dense(long lo, long hi, const double* y, double* G,
+                              const double* up_gate, const float* Ki, const float* Kj,
+                              double wi, double wj, double* up, double* best) noexcept nogil
