@@ -80,33 +80,3 @@ cdef inline bint all_finite_non_negative(const floating* x, Py_ssize_t n) noexce
         for j in range(n):
             m32 |= b32[j] | (b32[j] + 0x00800000U)
         return (m32 & 0x80000000U) == 0
-
-
-cdef extern from *:
-    """
-    /* exp(x[k]) in place, in a loop the compiler vectorizes (libm's exp is
-       one call per value: 5-8 ns each, 10% of a 16,000 x 50 rbf SVC fit).
-       Cody-Waite reduction x = k ln2 + r, |r| <= ln2 / 2, a degree-10
-       Taylor polynomial (relative error < 1e-12: every value is rounded to
-       single precision for the cache anyway), 2^k built in the exponent
-       bits.  Needs -708 <= x <= 708 (exp a normal double): the caller
-       clamps, as a clamp here stops gcc from vectorizing the loop. */
-    static void gd_exp_inplace(double* x, int n) {
-        const double shift = 6755399441055744.0;          /* 1.5 * 2^52 */
-        const long long shift_bits = 0x4338000000000000LL;
-        #pragma omp simd
-        for (int k = 0; k < n; k++) {
-            double t = x[k];
-            union { double d; long long i; } y, scale;
-            y.d = t * 1.4426950408889634 + shift;          /* round(t / ln2) */
-            double kf = y.d - shift;
-            double r = (t - kf * 6.93147180369123816490e-01) - kf * 1.90821492927058770002e-10;
-            double p = 1.0 + r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24
-                       + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040
-                       + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800))))))))));
-            scale.i = (y.i - shift_bits + 1023) << 52;
-            x[k] = p * scale.d;
-        }
-    }
-    """
-    void gd_exp_inplace(double* x, int n) noexcept nogil

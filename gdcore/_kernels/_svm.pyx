@@ -63,7 +63,7 @@ from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memset
 
 from gdcore._kernels._openmp cimport omp_get_thread_num
-from gdcore._kernels._svm_dense_scans cimport gd_svm_add_pair_dense, gd_svm_low_dense
+from gdcore._kernels._svm_simd cimport gd_svm_add_pair_dense, gd_svm_low_dense
 from gdcore._kernels._svm_rows cimport get_row, rebuild_active_data
 from gdcore._kernels._svm_state cimport (
     LINEAR_K, LOWER_B, POLY_K, PRECOMPUTED_K, RBF_K, SIGMOID_K, UPPER_B,
@@ -98,7 +98,7 @@ cdef long long TEAM_ROWS = 32768
 cdef int TEAM_VARS = 4096
 
 
-# The dense scans (_svm_dense_scans.pxd) run where they apply; tests turn
+# The dense scans (_svm_simd.pxd) run where they apply; tests turn
 # them off to hold them to the general loops.
 cdef bint DENSE_SCANS = True
 

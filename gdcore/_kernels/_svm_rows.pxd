@@ -9,7 +9,7 @@ from cython cimport floating
 from libc.string cimport memcpy
 
 from gdcore._kernels._blas cimport gemv
-from gdcore._kernels._math cimport gd_exp_inplace
+from gdcore._kernels._svm_simd cimport gd_exp_inplace
 from gdcore._kernels._svm_state cimport (
     FULL, PRECOMPUTED_K, RBF_K, State, kernel_value)
 from gdcore._kernels._work_team cimport gd_team_run
@@ -27,25 +27,33 @@ ctypedef struct RowJob:
 cdef inline void kernel_block(State* s, const floating* Xi, int lo, int hi, double sq_i,
                               floating* tmp, float* out) noexcept nogil:
     """Entries lo:hi of a kernel row: one gemv, then the kernel's transform."""
-    cdef int k
-    cdef double e
+    cdef Py_ssize_t k
+    cdef double e, g = s.gamma
     cdef const floating* P = <const floating*> s.P
     cdef const double* sqp = s.sqp
+    cdef const int* perm = s.perm
+    cdef double* expo = s.expo
     if hi <= lo:
         return
     gemv(False, hi - lo, s.d, <floating> 1.0, P + <Py_ssize_t> lo * s.d, s.d,
          Xi, 1, <floating> 0.0, tmp + lo, 1)
     if s.kernel == RBF_K:
-        # Three simple loops: exponents and exp vectorize, the scatter cannot.
+        # Simple loops over locals (Py_ssize_t: an int index may wrap under
+        # -fwrapv), which gcc vectorizes; the scatter only where perm is not
+        # the identity (a shrunk problem).
         for k in range(lo, hi):
-            e = -s.gamma * (sq_i + sqp[k] - 2.0 * tmp[k])   # <= 0 up to rounding
-            s.expo[k] = e if e > -708.0 else -708.0         # exp(-708) ~ 0 in float
-        gd_exp_inplace(s.expo + lo, hi - lo)
-        for k in range(lo, hi):
-            out[s.perm[k]] = <float> s.expo[k]
+            e = -g * (sq_i + sqp[k] - 2.0 * tmp[k])   # <= 0 up to rounding
+            expo[k] = e if e > -708.0 else -708.0     # exp(-708) ~ 0 in float
+        gd_exp_inplace(expo + lo, hi - lo)
+        if s.ld == s.n:
+            for k in range(lo, hi):
+                out[k] = <float> expo[k]
+        else:
+            for k in range(lo, hi):
+                out[perm[k]] = <float> expo[k]
         return
     for k in range(lo, hi):
-        out[s.perm[k]] = <float> kernel_value(s, tmp[k], sq_i, sqp[k])
+        out[perm[k]] = <float> kernel_value(s, tmp[k], sq_i, sqp[k])
 
 
 cdef inline void row_chunk(void* ctx, int c) noexcept nogil:
