@@ -171,11 +171,15 @@ def test_large_rbf_problem_in_single_precision_matches_sklearn():
     X, y, Xt, yt = X[:2700], y[:2700], X[2700:], y[2700:]
     assert X.size >= FLOAT32_ROWS_FROM
     gamma = 1.0 / (X.shape[1] * X.var())
-    Xs, sq = solver_data(X + 100.0, "rbf", gamma)     # shifted: centring undoes it
-    assert Xs.dtype == np.float32 and sq.dtype == np.float64
+    Xs, sq, X32, _ = solver_data(X + 100.0, "rbf", gamma)   # shifted: centring undoes it
+    assert Xs.dtype == np.float32 and sq.dtype == np.float64 and X32 is None
     np.testing.assert_allclose(Xs, X - X.mean(0), atol=1e-5)
-    # A gamma 1000 times larger would put 1e-3 of error in the exponent.
-    assert solver_data(X, "rbf", 1000 * gamma)[0].dtype == np.float64
+    # A gamma 1000 times larger would put 1e-3 of error in the exponent:
+    # double rows on the same float32 values, float32 rows where allowed.
+    Xd, sq, X32, limit = solver_data(X, "rbf", 1000 * gamma)
+    assert Xd.dtype == np.float64 and X32.dtype == np.float32
+    np.testing.assert_array_equal(Xd, X32)
+    assert 0 < limit < sq.max()
     ours, theirs = SVC().fit(X, y), _sk_svc().fit(X, y)
     assert abs(len(ours.support_) - len(theirs.support_)) <= 0.01 * len(theirs.support_)
     assert abs(ours.score(Xt, yt) - theirs.score(Xt, yt)) <= 0.002

@@ -229,3 +229,50 @@ def test_dense_scans_on_ties_pick_the_last_index():
     a_ref, out_ref = _run(ref.smo_solve, args, shrinking=False)
     assert out[1] == out_ref[1]
     np.testing.assert_allclose(a, a_ref, atol=1e-10)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 0.97])
+def test_float32_rows_where_the_bound_allows(n_threads, share):
+    """Rows computed from the float32 copy (those with |x_i| max|x_j| <=
+    f32_limit) give the all-double solution on the same float32 values, to
+    the precision of float32 dot products; the choice is per row, so one or
+    two threads (a team) agree bit for bit."""
+    rng = np.random.default_rng(3)
+    X32 = rng.standard_normal((300, 40)).astype(np.float32)
+    X32[:5] *= 6.0                     # a few far points keep double rows
+    X = X32.astype(np.float64)
+    sq = np.einsum("ij,ij->i", X, X)
+    n = len(X)
+    y = np.where(X[:, 0] + 0.3 * rng.standard_normal(n) > 0, 1.0, -1.0)
+    args = (X, sq, ref.RBF, 1.0 / 40, 0.0, 3, np.arange(n, dtype=np.intc), y,
+            -np.ones(n), np.ones(n))
+    # Rows up to the share-quantile of the norms qualify (none for 0).
+    limit = np.sqrt(sq.max() * np.quantile(sq, share)) if share else 0.0
+    a64, out64 = _run(_svm.smo_solve, args)
+
+    def mixed(threads):
+        alpha = np.empty(n)
+        out = _svm.smo_solve(*args, alpha, 1e-3, 0, 1e8, True, threads, X32, limit)
+        return alpha, out
+
+    old = _svm.set_team_thresholds(1, 1)
+    try:
+        (a1, out1), (a2, out2) = mixed(1), mixed(n_threads)
+    finally:
+        _svm.set_team_thresholds(*old)
+    assert out1 == out2
+    np.testing.assert_array_equal(a1, a2)
+    np.testing.assert_allclose(out1[3], out64[3], rtol=1e-5)
+    np.testing.assert_allclose(a1, a64, atol=1e-3)
+    if share == 0.0:                   # no row qualifies: exactly the double path
+        assert out1 == out64
+        np.testing.assert_array_equal(a1, a64)
+    else:                              # some rows were float32
+        assert not np.array_equal(a1, a64)
+
+
+def test_float32_copy_must_match_X():
+    args = _problem(20, 3, ref.RBF, np.float64)
+    with pytest.raises(ValueError, match="X32 has shape"):
+        _svm.smo_solve(*args, np.empty(20), 1e-3, 0, 1e8, True, 1,
+                       np.zeros((20, 2), dtype=np.float32), 1.0)

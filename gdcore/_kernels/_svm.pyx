@@ -526,7 +526,8 @@ cdef int solve(State* s, double tol, long long max_iter, bint shrinking,
     return status
 
 
-cdef int state_init(State* s, const floating* X, int N, int d, const double* sqnorm,
+cdef int state_init(State* s, const floating* X, const float* X32, double f32_limit,
+                    int N, int d, const double* sqnorm,
                     int kernel, double gamma, double coef0, int degree,
                     const int* rows, int n, const int* var_data, int l,
                     const double* y, const double* p, const double* C, double* alpha,
@@ -589,6 +590,8 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
     for t in range(n):
         s.sq[t] = sqnorm[rows[t]]
         s.slot_of[t] = -1
+    if X32 != NULL and kernel == RBF_K and init_float32_rows(s, X32, f32_limit) != 0:
+        return MEMORY_STATUS
     for t in range(n_slots):
         s.data_of[t] = -1
     for t in range(l):
@@ -602,16 +605,43 @@ cdef int state_init(State* s, const floating* X, int N, int d, const double* sqn
     return OK_STATUS
 
 
+cdef int init_float32_rows(State* s, const float* X32, double f32_limit) noexcept nogil:
+    """Mark the rows whose float32 dot products err little enough (row32), and
+    allocate P32 if any does; -1 when out of memory.
+
+    A float32 product x_i.x_j errs by about sqrt(d) 2^-24 |x_i| |x_j|, so
+    row i qualifies when |x_i| times the largest norm of the problem is at
+    most f32_limit (the caller's bound on that product, see solver_data).
+    """
+    cdef int t, n_32 = 0
+    cdef double q_max = 0.0
+    s.row32 = <char*> malloc(s.n)
+    if s.row32 == NULL:
+        return -1
+    for t in range(s.n):
+        q_max = max(q_max, s.sq[t])
+    for t in range(s.n):
+        s.row32[t] = s.sq[t] * q_max <= f32_limit * f32_limit
+        n_32 += s.row32[t]
+    if n_32 == 0:
+        return 0
+    s.X32 = X32
+    s.P32 = <float*> malloc(<size_t> s.n * s.d * sizeof(float))
+    s.tmp32 = <float*> malloc(s.n * sizeof(float))
+    return -1 if s.P32 == NULL or s.tmp32 == NULL else 0
+
+
 cdef void state_free(State* s) noexcept nogil:
     free(s.sq); free(s.G); free(s.G_bar); free(s.scratch); free(s.QD); free(s.A)
     free(s.is_active); free(s.bound); free(s.up_out); free(s.low_out)
     free(s.up_gate); free(s.low_gate)
     free(s.perm); free(s.data_mark); free(s.P); free(s.sqp); free(s.tmp); free(s.expo); free(s.cache)
     free(s.slot_of); free(s.data_of); free(s.stamp); free(s.gen)
-    free(s.red_val); free(s.red_idx)
+    free(s.red_val); free(s.red_idx); free(s.row32); free(s.P32); free(s.tmp32)
 
 
-cdef int solve_problem(const floating* X, int N, int d, const double* sqnorm,
+cdef int solve_problem(const floating* X, const float* X32, double f32_limit,
+                       int N, int d, const double* sqnorm,
                        int kernel, double gamma, double coef0, int degree,
                        const int* rows, int n, const int* var_data, int l,
                        const double* y, const double* p, const double* C, double* alpha,
@@ -628,8 +658,8 @@ cdef int solve_problem(const floating* X, int N, int d, const double* sqnorm,
     cdef int status, t
     cdef int* status_out = &status
     cdef floating dummy = 0
-    status = state_init(&s, X, N, d, sqnorm, kernel, gamma, coef0, degree, rows, n,
-                        var_data, l, y, p, C, alpha, cache_bytes)
+    status = state_init(&s, X, X32, f32_limit, N, d, sqnorm, kernel, gamma, coef0, degree,
+                        rows, n, var_data, l, y, p, C, alpha, cache_bytes)
     if status == OK_STATUS and n_threads > 1 and (
             <long long> n * d >= TEAM_ROWS or l >= TEAM_VARS):
         gd_team_init(&team)
@@ -668,6 +698,7 @@ def smo_solve(
     double cache_bytes,           # IN kernel cache size
     bint shrinking,
     int n_threads,
+    X32=None, double f32_limit=0.0,   # IN as in smo_solve_many
 ):
     """Solve the dual; fill alpha and return (status, n_iter, rho, objective).
 
@@ -681,7 +712,7 @@ def smo_solve(
                                 np.empty(1), np.empty(1))
     smo_solve_many(X, sqnorm, kernel, gamma, coef0, degree, rows, row_ptr, var_data,
                    var_ptr, y, p, C, alpha, status, n_iter, rho, obj, tol, max_iter,
-                   cache_bytes, shrinking, n_threads)
+                   cache_bytes, shrinking, n_threads, X32, f32_limit)
     return int(status[0]), int(n_iter[0]), float(rho[0]), float(obj[0])
 
 
@@ -706,6 +737,8 @@ def smo_solve_many(
     double cache_bytes,           # IN kernel cache size of one problem
     bint shrinking,
     int n_threads,
+    const float[:, ::1] X32=None,  # IN (N, d) rbf: X in float32, X's values exactly
+    double f32_limit=0.0,          # IN rbf: rows with |x_i| max|x_j| <= this use X32
 ):
     """Solve m independent duals on rows of one X (one-vs-one class pairs).
 
@@ -718,13 +751,18 @@ def smo_solve_many(
     """
     cdef int m = row_ptr.shape[0] - 1, q, inner = n_threads, outer = 1
     cdef int N = X.shape[0], d = X.shape[1]
+    cdef const float* X32_ptr = NULL
+    if X32 is not None and floating is double:
+        if X32.shape[0] != N or X32.shape[1] != d:
+            raise ValueError(f"X32 has shape {(X32.shape[0], X32.shape[1])}, X {(N, d)}")
+        X32_ptr = &X32[0, 0]
     if m > 1 and n_threads > 1:
         outer, inner = min(n_threads, m), 1
     with nogil:
         if outer == 1:
             for q in range(m):
                 status[q] = solve_problem(
-                    &X[0, 0], N, d, &sqnorm[0], kernel, gamma, coef0, degree,
+                    &X[0, 0], X32_ptr, f32_limit, N, d, &sqnorm[0], kernel, gamma, coef0, degree,
                     &rows[row_ptr[q]], row_ptr[q + 1] - row_ptr[q],
                     &var_data[var_ptr[q]], var_ptr[q + 1] - var_ptr[q],
                     &y[var_ptr[q]], &p[var_ptr[q]], &C[var_ptr[q]], &alpha[var_ptr[q]],
@@ -732,7 +770,7 @@ def smo_solve_many(
         else:
             for q in prange(m, num_threads=outer, schedule='dynamic'):
                 status[q] = solve_problem(
-                    &X[0, 0], N, d, &sqnorm[0], kernel, gamma, coef0, degree,
+                    &X[0, 0], X32_ptr, f32_limit, N, d, &sqnorm[0], kernel, gamma, coef0, degree,
                     &rows[row_ptr[q]], row_ptr[q + 1] - row_ptr[q],
                     &var_data[var_ptr[q]], var_ptr[q + 1] - var_ptr[q],
                     &y[var_ptr[q]], &p[var_ptr[q]], &C[var_ptr[q]], &alpha[var_ptr[q]],

@@ -17,6 +17,8 @@ from gdcore._kernels._work_team cimport gd_team_run
 
 ctypedef struct RowJob:
     State* s
+    const void* P          # s.P, or s.P32 for a float32 row
+    void* tmp              # the gemv's output: s.tmp or s.tmp32
     const void* Xi         # the row's data point, float or double as P
     bint single            # P holds float32
     int lo, hi
@@ -24,12 +26,11 @@ ctypedef struct RowJob:
     float* out
 
 
-cdef inline void kernel_block(State* s, const floating* Xi, int lo, int hi, double sq_i,
-                              floating* tmp, float* out) noexcept nogil:
+cdef inline void kernel_block(State* s, const floating* P, const floating* Xi, int lo, int hi,
+                              double sq_i, floating* tmp, float* out) noexcept nogil:
     """Entries lo:hi of a kernel row: one gemv, then the kernel's transform."""
     cdef Py_ssize_t k
     cdef double e, g = s.gamma
-    cdef const floating* P = <const floating*> s.P
     cdef const double* sqp = s.sqp
     cdef const int* perm = s.perm
     cdef double* expo = s.expo
@@ -63,10 +64,11 @@ cdef inline void row_chunk(void* ctx, int c) noexcept nogil:
     cdef int lo = job.lo + c * s.row_chunk
     cdef int hi = lo + s.row_chunk if job.hi - lo > s.row_chunk else job.hi
     if job.single:
-        kernel_block(s, <const float*> job.Xi, lo, hi, job.sq_i, <float*> s.tmp, job.out)
+        kernel_block(s, <const float*> job.P, <const float*> job.Xi, lo, hi, job.sq_i,
+                     <float*> job.tmp, job.out)
     else:
-        kernel_block(s, <const double*> job.Xi, lo, hi, job.sq_i, <double*> s.tmp,
-                     job.out)
+        kernel_block(s, <const double*> job.P, <const double*> job.Xi, lo, hi, job.sq_i,
+                     <double*> job.tmp, job.out)
 
 
 cdef inline void kernel_row(State* s, int di, int lo, int hi, float* out,
@@ -82,7 +84,11 @@ cdef inline void kernel_row(State* s, int di, int lo, int hi, float* out,
         return
     if hi <= lo:
         return
-    job.s, job.Xi, job.single = s, Xi, floating is float
+    if s.P32 != NULL and s.row32[di]:
+        job.s, job.P, job.tmp, job.single = s, s.P32, s.tmp32, True
+        job.Xi = s.X32 + <Py_ssize_t> s.rows[di] * s.d
+    else:
+        job.s, job.P, job.tmp, job.Xi, job.single = s, s.P, s.tmp, Xi, floating is float
     job.lo, job.hi, job.sq_i, job.out = lo, hi, s.sq[di], out
     n_chunks = (hi - lo + s.row_chunk - 1) // s.row_chunk
     if s.team != NULL and <long long> (hi - lo) * s.d >= s.team_rows:
@@ -163,4 +169,7 @@ cdef inline void rebuild_active_data(State* s, floating dummy) noexcept nogil:
         t = s.perm[k]
         memcpy(P + <Py_ssize_t> k * s.d, X + <Py_ssize_t> s.rows[t] * s.d,
                s.d * sizeof(floating))
+        if s.P32 != NULL:
+            memcpy(s.P32 + <Py_ssize_t> k * s.d, s.X32 + <Py_ssize_t> s.rows[t] * s.d,
+                   s.d * sizeof(float))
         s.sqp[k] = s.sq[t]

@@ -49,6 +49,13 @@ ctypedef struct State:
     int ld                 # number of active data rows: perm[:ld]
     char* data_mark        # (n,)
     void* P                # (n, d) rows of X in perm's order
+    # float32 rows of a double X (rbf): X32 is X in float32 (X itself holds
+    # float32 values), and data row k's kernel row is computed from P32 when
+    # row32[k]; P32 is NULL when no row is
+    const float* X32
+    float* P32             # (n, d) rows of X32 in perm's order
+    float* tmp32           # (n,) sgemv output
+    char* row32            # (n,)
     double* sqp            # (n,) their squared norms
     void* tmp              # (n,) gemv output
     double* expo           # (n,) rbf exponents

@@ -21,11 +21,11 @@ from scipy.special import expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._threads import effective_n_threads, single_threaded_blas
-from gdcore._validation import check_sample_weight, check_X, check_X_y
+from gdcore._validation import (
+    check_X, check_X_y, check_classification_targets, check_sample_weight)
 from gdcore.discriminative.logistic_loss import LogisticLoss
 from gdcore.discriminative.logistic_solvers import SOLVERS, fista
 

@@ -7,8 +7,8 @@ vectorized over all queries: votes are one ``bincount`` per output.
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils.multiclass import check_classification_targets
 
+from gdcore._validation import check_classification_targets
 from gdcore.discriminative.neighbors_base import NeighborsBase
 
 

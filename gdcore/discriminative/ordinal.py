@@ -26,12 +26,12 @@ from scipy.optimize import minimize
 from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._kernels import _logistic
 from gdcore._threads import effective_n_threads, single_threaded_blas
-from gdcore._validation import check_sample_weight, check_X, check_X_y
+from gdcore._validation import (
+    check_X, check_X_y, check_classification_targets, check_sample_weight)
 
 
 def thresholds_from_params(a):

@@ -11,12 +11,13 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Real, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import _ovr_decision_function, check_classification_targets
+from sklearn.utils.multiclass import _ovr_decision_function
 from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._threads import single_threaded_blas
-from gdcore._validation import check_sample_weight, check_X_y
+from gdcore._validation import (
+    check_classification_targets, check_sample_weight, check_X_y)
 from gdcore.discriminative.svm_base import BaseSVM
 from gdcore.discriminative.svm_multiclass import (
     assemble_ovo, class_pairs, ovo_decision, ovo_vote, solve_pairs)
@@ -88,7 +89,8 @@ class SVC(ClassifierMixin, BaseSVM):
             raise ValueError(
                 f"The number of classes has to be greater than one; got "
                 f"{len(self.classes_)} class.")
-        self.class_weight_ = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        self.class_weight_ = (np.ones(len(self.classes_)) if self.class_weight is None else
+                              compute_class_weight(self.class_weight, classes=self.classes_, y=y))
         bounds, keep = _row_bounds(self.C, sample_weight, X)
         bounds = bounds * self.class_weight_[y_idx]
         keep = keep[bounds[keep] > 0]

@@ -41,11 +41,13 @@ MIN_PARALLEL_PAIRS_WORK = 2**22
 # thread gains little idle and loses 2x on a loaded machine.
 MIN_BLAS_THREADS_WORK = 2**26
 # rbf kernel rows are computed in float32 (see solver_data) from n x d =
-# 2**17 on (2**17 doubles is 1 MB, half this machine's 2 MB L2 per core;
-# past it the gemv streams X from L3 and is bound by bytes, not flops), and
-# when the rounding error that adds to the exponent -gamma |x - z|^2 is at
-# most F32_EXPONENT_ERROR, a hundredth of the default tol's 1e-3.
-FLOAT32_ROWS_FROM = 2**17
+# 2**13 on: a gemv reads the whole active matrix for every row, and past
+# 2**13 doubles (64 KB) it no longer fits this machine's 48 KB L1, so the
+# gemv is bound by L2 bytes, and float32 halves them (digits' pairs, ~290 x
+# 64: SVC fit 10.8 -> 8.7 ms on 2 threads).  A row is in float32 when the
+# rounding error that adds to the exponent -gamma |x - z|^2 is at most
+# F32_EXPONENT_ERROR, a hundredth of the default tol's 1e-3.
+FLOAT32_ROWS_FROM = 2**13
 F32_EXPONENT_ERROR = 1e-5
 
 
@@ -78,33 +80,35 @@ def kernel_matrix(A, B, kernel, gamma, coef0, degree, sq_b=None):
 
 
 def solver_data(Xk, name, gamma, n_rows=None):
-    """The matrix the solver's kernel rows read, and its squared row norms (double).
+    """What the solver's kernel rows read: (X, its squared row norms, X32, f32_limit).
 
-    A row of an rbf problem (of n_rows rows, all of Xk's by default) of at
-    least FLOAT32_ROWS_FROM multiply-adds is computed from a centred float32
-    copy of X, if that costs the exponent at most F32_EXPONENT_ERROR.  The
-    gemv streams the whole active matrix for every row, so halving its bytes
-    halves the dominant cost (16,000 x 50: 677 -> 329 us a row).  rbf is
-    translation invariant and centring removes the cancellation in
-    |x|^2 + |z|^2 - 2 x.z; a float32 dot product of rows of squared norm at
-    most q then errs by about sqrt(d) 2^-24 q, hence the bound
-    2 gamma q sqrt(d) 2^-24 on the exponent's error: ~4e-6 on the issue's
-    20,000 x 50 problem with gamma='scale' (libsvm's single-precision cache
-    rounds every value by 6e-8 anyway); a large gamma on wide rows keeps
-    double rows.  Smaller problems keep double rows, like libsvm (digits'
-    would be 14% faster in float32, but one standardized digit of squared
-    norm 2,337 puts its bound at 3.5e-5).
+    An rbf problem (of n_rows rows, all of Xk's by default) of at least
+    FLOAT32_ROWS_FROM multiply-adds a row is solved on X centred and
+    rounded to float32 (rbf is translation invariant, and centring removes
+    the cancellation in |x|^2 + |z|^2 - 2 x.z).  A float32 dot product x.z
+    errs by about sqrt(d) 2^-24 |x| |z|, so the exponent by 2 gamma times
+    that; a row x computed in float32 errs at most F32_EXPONENT_ERROR when
+    |x| max|z| <= f32_limit.  When every pair of rows is within it (the
+    issue's 20,000 x 50 problem with gamma='scale': ~4e-6), X itself is
+    float32 (X32 None).  Otherwise X holds the same float32 values in double,
+    X32 the float32 copy, and the solver computes each row in float32 when
+    it can: on standardized digits one image of squared norm 2,337 must use
+    double rows, the typical one (~64) need not.  Smaller problems keep
+    double rows and their data as given, like libsvm.
     """
     if name == "precomputed":
-        return np.ascontiguousarray(Xk), np.zeros(len(Xk))
+        return np.ascontiguousarray(Xk), np.zeros(len(Xk)), None, 0.0
     n_rows = len(Xk) if n_rows is None else n_rows
     if name == "rbf" and n_rows * Xk.shape[1] >= FLOAT32_ROWS_FROM:
-        centred = Xk - Xk.mean(axis=0, dtype=np.float64)
-        q = np.einsum("ij,ij->i", centred, centred).max()
-        if 2.0 * gamma * q * np.sqrt(Xk.shape[1]) * 2.0**-24 <= F32_EXPONENT_ERROR:
-            Xk = centred.astype(np.float32)
+        X32 = (Xk - Xk.mean(axis=0, dtype=np.float64)).astype(np.float32)
+        sq = np.einsum("ij,ij->i", X32, X32, dtype=np.float64)
+        error_per_product = 2.0 * gamma * np.sqrt(Xk.shape[1]) * 2.0**-24
+        if error_per_product * sq.max() <= F32_EXPONENT_ERROR:
+            return X32, sq, None, 0.0
+        return (X32.astype(np.float64), sq, X32,
+                float(F32_EXPONENT_ERROR / error_per_product))
     Xk = np.ascontiguousarray(Xk)
-    return Xk, np.einsum("ij,ij->i", Xk, Xk, dtype=np.float64)
+    return Xk, np.einsum("ij,ij->i", Xk, Xk, dtype=np.float64), None, 0.0
 
 
 class BaseSVM(BaseEstimator):
@@ -214,7 +218,8 @@ class BaseSVM(BaseEstimator):
         and one limit per fit, not per class pair, saves ~0.2 ms a pair.
         """
         name = self._kernel_name()
-        Xk, sq = solver_data(Xk, name, self._gamma, max(len(r) for r, *_ in problems))
+        Xk, sq, X32, f32_limit = solver_data(
+            Xk, name, self._gamma, max(len(r) for r, *_ in problems))
         width = 1 if name == "precomputed" else Xk.shape[1]
         if len(problems) > 1 and sum(len(r) ** 2 for r, *_ in problems) * width < (
                 MIN_PARALLEL_PAIRS_WORK):
@@ -232,7 +237,8 @@ class BaseSVM(BaseEstimator):
             Xk, sq, KERNEL_CODES[name], float(self._gamma), float(self.coef0),
             int(self.degree), rows, row_ptr, var_data, var_ptr, y, p, C, alpha,
             status, n_iter, rho, obj, float(self.tol), int(self.max_iter),
-            float(cache_bytes) / min(m, n_threads), bool(self.shrinking), int(n_threads))
+            float(cache_bytes) / min(m, n_threads), bool(self.shrinking), int(n_threads),
+            X32, f32_limit)
         return [(alpha[var_ptr[q]:var_ptr[q + 1]], int(status[q]), int(n_iter[q]), rho[q])
                 for q in range(m)]
 

@@ -43,25 +43,26 @@ def assemble_ovo(y_idx, n_classes, pair_rows, pair_coefs, pair_rhos):
     """libsvm's (support_, n_support_, dual_coef_, intercept_) from the pair solutions.
 
     ``pair_rows[p]`` are the training rows of pair p, ``pair_coefs[p]`` their
-    y alpha, ``pair_rhos[p]`` its rho.
+    y alpha, ``pair_rhos[p]`` its rho.  All pairs in one pass of array
+    operations (a loop over digits' 45 pairs took 0.6 ms of a 13 ms fit).
     """
     n = len(y_idx)
+    rows = np.concatenate(pair_rows)
+    coef = np.concatenate(pair_coefs)
+    pair = np.repeat(np.arange(len(pair_rows)), [len(r) for r in pair_rows])
     is_sv = np.zeros(n, dtype=bool)
-    for rows, coef in zip(pair_rows, pair_coefs):
-        is_sv[rows[coef != 0]] = True
+    is_sv[rows[coef != 0]] = True
     # Grouped by class, increasing row within a class.
     order = np.lexsort((np.arange(n), y_idx))
     support = order[is_sv[order]]
     n_support = np.bincount(y_idx[support], minlength=n_classes).astype(np.int32)
     position = np.full(n, -1)
     position[support] = np.arange(len(support))
+    keep = is_sv[rows]
+    rows, coef, pair = rows[keep], coef[keep], pair[keep]
+    a, b = np.array(class_pairs(n_classes), dtype=np.intp).reshape(-1, 2)[pair].T
     dual_coef = np.zeros((n_classes - 1, len(support)))
-    for (a, b), rows, coef in zip(class_pairs(n_classes), pair_rows, pair_coefs):
-        keep = is_sv[rows]
-        rows, coef = rows[keep], coef[keep]
-        of_a = y_idx[rows] == a
-        dual_coef[b - 1, position[rows[of_a]]] = coef[of_a]
-        dual_coef[a, position[rows[~of_a]]] = coef[~of_a]
+    dual_coef[np.where(y_idx[rows] == a, b - 1, a), position[rows]] = coef
     intercept = -np.asarray(pair_rhos, dtype=np.float64)
     return support, n_support, dual_coef, intercept
 

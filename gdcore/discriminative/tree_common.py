@@ -7,12 +7,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state, compute_sample_weight
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 
 from gdcore._kernels import _tree_build, _tree_split
 from sklearn.utils.validation import validate_data
 
-from gdcore._validation import check_sample_weight, check_X
+from gdcore._validation import (
+    check_X, check_classification_targets, check_sample_weight)
 from gdcore.discriminative.tree_bins import find_bins
 from gdcore.discriminative.tree_structure import Tree
 

@@ -8,13 +8,13 @@ how to draw rows (``_sample_rows``); the rest is here.
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
+from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._base import BayesClassifierMixin
 from gdcore._kernels import _naive_bayes as kernels
 from gdcore._threads import effective_n_threads
-from gdcore._validation import check_sample_weight
+from gdcore._validation import check_classification_targets, check_sample_weight
 
 
 def kernel_errors(estimator_name):

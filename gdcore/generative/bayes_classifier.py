@@ -13,10 +13,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._tags import get_tags
-from sklearn.utils.multiclass import check_classification_targets
 
 from gdcore._base import GenerativeClassifierMixin
-from gdcore._validation import check_sample_weight, check_X, check_X_y
+from gdcore._validation import (
+    check_X, check_X_y, check_classification_targets, check_sample_weight)
 
 
 def seeded_clone(estimator, rng):

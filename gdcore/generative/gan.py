@@ -17,13 +17,13 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._base import GenerativeMixin
 from gdcore._nn import ACTIVATIONS, NON_FINITE_MESSAGE, Adam, DenseNetwork
 from gdcore._threads import effective_n_threads, single_threaded_blas
-from gdcore._validation import check_n_samples, check_X, check_X_y
+from gdcore._validation import (
+    check_X, check_X_y, check_classification_targets, check_n_samples)
 from gdcore.generative import gan_steps
 from gdcore.generative._tabular import TabularEncoder, categorical_mask
 from gdcore.generative.gan_parzen import ParzenScore

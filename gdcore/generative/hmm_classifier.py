@@ -20,11 +20,10 @@ one label per sequence.
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._base import log_sum_exp_rows
-from gdcore._validation import check_n_samples
+from gdcore._validation import check_classification_targets, check_n_samples
 from gdcore.generative.bayes_classifier import class_prior, seeded_clone
 from gdcore.generative.hmm_base import BaseHMM, check_lengths
 
