@@ -142,7 +142,10 @@ cdef inline float* get_row(State* s, int di, bint need_full, floating dummy) noe
 
 
 cdef inline void rebuild_active_data(State* s, floating dummy) noexcept nogil:
-    """perm, P and sqp from the active variables (after a shrink or activate_all)."""
+    """perm, P (and P32) and sqp from the active variables (after a shrink or
+    activate_all).  With every data row active perm is the identity, and the
+    copy is skipped when P already holds that order (a solve's first and
+    last activate_all, most of digits' pairs)."""
     cdef int k, t, ld = 0, rest
     cdef const floating* X = <const floating*> s.X
     cdef floating* P = <floating*> s.P
@@ -163,7 +166,7 @@ cdef inline void rebuild_active_data(State* s, floating dummy) noexcept nogil:
         else:
             s.perm[rest] = k
             rest += 1
-    if s.kernel == PRECOMPUTED_K:
+    if s.kernel == PRECOMPUTED_K or (s.ld == s.n and s.P_identity):
         return      # precomputed rows gather from X through perm
     for k in range(s.n):
         t = s.perm[k]
@@ -173,3 +176,4 @@ cdef inline void rebuild_active_data(State* s, floating dummy) noexcept nogil:
             memcpy(s.P32 + <Py_ssize_t> k * s.d, s.X32 + <Py_ssize_t> s.rows[t] * s.d,
                    s.d * sizeof(float))
         s.sqp[k] = s.sq[t]
+    s.P_identity = s.ld == s.n

@@ -49,6 +49,7 @@ ctypedef struct State:
     int ld                 # number of active data rows: perm[:ld]
     char* data_mark        # (n,)
     void* P                # (n, d) rows of X in perm's order
+    bint P_identity        # P (and P32) hold the data rows in their own order
     # float32 rows of a double X (rbf): X32 is X in float32 (X itself holds
     # float32 values), and data row k's kernel row is computed from P32 when
     # row32[k]; P32 is NULL when no row is
