@@ -26,7 +26,7 @@ def _cmd_bench(args):
         return 2
     if args.repeat is not None:
         for c in cases:
-            c.repeat = args.repeat
+            c.repeat, c.min_seconds = args.repeat, 0.0
     show_config()
     print()
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))

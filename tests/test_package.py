@@ -74,11 +74,26 @@ def test_bench_command_prints_the_comparison_table(capsys):
 
 def test_bench_harness_times_both_sides():
     cases = load_cases(["naive_bayes"], size="quick")[:1]
-    cases[0].repeat = 1
+    cases[0].repeat, cases[0].min_seconds = 1, 0.0
     (result,) = run_cases(cases)
     assert result.gdcore_seconds > 0 and result.peer_seconds > 0
     assert "max |dP|" in result.agreement
     assert "speed-up" in format_table([result])
+
+
+def test_bench_harness_repeats_fast_cases():
+    """A case faster than min_seconds repeats until then (digits' SVC fit:
+    3 repeats of 10 ms were too few), and never past MAX_REPEAT."""
+    from gdcore.benchmarks import MAX_REPEAT, Case, time_case
+    runs = []
+    case = Case("f", "t", "s", "peer", lambda: 0, runs.append, lambda d: None,
+                lambda a, b, d: "", repeat=2, min_seconds=0.05)
+    time_case(case)
+    assert 2 < len(runs) <= MAX_REPEAT
+    runs.clear()
+    case.min_seconds = 0.0
+    time_case(case)
+    assert len(runs) == 2
 
 
 def test_log_sum_exp_rows_is_stable():
