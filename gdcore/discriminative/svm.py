@@ -20,7 +20,7 @@ from gdcore._validation import (
     check_classification_targets, check_sample_weight, check_X_y)
 from gdcore.discriminative.svm_base import BaseSVM
 from gdcore.discriminative.svm_multiclass import (
-    assemble_ovo, class_pairs, ovo_decision, ovo_vote, solve_pairs)
+    assemble_ovo, ovo_decision, ovo_duals, ovo_vote, solve_pairs)
 from gdcore.discriminative.svm_platt import coupled_proba, fit_platt, pair_proba
 
 
@@ -106,28 +106,19 @@ class SVC(ClassifierMixin, BaseSVM):
         n_threads = self._n_threads()
         cache_bytes = self.cache_size * 2**20
         rows_of = [keep[y_idx[keep] == c] for c in range(n_classes)]
-
-        pairs = class_pairs(n_classes)
-        rows = [np.concatenate([rows_of[a], rows_of[b]]) for a, b in pairs]
-        problems = []
-        for (a, b), r in zip(pairs, rows):
-            signs = np.where(np.arange(len(r)) < len(rows_of[a]), 1.0, -1.0)
-            problems.append((r, np.arange(len(r)), signs, -np.ones(len(r)), bounds[r]))
+        duals = ovo_duals(rows_of, bounds)
 
         def platt_one(a, b, threads, share):
             return fit_platt(self, Xk, np.concatenate([rows_of[a], rows_of[b]]),
                              len(rows_of[a]), bounds, threads, share, self._seed)
 
         with single_threaded_blas():
-            solved = self._solve_many(Xk, problems, cache_bytes, n_threads)
+            alpha, statuses, n_iters, rhos = self._solve_duals(
+                Xk, duals, cache_bytes, n_threads)
             probs = (solve_pairs(platt_one, n_classes, n_threads) if self.probability
-                     else [(0.0, 0.0)] * len(pairs))
-        coefs = [alpha * pr[2] for (alpha, *_), pr in zip(solved, problems)]
-        statuses = [st for _, st, _, _ in solved]
-        n_iters = [it for _, _, it, _ in solved]
-        rhos = [rho for *_, rho in solved]
+                     else [(0.0, 0.0)] * len(rhos))
         support, n_support, dual_coef, intercept = assemble_ovo(
-            y_idx, n_classes, rows, coefs, rhos)
+            y_idx, n_classes, duals, alpha, rhos)
         self.support_ = support.astype(np.int32)
         self._n_support = n_support
         self.support_vectors_ = (X[support] if self._kernel_name() != "precomputed"

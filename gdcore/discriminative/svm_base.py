@@ -9,6 +9,7 @@ Prediction needs K(X, support vectors): one gemm per block of test rows
 import warnings
 from contextlib import nullcontext
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -49,6 +50,21 @@ MIN_BLAS_THREADS_WORK = 2**26
 # F32_EXPONENT_ERROR, a hundredth of the default tol's 1e-3.
 FLOAT32_ROWS_FROM = 2**13
 F32_EXPONENT_ERROR = 1e-5
+
+
+class Duals(NamedTuple):
+    """Dual problems back to back, as ``smo_solve_many`` takes them: problem
+    q's data rows are rows[row_ptr[q]:row_ptr[q + 1]] (indexing X), its
+    variables var_ptr[q]:var_ptr[q + 1], each with its data row var_data
+    (local to the problem), sign y, linear term p and bound C."""
+
+    rows: np.ndarray
+    row_ptr: np.ndarray
+    var_data: np.ndarray
+    var_ptr: np.ndarray
+    y: np.ndarray
+    p: np.ndarray
+    C: np.ndarray
 
 
 def kernel_matrix(A, B, kernel, gamma, coef0, degree, sq_b=None):
@@ -206,30 +222,39 @@ class BaseSVM(BaseEstimator):
 
     # -- solving -----------------------------------------------------------
     def _solve_many(self, Xk, problems, cache_bytes, n_threads):
-        """Several duals on rows of Xk at once (``smo_solve_many``).
+        """Several duals on rows of Xk at once: ``problems`` is a list of
+        (rows, var_data, y, p, C), rows indexing Xk (both axes when
+        precomputed) and var_data indexing rows.  Returns (alpha, status,
+        n_iter, rho) per problem (see _solve_duals)."""
+        cat = [np.concatenate(part) for part in zip(*problems)]
+        duals = Duals(cat[0], np.cumsum([0] + [len(pr[0]) for pr in problems]), cat[1],
+                      np.cumsum([0] + [len(pr[1]) for pr in problems]), *cat[2:])
+        alpha, status, n_iter, rho = self._solve_duals(Xk, duals, cache_bytes, n_threads)
+        var_ptr = duals.var_ptr
+        return [(alpha[var_ptr[q]:var_ptr[q + 1]], int(status[q]), int(n_iter[q]), rho[q])
+                for q in range(len(problems))]
 
-        ``problems`` is a list of (rows, var_data, y, p, C), rows indexing Xk
-        (both axes when precomputed) and var_data indexing rows.  Returns
-        (alpha, status, n_iter, rho) per problem.  Concurrent problems each
-        get cache_bytes / their number, as one cache_size is the budget.
+    def _solve_duals(self, Xk, duals, cache_bytes, n_threads):
+        """The duals of a ``Duals`` on rows of Xk, in one ``smo_solve_many``:
+        (alpha of every variable, status, n_iter and rho of each problem).
+        Concurrent problems each get cache_bytes / their number, as one
+        cache_size is the budget.
 
         Callers hold BLAS to one thread around their solves
         (``single_threaded_blas``): the kernel calls gemv from OpenMP threads,
         and one limit per fit, not per class pair, saves ~0.2 ms a pair.
         """
         name = self._kernel_name()
-        Xk, sq, X32, f32_limit = solver_data(
-            Xk, name, self._gamma, max(len(r) for r, *_ in problems))
+        sizes = np.diff(duals.row_ptr)
+        Xk, sq, X32, f32_limit = solver_data(Xk, name, self._gamma, int(sizes.max()))
         width = 1 if name == "precomputed" else Xk.shape[1]
-        if len(problems) > 1 and sum(len(r) ** 2 for r, *_ in problems) * width < (
+        m = len(sizes)
+        if m > 1 and float(np.sum(sizes.astype(np.float64) ** 2)) * width < (
                 MIN_PARALLEL_PAIRS_WORK):
             n_threads = 1
-        cat = [np.concatenate(part) for part in zip(*problems)]
-        rows, var_data, y, p, C = (np.ascontiguousarray(a, dtype=dt) for a, dt in zip(
-            cat, (np.intc, np.intc, np.float64, np.float64, np.float64)))
-        row_ptr = np.cumsum([0] + [len(pr[0]) for pr in problems]).astype(np.intc)
-        var_ptr = np.cumsum([0] + [len(pr[1]) for pr in problems]).astype(np.intc)
-        m = len(problems)
+        rows, row_ptr, var_data, var_ptr = (np.ascontiguousarray(a, dtype=np.intc) for a in (
+            duals.rows, duals.row_ptr, duals.var_data, duals.var_ptr))
+        y, p, C = (np.ascontiguousarray(a, dtype=np.float64) for a in (duals.y, duals.p, duals.C))
         alpha = np.empty(len(y))
         status, n_iter = np.empty(m, dtype=np.intc), np.empty(m, dtype=np.int64)
         rho, obj = np.empty(m), np.empty(m)
@@ -239,8 +264,7 @@ class BaseSVM(BaseEstimator):
             status, n_iter, rho, obj, float(self.tol), int(self.max_iter),
             float(cache_bytes) / min(m, n_threads), bool(self.shrinking), int(n_threads),
             X32, f32_limit)
-        return [(alpha[var_ptr[q]:var_ptr[q + 1]], int(status[q]), int(n_iter[q]), rho[q])
-                for q in range(m)]
+        return alpha, status, n_iter, rho
 
     def _n_threads(self):
         return effective_n_threads(self.n_jobs)

@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from gdcore.discriminative.svm_base import Duals
+
 
 def class_pairs(n_classes):
     return [(a, b) for a in range(n_classes) for b in range(a + 1, n_classes)]
@@ -39,17 +41,29 @@ def solve_pairs(solve_one, n_classes, n_threads):
         return [f.result() for f in futures]
 
 
-def assemble_ovo(y_idx, n_classes, pair_rows, pair_coefs, pair_rhos):
-    """libsvm's (support_, n_support_, dual_coef_, intercept_) from the pair solutions.
+def ovo_duals(rows_of, bounds):
+    """The C-SVC duals of every class pair (a, b), back to back (a ``Duals``):
+    the rows of a (y = +1) then those of b (y = -1), p = -1, C = bounds.
+    Built by array operations: digits' 45 pairs one at a time cost 0.7 ms
+    of a 9 ms fit."""
+    pairs = class_pairs(len(rows_of))
+    size_of = np.array([len(r) for r in rows_of])
+    first, second = (np.array(side, dtype=np.intp) for side in zip(*pairs))
+    sizes = size_of[first] + size_of[second]
+    row_ptr = np.concatenate([[0], np.cumsum(sizes)])
+    rows = np.concatenate([rows_of[c] for pair in pairs for c in pair])
+    var_data = np.arange(row_ptr[-1]) - np.repeat(row_ptr[:-1], sizes)
+    y = np.where(var_data < np.repeat(size_of[first], sizes), 1.0, -1.0)
+    return Duals(rows, row_ptr, var_data, row_ptr, y, -np.ones(len(rows)), bounds[rows])
 
-    ``pair_rows[p]`` are the training rows of pair p, ``pair_coefs[p]`` their
-    y alpha, ``pair_rhos[p]`` its rho.  All pairs in one pass of array
-    operations (a loop over digits' 45 pairs took 0.6 ms of a 13 ms fit).
-    """
+
+def assemble_ovo(y_idx, n_classes, duals, alpha, pair_rhos):
+    """libsvm's (support_, n_support_, dual_coef_, intercept_) from the pair
+    solutions ``alpha`` of ``ovo_duals``' problems and their rhos, by array
+    operations over all pairs at once."""
     n = len(y_idx)
-    rows = np.concatenate(pair_rows)
-    coef = np.concatenate(pair_coefs)
-    pair = np.repeat(np.arange(len(pair_rows)), [len(r) for r in pair_rows])
+    rows, coef = duals.rows, alpha * duals.y
+    pair = np.repeat(np.arange(len(pair_rhos)), np.diff(duals.row_ptr))
     is_sv = np.zeros(n, dtype=bool)
     is_sv[rows[coef != 0]] = True
     # Grouped by class, increasing row within a class.
