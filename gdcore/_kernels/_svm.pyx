@@ -42,7 +42,15 @@ What differs from libsvm, and why:
   one-vs-one pairs of a multiclass fit are solved in one call, one pair per
   thread, without copying X per pair; the state is malloc'd per problem
   and freed when it is solved, so memory is that of the running problems.
-- rbf rows go through a vectorized exp (gd_exp_inplace below).
+- rbf rows go through a vectorized exp, and may be computed from float32
+  data, row by row where the rounding error allows (init_float32_rows).
+- while every variable of a C-SVC problem is active (before any shrink:
+  most of digits' pairs, every iteration), the two scans are straight
+  vectorized loops over gates instead of branches on bound bytes, with an
+  AVX2 clone (_svm_simd.pxd); they give the general loops' answer bit for
+  bit.  Digits (45 pairs of ~290 rows, 6,864 iterations), one thread: the
+  scans on branches took ~49% of the solve (perf), and vectorizing them
+  took the solve from 20.2 to 15.8 ms.
 
 Measured on make_classification(20000, 50, flip_y=0.1), 16,000 training
 rows, rbf, C=1, one thread (py-spy/perf, 12,452 iterations): gemv ~30% of
