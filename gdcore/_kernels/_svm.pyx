@@ -600,8 +600,6 @@ cdef int state_init(State* s, const floating* X, const float* X32, double f32_li
         s.slot_of[t] = -1
     if X32 != NULL and kernel == RBF_K and init_float32_rows(s, X32, f32_limit) != 0:
         return MEMORY_STATUS
-    for t in range(n_slots):
-        s.data_of[t] = -1
     for t in range(l):
         s.up_out[t] = UPPER_B if y[t] > 0 else LOWER_B
         s.low_out[t] = LOWER_B if y[t] > 0 else UPPER_B

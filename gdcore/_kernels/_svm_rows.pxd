@@ -121,15 +121,20 @@ cdef inline float* get_row(State* s, int di, bint need_full, floating dummy) noe
             s.gen[slot] = FULL
             return row
     else:
-        # Evict the least recently used slot; the two rows of the current
-        # pair were used last, so with >= 2 slots neither is ever evicted.
-        slot = 0
-        oldest = s.stamp[0]
-        for k in range(1, s.n_slots):
-            if s.stamp[k] < oldest:
-                oldest = s.stamp[k]
-                slot = k
-        if s.data_of[slot] >= 0:
+        if s.n_filled < s.n_slots:
+            # A free slot: those never used are n_filled on (the LRU scan
+            # would pick the same one, at n_slots reads a miss).
+            slot = s.n_filled
+            s.n_filled += 1
+        else:
+            # Evict the least recently used slot; the two rows of the current
+            # pair were used last, so with >= 2 slots neither is ever evicted.
+            slot = 0
+            oldest = s.stamp[0]
+            for k in range(1, s.n_slots):
+                if s.stamp[k] < oldest:
+                    oldest = s.stamp[k]
+                    slot = k
             s.slot_of[s.data_of[slot]] = -1
         s.data_of[slot] = di
         s.slot_of[di] = slot

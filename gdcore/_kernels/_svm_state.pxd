@@ -63,6 +63,7 @@ ctypedef struct State:
     # cache
     float* cache           # (n_slots, n) single precision, as libsvm's Qfloat
     int n_slots
+    int n_filled           # slots used so far: 0 .. n_filled - 1
     int* slot_of           # (n,) slot of a data row, -1 if none
     int* data_of           # (n_slots,)
     long long* stamp       # (n_slots,) last use
