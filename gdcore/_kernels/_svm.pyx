@@ -577,7 +577,7 @@ cdef int state_init(State* s, const floating* X, const float* X32, double f32_li
     s.P = malloc((<size_t> n if kernel != PRECOMPUTED_K else 1) * d * sizeof(floating))
     s.sqp = <double*> malloc(n * sizeof(double))
     s.tmp = malloc(n * sizeof(floating))
-    s.expo = <double*> malloc(n * sizeof(double))
+    s.row_buf = <float*> malloc(n * sizeof(float))
     s.cache = <float*> malloc(<size_t> n_slots * n * sizeof(float))
     s.slot_of = <int*> malloc(n * sizeof(int))
     s.data_of = <int*> malloc(n_slots * sizeof(int))
@@ -590,7 +590,7 @@ cdef int state_init(State* s, const floating* X, const float* X32, double f32_li
             or s.QD == NULL or s.A == NULL
             or s.is_active == NULL or s.bound == NULL or s.up_out == NULL
             or s.low_out == NULL or s.perm == NULL or s.data_mark == NULL
-            or s.P == NULL or s.sqp == NULL or s.tmp == NULL or s.expo == NULL
+            or s.P == NULL or s.sqp == NULL or s.tmp == NULL or s.row_buf == NULL
             or s.cache == NULL
             or s.slot_of == NULL or s.data_of == NULL or s.stamp == NULL
             or s.gen == NULL or s.red_val == NULL or s.red_idx == NULL):
@@ -641,7 +641,7 @@ cdef void state_free(State* s) noexcept nogil:
     free(s.sq); free(s.G); free(s.G_bar); free(s.scratch); free(s.QD); free(s.A)
     free(s.is_active); free(s.bound); free(s.up_out); free(s.low_out)
     free(s.up_gate); free(s.low_gate)
-    free(s.perm); free(s.data_mark); free(s.P); free(s.sqp); free(s.tmp); free(s.expo); free(s.cache)
+    free(s.perm); free(s.data_mark); free(s.P); free(s.sqp); free(s.tmp); free(s.row_buf); free(s.cache)
     free(s.slot_of); free(s.data_of); free(s.stamp); free(s.gen)
     free(s.red_val); free(s.red_idx); free(s.row32); free(s.P32); free(s.tmp32)
 

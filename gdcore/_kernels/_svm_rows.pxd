@@ -9,7 +9,7 @@ from cython cimport floating
 from libc.string cimport memcpy
 
 from gdcore._kernels._blas cimport gemv
-from gdcore._kernels._svm_simd cimport gd_exp_inplace
+from gdcore._kernels._svm_simd cimport gd_rbf_row_d, gd_rbf_row_f
 from gdcore._kernels._svm_state cimport (
     FULL, PRECOMPUTED_K, RBF_K, State, kernel_value)
 from gdcore._kernels._work_team cimport gd_team_run
@@ -30,28 +30,24 @@ cdef inline void kernel_block(State* s, const floating* P, const floating* Xi, i
                               double sq_i, floating* tmp, float* out) noexcept nogil:
     """Entries lo:hi of a kernel row: one gemv, then the kernel's transform."""
     cdef Py_ssize_t k
-    cdef double e, g = s.gamma
+    cdef double g = s.gamma
     cdef const double* sqp = s.sqp
     cdef const int* perm = s.perm
-    cdef double* expo = s.expo
+    cdef float* row = out + lo if s.ld == s.n else s.row_buf + lo
     if hi <= lo:
         return
     gemv(False, hi - lo, s.d, <floating> 1.0, P + <Py_ssize_t> lo * s.d, s.d,
          Xi, 1, <floating> 0.0, tmp + lo, 1)
     if s.kernel == RBF_K:
-        # Simple loops over locals (Py_ssize_t: an int index may wrap under
-        # -fwrapv), which gcc vectorizes; the scatter only where perm is not
-        # the identity (a shrunk problem).
-        for k in range(lo, hi):
-            e = -g * (sq_i + sqp[k] - 2.0 * tmp[k])   # <= 0 up to rounding
-            expo[k] = e if e > -708.0 else -708.0     # exp(-708) ~ 0 in float
-        gd_exp_inplace(expo + lo, hi - lo)
-        if s.ld == s.n:
-            for k in range(lo, hi):
-                out[k] = <float> expo[k]
+        # One vectorized pass; into the row itself while every data row is
+        # active (perm is the identity), else scattered through perm.
+        if floating is float:
+            gd_rbf_row_f(tmp + lo, sqp + lo, sq_i, g, hi - lo, row)
         else:
+            gd_rbf_row_d(tmp + lo, sqp + lo, sq_i, g, hi - lo, row)
+        if s.ld != s.n:
             for k in range(lo, hi):
-                out[perm[k]] = <float> expo[k]
+                out[perm[k]] = s.row_buf[k]
         return
     for k in range(lo, hi):
         out[perm[k]] = <float> kernel_value(s, tmp[k], sq_i, sqp[k])

@@ -1,5 +1,6 @@
-# The SMO solver's vectorized loops: exp for rbf kernel rows (_svm_rows.pxd),
-# and its two passes over the variables (_svm.pyx), for the common
+# The SMO solver's vectorized loops: the rbf transform of a kernel row
+# (exponents, exp, float conversion; _svm_rows.pxd), and its two passes over
+# the variables (_svm.pyx), for the common
 # case where they are all active and variable t is data row t (C-SVC before
 # any shrinking: every iteration of most of digits' 45 class pairs).  The
 # general loops go through the active list and skip variables on branches
@@ -27,31 +28,42 @@ cdef extern from *:
     #define GD_SIMD_CLONES
     #endif
 
-    /* exp(x[k]) in place, in a loop the compiler vectorizes (libm's exp is
-       one call per value: 5-8 ns each, 10% of a 16,000 x 50 rbf SVC fit).
-       Cody-Waite reduction x = k ln2 + r, |r| <= ln2 / 2, a degree-10
-       Taylor polynomial (relative error < 1e-12: every value is rounded to
-       single precision for the cache anyway), 2^k built in the exponent
-       bits.  Needs -708 <= x <= 708 (exp a normal double): the caller
-       clamps, as a clamp here stops gcc from vectorizing the loop. */
-    GD_SIMD_CLONES
-    static void gd_exp_inplace(double* x, int n) {
+    /* exp(t) for -708 <= t <= 708 (a normal double), in straight-line
+       code the compiler vectorizes (libm's exp is one call per value: 5-8 ns
+       each, 10% of a 16,000 x 50 rbf SVC fit).  Cody-Waite reduction
+       t = k ln2 + r, |r| <= ln2 / 2, a degree-10 Taylor polynomial
+       (relative error < 1e-12: every value is rounded to single precision
+       for the cache anyway), 2^k built in the exponent bits. */
+    static inline double gd_exp_poly(double t) {
         const double shift = 6755399441055744.0;          /* 1.5 * 2^52 */
         const long long shift_bits = 0x4338000000000000LL;
-        #pragma omp simd
-        for (int k = 0; k < n; k++) {
-            double t = x[k];
-            union { double d; long long i; } y, scale;
-            y.d = t * 1.4426950408889634 + shift;          /* round(t / ln2) */
-            double kf = y.d - shift;
-            double r = (t - kf * 6.93147180369123816490e-01) - kf * 1.90821492927058770002e-10;
-            double p = 1.0 + r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24
-                       + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040
-                       + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800))))))))));
-            scale.i = (y.i - shift_bits + 1023) << 52;
-            x[k] = p * scale.d;
-        }
+        union { double d; long long i; } y, scale;
+        y.d = t * 1.4426950408889634 + shift;              /* round(t / ln2) */
+        double kf = y.d - shift;
+        double r = (t - kf * 6.93147180369123816490e-01) - kf * 1.90821492927058770002e-10;
+        double p = 1.0 + r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24
+                   + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040
+                   + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800))))))))));
+        scale.i = (y.i - shift_bits + 1023) << 52;
+        return p * scale.d;
     }
+
+    /* An rbf row from its dot products, in one pass:
+       out[k] = exp(-gamma (sq_i + sqp[k] - 2 dots[k])), the exponent (<= 0
+       up to rounding) clamped at -708 (exp(-708) is 0 in float).  The dot
+       products are float (float32 rows) or double. */
+    #define GD_RBF_ROW(NAME, T) \
+        GD_SIMD_CLONES \
+        static void NAME(const T* dots, const double* sqp, double sq_i, double gamma, \
+                         long n, float* out) { \
+            _Pragma("omp simd") \
+            for (long k = 0; k < n; k++) { \
+                double e = -gamma * (sq_i + sqp[k] - 2.0 * (double) dots[k]); \
+                out[k] = (float) gd_exp_poly(e > -708.0 ? e : -708.0); \
+            } \
+        }
+    GD_RBF_ROW(gd_rbf_row_f, float)
+    GD_RBF_ROW(gd_rbf_row_d, double)
 
     /* The last t in [lo, hi) with v[t] == m. */
     static int gd_last_equal(const double* v, long lo, long hi, double m) {
@@ -108,7 +120,10 @@ cdef extern from *:
         return m == -INFINITY ? -1 : gd_last_equal(up, lo, hi, m);
     }
     """
-    void gd_exp_inplace(double* x, int n) noexcept nogil
+    void gd_rbf_row_f(const float* dots, const double* sqp, double sq_i, double gamma,
+                      long n, float* out) noexcept nogil
+    void gd_rbf_row_d(const double* dots, const double* sqp, double sq_i, double gamma,
+                      long n, float* out) noexcept nogil
     int gd_svm_low_dense(long lo, long hi, const double* y, const double* G,
                          const double* QD, const double* low_gate, const float* Ki,
                          double g_max, double QD_i, double tau,

@@ -59,7 +59,7 @@ ctypedef struct State:
     char* row32            # (n,)
     double* sqp            # (n,) their squared norms
     void* tmp              # (n,) gemv output
-    double* expo           # (n,) rbf exponents
+    float* row_buf         # (n,) an rbf row before its scatter through perm
     # cache
     float* cache           # (n_slots, n) single precision, as libsvm's Qfloat
     int n_slots
