@@ -8,7 +8,7 @@
 # ~8 cycles a variable.  Here the loops are straight and branch-free, and
 # the compiler vectorizes them.  Each loop here has an AVX2 clone that the
 # loader picks where the CPU has it (the build targets baseline x86-64, two
-# doubles a vector; gcc on Linux, elsewhere the baseline alone).
+# doubles a vector; gcc with glibc, elsewhere the baseline alone).
 #
 # Membership of I_up and I_low comes from the State's gates (0 in, -inf out,
 # added to the value), not from the bound bytes: a byte compare sets gcc's
@@ -22,7 +22,8 @@
 cdef extern from *:
     """
     #include <math.h>
-    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    /* target_clones needs the loader's ifunc: glibc on Linux (not musl). */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
     #define GD_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
     #else
     #define GD_SIMD_CLONES
