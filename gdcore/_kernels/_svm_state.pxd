@@ -4,6 +4,13 @@ from libc.math cimport INFINITY, exp, pow, tanh
 
 from gdcore._kernels._work_team cimport gd_team
 
+cdef extern from *:
+    """
+    static const double GD_SVM_TAU = 1e-12;
+    """
+    # libsvm's TAU: stands in for a non-positive quad (K_ii + K_jj - 2 K_ij)
+    const double SVM_TAU "GD_SVM_TAU"
+
 cdef enum:
     LINEAR_K = 0
     POLY_K = 1
