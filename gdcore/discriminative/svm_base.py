@@ -45,7 +45,7 @@ MIN_BLAS_THREADS_WORK = 2**26
 # 2**13 on: a gemv reads the whole active matrix for every row, and past
 # 2**13 doubles (64 KB) it no longer fits this machine's 48 KB L1, so the
 # gemv is bound by L2 bytes, and float32 halves them (digits' pairs, ~290 x
-# 64: SVC fit 10.8 -> 8.7 ms on 2 threads).  A row is in float32 when the
+# 64: SVC fit ~10.8 -> ~9.5 ms on 2 threads).  A row is in float32 when the
 # rounding error that adds to the exponent -gamma |x - z|^2 is at most
 # F32_EXPONENT_ERROR, a hundredth of the default tol's 1e-3.
 FLOAT32_ROWS_FROM = 2**13
