@@ -22,6 +22,13 @@
 cdef extern from *:
     """
     #include <math.h>
+    /* MSVC's OpenMP 2.0 has no simd directive (error C3001): the loops stay
+       plain loops there, with the same results. */
+    #if defined(_MSC_VER) && !defined(__clang__)
+    #define GD_OMP(directive)
+    #else
+    #define GD_OMP(directive) _Pragma(#directive)
+    #endif
     /* target_clones needs the loader's ifunc: glibc on Linux (not musl). */
     #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
     #define GD_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
@@ -57,7 +64,7 @@ cdef extern from *:
         GD_SIMD_CLONES \
         static void NAME(const T* dots, const double* sqp, double sq_i, double gamma, \
                          long n, float* out) { \
-            _Pragma("omp simd") \
+            GD_OMP(omp simd) \
             for (long k = 0; k < n; k++) { \
                 double e = -gamma * (sq_i + sqp[k] - 2.0 * (double) dots[k]); \
                 out[k] = (float) gd_exp_poly(e > -708.0 ? e : -708.0); \
@@ -82,7 +89,7 @@ cdef extern from *:
                                 double g_max, double QD_i, double tau,
                                 double* ratio, double* obj_min, double* g_max2) {
         double m2 = -INFINITY, rmax = -1.0;
-        #pragma omp simd reduction(max:m2, rmax)
+        GD_OMP(omp simd reduction(max:m2, rmax))
         for (long t = lo; t < hi; t++) {
             double v = y[t] * G[t] + low_gate[t];
             double gd = g_max + v;                 /* -inf outside I_low */
@@ -109,7 +116,7 @@ cdef extern from *:
                                      const double* up_gate, const float* Ki, const float* Kj,
                                      double wi, double wj, double* up, double* best) {
         double m = -INFINITY;
-        #pragma omp simd reduction(max:m)
+        GD_OMP(omp simd reduction(max:m))
         for (long t = lo; t < hi; t++) {
             double g = G[t] + y[t] * (wi * (double) Ki[t] + wj * (double) Kj[t]);
             G[t] = g;
