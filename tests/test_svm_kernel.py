@@ -199,13 +199,16 @@ def _solve_both_ways(args, **kw):
     return dense, general
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 17, 2047, 2049, 4500])
+@pytest.mark.parametrize("n", [1, 2, 3, 17, 1500, 2047, 2049, 4500])
 @pytest.mark.parametrize("shrinking", [False, True])
-def test_dense_scans_equal_the_general_loops(dtype, n_threads, n, shrinking):
-    """The vectorized scans (every variable active, C-SVC) take the general
-    loops' path bit for bit: same iterations, alpha, rho and objective, on
-    one chunk, across VAR_CHUNK's edge and on the work team's sizes."""
-    args = _problem(n, 4, ref.RBF, dtype, seed=n)
+@pytest.mark.parametrize("svr", [False, True], ids=["svc", "svr"])
+def test_dense_scans_equal_the_general_loops(dtype, n_threads, n, shrinking, svr):
+    """The vectorized scans (every variable active) take the general loops'
+    path bit for bit: same iterations, alpha, rho and objective, on one
+    chunk, across VAR_CHUNK's edge, on the work team's sizes, and in SVR,
+    whose 2n variables run over the n data rows twice (a chunk of 1,500-row
+    SVR straddles the two runs)."""
+    args = _problem(n, 4, ref.RBF, dtype, seed=n, svr=svr)
     old = _svm.set_team_thresholds(1, 1)
     try:
         (a, out), (a_gen, out_gen) = _solve_both_ways(

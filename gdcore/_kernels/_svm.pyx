@@ -44,7 +44,7 @@ What differs from libsvm, and why:
   and freed when it is solved, so memory is that of the running problems.
 - rbf rows go through a vectorized exp, and may be computed from float32
   data, row by row where the rounding error allows (init_float32_rows).
-- while every variable of a C-SVC problem is active (before any shrink:
+- while every variable of a C-SVC or SVR problem is active (before any shrink:
   most of digits' pairs, every iteration), the two scans are straight
   vectorized loops over gates instead of branches on bound bytes, with an
   AVX2 clone (_svm_simd.pxd); they give the general loops' answer bit for
@@ -368,9 +368,9 @@ cdef int state_init(State* s, const floating* X, const float* X32, double f32_li
     s.gamma, s.coef0 = gamma, coef0
     s.X, s.rows = X, rows
     s.var_data, s.y, s.p, s.C, s.alpha = var_data, y, p, C, alpha
-    s.dense_scans = DENSE_SCANS and l == n
+    s.dense_scans = DENSE_SCANS
     for t in range(l):
-        s.dense_scans = s.dense_scans and var_data[t] == t
+        s.dense_scans = s.dense_scans and var_data[t] == t % n
     s.n_slots = <int> n_slots
     s.team_rows, s.team_vars = TEAM_ROWS, TEAM_VARS
     # A multiple of 16 rows, so that the gemv's blocking of rows is the same

@@ -60,6 +60,46 @@ cdef inline void up_candidate(const double* y, const char* bound, const char* up
         best_idx[0] = t
 
 
+cdef inline void low_dense(State* s, int lo, int hi, const float* Ki, double g_max,
+                           double QD_i, double* obj_min, int* obj_idx,
+                           double* g_max2) noexcept nogil:
+    """scan_low's answer on variables lo:hi by gd_svm_low_dense, one call per
+    run of variables whose data rows are consecutive: variable t's data row
+    is t mod n (one run in C-SVC, two in SVR, whose variables t and t + n
+    share data row t).  Later runs win ties, as later indices do."""
+    cdef int start = lo, stop, base, idx
+    cdef double o, m2
+    obj_min[0], obj_idx[0], g_max2[0] = INFINITY, -1, -INFINITY
+    while start < hi:
+        base = start - start % s.n
+        stop = min(hi, base + s.n)
+        idx = gd_svm_low_dense(start - base, stop - base, s.y + base, s.G + base,
+                               s.QD + base, s.low_gate + base, Ki, g_max, QD_i, SVM_TAU,
+                               s.scratch + base, &o, &m2)
+        if idx >= 0 and o <= obj_min[0]:
+            obj_min[0], obj_idx[0] = o, idx + base
+        g_max2[0] = max(g_max2[0], m2)
+        start = stop
+
+
+cdef inline void add_pair_dense(State* s, int lo, int hi, const float* Ki, const float* Kj,
+                                double wi, double wj, double* best,
+                                int* best_idx) noexcept nogil:
+    """add_pair_to_G on variables lo:hi by gd_svm_add_pair_dense, in runs as
+    in low_dense."""
+    cdef int start = lo, stop, base, idx
+    cdef double v
+    best[0], best_idx[0] = -INFINITY, -1
+    while start < hi:
+        base = start - start % s.n
+        stop = min(hi, base + s.n)
+        idx = gd_svm_add_pair_dense(start - base, stop - base, s.y + base, s.G + base,
+                                    s.up_gate + base, Ki, Kj, wi, wj, s.scratch + base, &v)
+        if idx >= 0 and v >= best[0]:
+            best[0], best_idx[0] = v, idx + base
+        start = stop
+
+
 cdef inline void scan_up(void* ctx, int c) noexcept nogil:
     """Chunk c of the active list: max of -y_t G_t over I_up, the last index on ties."""
     cdef State* s = (<VarJob*> ctx).s
@@ -94,9 +134,8 @@ cdef inline void scan_low(void* ctx, int c) noexcept nogil:
     cdef double obj_min = INFINITY, best = -INFINITY, g_max2 = -INFINITY
     chunk_range(s.la, c, &lo, &hi)
     if s.dense_scans and s.la == s.l:
-        s.red_idx[c] = gd_svm_low_dense(
-            lo, hi, y, G, QD, s.low_gate, Ki, g_max, QD_i, SVM_TAU, s.scratch,
-            &s.red_val[c], &s.red_val[job.n_chunks + c])
+        low_dense(s, lo, hi, Ki, g_max, QD_i, &s.red_val[c], &s.red_idx[c],
+                  &s.red_val[job.n_chunks + c])
         return
     for k in range(lo, hi):
         t = A[k]
@@ -184,8 +223,7 @@ cdef inline void add_pair_to_G(void* ctx, int c) noexcept nogil:
     cdef double g, best = -INFINITY
     chunk_range(s.la, c, &lo, &hi)
     if s.dense_scans and s.la == s.l:
-        s.red_idx[c] = gd_svm_add_pair_dense(lo, hi, y, G, s.up_gate, Ki, Kj, wi, wj,
-                                             s.scratch, &s.red_val[c])
+        add_pair_dense(s, lo, hi, Ki, Kj, wi, wj, &s.red_val[c], &s.red_idx[c])
         return
     for k in range(lo, hi):
         t = A[k]

@@ -1,7 +1,7 @@
 # The SMO solver's vectorized loops: the rbf transform of a kernel row
 # (exponents, exp, float conversion; _svm_rows.pxd), and its two passes over
-# the variables (_svm.pyx), for the common
-# case where they are all active and variable t is data row t (C-SVC before
+# the variables (_svm.pyx), for the common case where they are all active
+# and variable t's data row is t mod n (C-SVC, and SVR's 2n variables, before
 # any shrinking: every iteration of most of digits' 45 class pairs).  The
 # general loops go through the active list and skip variables on branches
 # the predictor cannot learn (which bound a variable sits at is a coin flip):
