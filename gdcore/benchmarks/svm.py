@@ -1,4 +1,4 @@
-"""SVC against scikit-learn's (libsvm): fit and predict, rbf kernel, C=1.
+"""SVC and SVR against scikit-learn's (libsvm): fit and predict, rbf kernel, C=1.
 
 Full sizes are the issue's: make_classification(20000, 50, flip_y=0.1,
 random_state=0) (many support vectors, a hard problem) and digits, plus the
@@ -7,13 +7,17 @@ rows 5000, 10000, 20000 and 50000 of the table are the scaling table).  The
 headline fits are timed 3 times (median); the growth fits once: the
 50,000-row libsvm fit alone takes minutes.
 Train/test split 80/20; agreement reports support vectors and test accuracy
-on both sides.  Quick runs use digits and a 2,000-row problem.
+on both sides.  Quick runs use digits and a 2,000-row problem.  SVR (rbf,
+C=1, epsilon=0.1, standardized target) is timed on diabetes and on
+make_regression(10000, 20, noise=20, random_state=0); agreement reports
+support vectors and test R^2.
 """
 
 import warnings
 
 import sklearn.svm as sk
-from sklearn.datasets import load_digits, make_classification
+from sklearn.datasets import (
+    load_diabetes, load_digits, make_classification, make_regression)
 from sklearn.preprocessing import StandardScaler
 
 import gdcore
@@ -28,6 +32,30 @@ def _hard(n):
 def _digits():
     X, y = load_digits(return_X_y=True)
     return split_train_test(StandardScaler().fit_transform(X), y)
+
+
+def _standardized(X, y):
+    X = StandardScaler().fit_transform(X)
+    return split_train_test(X, (y - y.mean()) / y.std())
+
+
+def _diabetes():
+    return _standardized(*load_diabetes(return_X_y=True))
+
+
+def _regression(n):
+    return _standardized(*make_regression(n_samples=n, n_features=20, noise=20,
+                                          random_state=0))
+
+
+def _svr_cases(make, key, shape):
+    def agreement(ours, theirs, d):
+        return (f"SV {len(ours.support_)} vs {len(theirs.support_)}, test R^2 "
+                f"{ours.score(d['Xt'], d['yt']):.4f} vs {theirs.score(d['Xt'], d['yt']):.4f}")
+
+    return [Case("svm", "SVR rbf fit", shape, "scikit-learn", lambda: cached(key, make),
+                 lambda d: gdcore.SVR(kernel="rbf", C=1.0).fit(d["X"], d["y"]),
+                 lambda d: sk.SVR(kernel="rbf", C=1.0).fit(d["X"], d["y"]), agreement)]
 
 
 def _fit_peer(d):
@@ -71,10 +99,14 @@ def _pair(make, key, shape, with_predict=True, repeat=3):
 def cases(size):
     if size == "quick":
         return (_pair(_digits, "digits", "1437x64 digits")
-                + _pair(lambda: _hard(2500), "hard2500", "2500x50 hard (80% train)"))
+                + _pair(lambda: _hard(2500), "hard2500", "2500x50 hard (80% train)")
+                + _svr_cases(_diabetes, "diabetes", "442x10 diabetes (80% train)"))
     out = _pair(_digits, "digits", "1437x64 digits")
     out += _pair(lambda: _hard(20_000), "hard20000", "20000x50 hard (80% train)")
     for n in (5_000, 10_000, 50_000):      # growth of fit time with n
         out += _pair(lambda n=n: _hard(n), f"hard{n}", f"{n}x50 hard (80% train)",
                      with_predict=False, repeat=1)
+    out += _svr_cases(_diabetes, "diabetes", "442x10 diabetes (80% train)")
+    out += _svr_cases(lambda: _regression(10_000), "regression10000",
+                      "10000x20 regression (80% train)")
     return out
