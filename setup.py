@@ -1,5 +1,6 @@
-"""Build gdcore's compiled code: each ``gdcore/*.pyx`` and ``gdcore/_kernels/*.pyx``
-is one extension.
+"""Build gdcore's compiled code: every ``.pyx`` under ``gdcore/`` is one extension,
+named by its path (``gdcore/generative/mixture/_mixture.pyx`` is
+``gdcore.generative.mixture._mixture``).
 
 OpenMP is probed with the compiler the build will actually use, so the same
 recipe works for gcc, Apple clang (with Homebrew's libomp) and MSVC.  Without
@@ -118,7 +119,7 @@ class BuildExtOpenMP(build_ext):
                 ext.extra_compile_args += ["/O2"] if not debug else ["/Od", "/Zi"]
             else:
                 # -fno-math-errno: no kernel reads errno, and without it
-                # gcc cannot vectorize sqrt (Adam's step was 2.9 ns/parameter).
+                # gcc cannot vectorize sqrt (Adam's step, `gdcore bench mlp`).
                 # -fno-trapping-math: no kernel reads the floating-point
                 # exception flags, and without it gcc will not compute both
                 # sides of a select (x * y if c else -inf), so loops with
@@ -131,8 +132,9 @@ class BuildExtOpenMP(build_ext):
                 # Link libm explicitly: an extension that does not leaves exp
                 # and log unversioned, and glibc binds them to the 2002 SVID
                 # wrappers (exp@GLIBC_2.2.5), whose underflow path calls
-                # __kernel_standard to set errno: 8% of a GMM fit, where the
-                # responsibilities of far components underflow all the time.
+                # __kernel_standard to set errno on every underflow: costly in
+                # a GMM fit, where the responsibilities of far components
+                # underflow all the time (`gdcore bench mixture`).
                 ext.libraries = list(ext.libraries or []) + ["m"]
         super().build_extensions()
 
@@ -149,8 +151,7 @@ def _extensions():
     }
     macros = [("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")]
     exts = []
-    sources = glob.glob(os.path.join("gdcore", "*.pyx"))
-    sources += glob.glob(os.path.join("gdcore", "_kernels", "*.pyx"))
+    sources = glob.glob(os.path.join("gdcore", "**", "*.pyx"), recursive=True)
     for pyx in sorted(sources):
         name = os.path.splitext(pyx)[0].replace(os.sep, ".")
         exts.append(

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 from threadpoolctl import threadpool_info
 
-from gdcore._openmp_info import openmp_enabled
+from gdcore._cy._openmp_info import openmp_enabled
 from gdcore._threads import cpu_count, effective_n_threads
 
 

@@ -6,7 +6,7 @@ from numbers import Integral
 
 from threadpoolctl import ThreadpoolController
 
-from gdcore._openmp_info import openmp_enabled, openmp_max_threads
+from gdcore._cy._openmp_info import openmp_enabled, openmp_max_threads
 
 
 def cpu_count():

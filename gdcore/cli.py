@@ -14,7 +14,7 @@ def _cmd_info(args):
 
 
 def _cmd_bench(args):
-    from gdcore.benchmarks import FAMILIES, format_table, load_cases, run_cases
+    from gdcore.bench import FAMILIES, format_table, load_cases, run_cases
 
     if args.list:
         print("\n".join(sorted(FAMILIES)))

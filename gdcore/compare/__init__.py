@@ -53,7 +53,6 @@ def run(dataset="breast_cancer", target=None, out_dir="gdcore-report", seed=0,
     splits = experiments.make_splits(y, n_splits, seed)
     sizes = experiments.training_sizes(y, n_sizes)
     n_missing_splits = min(n_splits, 5)
-    n_gen = sum(c.family == contenders.GENERATIVE for c in chosen)
     tick = Progress(
         len(chosen) * (n_splits * len(sizes)
                        + n_missing_splits * len(experiments.MISSING_FRACTIONS) + 1),

@@ -53,7 +53,7 @@ def _logistic(seed):
     return LogisticRegression(max_iter=1000)
 
 
-def _knn(seed):
+def _neighbors(seed):
     from gdcore import KNeighborsClassifier
 
     return KNeighborsClassifier(n_neighbors=5)
@@ -81,7 +81,7 @@ ALL = [
     Contender("Gaussian NB", GENERATIVE, _gaussian_nb),
     Contender("GMM Bayes", GENERATIVE, _gmm_bayes),
     Contender("Logistic regression", DISCRIMINATIVE, _logistic),
-    Contender("k-NN", DISCRIMINATIVE, _knn),
+    Contender("k-NN", DISCRIMINATIVE, _neighbors),
     Contender("SVC (rbf)", DISCRIMINATIVE, _svc),
     Contender("Random forest", DISCRIMINATIVE, _forest),
     Contender("MLP", DISCRIMINATIVE, _mlp),

@@ -1,9 +1,36 @@
-from gdcore.discriminative.svm import SVC, SVR  # noqa: F401
-from gdcore.discriminative.logistic import LogisticRegression  # noqa: F401
-from gdcore.discriminative.ordinal import OrdinalLogisticRegression  # noqa: F401
-from gdcore.discriminative.neighbors import KNeighborsClassifier, KNeighborsRegressor, NearestNeighbors  # noqa: F401
-from gdcore.discriminative.tree import DecisionTreeClassifier, DecisionTreeRegressor  # noqa: F401
-from gdcore.discriminative.forest import (  # noqa: F401
-    ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor,
+"""Discriminative estimators: models of P(y | X) or a decision boundary."""
+
+from gdcore.discriminative.linear import LogisticRegression, OrdinalLogisticRegression
+from gdcore.discriminative.mlp import MLPClassifier, MLPRegressor
+from gdcore.discriminative.neighbors import (
+    KNeighborsClassifier,
+    KNeighborsRegressor,
+    NearestNeighbors,
 )
-from gdcore.discriminative.mlp import MLPClassifier, MLPRegressor  # noqa: F401
+from gdcore.discriminative.svm import SVC, SVR
+from gdcore.discriminative.tree import (
+    DecisionTreeClassifier,
+    DecisionTreeRegressor,
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+
+__all__ = [
+    "DecisionTreeClassifier",
+    "DecisionTreeRegressor",
+    "ExtraTreesClassifier",
+    "ExtraTreesRegressor",
+    "KNeighborsClassifier",
+    "KNeighborsRegressor",
+    "LogisticRegression",
+    "MLPClassifier",
+    "MLPRegressor",
+    "NearestNeighbors",
+    "OrdinalLogisticRegression",
+    "RandomForestClassifier",
+    "RandomForestRegressor",
+    "SVC",
+    "SVR",
+]

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._tags import get_tags
 
-from gdcore._base import GenerativeClassifierMixin
+from gdcore.generative._base import GenerativeClassifierMixin
 from gdcore._validation import (
     check_X, check_X_y, check_classification_targets, check_sample_weight)
 
@@ -43,7 +43,7 @@ def class_prior(counts, priors):
 
 
 def _default_density():
-    from gdcore.generative.gaussian_mixture import GaussianMixture
+    from gdcore.generative.mixture._gaussian_mixture import GaussianMixture
 
     return GaussianMixture(n_components=1, covariance_type="full")
 

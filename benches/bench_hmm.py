@@ -1,7 +1,0 @@
-import pytest
-from conftest import bench_case, bench_params
-
-
-@pytest.mark.parametrize("case,side", bench_params("hmm"))
-def test_hmm(benchmark, case, side):
-    bench_case(benchmark, case, side)

@@ -1,0 +1,163 @@
+"""Benchmark cases: gdcore against its peer on the same data, in one process.
+
+Each family has a module in ``cases/`` with ``cases(size)`` returning ``Case`` objects;
+``python -m gdcore bench`` runs them through ``run_cases`` and prints a table,
+and ``benches/bench_cases.py`` hands the same cases to pytest-benchmark.
+One definition of each benchmark therefore serves both.
+
+``size`` is ``"full"`` (the sizes the project's speed claims are made at) or
+``"quick"`` (bundled datasets, seconds in all: a smoke run, not a claim).
+"""
+
+import importlib
+import pkgutil
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from gdcore.bench import cases as cases_package
+
+# One module per family in gdcore/bench/cases/, named as the family's folder.
+FAMILIES = {
+    m.name: f"{cases_package.__name__}.{m.name}"
+    for m in pkgutil.iter_modules(cases_package.__path__)
+    if not m.name.startswith("_")
+}
+
+
+# A case repeats at least case.repeat times, and more while both sides
+# together have run under case.min_seconds (at most MAX_REPEAT times).  A
+# millisecond case timed three times on a shared machine gives a ratio that
+# moves by half its value between runs (`gdcore bench svm`, digits' SVC fit);
+# a second of alternating repeats gives a median that holds, at a cost of at
+# most a second per fast case.
+MIN_SECONDS = 1.0
+MAX_REPEAT = 50
+
+
+@dataclass
+class Case:
+    """One timed task: gdcore and its peer doing the same thing to the same data."""
+
+    family: str
+    task: str
+    shape: str
+    peer: str
+    make_data: Callable[[], Any]
+    run_gdcore: Callable[[Any], Any]
+    run_peer: Callable[[Any], Any]
+    # (gdcore result, peer result, data) -> short text such as "acc 0.912 = 0.912"
+    agreement: Callable[[Any, Any, Any], str]
+    repeat: int = 3
+    min_seconds: float = MIN_SECONDS     # 0: exactly `repeat` runs
+    _data: Any = field(default=None, repr=False)
+
+    def data(self):
+        if self._data is None:
+            self._data = self.make_data()
+        return self._data
+
+    def release(self):
+        self._data = None
+
+
+@dataclass
+class Result:
+    case: Case
+    gdcore_seconds: float
+    peer_seconds: float
+    agreement: str
+
+    @property
+    def ratio(self):
+        """peer time / gdcore time: above 1 means gdcore is faster."""
+        return self.peer_seconds / self.gdcore_seconds
+
+
+_LATEST = {}
+
+
+def cached(key, make):
+    """One dataset at a time, shared by the cases (fit, predict) that use it.
+
+    Holding only the latest keeps memory at one dataset: the full-size data
+    reach 4 GB (500,000 x 1,000 float64).
+    """
+    if key not in _LATEST:
+        _LATEST.clear()
+        _LATEST[key] = make()
+    return _LATEST[key]
+
+
+def split_train_test(X, y, train_fraction=0.8):
+    """The first rows for training, the rest for testing (data already shuffled)."""
+    k = int(train_fraction * len(y))
+    return {"X": X[:k], "y": y[:k], "Xt": X[k:], "yt": y[k:]}
+
+
+def load_cases(families=None, size="full"):
+    names = list(FAMILIES) if not families else list(families)
+    unknown = [f for f in names if f not in FAMILIES]
+    if unknown:
+        raise ValueError(f"unknown bench families {unknown}; choose from {sorted(FAMILIES)}")
+    cases = []
+    for name in names:
+        cases.extend(importlib.import_module(FAMILIES[name]).cases(size))
+    return cases
+
+
+def _median(xs):
+    xs = sorted(xs)
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else 0.5 * (xs[mid - 1] + xs[mid])
+
+
+def time_case(case):
+    """Median wall time of gdcore and of the peer, alternating runs on one dataset."""
+    data = case.data()
+    gd_times, peer_times = [], []
+    gd_out = peer_out = None
+    while len(gd_times) < case.repeat or (
+            sum(gd_times) + sum(peer_times) < case.min_seconds and len(gd_times) < MAX_REPEAT):
+        t0 = time.perf_counter()
+        gd_out = case.run_gdcore(data)
+        t1 = time.perf_counter()
+        peer_out = case.run_peer(data)
+        t2 = time.perf_counter()
+        gd_times.append(t1 - t0)
+        peer_times.append(t2 - t1)
+    agreement = case.agreement(gd_out, peer_out, data)
+    return Result(case, _median(gd_times), _median(peer_times), agreement)
+
+
+def format_table(results):
+    header = ("task", "data", "gdcore s", "peer", "peer s", "speed-up", "agreement")
+    rows = [
+        (
+            r.case.task,
+            r.case.shape,
+            f"{r.gdcore_seconds:.4f}",
+            r.case.peer,
+            f"{r.peer_seconds:.4f}",
+            f"{r.ratio:.2f}x",
+            r.agreement,
+        )
+        for r in results
+    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |"]
+    lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(str(x).ljust(w) for x, w in zip(row, widths)) + " |")
+    return "\n".join(lines)
+
+
+def run_cases(cases, progress=None):
+    """Time every case (freeing each dataset before the next) and return Results."""
+    results = []
+    for case in cases:
+        if progress:
+            progress(f"{case.family}: {case.task} on {case.shape} ...")
+        results.append(time_case(case))
+        case.release()
+    return results

@@ -1,0 +1,1 @@
+"""Benchmark cases, one module per family, named as the family's folder."""

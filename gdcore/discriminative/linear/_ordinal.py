@@ -1,0 +1,174 @@
+"""OrdinalLogisticRegression: the proportional-odds (cumulative logit) model.
+
+For ordered levels c_0 < ... < c_{K-1} (``classes_``, sorted),
+
+    P(y <= c_k | x) = sigmoid(theta_k - x . beta),   theta_0 < ... < theta_{K-2},
+
+fitted by maximum likelihood as R's ``MASS::polr`` and statsmodels'
+``OrderedModel(distr="logit")`` do (same sign convention: a positive beta_j
+moves rows towards the higher levels).  There is no intercept: the
+thresholds are the intercepts.  The objective is
+
+    -sum_i s_i log P(y_i | x_i) + (alpha / 2) ||beta||^2,
+
+minimized by L-BFGS on one compiled pass per evaluation
+(``gdcore.discriminative.linear._linear.ordinal_loss_grad``).  The thresholds are
+parametrized as theta_0 = a_0, theta_k = theta_{k-1} + exp(a_k), as statsmodels
+does, so every iterate has them strictly ordered: no constraint is needed
+and no step can cross two of them.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit, logit
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
+
+from gdcore.discriminative.linear import _linear
+from gdcore._threads import effective_n_threads, single_threaded_blas
+from gdcore._validation import (
+    check_X, check_X_y, check_classification_targets, check_sample_weight)
+
+
+def thresholds_from_params(a):
+    """theta from the unconstrained a: theta_0 = a_0, increments exp(a_k)."""
+    return np.cumsum(np.concatenate([a[:1], np.exp(a[1:])]))
+
+
+def _params_from_thresholds(theta):
+    return np.concatenate([theta[:1], np.log(np.diff(theta))])
+
+
+class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
+    """Proportional-odds logistic regression for ordered labels.
+
+    Parameters
+    ----------
+    alpha : float, default=0.0
+        L2 penalty on ``coef_`` (never on the thresholds); 0 is plain maximum
+        likelihood.
+    max_iter : int, default=1000
+        L-BFGS iterations.
+    tol : float, default=1e-6
+        Stop when the largest gradient entry of the objective divided by the
+        sum of the sample weights is below ``tol``.
+    verbose : int, default=0
+    n_jobs : int or None, default=None
+        OpenMP threads for the likelihood pass.
+
+    Attributes
+    ----------
+    classes_ : (K,) sorted levels
+    coef_ : (n_features,) beta
+    thresholds_ : (K - 1,) strictly increasing theta
+    n_iter_ : int
+    n_features_in_ : int
+    """
+
+    def __init__(self, alpha=0.0, *, max_iter=1000, tol=1e-6, verbose=0, n_jobs=None):
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # scikit-learn's checks train on blobs whose labels have no order; one
+        # linear score per row cannot separate three unordered blobs.
+        tags.classifier_tags.poor_score = True
+        return tags
+
+    def _check_params(self):
+        for name, low in (("alpha", 0), ("tol", 0), ("max_iter", 1)):
+            v = getattr(self, name)
+            if not isinstance(v, numbers.Real) or isinstance(v, bool) or not v >= low:
+                raise ValueError(f"{name} must be a number >= {low}, got {v!r}.")
+
+    def fit(self, X, y, sample_weight=None):
+        """Maximum-likelihood (or L2-penalized) fit; levels are ``np.unique(y)``."""
+        self._check_params()
+        X, y = check_X_y(self, X, y, reset=True)
+        check_classification_targets(y)
+        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        K = len(self.classes_)
+        if K < 2:
+            raise ValueError(f"y has only one class, the level {self.classes_[0]!r}; "
+                             "an ordinal model needs at least two ordered levels.")
+        sw = check_sample_weight(sample_weight, X)
+        S = float(sw.sum())
+        if not S > 0:
+            raise ValueError("The sample weights sum to zero: there is nothing to fit.")
+        y_idx = np.ascontiguousarray(y_idx, dtype=np.intc)
+        d = X.shape[1]
+        n_threads = effective_n_threads(self.n_jobs)
+        gW, gt = np.empty((1, d)), np.empty(K - 1)
+
+        def fun(w):
+            beta = np.ascontiguousarray(w[:d].reshape(1, d), dtype=X.dtype)
+            a = w[d:]
+            theta = thresholds_from_params(a)
+            loss = _linear.ordinal_loss_grad(X, y_idx, sw, beta, theta, gW, gt, n_threads)
+            # chain rule through the cumulative sum of exp: dtheta_k/da_j = exp(a_j), j <= k
+            tail = np.cumsum(gt[::-1])[::-1]
+            g_a = np.concatenate([tail[:1], np.exp(a[1:]) * tail[1:]])
+            f = (loss + 0.5 * self.alpha * float(w[:d] @ w[:d])) / S
+            return f, np.concatenate([(gW[0] + self.alpha * w[:d]) / S, g_a / S])
+
+        theta0 = self._start_thresholds(y_idx, sw, K)
+        w0 = np.concatenate([np.zeros(d), _params_from_thresholds(theta0)])
+        callback = None
+        if self.verbose:
+            def callback(intermediate_result):
+                print(f"[ordinal lbfgs] objective {intermediate_result.fun:.10g}")
+        with single_threaded_blas():
+            res = minimize(fun, w0, method="L-BFGS-B", jac=True, callback=callback,
+                           options={"maxiter": self.max_iter, "gtol": self.tol, "maxls": 50,
+                                    "ftol": 64 * np.finfo(float).eps})
+        if res.status != 0:
+            warnings.warn(f"L-BFGS did not converge ({res.message}) in {res.nit} "
+                          "iterations; raise max_iter, scale the data, or set alpha > 0.",
+                          ConvergenceWarning)
+        self.coef_ = res.x[:d].copy()
+        self.thresholds_ = thresholds_from_params(res.x[d:])
+        self.n_iter_ = int(res.nit)
+        return self
+
+    @staticmethod
+    def _start_thresholds(y_idx, sw, K):
+        """logit of the weighted cumulative level frequencies: the beta = 0 optimum."""
+        freq = np.bincount(y_idx, weights=sw, minlength=K) / sw.sum()
+        cum = np.clip(np.cumsum(freq)[:-1], 1e-6, 1 - 1e-6)
+        theta = logit(cum)
+        # levels with no weight would give equal thresholds; keep them apart
+        return theta + 1e-3 * np.arange(K - 1)
+
+    def linear_predictor(self, X):
+        """eta = x . beta for each row (larger: higher levels).
+
+        Not called ``decision_function``: scikit-learn expects that to give
+        one score per class, and the model has one score per row.
+        """
+        check_is_fitted(self)
+        X = check_X(self, X, reset=False)
+        return X @ self.coef_
+
+    def predict_cumulative_proba(self, X):
+        """P(y <= c_k | x), (n, K); the last column is 1."""
+        eta = self.linear_predictor(X)
+        cum = expit(self.thresholds_[None, :] - eta[:, None])
+        return np.column_stack([cum, np.ones(len(eta))])
+
+    def predict_proba(self, X):
+        """P(y = c_k | x), (n, K), columns in the order of ``classes_``."""
+        cum = self.predict_cumulative_proba(X)
+        return np.diff(cum, axis=1, prepend=0.0)
+
+    def predict(self, X):
+        """The most probable level of each row."""
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]

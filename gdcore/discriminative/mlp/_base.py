@@ -1,0 +1,342 @@
+"""The training loop shared by MLPClassifier and MLPRegressor.
+
+Follows scikit-learn's ``BaseMultilayerPerceptron`` step for step (Glorot
+initialization drawn in the same order, shuffled minibatches, Adam / SGD
+schedules, tol / n_iter_no_change plateau rule, early stopping on a held-out
+split, L-BFGS through SciPy, sample weights), with every numeric step a
+compiled kernel over one flat parameter vector (gdcore._nn.network): a minibatch's
+loss and gradient is one call of ``_dense_network.network_loss_grad`` and
+its update one call of the optimizer's kernel.  Subclasses supply the input
+and target validation, the output link and the validation score.
+"""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight
+
+from gdcore._nn import _dense_network
+from gdcore._nn.network import ACTIVATIONS, NON_FINITE_MESSAGE, SGD, Adam, DenseNetwork
+from gdcore._threads import effective_n_threads, single_threaded_blas
+from gdcore._validation import check_X
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+class _Objective:
+    """Mean loss + alpha/(2 sum w) ||W||^2 of a network on a batch; gradient in net.grad.
+
+    Holds the kernel's scratch arrays for the two batch sizes of an epoch
+    (the full batch and the last, shorter one), so no batch allocates.
+    """
+
+    def __init__(self, net, loss, alpha, n_threads):
+        self.net, self.alpha, self.n_threads = net, alpha, n_threads
+        self.loss_code = _dense_network.LOSS_CODES[loss]
+        self.hidden_code = ACTIVATIONS[net.hidden_activation]
+        self.units = np.asarray(net.layer_units, dtype=np.intp)
+        self.n_w = sum(c.size for c in net.coefs)
+        self.no_weights = np.empty(0, dtype=net.dtype)
+        self._workspace = {}
+
+    def _scratch(self, n):
+        ws = self._workspace.get(n)
+        if ws is None:
+            if len(self._workspace) >= 2:
+                self._workspace.clear()
+            shapes = _dense_network.workspace_shapes(n, self.net.layer_units)
+            ws = self._workspace[n] = tuple(np.empty(s, self.net.dtype) for s in shapes)
+        return ws
+
+    def __call__(self, X, Y, sample_weight):
+        net = self.net
+        if sample_weight is None:
+            sample_weight, total = self.no_weights, X.shape[0]
+        else:
+            total = float(sample_weight.sum())
+        value = _dense_network.network_loss_grad(
+            X, Y, sample_weight, net.theta, self.units, self.hidden_code,
+            self.loss_code, 1.0 / total, self.alpha / total, net.grad,
+            *self._scratch(X.shape[0]), self.n_threads)
+        w = net.theta[:self.n_w]
+        return (value + 0.5 * self.alpha * float(np.dot(w, w))) / total
+
+
+class BaseMLP(BaseEstimator):
+    """Common parameters, fitting and prediction of the two MLP estimators."""
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu", "leaky_relu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [None, Integral],
+        "dtype": [StrOptions(set(DTYPES)), type, None],
+    }
+
+    # --- hooks for subclasses -------------------------------------------------
+    def _validate_input(self, X, y, incremental, reset):
+        """(X, y as the score function wants it, targets Y as a 2-D array)."""
+        raise NotImplementedError
+
+    def _validation_score(self, X, y, sample_weight):
+        raise NotImplementedError
+
+    def _output_activation(self):
+        raise NotImplementedError
+
+    # --- network ---------------------------------------------------------------
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if np.iterable(sizes) else [sizes]
+        if len(sizes) and np.any(np.asarray(sizes) <= 0):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return [int(s) for s in sizes]
+
+    def _train_dtype(self, X):
+        """float32 by default; float64 on request; None keeps X's (scikit-learn's rule)."""
+        if self.dtype is None:
+            return X.dtype
+        dtype = np.dtype(DTYPES.get(self.dtype, self.dtype))
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be 'float32', 'float64' or None, got {self.dtype!r}.")
+        return dtype
+
+    def _network(self, dtype):
+        """A DenseNetwork (identity output: it gives logits) holding copies of coefs_."""
+        units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
+        net = DenseNetwork(units, self.activation, "identity", dtype)
+        net.set_params(self.coefs_, self.intercepts_)
+        return net
+
+    def _publish(self, net):
+        self.coefs_ = [c.copy() for c in net.coefs]
+        self.intercepts_ = [b.copy() for b in net.intercepts]
+
+    def _forward_logits(self, X):
+        """Last-layer output before the output link, for validated X."""
+        net = self._network(X.dtype)
+        n_threads = effective_n_threads(self.n_jobs)
+        with single_threaded_blas():
+            return net.forward(X, n_threads)[-1].copy()
+
+    def _check_predict_X(self, X):
+        return check_X(self, X, reset=False, dtype=self.coefs_[0].dtype)
+
+    # --- fitting ---------------------------------------------------------------
+    def _fit(self, X, y, sample_weight, incremental):
+        hidden = self._hidden_sizes()
+        first_fit = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y, Y = self._validate_input(X, y, incremental, reset=first_fit)
+        dtype = self._train_dtype(X) if first_fit else self.coefs_[0].dtype
+        X = np.ascontiguousarray(X, dtype=dtype)
+        Y = np.ascontiguousarray(Y, dtype=dtype)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype,
+                                                 ensure_non_negative=True)
+        rng = check_random_state(self.random_state)
+        if first_fit:
+            self.out_activation_ = self._output_activation()
+            self.n_outputs_ = Y.shape[1]
+            units = [X.shape[1]] + hidden + [Y.shape[1]]
+            self.n_layers_ = len(units)
+            net = DenseNetwork(units, self.activation, "identity", dtype)
+            net.init_glorot(rng)
+            self.n_iter_ = 0
+            self.t_ = 0
+            if self.solver != "lbfgs":
+                self.loss_curve_ = []
+                self._no_improvement_count = 0
+                self.best_loss_ = None if self.early_stopping else np.inf
+                self.validation_scores_ = [] if self.early_stopping else None
+                self.best_validation_score_ = -np.inf if self.early_stopping else None
+            self.__dict__.pop("_optimizer", None)
+        else:
+            if Y.shape[1] != self.n_outputs_:
+                raise ValueError(f"y has {Y.shape[1]} outputs but the network was "
+                                 f"fitted with {self.n_outputs_}.")
+            net = self._network(dtype)
+        objective = _Objective(net, self.out_activation_, self.alpha,
+                               effective_n_threads(self.n_jobs))
+        with single_threaded_blas():
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(objective, X, Y, sample_weight)
+            else:
+                self._fit_stochastic(objective, X, Y, y, sample_weight, rng, incremental)
+        if not np.isfinite(net.theta).all():
+            raise ValueError("Solver produced non-finite parameter weights. The input "
+                             "data may contain large values and need to be preprocessed.")
+        self._publish(net)
+        return self
+
+    def _fit_lbfgs(self, objective, X, Y, sample_weight):
+        net = objective.net
+        start = time.perf_counter()
+
+        def fun(theta):
+            net.theta[:] = theta
+            return objective(X, Y, sample_weight), net.grad.astype(np.float64)
+
+        def report(intermediate_result):
+            print(f"Iteration {report.iteration}, loss = {intermediate_result.fun:.8f}, "
+                  f"time = {time.perf_counter() - start:.2f}s")
+            report.iteration += 1
+
+        report.iteration = 1
+        res = scipy.optimize.minimize(
+            fun, net.theta.astype(np.float64), method="L-BFGS-B", jac=True,
+            callback=report if self.verbose else None,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
+        )
+        if not np.isfinite(res.fun):
+            # L-BFGS has no learning rate: its line search diverges on badly
+            # scaled features.
+            raise ValueError(f"The training loss became {res.fun} after {res.nit} "
+                             "L-BFGS iterations: the optimization diverged. Scale the "
+                             "input features (e.g. StandardScaler).")
+        if res.status != 0:
+            warnings.warn(f"lbfgs failed to converge after {res.nit} iterations: "
+                          f"{res.message}. Increase max_iter or scale the data.",
+                          ConvergenceWarning)
+        net.theta[:] = res.x
+        self.n_iter_ = int(res.nit)
+        self.loss_ = float(res.fun)
+
+    def _make_optimizer(self, size, dtype):
+        if self.solver == "sgd":
+            return SGD(size, dtype, self.learning_rate_init, self.learning_rate,
+                       self.momentum, self.nesterovs_momentum, self.power_t)
+        return Adam(size, dtype, self.learning_rate_init, self.beta_1, self.beta_2,
+                    self.epsilon)
+
+    def _split_validation(self, X, Y, y, sample_weight, rng):
+        """scikit-learn's held-out split (stratified for single-output classifiers)."""
+        stratify = y if self._stratify_validation() else None
+        arrays = [X, Y, y] + ([] if sample_weight is None else [sample_weight])
+        parts = train_test_split(*arrays, random_state=rng,
+                                 test_size=self.validation_fraction, stratify=stratify)
+        train, val = parts[0::2], parts[1::2]
+        if val[0].shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase "
+                             "'validation_fraction' or the size of your dataset.")
+        if sample_weight is None:
+            train, val = train + [None], val + [None]
+        return train, val
+
+    def _fit_stochastic(self, objective, X, Y, y, sample_weight, rng, incremental):
+        net = objective.net
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        opt = getattr(self, "_optimizer", None)
+        if opt is None or not incremental:
+            opt = self._optimizer = self._make_optimizer(net.theta.size, net.dtype)
+        best_theta = net.theta.copy()
+        val = None
+        if self.early_stopping:
+            (X, Y, _, sample_weight), val = self._split_validation(X, Y, y, sample_weight,
+                                                                  rng)
+        n = X.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n)
+        else:
+            if self.batch_size > n:
+                warnings.warn("Got `batch_size` less than 1 or larger than "
+                              "sample size. It is going to be clipped")
+            batch_size = int(np.clip(self.batch_size, 1, n))
+        idx = np.arange(n)
+        Xs, Ys, ws = X, Y, sample_weight
+        start = time.perf_counter()
+        self.n_iter_ = 0  # scikit-learn counts the epochs of this call only
+        for _ in range(self.max_iter):
+            if self.shuffle:
+                idx = rng.permutation(idx)
+                # One gather per epoch, then contiguous zero-copy batches.
+                Xs, Ys = np.take(X, idx, axis=0), np.take(Y, idx, axis=0)
+                ws = None if sample_weight is None else sample_weight[idx]
+            total = 0.0
+            for sl in gen_batches(n, batch_size):
+                loss = objective(Xs[sl], Ys[sl], None if ws is None else ws[sl])
+                total += loss * (sl.stop - sl.start)
+                opt.step(net.theta, net.grad, objective.n_threads)
+            self.n_iter_ += 1
+            self.loss_ = total / n
+            if not np.isfinite(self.loss_):
+                raise ValueError(NON_FINITE_MESSAGE.format(
+                    value=self.loss_, epoch=self.n_iter_, lr=self.learning_rate_init))
+            self.t_ += n
+            self.loss_curve_.append(self.loss_)
+            if self.verbose:
+                print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}, "
+                      f"time = {time.perf_counter() - start:.2f}s")
+            if self._update_no_improvement(net, val):
+                best_theta = net.theta.copy()
+            opt.iteration_ends(self.t_)
+            if self._no_improvement_count > self.n_iter_no_change:
+                what = "Validation score" if self.early_stopping else "Training loss"
+                msg = (f"{what} did not improve more than tol={self.tol:f} for "
+                       f"{self.n_iter_no_change} consecutive epochs.")
+                if opt.trigger_stopping(msg, self.verbose):
+                    break
+                self._no_improvement_count = 0
+            if incremental:
+                break
+            if self.n_iter_ == self.max_iter:
+                warnings.warn(f"Stochastic Optimizer: Maximum iterations "
+                              f"({self.max_iter}) reached and the optimization "
+                              "hasn't converged yet.", ConvergenceWarning)
+        if self.early_stopping:
+            net.theta[:] = best_theta  # scikit-learn restores the best weights
+
+    def _stratify_validation(self):
+        return False
+
+    def _update_no_improvement(self, net, val):
+        """scikit-learn's plateau counter; True when the weights are the best so far."""
+        if val is not None:
+            X_val, _, y_val, w_val = val
+            self._publish(net)
+            score = self._validation_score(X_val, y_val, w_val)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                return True
+            return False
+        if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+            self._no_improvement_count += 1
+        else:
+            self._no_improvement_count = 0
+        self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+        return False

@@ -1,0 +1,295 @@
+"""What SVC and SVR share: parameters, kernels, the call into the SMO kernel.
+
+The dual is solved by ``gdcore.discriminative.svm._svm.smo_solve`` (libsvm's Solver,
+WSS2 + shrinking + LRU row cache, kernel rows by BLAS gemv in parallel).
+Prediction needs K(X, support vectors): one gemm per block of test rows
+(``kernel_matrix``), where libsvm evaluates one dot product at a time.
+"""
+
+import warnings
+from contextlib import nullcontext
+from numbers import Integral, Real
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from gdcore.discriminative.svm import _svm
+from gdcore._threads import effective_n_threads, single_threaded_blas
+from gdcore._validation import check_X
+
+KERNEL_CODES = {
+    "linear": _svm.LINEAR,
+    "poly": _svm.POLY,
+    "rbf": _svm.RBF,
+    "sigmoid": _svm.SIGMOID,
+    "precomputed": _svm.PRECOMPUTED,
+}
+# Test rows per block of K(X, SV) at prediction: 2048 x 5000 doubles = 80 MB
+# at most, while a block still keeps gemm efficient.
+PREDICT_BLOCK = 2048
+# Several problems (class pairs) run one per thread when the sum of n_p^2 d
+# reaches 2**22 (~1 ms of kernel rows).  Digits' 45 pairs (2**28): 19.3 ms
+# on one thread, 10.4 ms on two on an idle machine, now that OpenMP threads
+# spin briefly before sleeping (at load 7.3, with sleeping threads, it was
+# 70 ms serially against 87 ms on two, and the gate was 2**30).
+MIN_PARALLEL_PAIRS_WORK = 2**22
+# Multiply-adds of K(X block, SV) below which BLAS runs on one thread (and
+# always when n_jobs=1): ~3 ms of single-thread gemm, where a second BLAS
+# thread gains little idle and loses 2x on a loaded machine.
+MIN_BLAS_THREADS_WORK = 2**26
+# rbf kernel rows are computed in float32 (see solver_data) from n x d =
+# 2**13 on: a gemv reads the whole active matrix for every row, and past
+# 2**13 doubles (64 KB) it no longer fits this machine's 48 KB L1, so the
+# gemv is bound by L2 bytes, and float32 halves them (digits' pairs, ~290 x
+# 64: SVC fit ~10.8 -> ~9.5 ms on 2 threads).  A row is in float32 when the
+# rounding error that adds to the exponent -gamma |x - z|^2 is at most
+# F32_EXPONENT_ERROR, a hundredth of the default tol's 1e-3.
+FLOAT32_ROWS_FROM = 2**13
+F32_EXPONENT_ERROR = 1e-5
+
+
+class Duals(NamedTuple):
+    """Dual problems back to back, as ``smo_solve_many`` takes them: problem
+    q's data rows are rows[row_ptr[q]:row_ptr[q + 1]] (indexing X), its
+    variables var_ptr[q]:var_ptr[q + 1], each with its data row var_data
+    (local to the problem), sign y, linear term p and bound C."""
+
+    rows: np.ndarray
+    row_ptr: np.ndarray
+    var_data: np.ndarray
+    var_ptr: np.ndarray
+    y: np.ndarray
+    p: np.ndarray
+    C: np.ndarray
+
+
+def kernel_matrix(A, B, kernel, gamma, coef0, degree, sq_b=None):
+    """K(A, B) for the dense kernels, as float64 (rbf through squared norms).
+
+    ``sq_b`` may hold B's squared row norms, computed once at fit.
+    """
+    dots = A @ B.T
+    if dots.dtype != np.float64:
+        dots = dots.astype(np.float64)
+    if kernel == "linear":
+        return dots
+    if kernel == "poly":
+        dots *= gamma
+        dots += coef0
+        return dots**degree
+    if kernel == "rbf":
+        sq_a = np.einsum("ij,ij->i", A, A, dtype=np.float64)
+        if sq_b is None:
+            sq_b = np.einsum("ij,ij->i", B, B, dtype=np.float64)
+        dots *= 2.0
+        dots -= sq_a[:, None]
+        dots -= sq_b[None, :]
+        dots *= gamma
+        return np.exp(dots, out=dots)
+    dots *= gamma
+    dots += coef0
+    return np.tanh(dots, out=dots)
+
+
+def solver_data(Xk, name, gamma, n_rows=None):
+    """What the solver's kernel rows read: (X, its squared row norms, X32, f32_limit).
+
+    An rbf problem (of n_rows rows, all of Xk's by default) of at least
+    FLOAT32_ROWS_FROM multiply-adds a row is solved on X centred and
+    rounded to float32 (rbf is translation invariant, and centring removes
+    the cancellation in |x|^2 + |z|^2 - 2 x.z).  A float32 dot product x.z
+    errs by about sqrt(d) 2^-24 |x| |z|, so the exponent by 2 gamma times
+    that; a row x computed in float32 errs at most F32_EXPONENT_ERROR when
+    |x| max|z| <= f32_limit.  When every pair of rows is within it (the
+    issue's 20,000 x 50 problem with gamma='scale': ~4e-6), X itself is
+    float32 (X32 None).  Otherwise X holds the same float32 values in double,
+    X32 the float32 copy, and the solver computes each row in float32 when
+    it can: on standardized digits one image of squared norm 2,337 must use
+    double rows, the typical one (~64) need not.  Smaller problems keep
+    double rows and their data as given, like libsvm.
+    """
+    if name == "precomputed":
+        return np.ascontiguousarray(Xk), np.zeros(len(Xk)), None, 0.0
+    n_rows = len(Xk) if n_rows is None else n_rows
+    if name == "rbf" and n_rows * Xk.shape[1] >= FLOAT32_ROWS_FROM:
+        X32 = (Xk - Xk.mean(axis=0, dtype=np.float64)).astype(np.float32)
+        sq = np.einsum("ij,ij->i", X32, X32, dtype=np.float64)
+        error_per_product = 2.0 * gamma * np.sqrt(Xk.shape[1]) * 2.0**-24
+        if error_per_product * sq.max() <= F32_EXPONENT_ERROR:
+            return X32, sq, None, 0.0
+        return (X32.astype(np.float64), sq, X32,
+                float(F32_EXPONENT_ERROR / error_per_product))
+    Xk = np.ascontiguousarray(Xk)
+    return Xk, np.einsum("ij,ij->i", Xk, Xk, dtype=np.float64), None, 0.0
+
+
+class BaseSVM(BaseEstimator):
+    """Parameters and fitting machinery of the kernel SVMs (not for direct use)."""
+
+    _parameter_constraints: dict = {
+        "kernel": [StrOptions(set(KERNEL_CODES)), callable],
+        "degree": [Interval(Integral, 0, None, closed="left")],
+        "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0.0, None, closed="left")],
+        "coef0": [Interval(Real, None, None, closed="neither")],
+        "tol": [Interval(Real, 0.0, None, closed="neither")],
+        "C": [Interval(Real, 0.0, None, closed="neither")],
+        "shrinking": ["boolean"],
+        "cache_size": [Interval(Real, 0, None, closed="neither")],
+        "verbose": ["verbose"],
+        "max_iter": [Interval(Integral, -1, None, closed="left")],
+        "n_jobs": [None, Integral],
+    }
+
+    # -- kernels ---------------------------------------------------------
+    def _kernel_name(self):
+        return "precomputed" if callable(self.kernel) else self.kernel
+
+    def _check_fit_X(self, X, y):
+        """Validate X (and y); the array handed to the solver and its dtype."""
+        raise NotImplementedError
+
+    def _resolve_gamma(self, X):
+        if self._kernel_name() == "precomputed":
+            return 0.0
+        if self.gamma == "scale":
+            var = float(np.asarray(X, dtype=np.float64).var())
+            return 1.0 / (X.shape[1] * var) if var != 0 else 1.0
+        if self.gamma == "auto":
+            return 1.0 / X.shape[1]
+        return float(self.gamma)
+
+    def _train_matrix(self, X):
+        """What the solver reads: X itself, or the Gram matrix (n x n)."""
+        if callable(self.kernel):
+            self._X_fit = X
+            return self._gram(X, X)
+        if self.kernel == "precomputed" and X.shape[0] != X.shape[1]:
+            raise ValueError(
+                f"A precomputed kernel must be a square (n_samples, n_samples) "
+                f"matrix; got shape {X.shape}."
+            )
+        return X
+
+    def _gram(self, A, B):
+        """K(A, B) from a callable kernel, checked to be a finite float matrix."""
+        K = np.asarray(self.kernel(A, B), dtype=np.float64)
+        if K.shape != (A.shape[0], B.shape[0]):
+            raise ValueError(
+                f"The kernel callable must return an array of shape "
+                f"{(A.shape[0], B.shape[0])}; got {K.shape}."
+            )
+        if not np.isfinite(K).all():
+            raise ValueError("The kernel callable returned NaN or infinite values.")
+        return np.ascontiguousarray(K)
+
+    def _check_predict_X(self, X):
+        check_is_fitted(self)
+        if callable(self.kernel):
+            X = check_X(self, X, reset=False) if hasattr(self, "n_features_in_") else X
+            return self._gram(X, self._X_fit[self.support_])
+        X = check_X(self, X, reset=False)
+        if self.kernel == "precomputed":
+            if X.shape[1] != self.shape_fit_[0]:
+                raise ValueError(
+                    f"X.shape[1] = {X.shape[1]} should be equal to "
+                    f"{self.shape_fit_[0]}, the number of samples at training time."
+                )
+            return X[:, self.support_].astype(np.float64)
+        return X
+
+    def _kernel_blocks(self, X):
+        """Yield (rows, K(X[rows], support_vectors_)) by blocks of test rows."""
+        Xk = self._check_predict_X(X)
+        name = self._kernel_name()
+        for start in range(0, Xk.shape[0], PREDICT_BLOCK):
+            block = Xk[start:start + PREDICT_BLOCK]
+            if name == "precomputed":
+                yield slice(start, start + len(block)), block
+                continue
+            sv = self.support_vectors_.astype(block.dtype, copy=False)
+            # Small products on one BLAS thread: digits' 1437 x 64 x 724
+            # took 72 ms wall on 2 threads, 30 ms on one (load 7.4, 2 cores).
+            one_thread = (self._n_threads() == 1
+                          or block.shape[0] * block.shape[1] * len(sv) < MIN_BLAS_THREADS_WORK)
+            with single_threaded_blas() if one_thread else nullcontext():
+                K = kernel_matrix(block, sv, name, self._gamma, self.coef0, self.degree,
+                                  self._sv_sq)
+            yield slice(start, start + len(block)), K
+
+    # -- solving -----------------------------------------------------------
+    def _solve_many(self, Xk, problems, cache_bytes, n_threads):
+        """Several duals on rows of Xk at once: ``problems`` is a list of
+        (rows, var_data, y, p, C), rows indexing Xk (both axes when
+        precomputed) and var_data indexing rows.  Returns (alpha, status,
+        n_iter, rho) per problem (see _solve_duals)."""
+        cat = [np.concatenate(part) for part in zip(*problems)]
+        duals = Duals(cat[0], np.cumsum([0] + [len(pr[0]) for pr in problems]), cat[1],
+                      np.cumsum([0] + [len(pr[1]) for pr in problems]), *cat[2:])
+        alpha, status, n_iter, rho = self._solve_duals(Xk, duals, cache_bytes, n_threads)
+        var_ptr = duals.var_ptr
+        return [(alpha[var_ptr[q]:var_ptr[q + 1]], int(status[q]), int(n_iter[q]), rho[q])
+                for q in range(len(problems))]
+
+    def _solve_duals(self, Xk, duals, cache_bytes, n_threads):
+        """The duals of a ``Duals`` on rows of Xk, in one ``smo_solve_many``:
+        (alpha of every variable, status, n_iter and rho of each problem).
+        Concurrent problems each get cache_bytes / their number, as one
+        cache_size is the budget.
+
+        Callers hold BLAS to one thread around their solves
+        (``single_threaded_blas``): the kernel calls gemv from OpenMP threads,
+        and one limit per fit, not per class pair, saves ~0.2 ms a pair.
+        """
+        name = self._kernel_name()
+        sizes = np.diff(duals.row_ptr)
+        Xk, sq, X32, f32_limit = solver_data(Xk, name, self._gamma, int(sizes.max()))
+        width = 1 if name == "precomputed" else Xk.shape[1]
+        m = len(sizes)
+        if m > 1 and float(np.sum(sizes.astype(np.float64) ** 2)) * width < (
+                MIN_PARALLEL_PAIRS_WORK):
+            n_threads = 1
+        rows, row_ptr, var_data, var_ptr = (np.ascontiguousarray(a, dtype=np.intc) for a in (
+            duals.rows, duals.row_ptr, duals.var_data, duals.var_ptr))
+        y, p, C = (np.ascontiguousarray(a, dtype=np.float64) for a in (duals.y, duals.p, duals.C))
+        alpha = np.empty(len(y))
+        status, n_iter = np.empty(m, dtype=np.intc), np.empty(m, dtype=np.int64)
+        rho, obj = np.empty(m), np.empty(m)
+        _svm.smo_solve_many(
+            Xk, sq, KERNEL_CODES[name], float(self._gamma), float(self.coef0),
+            int(self.degree), rows, row_ptr, var_data, var_ptr, y, p, C, alpha,
+            status, n_iter, rho, obj, float(self.tol), int(self.max_iter),
+            float(cache_bytes) / min(m, n_threads), bool(self.shrinking), int(n_threads),
+            X32, f32_limit)
+        return alpha, status, n_iter, rho
+
+    def _n_threads(self):
+        return effective_n_threads(self.n_jobs)
+
+    def _finish_fit(self, X, statuses):
+        """Fitted attributes every SVM shares; the ConvergenceWarning."""
+        self.shape_fit_ = X.shape
+        self.fit_status_ = int(max(statuses))
+        if self._kernel_name() != "precomputed":
+            self._sv_sq = np.einsum(
+                "ij,ij->i", self.support_vectors_, self.support_vectors_, dtype=np.float64)
+        else:
+            self._sv_sq = None
+        if self.fit_status_:
+            warnings.warn(
+                f"Solver terminated early (max_iter={self.max_iter}). Consider "
+                "pre-processing your data with StandardScaler or MinMaxScaler.",
+                ConvergenceWarning,
+            )
+        if not (np.isfinite(self._intercept_).all() and np.isfinite(self._dual_coef_).all()):
+            raise ValueError(
+                "The dual coefficients or intercepts are not finite. The input "
+                "data may contain large values and need to be preprocessed.")
+
+    @property
+    def n_support_(self):
+        check_is_fitted(self)
+        return self._n_support

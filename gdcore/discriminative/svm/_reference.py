@@ -1,0 +1,157 @@
+"""NumPy twin of ``gdcore.discriminative.svm._svm``: plain SMO on a precomputed kernel matrix.
+
+The specification the compiled solver is tested against.  Same signature,
+same outputs, same working-set rule (WSS2 of Fan, Chen and Lin, JMLR 2005,
+as in libsvm's ``Solver::select_working_set``, ties going to the last index),
+same two-variable update, same stopping rule (m(alpha) - M(alpha) < tol) and
+the same rho and objective.  It keeps the whole matrix Q in memory and never
+shrinks, so ``cache_bytes``, ``shrinking`` and ``n_threads`` are accepted and
+ignored.  Like the solver (and libsvm) it rounds kernel values to single
+precision, keeping the diagonal and the gradient in double.  Written for clarity, never used on a hot path.
+
+The problem, libsvm's general form over l variables::
+
+    min_a 0.5 a'Qa + p'a   s.t.  y'a = 0,  0 <= a_t <= C_t,
+    Q_st = y_s y_t K(x[var_data[s]], x[var_data[t]])
+
+C-SVC: l = n, var_data = range(n), p = -1.  epsilon-SVR: l = 2n, each row
+twice (y = +1 with p = eps - z, y = -1 with p = eps + z).
+"""
+
+import numpy as np
+
+LINEAR, POLY, RBF, SIGMOID, PRECOMPUTED = 0, 1, 2, 3, 4
+STATUS_OK = 0
+STATUS_MAX_ITER = 1
+TAU = 1e-12
+
+
+def kernel_matrix(A, B, sq_a, sq_b, kernel, gamma, coef0, degree):
+    """K(A, B) for the dense kernels (rbf through the norms, as the solver does)."""
+    if kernel == PRECOMPUTED:
+        return np.asarray(A, dtype=np.float64)
+    dots = np.asarray(A, np.float64) @ np.asarray(B, np.float64).T
+    if kernel == LINEAR:
+        return dots
+    if kernel == POLY:
+        return (gamma * dots + coef0) ** degree
+    if kernel == RBF:
+        d2 = np.asarray(sq_a, np.float64)[:, None] + np.asarray(sq_b, np.float64)[None, :] - 2 * dots
+        return np.exp(-gamma * d2)
+    return np.tanh(gamma * dots + coef0)
+
+
+def _bounds(alpha, C):
+    """libsvm's alpha status: at the upper bound first, else at zero (callers drop C_t = 0)."""
+    upper = alpha >= C
+    return upper, ~upper & (alpha <= 0)
+
+
+def _select_working_set(G, y, alpha, C, Q, QD, tol):
+    """(i, j) by WSS2, or None when the maximal violation is below tol."""
+    upper, lower = _bounds(alpha, C)
+    up = np.where(y > 0, ~upper, ~lower)           # I_up: can move along +y
+    low = np.where(y > 0, ~lower, ~upper)          # I_low
+    minus_yG = -y * G
+    if not up.any():
+        return None
+    cand = np.flatnonzero(up)
+    i = cand[np.flatnonzero(minus_yG[cand] == minus_yG[cand].max())[-1]]
+    g_max = minus_yG[i]
+    g_max2 = (-minus_yG[low]).max() if low.any() else -np.inf
+    grad_diff = g_max + y * G                        # = g_max - (-y G)
+    quad = QD[i] + QD - 2.0 * y[i] * y * Q[i]
+    quad = np.where(quad > 0, quad, TAU)
+    ok = low & (grad_diff > 0)
+    if g_max + g_max2 < tol or not ok.any():
+        return None
+    obj = np.where(ok, -(grad_diff ** 2) / quad, np.inf)
+    j = np.flatnonzero(obj == obj[ok].min())[-1]
+    return i, j
+
+
+def _update_pair(i, j, G, y, alpha, C, Q, QD):
+    """libsvm's analytic two-variable step, clipped to the box."""
+    Ci, Cj = C[i], C[j]
+    ai, aj = alpha[i], alpha[j]
+    if y[i] != y[j]:
+        quad = QD[i] + QD[j] + 2 * Q[i, j]
+        delta = (-G[i] - G[j]) / (quad if quad > 0 else TAU)
+        diff = ai - aj
+        ai += delta
+        aj += delta
+        if diff > 0:
+            if aj < 0:
+                aj, ai = 0.0, diff
+        elif ai < 0:
+            ai, aj = 0.0, -diff
+        if diff > Ci - Cj:
+            if ai > Ci:
+                ai, aj = Ci, Ci - diff
+        elif aj > Cj:
+            aj, ai = Cj, Cj + diff
+    else:
+        quad = QD[i] + QD[j] - 2 * Q[i, j]
+        delta = (G[i] - G[j]) / (quad if quad > 0 else TAU)
+        total = ai + aj
+        ai -= delta
+        aj += delta
+        if total > Ci:
+            if ai > Ci:
+                ai, aj = Ci, total - Ci
+        elif aj < 0:
+            aj, ai = 0.0, total
+        if total > Cj:
+            if aj > Cj:
+                aj, ai = Cj, total - Cj
+        elif ai < 0:
+            ai, aj = 0.0, total
+    G += Q[i] * (ai - alpha[i]) + Q[j] * (aj - alpha[j])
+    alpha[i], alpha[j] = ai, aj
+
+
+def _rho(G, y, alpha, C):
+    """Mean of y G over free variables, else the middle of the feasible interval."""
+    yG = y * G
+    upper, lower = _bounds(alpha, C)
+    free = ~upper & ~lower
+    if free.any():
+        return yG[free].mean()
+    ub_mask = (upper & (y < 0)) | (lower & (y > 0))
+    lb_mask = (upper & (y > 0)) | (lower & (y < 0))
+    ub = yG[ub_mask].min() if ub_mask.any() else np.inf
+    lb = yG[lb_mask].max() if lb_mask.any() else -np.inf
+    return 0.5 * (ub + lb)
+
+
+def smo_solve(X, sqnorm, kernel, gamma, coef0, degree, var_data, y, p, C,
+              alpha, tol, max_iter, cache_bytes, shrinking, n_threads):
+    """Solve the dual; fill alpha (OUT, length l) and return (status, n_iter, rho, obj).
+
+    status is STATUS_MAX_ITER when max_iter > 0 iterations did not converge.
+    """
+    var_data = np.asarray(var_data)
+    y = np.asarray(y, dtype=np.float64)
+    p = np.asarray(p, dtype=np.float64)
+    C = np.asarray(C, dtype=np.float64)
+    sq = np.asarray(sqnorm, dtype=np.float64)
+    K = kernel_matrix(X, X, sq, sq, kernel, gamma, coef0, degree)
+    K = K[np.ix_(var_data, var_data)]
+    QD = np.diag(K).copy()          # the diagonal stays in double, as in libsvm
+    # Kernel values are held in single precision (libsvm's Qfloat).
+    Q = y[:, None] * y[None, :] * K.astype(np.float32).astype(np.float64)
+    a = np.zeros(len(y))
+    G = p.copy()
+    n_iter, status = 0, STATUS_OK
+    while True:
+        if max_iter > 0 and n_iter >= max_iter:
+            status = STATUS_MAX_ITER
+            break
+        pair = _select_working_set(G, y, a, C, Q, QD, tol)
+        if pair is None:
+            break
+        n_iter += 1
+        _update_pair(pair[0], pair[1], G, y, a, C, Q, QD)
+    alpha[:] = a
+    obj = 0.5 * float(np.dot(a, G + p))
+    return status, n_iter, float(_rho(G, y, a, C)), obj

@@ -1,0 +1,244 @@
+"""SVC and SVR against scikit-learn (libsvm) on the bundled datasets, and the sklearn checks."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn import datasets, svm
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
+from sklearn.preprocessing import StandardScaler
+
+from gdcore import SVC, SVR
+
+KERNELS = ["linear", "poly", "rbf", "sigmoid"]
+
+
+def _load(name, n_max=None):
+    X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    if n_max is not None:
+        X, y = X[:n_max], y[:n_max]
+    return X, y
+
+
+def _sk_svc(**kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)   # sklearn 1.9 deprecates probability
+        return svm.SVC(**kw)
+
+
+def _dense_dual(est, n):
+    """dual_coef_ scattered over all n training rows (0 off the support)."""
+    out = np.zeros((est.dual_coef_.shape[0], n))
+    out[:, est.support_] = est.dual_coef_
+    return out
+
+
+def _assert_same_svc(ours, theirs, X, dual_atol=2e-4):
+    # At a tight tol a vector may hold alpha ~1e-7 on one side and 0 on the
+    # other, so the coefficients are compared over all rows, not by support.
+    # Both solvers hold kernel values in single precision; on iris/rbf (an
+    # ill-conditioned dual) their optima differ by 1.1e-4 at any tol from
+    # 1e-6 to 1e-10, hence 2e-4 rather than the 1e-4 that holds elsewhere.
+    np.testing.assert_allclose(_dense_dual(ours, len(X)), _dense_dual(theirs, len(X)),
+                               atol=dual_atol)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=dual_atol)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    np.testing.assert_allclose(ours.decision_function(X), theirs.decision_function(X),
+                               atol=10 * dual_atol)
+
+
+# Datasets subsampled to keep the suite fast; digits is the 10-class case.
+@pytest.mark.parametrize("name,n_max", [("iris", None), ("wine", None),
+                                        ("breast_cancer", None), ("digits", 600)])
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_svc_matches_sklearn(name, n_max, kernel):
+    """Same support set and predictions at the default tol; dual coefficients within 1e-4.
+
+    At the default tol=1e-3 the two solvers stop at different points near the
+    same optimum (libsvm's shrinking reorders the variables, so its path
+    differs): support sets, n_support_ and predictions agree, dual
+    coefficients to ~1e-2.  At tol=1e-6 both are within 1e-4 of the optimum.
+    """
+    X, y = _load(name, n_max)
+    ours, theirs = SVC(kernel=kernel).fit(X, y), _sk_svc(kernel=kernel).fit(X, y)
+    np.testing.assert_array_equal(ours.support_, theirs.support_)
+    np.testing.assert_array_equal(ours.n_support_, theirs.n_support_)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    kw = dict(kernel=kernel, C=1.0, tol=1e-6)
+    _assert_same_svc(SVC(**kw).fit(X, y), _sk_svc(**kw).fit(X, y), X)
+
+
+@pytest.mark.parametrize("kernel", ["linear", "rbf", "poly"])
+def test_svr_matches_sklearn(kernel):
+    X, _ = _load("diabetes", 200)
+    y = datasets.load_diabetes().target[:200] / 100.0
+    kw = dict(kernel=kernel, C=2.0, epsilon=0.2, tol=1e-6)
+    ours, theirs = SVR(**kw).fit(X, y), svm.SVR(**kw).fit(X, y)
+    np.testing.assert_allclose(_dense_dual(ours, len(X)), _dense_dual(theirs, len(X)),
+                               atol=1e-4)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-4)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), atol=1e-3)
+
+
+def test_precomputed_and_callable_kernels():
+    X, y = _load("iris")
+    K = X @ X.T
+    a = SVC(kernel="precomputed", tol=1e-6).fit(K, y)
+    b = _sk_svc(kernel="precomputed", tol=1e-6).fit(K, y)
+    _assert_same_svc(a, b, K)
+    c = SVC(kernel=lambda A, B: A @ B.T, tol=1e-6).fit(X, y)
+    np.testing.assert_allclose(_dense_dual(c, len(X)), _dense_dual(b, len(X)), atol=1e-4)
+    np.testing.assert_array_equal(c.predict(X), b.predict(K))
+    r = SVR(kernel="precomputed", tol=1e-6).fit(K, X[:, 0])
+    s = svm.SVR(kernel="precomputed", tol=1e-6).fit(K, X[:, 0])
+    np.testing.assert_allclose(r.predict(K), s.predict(K), atol=1e-3)
+
+
+def test_class_weight_sample_weight_break_ties():
+    X, y = _load("wine")
+    rng = np.random.default_rng(0)
+    w = rng.uniform(0.2, 3.0, len(y))
+    for kw in (dict(class_weight="balanced"), dict(class_weight={0: 2.0, 1: 0.5})):
+        a = SVC(tol=1e-6, **kw).fit(X, y, sample_weight=w)
+        b = _sk_svc(tol=1e-6, **kw).fit(X, y, sample_weight=w)
+        _assert_same_svc(a, b, X)
+    # Zero weight drops a row (libsvm does too, though scikit-learn then
+    # numbers support_ in the reduced data); support_ stays in X's numbering.
+    w[:5] = 0.0
+    a = SVC(tol=1e-6, gamma=0.1).fit(X, y, sample_weight=w)
+    b = SVC(tol=1e-6, gamma=0.1).fit(X[5:], y[5:], sample_weight=w[5:])
+    np.testing.assert_array_equal(a.support_, b.support_ + 5)
+    np.testing.assert_allclose(a.dual_coef_, b.dual_coef_, atol=1e-4)
+    a = SVC(break_ties=True).fit(X, y)
+    b = _sk_svc(break_ties=True).fit(X, y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    a.set_params(decision_function_shape="ovo")
+    assert a.decision_function(X).shape == (len(X), 3)
+    with pytest.raises(ValueError, match="break_ties"):
+        a.predict(X)
+
+
+@pytest.mark.parametrize("name,rel", [("breast_cancer", 0.02), ("wine", 0.03), ("iris", 0.05)])
+def test_probability_calibrated_like_sklearn(name, rel):
+    """Platt scaling with internal 5-fold CV: mean log-loss over 4 seeds close to libsvm's.
+
+    The folds are random on both sides and cannot be the same draws: libsvm's
+    own log-loss spreads over seeds by 6% on iris (0.0749 .. 0.0796), 4% on
+    wine, 2% on breast_cancer; the bounds are set from those spreads.
+    """
+    X, y = _load(name)
+    ours, theirs = [], []
+    for seed in range(4):
+        a = SVC(probability=True, random_state=seed).fit(X, y)
+        b = _sk_svc(probability=True, random_state=seed).fit(X, y)
+        pa = a.predict_proba(X)
+        np.testing.assert_allclose(pa.sum(1), 1.0, atol=1e-6)
+        ours.append(log_loss(y, pa))
+        theirs.append(log_loss(y, b.predict_proba(X)))
+    assert a.probA_.shape == b.probA_.shape
+    assert abs(np.mean(ours) - np.mean(theirs)) <= rel * np.mean(theirs), (ours, theirs)
+    np.testing.assert_allclose(np.exp(a.predict_log_proba(X)), pa)
+    assert not hasattr(SVC().fit(X, y), "predict_proba")
+
+
+def test_n_jobs_and_float32_same_answer(monkeypatch):
+    X, y = _load("digits", 400)
+    a = SVC(n_jobs=1).fit(X, y)
+    # Pairs on two threads even for this small problem.
+    monkeypatch.setattr("gdcore.discriminative.svm._base.MIN_PARALLEL_PAIRS_WORK", 0)
+    b = SVC(n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(a.support_, b.support_)
+    np.testing.assert_allclose(a.dual_coef_, b.dual_coef_, atol=1e-4)
+    c = SVC().fit(X.astype(np.float32), y)
+    assert (c.predict(X) == a.predict(X)).mean() > 0.99
+
+
+def test_large_rbf_problem_in_single_precision_matches_sklearn():
+    """Past FLOAT32_ROWS_FROM the rbf rows read a centred float32 copy of X
+    (unless the exponent's error bound forbids it).
+
+    The issue's criteria for the hard problem, on a small instance of it:
+    support vectors within 1% and the same test accuracy within 0.2 points.
+    """
+    from sklearn.datasets import make_classification
+    from gdcore.discriminative.svm._base import FLOAT32_ROWS_FROM, solver_data
+
+    X, y = make_classification(n_samples=3300, n_features=50, flip_y=0.1, random_state=0)
+    X, y, Xt, yt = X[:2700], y[:2700], X[2700:], y[2700:]
+    assert X.size >= FLOAT32_ROWS_FROM
+    gamma = 1.0 / (X.shape[1] * X.var())
+    Xs, sq, X32, _ = solver_data(X + 100.0, "rbf", gamma)   # shifted: centring undoes it
+    assert Xs.dtype == np.float32 and sq.dtype == np.float64 and X32 is None
+    np.testing.assert_allclose(Xs, X - X.mean(0), atol=1e-5)
+    # A gamma 1000 times larger would put 1e-3 of error in the exponent:
+    # double rows on the same float32 values, float32 rows where allowed.
+    Xd, sq, X32, limit = solver_data(X, "rbf", 1000 * gamma)
+    assert Xd.dtype == np.float64 and X32.dtype == np.float32
+    np.testing.assert_array_equal(Xd, X32)
+    assert 0 < limit < sq.max()
+    ours, theirs = SVC().fit(X, y), _sk_svc().fit(X, y)
+    assert abs(len(ours.support_) - len(theirs.support_)) <= 0.01 * len(theirs.support_)
+    assert abs(ours.score(Xt, yt) - theirs.score(Xt, yt)) <= 0.002
+    assert (ours.predict(X) == theirs.predict(X)).mean() >= 0.995
+
+
+def test_pickle_round_trip():
+    X, y = _load("iris")
+    for est in (SVC(probability=True, random_state=0), SVR()):
+        est.fit(X, y)
+        est2 = pickle.loads(pickle.dumps(est))
+        np.testing.assert_array_equal(est.predict(X), est2.predict(X))
+
+
+def test_max_iter_warns():
+    X, y = _load("breast_cancer")
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        est = SVC(max_iter=3).fit(X, y)
+    assert est.fit_status_ == 1
+
+
+@pytest.mark.parametrize("kw,match", [
+    (dict(C=0.0), "C"), (dict(C=-1.0), "C"), (dict(gamma=-0.5), "gamma"),
+    (dict(kernel="cubic"), "kernel"), (dict(tol=0.0), "tol"), (dict(n_jobs=0), "n_jobs"),
+    (dict(cache_size=0), "cache_size"),
+])
+def test_bad_parameters(kw, match):
+    X, y = _load("iris")
+    with pytest.raises(ValueError, match=match):
+        SVC(**kw).fit(X, y)
+
+
+def test_bad_inputs():
+    X, y = _load("iris")
+    with pytest.raises(ValueError, match="one"):
+        SVC().fit(X, np.zeros(len(X)))
+    Xn = X.copy()
+    Xn[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        SVC().fit(Xn, y)
+    Xi = X.copy()
+    Xi[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        SVR().fit(Xi, X[:, 0])
+    with pytest.raises(ValueError, match="square"):
+        SVC(kernel="precomputed").fit(X, y)
+    est = SVC(kernel="precomputed").fit(X @ X.T, y)
+    with pytest.raises(ValueError, match="150 features"):
+        est.predict(X @ X[:10].T)
+    with pytest.raises(ValueError, match="features"):
+        SVC().fit(X, y).predict(X[:, :2])
+    with pytest.raises(ValueError, match="non-zero"):
+        SVC().fit(X, y, sample_weight=np.zeros(len(y)))
+    with pytest.raises(ValueError, match="two classes"):
+        SVC().fit(X, y, sample_weight=(y == 0).astype(float))
+    with pytest.raises(ValueError):
+        SVC().fit(X[:0], y[:0])
+    with pytest.raises(ValueError):
+        SVC().fit(X, y[:-1])
+    with pytest.raises(ValueError, match="kernel callable"):
+        SVC(kernel=lambda A, B: np.ones((2, 2))).fit(X, y)
+
+

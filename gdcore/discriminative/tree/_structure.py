@@ -1,0 +1,130 @@
+"""The fitted tree as arrays (scikit-learn's ``tree_`` layout) and what is read from them.
+
+Node ``i`` has children ``children_left[i]``/``children_right[i]`` (-1 at a
+leaf), splits on ``feature[i]`` at ``threshold[i]`` (-2 at a leaf), sends NaN
+left when ``missing_go_to_left[i]``; ``value[i]`` is (n_outputs, max classes)
+class fractions for a classifier, (n_outputs, 1) means for a regressor.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from gdcore.discriminative.tree import _tree_predict
+
+TREE_LEAF = -1
+
+
+class Tree:
+    """Node arrays of one fitted tree, the attributes scikit-learn's ``Tree`` has."""
+
+    def __init__(self, nodes, values, max_depth, n_features, n_outputs, n_classes,
+                 is_classifier, class_offset):
+        self.children_left = np.ascontiguousarray(nodes["left_child"])
+        self.children_right = np.ascontiguousarray(nodes["right_child"])
+        self.feature = np.ascontiguousarray(nodes["feature"])
+        self.threshold = np.ascontiguousarray(nodes["threshold"])
+        self.impurity = np.ascontiguousarray(nodes["impurity"])
+        self.n_node_samples = np.ascontiguousarray(nodes["n_node_samples"])
+        self.weighted_n_node_samples = np.ascontiguousarray(nodes["weighted_n_node_samples"])
+        self.missing_go_to_left = np.ascontiguousarray(nodes["missing_go_to_left"])
+        self.node_count = len(nodes)
+        self.max_depth = int(max_depth)
+        self.n_features = n_features
+        self.n_outputs = n_outputs
+        self.n_classes = np.asarray(n_classes, dtype=np.intp)
+        self.value = _node_values(values, n_outputs, self.n_classes, is_classifier,
+                                  class_offset)
+
+    @property
+    def n_leaves(self):
+        return int(np.sum(self.children_left == TREE_LEAF))
+
+    def apply(self, X, n_threads):
+        """Leaf index reached by each row of X (C-contiguous float32/float64)."""
+        out = np.empty(X.shape[0], dtype=np.intp)
+        _tree_predict.apply(X, self.children_left, self.children_right, self.feature,
+                            self.threshold, self.missing_go_to_left, 0, out, n_threads)
+        return out
+
+    def decision_path(self, X, n_threads):
+        """CSR indicator (n_samples, node_count) of the nodes each row passes through.
+
+        One NumPy step per tree level (O(depth) array operations), not per row.
+        """
+        n = X.shape[0]
+        rows, cols = [], []
+        node = np.zeros(n, dtype=np.intp)
+        active = np.arange(n)
+        while active.size:
+            rows.append(active)
+            cols.append(node[active])
+            cur = node[active]
+            inner = self.children_left[cur] != TREE_LEAF
+            active, cur = active[inner], cur[inner]
+            x = X[active, self.feature[cur]]
+            go_left = np.where(np.isnan(x), self.missing_go_to_left[cur] == 1,
+                               x <= self.threshold[cur])
+            node[active] = np.where(go_left, self.children_left[cur], self.children_right[cur])
+        rows, cols = np.concatenate(rows), np.concatenate(cols)
+        return sp.csr_matrix((np.ones(len(rows), dtype=np.intp), (rows, cols)),
+                             shape=(n, self.node_count))
+
+    def compute_feature_importances(self, normalize=True):
+        """Weighted impurity decrease of each feature's splits (mean decrease in impurity)."""
+        inner = np.flatnonzero(self.children_left != TREE_LEAF)
+        left, right = self.children_left[inner], self.children_right[inner]
+        wi = self.weighted_n_node_samples * self.impurity
+        decrease = wi[inner] - wi[left] - wi[right]
+        imp = np.bincount(self.feature[inner], weights=decrease,
+                          minlength=self.n_features).astype(np.float64)
+        imp /= self.weighted_n_node_samples[0]
+        if normalize and imp.sum() > 0:
+            imp /= imp.sum()
+        return imp
+
+
+def _node_values(values, n_outputs, n_classes, is_classifier, class_offset):
+    """(n_nodes, K) kernel values -> (n_nodes, n_outputs, max classes)."""
+    n_nodes = values.shape[0]
+    if not is_classifier:
+        return values.reshape(n_nodes, n_outputs, 1).copy()
+    out = np.zeros((n_nodes, n_outputs, int(n_classes.max())))
+    for o in range(n_outputs):
+        block = values[:, class_offset[o]: class_offset[o] + n_classes[o]]
+        total = block.sum(axis=1, keepdims=True)
+        out[:, o, : n_classes[o]] = block / np.where(total > 0, total, 1.0)
+    return out
+
+
+PACKED_NODE = np.dtype([("threshold", np.float64), ("code", np.int32), ("left", np.int32)])
+
+
+def pack_forest(trees, n_threads=1):
+    """All trees' nodes in one array of 16-byte nodes, for ``_tree_predict.forest_mean``.
+
+    Returns (nodes, roots, values).  Tree k occupies ``nodes[roots[k]:roots[k+1]]``
+    in breadth-first order with siblings adjacent, so a node holds only its
+    left child's tree-local id (the right child is the next node):
+    ``code = 2 * feature + missing_go_to_left``, and a leaf is a node that
+    sends every value to itself (threshold +inf, code 1, left = its own id).
+    ``values[i]`` is node i's row of ``tree_.value``.  Compiled
+    (``_tree_predict.pack_forest``), parallel over trees.
+    """
+    sizes = np.array([t.node_count for t in trees], dtype=np.intp)
+    roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+    n_nodes = int(sizes.sum())
+
+    def cat(name, dtype):
+        return np.concatenate([getattr(t, name) for t in trees], dtype=dtype)
+
+    values = np.concatenate([t.value.reshape(t.node_count, -1) for t in trees])
+    nodes = np.empty(n_nodes, dtype=PACKED_NODE)
+    packed_values = np.empty_like(values)
+    status = _tree_predict.pack_forest(
+        cat("children_left", np.intp), cat("children_right", np.intp),
+        cat("feature", np.intp), cat("threshold", np.float64),
+        cat("missing_go_to_left", np.uint8), values, roots,
+        nodes, packed_values, np.empty(n_nodes, dtype=np.intp), n_threads)
+    if status != _tree_predict.STATUS_OK:
+        raise ValueError("A tree's node arrays are not a binary tree rooted at node 0.")
+    return nodes, roots, packed_values

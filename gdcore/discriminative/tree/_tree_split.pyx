@@ -1,0 +1,573 @@
+"""Split finding for decision trees: criteria, histograms, exact and random splits.
+
+A node's samples are ``idx[start:end]``.  Every finder accumulates, left to
+right along one feature, the statistics ``[count, weight, K target sums]``
+(K = the weighted class counts of every output, or the weighted target sums
+for regression) and asks ``proxy`` how good each cut is.  ``proxy`` is
+scikit-learn's proxy impurity improvement (Breiman et al., CART, 1984): for
+gini/entropy ``-(W_L * imp_L + W_R * imp_R)``, for squared error
+``sum_k S_Lk^2 / W_L + S_Rk^2 / W_R``, for Poisson
+``sum_k S_Lk log(S_Lk / W_L) + S_Rk log(S_Rk / W_R)``; larger is better,
+and only a strictly larger one replaces the best so far, as in scikit-learn.
+
+Three finders, all O(1) per candidate cut:
+
+- ``scan_histogram`` (``max_bins`` an int, the default): the node's histogram
+  of one feature over its <= 256 bins, built by ``feature_histogram`` in one
+  pass over the node's samples, O(n_node + bins) per feature (Ke et al.,
+  LightGBM, NIPS 2017).  The builder gets the larger child's histogram as
+  parent minus smaller child, so only the smaller side's samples are read.
+- ``scan_sorted`` (``max_bins=None``, and small nodes in histogram mode): the
+  node's codes of one feature (ranks of the distinct values) sorted,
+  O(n_node log n_node) as scikit-learn's BestSplitter sorts the values, or
+  O(n_node + 256) by counting sort for one-byte codes.  Same cuts, same
+  thresholds as the histogram scan.
+- ``random_split`` (ExtraTrees, Geurts et al. 2006): one threshold drawn
+  uniformly between the node's smallest and largest value, O(n_node).
+
+Missing values (NaN, code ``n_bins[f]``) are tried on both sides of every
+cut, plus the cut "all values left, missing right" (threshold +inf), as
+scikit-learn >= 1.3 does.  A cut between two distinct values a < b gets
+scikit-learn's threshold a/2 + b/2 (a if that rounds to b); a cut between
+quantile bins gets the bin edge.  NumPy twin: ``gdcore/discriminative/tree/_reference/tree_split.py``.
+"""
+
+import numpy as np
+
+from libc.math cimport INFINITY, NAN, log
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memset
+
+# scikit-learn's constants: cuts between values closer than FEATURE_THRESHOLD
+# are not made (float32 noise), and sums below EPSILON are "zero" for Poisson.
+cdef double FEATURE_THRESHOLD = 1e-7
+# Nodes with at least this many values sort by radix (a pass per code byte)
+# instead of quicksort.
+cdef Py_ssize_t RADIX_MIN = 256
+cdef double EPSILON = 2.220446049250313e-16
+cdef double INV_LN2 = 1.4426950408889634
+
+# The criterion codes, for the Python callers.
+CRITERION_GINI = CRIT_GINI
+CRITERION_ENTROPY = CRIT_ENTROPY
+CRITERION_SQUARED_ERROR = CRIT_SQUARED_ERROR
+CRITERION_POISSON = CRIT_POISSON
+
+
+cdef double _clf_impurity(const TreeData* t, const double* s) noexcept nogil:
+    """Gini or entropy (bits) of the class weights in s, averaged over outputs."""
+    cdef double W = s[1], imp = 0.0, acc, p
+    cdef int o, c, lo, hi
+    if W <= 0.0:
+        return 0.0
+    for o in range(t.n_outputs):
+        lo = 2 + t.class_offset[o]
+        hi = 2 + (t.class_offset[o + 1] if o + 1 < t.n_outputs else t.K)
+        acc = 0.0
+        if t.criterion == CRIT_GINI:
+            for c in range(lo, hi):
+                acc += s[c] * s[c]
+            imp += 1.0 - acc / (W * W)
+        else:
+            for c in range(lo, hi):
+                if s[c] > 0.0:
+                    p = s[c] / W
+                    acc -= p * log(p) * INV_LN2
+            imp += acc
+    return imp / t.n_outputs
+
+
+cdef double proxy(const TreeData* t, const double* L, const double* R) noexcept nogil:
+    """scikit-learn's proxy impurity improvement of the cut L | R (larger is better)."""
+    cdef double s = 0.0
+    cdef int o
+    if t.criterion == CRIT_GINI or t.criterion == CRIT_ENTROPY:
+        return -(L[1] * _clf_impurity(t, L) + R[1] * _clf_impurity(t, R))
+    if t.criterion == CRIT_SQUARED_ERROR:
+        for o in range(t.n_outputs):
+            s += L[2 + o] * L[2 + o] / L[1] + R[2 + o] * R[2 + o] / R[1]
+        return s
+    for o in range(t.n_outputs):  # Poisson: a side with no positive target is invalid
+        if L[2 + o] <= EPSILON or R[2 + o] <= EPSILON:
+            return -INFINITY
+        s += L[2 + o] * log(L[2 + o] / L[1]) + R[2 + o] * log(R[2 + o] / R[1])
+    return s
+
+
+cdef void node_stats(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
+                     Py_ssize_t end, const double* w, double* total,
+                     double* impurity) noexcept nogil:
+    """total = [count, weight, K sums] of the node; impurity as scikit-learn defines it."""
+    cdef Py_ssize_t p, i
+    cdef int o
+    cdef double y, mean, sq = 0.0, loss = 0.0
+    memset(total, 0, (2 + t.K) * sizeof(double))
+    for p in range(start, end):
+        add_sample(t, idx[p], w[idx[p]], total)
+    if t.y_cls != NULL:
+        impurity[0] = _clf_impurity(t, total)
+        return
+    if t.criterion == CRIT_SQUARED_ERROR:
+        for p in range(start, end):
+            i = idx[p]
+            for o in range(t.n_outputs):
+                y = t.y_reg[i * t.n_outputs + o]
+                sq += w[i] * y * y
+        impurity[0] = sq / total[1]
+        for o in range(t.n_outputs):
+            mean = total[2 + o] / total[1]
+            impurity[0] -= mean * mean
+        impurity[0] /= t.n_outputs
+        return
+    for o in range(t.n_outputs):  # half Poisson deviance, as scikit-learn's poisson_loss
+        if total[2 + o] <= EPSILON:
+            impurity[0] = INFINITY
+            return
+        mean = total[2 + o] / total[1]
+        for p in range(start, end):
+            i = idx[p]
+            y = t.y_reg[i * t.n_outputs + o]
+            if y > 0.0:
+                loss += w[i] * y * log(y / mean)
+    impurity[0] = loss / (total[1] * t.n_outputs)
+
+
+cdef void feature_histogram(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
+                            Py_ssize_t end, const double* w, Py_ssize_t f,
+                            double* hist) noexcept nogil:
+    """hist[b] = stats of the node's samples in bin b of feature f, b <= n_bins[f]."""
+    cdef Py_ssize_t S = 2 + t.K, p, i
+    cdef const uint8_t* col = t.codes8 + f * t.n
+    memset(hist, 0, (t.n_bins[f] + 1) * S * sizeof(double))
+    for p in range(start, end):
+        i = idx[p]
+        add_sample(t, i, w[i], hist + col[i] * S)
+
+
+cdef inline double _threshold(const TreeData* t, Py_ssize_t f, Py_ssize_t bl,
+                              Py_ssize_t br) noexcept nogil:
+    """The threshold of the cut between value bins bl < br (scikit-learn's midpoint)."""
+    cdef const double* v = t.table + f * t.stride
+    cdef double thr
+    if not t.is_exact[f]:
+        return v[bl]
+    thr = v[bl] / 2.0 + v[br] / 2.0
+    if thr == v[br] or thr == INFINITY or thr == -INFINITY:
+        thr = v[bl]
+    return thr
+
+
+cdef inline void _consider(const TreeData* t, Py_ssize_t f, Py_ssize_t bl, Py_ssize_t br,
+                           const double* left, const double* miss, const double* total,
+                           Limits lim, Split* best, double* L, double* R,
+                           double threshold, int sides) noexcept nogil:
+    """Try the cut 'value codes <= bl' with missing values right, then (if
+    sides == 2) left.  Without missing values in the node, NaN at predict time
+    goes to the side with more samples (scikit-learn's rule).
+
+    ``threshold`` NaN means "compute it from bl, br" (only done for a new best).
+    """
+    cdef Py_ssize_t S = 2 + t.K, s
+    cdef int side
+    cdef double q
+    for side in range(sides):
+        if side == 1 and miss[0] == 0.0:
+            break
+        for s in range(S):
+            L[s] = left[s] + (miss[s] if side == 1 else 0.0)
+            R[s] = total[s] - L[s]
+        if L[0] < lim.min_samples_leaf or R[0] < lim.min_samples_leaf:
+            continue
+        if L[1] < lim.min_weight_leaf or R[1] < lim.min_weight_leaf:
+            continue
+        if L[1] <= 0.0 or R[1] <= 0.0:
+            continue
+        q = proxy(t, L, R)
+        if q > best.proxy:
+            best.proxy = q
+            best.feature = f
+            best.bin = bl
+            best.threshold = threshold if threshold == threshold else _threshold(t, f, bl, br)
+            best.missing_left = side == 1 if miss[0] > 0.0 else L[0] > R[0]
+            best.n_left = <Py_ssize_t> L[0]
+
+
+cdef inline void _consider_missing_alone(const TreeData* t, Py_ssize_t f,
+                                         const double* miss, const double* total,
+                                         Limits lim, Split* best, double* left,
+                                         double* L, double* R) noexcept nogil:
+    """The cut 'every value left, missing right' (threshold +inf)."""
+    cdef Py_ssize_t S = 2 + t.K, s
+    if miss[0] == 0.0 or miss[0] == total[0]:
+        return
+    for s in range(S):
+        left[s] = total[s] - miss[s]
+    _consider(t, f, t.n_bins[f] - 1, t.n_bins[f], left, miss, total, lim, best, L, R,
+              INFINITY, 1)
+
+
+cdef inline bint _too_close(const TreeData* t, Py_ssize_t f, Py_ssize_t bl,
+                            Py_ssize_t br) noexcept nogil:
+    """scikit-learn does not cut between values closer than FEATURE_THRESHOLD."""
+    cdef const double* v = t.table + f * t.stride
+    return t.is_exact[f] and v[br] <= v[bl] + FEATURE_THRESHOLD
+
+
+cdef bint scan_histogram(const TreeData* t, const double* hist, Py_ssize_t f,
+                         const double* total, Limits lim, Split* best,
+                         double* scratch) noexcept nogil:
+    """Best cut of feature f from its node histogram; False if f is constant here.
+
+    scratch: 4 * (2 + K) doubles.
+    """
+    cdef Py_ssize_t S = 2 + t.K, nb = t.n_bins[f], b, s, bl = -1
+    cdef double* left = scratch
+    cdef double* L = scratch + S
+    cdef double* R = scratch + 2 * S
+    cdef const double* miss = hist + nb * S
+    cdef const double* h
+    cdef bint varies = False
+    memset(left, 0, S * sizeof(double))
+    for b in range(nb):
+        h = hist + b * S
+        if h[0] == 0.0:
+            continue
+        if bl >= 0:
+            varies = True
+            if not _too_close(t, f, bl, b):
+                _consider(t, f, bl, b, left, miss, total, lim, best, L, R, NAN, 2)
+        for s in range(S):
+            left[s] += h[s]
+        bl = b
+    _consider_missing_alone(t, f, miss, total, lim, best, scratch + 3 * S, L, R)
+    return varies or (miss[0] > 0.0 and miss[0] < total[0])
+
+
+cdef void _sort_keys(uint64_t* a, Py_ssize_t n) noexcept nogil:
+    """Sort distinct uint64 keys: quicksort (median of three), insertion below 16."""
+    cdef Py_ssize_t i, j, lo, hi
+    cdef uint64_t pivot, tmp
+    while n > 16:
+        # median of three to a[0]
+        lo = 0
+        hi = n - 1
+        j = n >> 1
+        if a[j] < a[lo]:
+            a[j], a[lo] = a[lo], a[j]
+        if a[hi] < a[lo]:
+            a[hi], a[lo] = a[lo], a[hi]
+        if a[hi] < a[j]:
+            a[hi], a[j] = a[j], a[hi]
+        pivot = a[j]
+        i = 0
+        j = n - 1
+        while True:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i >= j:
+                break
+            tmp = a[i]
+            a[i] = a[j]
+            a[j] = tmp
+            i += 1
+            j -= 1
+        # a[:j + 1] <= pivot <= a[j + 1:]; recurse on the smaller part
+        if j + 1 < n - j - 1:
+            _sort_keys(a, j + 1)
+            a += j + 1
+            n -= j + 1
+        else:
+            _sort_keys(a + j + 1, n - j - 1)
+            n = j + 1
+    for i in range(1, n):
+        tmp = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > tmp:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = tmp
+
+
+cdef uint64_t* _radix_sort_keys(uint64_t* a, uint64_t* tmp, Py_ssize_t n,
+                                uint64_t max_code) noexcept nogil:
+    """Keys made in position order, sorted by their code (the high 32 bits) with
+    a stable LSD radix sort, one pass per byte of max_code: the order of
+    (code, position), as _sort_keys gives, in O(n) per pass.  Returns a or tmp,
+    whichever holds the result."""
+    cdef Py_ssize_t count[256]
+    cdef Py_ssize_t i, b, acc, shift = 32
+    cdef uint64_t* swap
+    while shift < 64 and (max_code >> (shift - 32)) > 0:
+        memset(count, 0, 256 * sizeof(Py_ssize_t))
+        for i in range(n):
+            count[(a[i] >> shift) & 0xFF] += 1
+        if count[(a[0] >> shift) & 0xFF] != n:  # a byte all keys share: no pass
+            acc = 0
+            for b in range(256):
+                acc += count[b]
+                count[b] = acc - count[b]
+            for i in range(n):
+                b = (a[i] >> shift) & 0xFF
+                tmp[count[b]] = a[i]
+                count[b] += 1
+            swap = a
+            a = tmp
+            tmp = swap
+        shift += 8
+    return a
+
+
+cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
+                      Py_ssize_t end, const double* w, Py_ssize_t f, const double* total,
+                      Limits lim, Split* best, uint64_t* keys,
+                      double* scratch) noexcept nogil:
+    """Best exact cut of feature f by sorting the node's codes; False if constant.
+
+    keys: 2 * (end - start) uint64; scratch: 4 * (2 + K) doubles.  A key is
+    (code << 32 | position), so the sort also fixes the order of equal codes.
+    """
+    cdef Py_ssize_t S = 2 + t.K, nb = t.n_bins[f], p, q, m = 0, i
+    cdef uint64_t c, cn, max_code = 0
+    cdef double* left = scratch
+    cdef double* L = scratch + S
+    cdef double* R = scratch + 2 * S
+    cdef double* miss = scratch + 3 * S
+    cdef bint varies = False
+    cdef Py_ssize_t count[257]
+    cdef const uint8_t* col8
+    memset(left, 0, S * sizeof(double))
+    memset(miss, 0, S * sizeof(double))
+    if t.codes8 != NULL:
+        # One-byte codes: a counting sort, O(m + 256), in place of the
+        # quicksort (8% of a forest fit in perf, the largest kernel item).
+        col8 = t.codes8 + f * t.n
+        memset(count, 0, 257 * sizeof(Py_ssize_t))
+        for p in range(start, end):
+            i = idx[p]
+            if col8[i] == nb:
+                add_sample(t, i, w[i], miss)
+            else:
+                count[col8[i] + 1] += 1
+        for q in range(256):
+            count[q + 1] += count[q]
+        m = count[256]
+        for p in range(start, end):
+            c = col8[idx[p]]
+            if <Py_ssize_t> c != nb:
+                keys[count[c]] = (c << 32) | <uint64_t> (p - start)
+                count[c] += 1
+    else:
+        for p in range(start, end):
+            i = idx[p]
+            c = code_of(t, f, i)
+            if <Py_ssize_t> c == nb:
+                add_sample(t, i, w[i], miss)
+            else:
+                keys[m] = (c << 32) | <uint64_t> (p - start)
+                max_code = c if c > max_code else max_code
+                m += 1
+        if m >= RADIX_MIN:
+            keys = _radix_sort_keys(keys, keys + m, m, max_code)
+        else:
+            _sort_keys(keys, m)
+    for q in range(m):
+        i = idx[start + <Py_ssize_t> (keys[q] & 0xFFFFFFFFULL)]
+        add_sample(t, i, w[i], left)
+        if q + 1 < m:
+            c = keys[q] >> 32
+            cn = keys[q + 1] >> 32
+            if cn != c:
+                varies = True
+                if not _too_close(t, f, c, cn):
+                    _consider(t, f, c, cn, left, miss, total, lim, best, L, R, NAN, 2)
+    _consider_missing_alone(t, f, miss, total, lim, best, left, L, R)
+    return varies or (miss[0] > 0.0 and m > 0)
+
+
+cdef bint random_split(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
+                       Py_ssize_t end, const double* w, Py_ssize_t f, const double* total,
+                       Limits lim, Split* best, uint64_t* rng,
+                       double* scratch) noexcept nogil:
+    """One random cut of feature f (ExtraTrees); False if f is constant here.
+
+    Exact features: threshold uniform between the node's smallest and largest
+    value (scikit-learn's RandomSplitter).  Quantile-binned features: a bin
+    edge drawn uniformly between the node's smallest and largest bin.
+    Missing values go to the better side (scikit-learn draws the side).
+    """
+    cdef Py_ssize_t S = 2 + t.K, nb = t.n_bins[f], p, i, c, lo = nb, hi = -1, bl
+    cdef Py_ssize_t a, b, mid
+    cdef const double* v = t.table + f * t.stride
+    cdef double* left = scratch
+    cdef double* L = scratch + S
+    cdef double* R = scratch + 2 * S
+    cdef double* miss = scratch + 3 * S
+    cdef double thr
+    memset(left, 0, S * sizeof(double))
+    memset(miss, 0, S * sizeof(double))
+    for p in range(start, end):
+        c = code_of(t, f, idx[p])
+        if c != nb:
+            lo = c if c < lo else lo
+            hi = c if c > hi else hi
+    if hi <= lo or _too_close(t, f, lo, hi):
+        return False
+    if t.is_exact[f]:
+        thr = v[lo] + rng_uniform(rng) * (v[hi] - v[lo])
+        if thr >= v[hi]:
+            thr = v[lo]
+        a = lo  # bl = the last code with v[code] <= thr, in [lo, hi)
+        b = hi
+        while b - a > 1:
+            mid = (a + b) >> 1
+            if v[mid] <= thr:
+                a = mid
+            else:
+                b = mid
+        bl = a
+    else:
+        bl = lo + rng_int(rng, hi - lo)
+        thr = v[bl]
+    for p in range(start, end):
+        i = idx[p]
+        c = code_of(t, f, i)
+        if c == nb:
+            add_sample(t, i, w[i], miss)
+        elif c <= bl:
+            add_sample(t, i, w[i], left)
+    _consider(t, f, bl, bl + 1, left, miss, total, lim, best, L, R, thr, 2)
+    return True
+
+
+cdef Py_ssize_t partition(const TreeData* t, Py_ssize_t* idx, Py_ssize_t start,
+                          Py_ssize_t end, const Split* s) noexcept nogil:
+    """Reorder idx[start:end] so the left child comes first; return its end."""
+    cdef Py_ssize_t nb = t.n_bins[s.feature], lo = start, hi = end - 1, c, tmp
+    cdef bint go_left
+    while lo <= hi:
+        c = code_of(t, s.feature, idx[lo])
+        go_left = s.missing_left if c == nb else c <= s.bin
+        if go_left:
+            lo += 1
+        else:
+            tmp = idx[lo]
+            idx[lo] = idx[hi]
+            idx[hi] = tmp
+            hi -= 1
+    return lo
+
+
+# ---------------------------------------------------------------------------
+# Test entry points: one node, one feature, against gdcore/discriminative/tree/_reference/tree_split.py
+
+cdef TreeData tree_data(codes8, codes32, const int[::1] n_bins, const double[:, ::1] table,
+                    const uint8_t[::1] is_exact, y_cls, y_reg,
+                    const int[::1] class_offset, int K, int criterion):
+    """Borrow the arrays' memory (the caller keeps them alive) into a TreeData."""
+    cdef TreeData t
+    cdef Py_ssize_t f
+    cdef const uint8_t[:, ::1] c8
+    cdef const uint32_t[:, ::1] c32
+    cdef const int[:, ::1] yc
+    cdef const double[:, ::1] yr
+    t.codes8 = NULL
+    t.codes32 = NULL
+    if codes8 is not None:
+        c8 = codes8
+        t.codes8 = &c8[0, 0]
+        t.d, t.n = c8.shape[0], c8.shape[1]
+    else:
+        c32 = codes32
+        t.codes32 = &c32[0, 0]
+        t.d, t.n = c32.shape[0], c32.shape[1]
+    t.n_bins = &n_bins[0]
+    t.table = &table[0, 0]
+    t.stride = table.shape[1]
+    t.hist_bins = 1
+    for f in range(t.d):
+        t.hist_bins = max(t.hist_bins, n_bins[f] + 1)
+    t.is_exact = &is_exact[0]
+    t.y_cls = NULL
+    t.y_reg = NULL
+    if y_cls is not None:
+        yc = y_cls
+        t.y_cls = &yc[0, 0]
+        t.n_outputs = yc.shape[1]
+    else:
+        yr = y_reg
+        t.y_reg = &yr[0, 0]
+        t.n_outputs = yr.shape[1]
+    t.class_offset = &class_offset[0]
+    t.K = K
+    t.criterion = criterion
+    return t
+
+
+def best_split(
+    codes8, codes32,                   # IN (d, n) uint8 or uint32 codes (one is None)
+    const int[::1] n_bins,             # IN (d,)
+    const double[:, ::1] table,        # IN (d, stride)
+    const uint8_t[::1] is_exact,       # IN (d,)
+    y_cls, y_reg,                      # IN (n, n_outputs) int32 / float64 (one is None)
+    const int[::1] class_offset,       # IN (n_outputs,)
+    int K, int criterion,
+    const Py_ssize_t[::1] idx,         # IN (n_node,) the node's samples
+    const double[::1] weight,          # IN (n,)
+    Py_ssize_t min_samples_leaf, double min_weight_leaf,
+    int method,                        # 0 histogram, 1 sorted, 2 random
+    uint64_t seed,
+):
+    """Best split of one node over all features, as (feature, bin, threshold,
+    missing_left, proxy, n_left), plus the node's (total, impurity)."""
+    cdef TreeData t = tree_data(codes8, codes32, n_bins, table, is_exact, y_cls, y_reg,
+                            class_offset, K, criterion)
+    cdef Py_ssize_t S = 2 + K, m = idx.shape[0], f
+    cdef double[::1] total = np.zeros(S)
+    cdef double[::1] scratch = np.zeros(4 * S)
+    cdef double[::1] hist = np.zeros(t.hist_bins * S)
+    cdef uint64_t[::1] keys = np.zeros(2 * max(m, 1), dtype=np.uint64)
+    cdef double impurity = 0.0
+    cdef Limits lim
+    cdef Split best
+    cdef uint64_t rng = seed
+    lim.min_samples_leaf = min_samples_leaf
+    lim.min_weight_leaf = min_weight_leaf
+    best.feature = -1
+    best.proxy = -INFINITY
+    if m == 0:
+        return None, np.asarray(total), 0.0
+    node_stats(&t, &idx[0], 0, m, &weight[0], &total[0], &impurity)
+    for f in range(t.d):
+        if method == 0:
+            feature_histogram(&t, &idx[0], 0, m, &weight[0], f, &hist[0])
+            scan_histogram(&t, &hist[0], f, &total[0], lim, &best, &scratch[0])
+        elif method == 1:
+            scan_sorted(&t, &idx[0], 0, m, &weight[0], f, &total[0], lim, &best,
+                        &keys[0], &scratch[0])
+        else:
+            random_split(&t, &idx[0], 0, m, &weight[0], f, &total[0], lim, &best,
+                         &rng, &scratch[0])
+    if best.feature < 0:
+        return None, np.asarray(total), impurity
+    return ((best.feature, best.bin, best.threshold, bool(best.missing_left),
+             best.proxy, best.n_left), np.asarray(total), impurity)
+
+
+def histogram(
+    const uint8_t[:, ::1] codes8, const int[::1] n_bins, y_cls, y_reg,
+    const int[::1] class_offset, int K,
+    const Py_ssize_t[::1] idx, const double[::1] weight, Py_ssize_t f,
+    double[:, ::1] hist,               # OUT (n_bins[f] + 1, 2 + K)
+):
+    """The node histogram of feature f (bins, then the missing bin)."""
+    cdef double[:, ::1] table = np.zeros((codes8.shape[0], 1))
+    cdef uint8_t[::1] exact = np.zeros(codes8.shape[0], dtype=np.uint8)
+    cdef TreeData t = tree_data(codes8, None, n_bins, table, exact, y_cls, y_reg,
+                            class_offset, K, CRIT_GINI)
+    if idx.shape[0] == 0:
+        hist[:, :] = 0.0
+        return
+    feature_histogram(&t, &idx[0], 0, idx.shape[0], &weight[0], f, &hist[0, 0])

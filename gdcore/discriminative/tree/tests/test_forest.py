@@ -1,0 +1,153 @@
+"""Forests: scikit-learn's checks, accuracy like scikit-learn's, same forest on any thread count."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn import ensemble as sk
+from sklearn.datasets import (
+    load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine, make_classification,
+)
+from sklearn.metrics import recall_score
+from sklearn.model_selection import train_test_split
+
+from gdcore import (
+    ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor,
+)
+from gdcore.discriminative.tree import _tree_build
+
+
+
+
+# The issue's parity claim, scikit-learn's default parameters (100 trees):
+# mean test score over random 50/50 splits, one scikit-learn forest and
+# OURS_PER_SPLIT of ours per split (ours are cheap, and averaging them halves
+# our share of the noise).  The split is shared, so the difference is forest
+# randomness: per split it has a standard deviation of 1.1 / 0.9 / 0.7 / 0.3
+# points on iris / wine / breast_cancer / digits (1.2 R^2 points on
+# diabetes), hence the split counts (standard errors 0.15-0.25 points).  With
+# 40 splits the measured differences were -0.11 to +0.20 points: no bias.
+OURS_PER_SPLIT = 3
+SPLITS = {load_iris: 20, load_wine: 20, load_breast_cancer: 16, load_digits: 5,
+          load_diabetes: 8}
+
+
+def _mean_scores(ours, theirs, load, classify):
+    X, y = load(return_X_y=True)
+    a, b = [], []
+    for s in range(SPLITS[load]):
+        Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.5, random_state=s,
+                                          stratify=y if classify else None)
+        b.append(theirs(random_state=s, n_jobs=1).fit(Xa, ya).score(Xb, yb))
+        a += [ours(random_state=OURS_PER_SPLIT * s + r, n_jobs=1).fit(Xa, ya).score(Xb, yb)
+              for r in range(OURS_PER_SPLIT)]
+    return np.mean(a), np.mean(b)
+
+
+@pytest.mark.parametrize("load", [load_iris, load_wine, load_breast_cancer, load_digits])
+@pytest.mark.parametrize("ours,theirs", [(RandomForestClassifier, sk.RandomForestClassifier),
+                                         (ExtraTreesClassifier, sk.ExtraTreesClassifier)])
+def test_classifier_accuracy_like_sklearn(load, ours, theirs):
+    """Within 0.5 accuracy points of scikit-learn's, averaged over splits and seeds."""
+    a, b = _mean_scores(ours, theirs, load, classify=True)
+    assert abs(a - b) <= 0.005, (a, b)
+
+
+@pytest.mark.parametrize("ours,theirs", [(RandomForestRegressor, sk.RandomForestRegressor),
+                                         (ExtraTreesRegressor, sk.ExtraTreesRegressor)])
+def test_regressor_r2_like_sklearn(ours, theirs):
+    """R^2 on diabetes within 2% of scikit-learn's, averaged over splits and seeds."""
+    a, b = _mean_scores(ours, theirs, load_diabetes, classify=False)
+    assert abs(a - b) <= 0.02 * abs(b), (a, b)
+
+
+@pytest.mark.parametrize("cls", [RandomForestClassifier, ExtraTreesClassifier])
+def test_same_forest_on_any_thread_count(cls):
+    X, y = load_breast_cancer(return_X_y=True)
+    a = cls(n_estimators=8, random_state=1, n_jobs=1).fit(X, y)
+    b = cls(n_estimators=8, random_state=1, n_jobs=2).fit(X, y)
+    for ea, eb in zip(a.estimators_, b.estimators_):
+        np.testing.assert_array_equal(ea.tree_.threshold, eb.tree_.threshold)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_oob_score_and_bootstrap_counts():
+    X, y = load_breast_cancer(return_X_y=True)
+    rf = RandomForestClassifier(n_estimators=40, oob_score=True, random_state=0).fit(X, y)
+    ref = sk.RandomForestClassifier(n_estimators=40, oob_score=True, random_state=0).fit(X, y)
+    assert abs(rf.oob_score_ - ref.oob_score_) < 0.03
+    assert rf.oob_decision_function_.shape == (len(y), 2)
+    counts = _tree_build.bootstrap_counts(np.uint64(rf._seeds[0]), len(y), len(y))
+    assert counts.sum() == len(y)
+    # the tree saw exactly its in-bag rows
+    assert rf.estimators_[0].tree_.n_node_samples[0] == np.count_nonzero(counts)
+    reg = RandomForestRegressor(n_estimators=30, oob_score=True, max_samples=0.5,
+                                random_state=0).fit(*load_diabetes(return_X_y=True))
+    assert 0.2 < reg.oob_score_ < 0.6
+
+
+def test_warm_start_equals_one_fit():
+    X, y = load_wine(return_X_y=True)
+    one = RandomForestClassifier(n_estimators=10, random_state=3).fit(X, y)
+    warm = RandomForestClassifier(n_estimators=5, random_state=3, warm_start=True).fit(X, y)
+    warm.set_params(n_estimators=10).fit(X, y)
+    np.testing.assert_array_equal(one.predict_proba(X), warm.predict_proba(X))
+    with pytest.raises(ValueError, match="n_estimators"):
+        warm.set_params(n_estimators=4).fit(X, y)
+
+
+def test_apply_decision_path_importances_pickle():
+    X, y = load_iris(return_X_y=True)
+    rf = RandomForestClassifier(n_estimators=7, random_state=0).fit(X, y)
+    leaves = rf.apply(X)
+    assert leaves.shape == (150, 7)
+    indicator, ptr = rf.decision_path(X)
+    assert indicator.shape == (150, ptr[-1]) and len(ptr) == 8
+    np.testing.assert_allclose(rf.feature_importances_.sum(), 1.0)
+    again = pickle.loads(pickle.dumps(rf))
+    np.testing.assert_array_equal(again.predict_proba(X), rf.predict_proba(X))
+
+
+def test_class_weight_balanced_subsample():
+    X, y = make_classification(600, 8, weights=[0.85, 0.15], random_state=0)
+    rf = RandomForestClassifier(n_estimators=10, class_weight="balanced_subsample",
+                                random_state=0).fit(X, y)
+    # each tree's bootstrap sample weighs both classes equally
+    for est in rf.estimators_:
+        np.testing.assert_allclose(est.tree_.value[0, 0], [0.5, 0.5], rtol=1e-12)
+    # without bootstrap it is "balanced", as in scikit-learn
+    a = RandomForestClassifier(n_estimators=3, bootstrap=False, random_state=0,
+                               class_weight="balanced_subsample").fit(X, y)
+    b = RandomForestClassifier(n_estimators=3, bootstrap=False, random_state=0,
+                               class_weight="balanced").fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    # the minority class recalled like scikit-learn's (held-out, mean of 3 seeds)
+    Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.5, random_state=0, stratify=y)
+    recall = [[recall_score(yb, cls(class_weight="balanced_subsample", min_samples_leaf=5,
+                                     random_state=s).fit(Xa, ya).predict(Xb))
+               for s in range(3)] for cls in (RandomForestClassifier, sk.RandomForestClassifier)]
+    assert abs(np.mean(recall[0]) - np.mean(recall[1])) < 0.05, recall
+
+
+def test_nan_in_X_is_learned():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X.copy()
+    X[np.random.default_rng(0).random(X.shape) < 0.2] = np.nan
+    rf = RandomForestClassifier(n_estimators=20, random_state=0).fit(X[:400], y[:400])
+    assert rf.score(X[400:], y[400:]) > 0.85
+
+
+def test_bad_inputs():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="bootstrap"):
+        RandomForestClassifier(bootstrap=False, oob_score=True).fit(X, y)
+    with pytest.raises(ValueError, match="max_samples"):
+        RandomForestClassifier(max_samples=1000).fit(X, y)
+    with pytest.raises(ValueError, match="n_estimators"):
+        RandomForestClassifier(n_estimators=0).fit(X, y)
+    Xinf = X.copy()
+    Xinf[3, 1] = -np.inf
+    with pytest.raises(ValueError, match="[Ii]nf"):
+        RandomForestRegressor().fit(Xinf, y)
+    with pytest.raises(ValueError, match="[Ss]ample weights"):
+        RandomForestClassifier().fit(X, y, sample_weight=np.ones((150, 2)))

@@ -1,0 +1,295 @@
+"""The compiled tree kernels equal their NumPy references (gdcore/_reference/tree_*.py)."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from sklearn.utils import check_random_state
+
+from gdcore.discriminative.tree import _tree_bins
+from gdcore.discriminative.tree import _tree_build
+from gdcore.discriminative.tree import _tree_predict
+from gdcore.discriminative.tree import _tree_split
+from gdcore.discriminative.tree._reference import tree_bins
+from gdcore.discriminative.tree._reference import tree_build
+from gdcore.discriminative.tree._reference import tree_predict
+from gdcore.discriminative.tree._reference import tree_split
+from gdcore.discriminative.tree._bins import find_bins
+from gdcore.discriminative.tree._structure import PACKED_NODE, Tree, pack_forest
+
+SHAPES = [(1, 1), (2, 1), (7, 1), (1, 4), (60, 3), (300, 5)]
+
+
+def _X(n, d, dtype, seed=0, missing=0.1, levels=None):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    if levels:
+        X = np.round(X * levels) / levels
+    X[rng.random((n, d)) < missing] = np.nan
+    return np.ascontiguousarray(X.astype(dtype))
+
+
+def _problem(n, d, kind, max_bins, seed=0, dtype=np.float32):
+    """Codes, bin tables and targets as the estimators hand them to the kernels."""
+    rng = np.random.default_rng(seed + 1)
+    X = _X(n, d, dtype, seed, levels=4 if max_bins else None)
+    bins = find_bins(X, max_bins, check_random_state(0))
+    codes = bins.transform(X, 1)
+    c8, c32 = (codes, None) if codes.dtype == np.uint8 else (None, codes)
+    if kind == "clf":
+        y_cls = np.ascontiguousarray(np.c_[rng.integers(0, 3, n), rng.integers(0, 2, n)],
+                                     dtype=np.int32)
+        return dict(codes8=c8, codes32=c32, n_bins=bins.n_bins, table=bins.table,
+                    is_exact=bins.is_exact, y_cls=y_cls, y_reg=None,
+                    class_offset=np.array([0, 3], dtype=np.int32), K=5)
+    y_reg = np.ascontiguousarray(rng.poisson(2.0, (n, 2)).astype(np.float64) + 0.5)
+    return dict(codes8=c8, codes32=c32, n_bins=bins.n_bins, table=bins.table,
+                is_exact=bins.is_exact, y_cls=None, y_reg=y_reg,
+                class_offset=np.arange(2, dtype=np.int32), K=2)
+
+
+@pytest.mark.parametrize("n,d", SHAPES)
+def test_binning(n, d, dtype, n_threads):
+    X = _X(n, d, dtype, levels=None)
+    for max_bins, out_dtype, name in [(255, np.uint8, "bin_codes_u8"),
+                                      (None, np.uint32, "bin_codes_u32"),
+                                      (4, np.uint8, "bin_codes_u8")]:
+        b = find_bins(X, max_bins, check_random_state(0))
+        ours, ref = (np.empty((d, n), dtype=out_dtype) for _ in range(2))
+        getattr(_tree_bins, name)(X, b.table, b.n_edges, b.n_bins, ours, n_threads)
+        getattr(tree_bins, name)(X, b.table, b.n_edges, b.n_bins, ref, n_threads)
+        np.testing.assert_array_equal(ours, ref)
+        assert (ours <= b.n_bins[:, None]).all()
+
+
+@pytest.mark.parametrize("kind", ["clf", "reg"])
+@pytest.mark.parametrize("n,d", SHAPES)
+def test_histogram(kind, n, d):
+    pb = _problem(n, d, kind, 255)
+    idx = np.arange(0, n, 2, dtype=np.intp)
+    w = np.random.default_rng(3).uniform(0.5, 2.0, n)
+    for f in range(d):
+        ours, ref = (np.full((pb["n_bins"][f] + 1, 2 + pb["K"]), -1.0) for _ in range(2))
+        args = (pb["codes8"], pb["n_bins"], pb["y_cls"], pb["y_reg"], pb["class_offset"],
+                pb["K"], idx, w, f)
+        _tree_split.histogram(*args, ours)
+        tree_split.histogram(*args, ref)
+        np.testing.assert_allclose(ours, ref, rtol=1e-12)
+
+
+CRITERIA = [("clf", _tree_split.CRITERION_GINI), ("clf", _tree_split.CRITERION_ENTROPY),
+            ("reg", _tree_split.CRITERION_SQUARED_ERROR), ("reg", _tree_split.CRITERION_POISSON)]
+
+
+@pytest.mark.parametrize("kind,criterion", CRITERIA)
+@pytest.mark.parametrize("n,d", SHAPES)
+@pytest.mark.parametrize("method,max_bins", [(0, 255), (1, None), (1, 255), (2, None), (2, 255)])
+def test_best_split(kind, criterion, n, d, method, max_bins):
+    pb = _problem(n, d, kind, max_bins if method != 0 else 255)
+    if method == 0 and pb["codes8"] is None:
+        pytest.skip("histograms need uint8 codes")
+    w = np.random.default_rng(4).uniform(0.5, 2.0, n)
+    idx = np.arange(n, dtype=np.intp)[::-1].copy()
+    for msl, mwl in [(1, 0.0), (3, 1.5)]:
+        args = (*[pb[k] for k in ("codes8", "codes32", "n_bins", "table", "is_exact", "y_cls",
+                                  "y_reg", "class_offset", "K")],
+                criterion, idx, w, msl, mwl, method, 12345)
+        split, total, imp = _tree_split.best_split(*args)
+        rsplit, rtotal, rimp = tree_split.best_split(*args)
+        np.testing.assert_allclose(total, rtotal, rtol=1e-12)
+        assert imp == pytest.approx(rimp, rel=1e-10, abs=1e-12)
+        assert (split is None) == (rsplit is None)
+        if split is not None:
+            assert split[:2] == rsplit[:2] and split[3:6:2] == rsplit[3:6:2]
+            assert split[2] == rsplit[2]  # threshold
+            assert split[4] == pytest.approx(rsplit[4], rel=1e-10)
+
+
+def _trees_equal(ours, ref):
+    assert len(ours) == len(ref)
+    for (na, va, da), (nb, vb, db) in zip(ours, ref):
+        assert da == db and len(na) == len(nb)
+        for field in ("left_child", "right_child", "feature", "threshold", "n_node_samples",
+                      "missing_go_to_left"):
+            np.testing.assert_array_equal(na[field], nb[field])
+        np.testing.assert_allclose(na["impurity"], nb["impurity"], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(na["weighted_n_node_samples"], nb["weighted_n_node_samples"],
+                                   rtol=1e-12)
+        np.testing.assert_allclose(va, vb, rtol=1e-9, atol=1e-12)
+
+
+BIG = np.iinfo(np.intp).max
+GROW = [
+    dict(max_depth=BIG, max_features=None, max_leaf_nodes=0, random_splitter=False, n_draw=0),
+    dict(max_depth=3, max_features=None, max_leaf_nodes=0, random_splitter=False, n_draw=0),
+    dict(max_depth=BIG, max_features=None, max_leaf_nodes=6, random_splitter=False, n_draw=0),
+    dict(max_depth=BIG, max_features=2, max_leaf_nodes=0, random_splitter=False, n_draw=-1),
+    dict(max_depth=BIG, max_features=2, max_leaf_nodes=0, random_splitter=True, n_draw=0),
+    dict(max_depth=BIG, max_features=2, max_leaf_nodes=0, random_splitter=False, n_draw=-1,
+         balanced_subsample=True),
+]
+
+
+@pytest.mark.parametrize("kind,criterion", CRITERIA)
+@pytest.mark.parametrize("grow", GROW)
+@pytest.mark.parametrize("max_bins", [255, None])
+@pytest.mark.parametrize("n,d", [(1, 1), (9, 1), (120, 4)])
+def test_build_trees(kind, criterion, grow, max_bins, n, d, n_threads):
+    pb = _problem(n, d, kind, max_bins)
+    grow = dict(grow)
+    grow["max_features"] = d if grow["max_features"] is None else min(d, grow["max_features"])
+    grow["n_draw"] = n if grow["n_draw"] < 0 else 0
+    w = np.random.default_rng(5).uniform(0.5, 2.0, n)
+    args = [pb[k] for k in ("codes8", "codes32", "n_bins", "table", "is_exact", "y_cls",
+                            "y_reg", "class_offset", "K")]
+    # min_samples_leaf 4 on the larger case: two cuts giving the same children
+    # tie exactly, and summation order (incremental vs NumPy) then decides.
+    msl = 4 if n > 50 else 1
+    kw = dict(min_samples_split=2 * msl, min_samples_leaf=msl, min_weight_fraction_leaf=0.0,
+              min_impurity_decrease=0.0, n_threads=n_threads, **grow)
+    seeds = np.array([7, 8, 9], dtype=np.uint64)
+    ours = _tree_build.build_trees(*args, criterion, w, seeds, **kw)
+    ref = tree_build.build_trees(*args, criterion, w, seeds, **kw)
+    _trees_equal(ours, ref)
+
+
+def test_bootstrap_counts():
+    np.testing.assert_array_equal(_tree_build.bootstrap_counts(np.uint64(11), 50, 40),
+                                  tree_build.bootstrap_counts(11, 50, 40))
+
+
+# 9,000 rows x 8 trees: several row blocks, on two threads when asked
+@pytest.mark.parametrize("n", [1, 5, 700, 9000])
+def test_apply_and_forest_mean(n, dtype, n_threads):
+    pb = _problem(200, 3, "reg", None)
+    args = [pb[k] for k in ("codes8", "codes32", "n_bins", "table", "is_exact", "y_cls",
+                            "y_reg", "class_offset", "K")]
+    trees = _tree_build.build_trees(*args, _tree_split.CRITERION_SQUARED_ERROR, np.ones(200),
+                                    np.arange(8, dtype=np.uint64), max_depth=6,
+                                    min_samples_split=2, min_samples_leaf=1,
+                                    min_weight_fraction_leaf=0.0, max_features=2,
+                                    max_leaf_nodes=0, min_impurity_decrease=0.0,
+                                    random_splitter=False, n_draw=200, n_threads=1)
+    nodes = np.concatenate([t[0] for t in trees])
+    offsets = np.cumsum([0] + [len(t[0]) for t in trees])
+    left, right = nodes["left_child"].copy(), nodes["right_child"].copy()
+    for k in range(8):
+        sl = slice(offsets[k], offsets[k + 1])
+        left[sl] = np.where(left[sl] < 0, -1, left[sl] + offsets[k])
+        right[sl] = np.where(right[sl] < 0, -1, right[sl] + offsets[k])
+    cols = (left, right, np.ascontiguousarray(nodes["feature"]),
+            np.ascontiguousarray(nodes["threshold"]),
+            np.ascontiguousarray(nodes["missing_go_to_left"]))
+    X = _X(n, 3, dtype, seed=9, missing=0.2)
+    for root in offsets[:-1]:
+        a, b = np.empty(n, dtype=np.intp), np.empty(n, dtype=np.intp)
+        _tree_predict.apply(X, *cols, root, a, n_threads)
+        tree_predict.apply(X, *cols, root, b, n_threads)
+        np.testing.assert_array_equal(a, b)
+    forest = [Tree(nd, v, depth, 3, 2, np.ones(2, dtype=np.intp), False,
+                   np.arange(2, dtype=np.int32)) for nd, v, depth in trees]
+    packed, roots, values = pack_forest(forest)
+    a, b = np.empty((n, 2)), np.empty((n, 2))
+    _tree_predict.forest_mean(X, packed, roots, values, a, n_threads)
+    tree_predict.forest_mean(X, packed, roots, values, b, n_threads)
+    np.testing.assert_allclose(a, b, rtol=1e-12)
+    # the packed forest predicts what its trees do
+    means = [t.value[:, :, 0][t.apply(X, 1)] for t in forest]
+    np.testing.assert_allclose(a, np.mean(means, axis=0), rtol=1e-12)
+    if n > 1:  # a block without NaN takes the NaN-free walk
+        clean = np.ascontiguousarray(np.nan_to_num(X[: n // 2]))
+        c = np.empty((len(clean), 2))
+        _tree_predict.forest_mean(clean, packed, roots, values, c, n_threads)
+        np.testing.assert_allclose(c, np.mean([t.value[:, :, 0][t.apply(clean, 1)]
+                                               for t in forest], axis=0), rtol=1e-12)
+
+
+def _random_tree(n_splits, rng):
+    """Children of a random full binary tree with n_splits inner nodes, node ids
+    shuffled (root kept at 0) so that packing has to reorder them."""
+    left, right, leaves = [-1], [-1], [0]
+    for _ in range(n_splits):
+        i = rng.integers(len(leaves))
+        leaves[i], leaves[-1] = leaves[-1], leaves[i]
+        node = leaves.pop()
+        left[node], right[node] = len(left), len(left) + 1
+        leaves += [len(left), len(left) + 1]
+        left += [-1, -1]
+        right += [-1, -1]
+    left, right = np.array(left), np.array(right)
+    new = np.concatenate([[0], 1 + rng.permutation(len(left) - 1)])  # old id -> new id
+    out_l, out_r = np.empty_like(left), np.empty_like(right)
+    out_l[new] = np.where(left >= 0, new[left], -1)
+    out_r[new] = np.where(right >= 0, new[right], -1)
+    return out_l, out_r
+
+
+def _forest_arrays(splits, V=3, seed=0):
+    """pack_forest's inputs for trees with the given numbers of splits."""
+    rng = np.random.default_rng(seed)
+    trees = [_random_tree(s, rng) for s in splits]
+    n = sum(len(t[0]) for t in trees)
+    roots = np.cumsum([0] + [len(t[0]) for t in trees[:-1]]).astype(np.intp)
+    return [np.concatenate([t[0] for t in trees]),
+            np.concatenate([t[1] for t in trees]), rng.integers(0, 50, n).astype(np.intp), rng.normal(size=n),
+            rng.integers(0, 2, n).astype(np.uint8), rng.normal(size=(n, V)), roots]
+
+
+def _pack_both(args, n_threads):
+    n, V = args[5].shape
+    outs = []
+    for pack in (_tree_predict.pack_forest, tree_predict.pack_forest):
+        nodes = np.zeros(n, dtype=PACKED_NODE)
+        values, order = np.zeros((n, V)), np.zeros(n, dtype=np.intp)
+        status = pack(*args, nodes, values, order, n_threads)
+        outs.append((status, nodes, values, order))
+    return outs
+
+
+# single leaves, small trees, and 70,002 nodes (past MIN_PARALLEL_PACK, 65,536:
+# packed on two threads when asked)
+@pytest.mark.parametrize("splits", [[0], [1], [0, 3, 0, 1], [5, 200, 17],
+                                    [20_000, 15_000]])
+def test_pack_forest(splits, n_threads):
+    args = _forest_arrays(splits)
+    ours, ref = _pack_both(args, n_threads)
+    assert ours[0] == ref[0] == _tree_predict.STATUS_OK
+    for a, b in zip(ours[1:], ref[1:]):
+        np.testing.assert_array_equal(a, b)
+    # each packed inner node's children are its input children, side by side;
+    # each leaf points to itself
+    left, right, roots, (_, nodes, _, order) = args[0], args[1], args[6], ours
+    for lo, hi in zip(roots, list(roots[1:]) + [len(left)]):
+        nd, od = nodes[lo:hi], order[lo:hi]
+        inner = left[lo:hi][od] >= 0
+        assert od[0] == 0 and (nd["left"][~inner] == np.flatnonzero(~inner)).all()
+        np.testing.assert_array_equal(od[nd["left"][inner]], left[lo:hi][od[inner]])
+        np.testing.assert_array_equal(od[nd["left"][inner] + 1],
+                                      right[lo:hi][od[inner]])
+
+
+@pytest.mark.parametrize("damage", ["child out of range", "unreachable node",
+                                    "empty tree"])
+def test_pack_forest_rejects_malformed_trees(damage, n_threads):
+    args = _forest_arrays([3, 4])
+    left, roots = args[0], args[6]
+    if damage == "child out of range":
+        inner = np.flatnonzero(left[roots[1]:] >= 0)[0] + roots[1]
+        left[inner] = 100
+    elif damage == "unreachable node":
+        left[roots[1]:] = -1          # the second tree's root becomes a leaf
+    else:
+        args[6] = np.array([0, roots[1], len(left)], dtype=np.intp)
+    ours, ref = _pack_both(args, n_threads)
+    assert ours[0] == ref[0] == _tree_predict.STATUS_BAD_TREE
+
+
+def test_pack_forest_raises_on_a_malformed_tree():
+    # node 1's left child, 5, is not a node of the tree
+    trees = [SimpleNamespace(node_count=3, children_left=np.array([1, 5, -1]),
+                             children_right=np.array([2, -1, -1]),
+                             feature=np.zeros(3, int), threshold=np.zeros(3),
+                             missing_go_to_left=np.zeros(3, np.uint8),
+                             value=np.zeros((3, 1, 1)))]
+    with pytest.raises(ValueError, match="not a binary tree"):
+        pack_forest(trees)

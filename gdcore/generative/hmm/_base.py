@@ -1,0 +1,430 @@
+"""The HMM estimator base: EM (Baum-Welch), scoring, decoding, sampling.
+
+hmmlearn's ``BaseHMM`` interface (same constructor parameters, fitted
+attributes and method signatures), on the compiled kernels of
+``gdcore.generative.hmm._hmm``: every method handles all sequences in one kernel
+call, parallel over sequences, instead of a Python loop per sequence.
+
+A subclass supplies its emission model through a few hooks:
+
+- ``_validate_X(X, fitting)``: the checked observation array, and an
+  ``n_features`` property (the width the emission parameters expect, checked
+  against X by ``_check_n_features``; CategoricalHMM overrides that check);
+- ``_init_emissions(X, random_state)`` and ``_check_emissions()``;
+- ``_log_likelihood(X, n_threads)``: the (n, K) float64 per-frame
+  log-likelihood under each state;
+- ``_emission_stats(X, posteriors, n_threads)`` and ``_mstep_emissions(stats)``;
+- ``_emission_param_counts()`` (for aic/bic), ``_emission_param_names``;
+- ``_sample_emissions(states, random_state)``: one observation per state.
+
+An emission model with a faster fused path may also override
+``_do_estep``, ``_sequence_logprob`` and ``_viterbi`` (CategoricalHMM
+reads its table inside the recursions instead of building (n, K) arrays).
+
+Beyond hmmlearn: ``n_jobs``, ``n_init`` restarts, per-sequence scores
+(``score(..., per_sequence=True)``), ``sample_sequences`` for many sequences
+at once, and rows of ``startprob_``/``transmat_`` that receive no expected
+mass keep their previous value (with a warning) instead of becoming 0 or NaN.
+"""
+
+import sys
+import time
+import warnings
+
+import numpy as np
+from scipy import linalg
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from gdcore.generative.hmm import _hmm
+from gdcore._threads import effective_n_threads, single_threaded_blas
+from gdcore._validation import check_n_samples
+
+DECODER_ALGORITHMS = ("viterbi", "map")
+IMPLEMENTATIONS = ("log", "scaling")
+
+
+class ConvergenceMonitor:
+    """EM progress: the log-likelihood of each iteration, and when to stop.
+
+    As hmmlearn's: converged when ``n_iter`` iterations are done or the gain
+    of the last iteration is below ``tol``.  ``history`` holds every
+    iteration's log-likelihood (hmmlearn keeps only the last two).
+    """
+
+    def __init__(self, tol, n_iter, verbose):
+        self.tol = tol
+        self.n_iter = n_iter
+        self.verbose = verbose
+        self.history = []
+        self.iter = 0
+        self._t0 = time.perf_counter()
+
+    def __repr__(self):
+        return (f"ConvergenceMonitor(tol={self.tol}, n_iter={self.n_iter}, "
+                f"iter={self.iter}, history={self.history[-2:]})")
+
+    def report(self, log_prob):
+        if self.verbose:
+            delta = log_prob - self.history[-1] if self.history else np.nan
+            print(f"{self.iter + 1:>10d} {log_prob:>16.8f} {delta:>+16.8f} "
+                  f"{time.perf_counter() - self._t0:>9.3f}s", file=sys.stderr)
+        if self.history and log_prob - self.history[-1] < -1e-8 * max(1.0, abs(log_prob)):
+            warnings.warn(
+                f"EM decreased the log-likelihood: {self.history[-1]:.8f} -> "
+                f"{log_prob:.8f}; a prior below 1 can do this.", RuntimeWarning)
+        self.history.append(log_prob)
+        self.iter += 1
+
+    @property
+    def converged(self):
+        return self.iter == self.n_iter or (
+            len(self.history) >= 2 and self.history[-1] - self.history[-2] < self.tol)
+
+
+def check_lengths(lengths, n_samples):
+    """Sequence bounds (n_seq + 1,) as intp from ``lengths``; ValueError if bad."""
+    if lengths is None:
+        return np.array([0, n_samples], dtype=np.intp)
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or lengths.size == 0:
+        raise ValueError(f"lengths must be a non-empty 1-D array, got shape {lengths.shape}.")
+    if not np.issubdtype(lengths.dtype, np.integer):
+        if not (np.issubdtype(lengths.dtype, np.floating)
+                and np.all(np.isfinite(lengths)) and np.all(lengths == np.round(lengths))):
+            raise ValueError(f"lengths must hold integers, got {lengths.dtype}.")
+    if np.any(lengths <= 0):
+        raise ValueError(
+            f"every sequence length must be positive, got {lengths[lengths <= 0][:5]}.")
+    offsets = np.zeros(len(lengths) + 1, dtype=np.intp)
+    offsets[1:] = np.cumsum(lengths.astype(np.intp))
+    if offsets[-1] != n_samples:
+        raise ValueError(
+            f"lengths sum to {offsets[-1]} but X has {n_samples} samples.")
+    return offsets
+
+
+def _normalize_rows(new, old, name):
+    """new / row sums; rows with no mass keep ``old`` (and a warning)."""
+    sums = new.sum(axis=-1, keepdims=True)
+    empty = sums[..., 0] <= 0
+    out = new / np.where(sums > 0, sums, 1.0)
+    if np.any(empty):
+        out[empty] = old[empty]
+        warnings.warn(f"{name}: {int(np.sum(empty))} row(s) received no expected "
+                      f"counts; their previous values are kept.", RuntimeWarning)
+    return out
+
+
+class BaseHMM(BaseEstimator):
+    """Hidden Markov model with EM fitting; subclass it for an emission model.
+
+    Parameters are hmmlearn's (see ``GaussianHMM``), plus ``n_init`` (EM
+    restarts from different initializations, the one of highest final
+    log-likelihood kept) and ``n_jobs`` (threads: None = OpenMP default,
+    -1 = all cores).  ``implementation`` is accepted for compatibility:
+    "log" and "scaling" compute the same numbers here, because the compiled
+    forward-backward shifts each frame by its maximum log-likelihood before
+    scaling, which gives the range of log space at the speed of scaling.
+    """
+
+    _emission_param_names = ()
+
+    def _store_params(self, args):
+        """Keep the constructor's arguments as attributes; ``args`` is its ``locals()``.
+
+        scikit-learn's rule for ``__init__``: store every parameter under its
+        own name, nothing else.  Each emission class keeps hmmlearn's explicit
+        signature (``get_params`` reads it) and calls this as its whole body,
+        before any other local exists.
+        """
+        for name, value in args.items():
+            if name != "self":
+                setattr(self, name, value)
+
+    def _base_params_check(self):
+        if not isinstance(self.n_components, (int, np.integer)) or self.n_components < 1:
+            raise ValueError(f"n_components must be a positive integer, got {self.n_components!r}.")
+        if self.algorithm not in DECODER_ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {DECODER_ALGORITHMS}, got {self.algorithm!r}.")
+        if self.implementation not in IMPLEMENTATIONS:
+            raise ValueError(
+                f"implementation must be one of {IMPLEMENTATIONS}, got {self.implementation!r}.")
+        if not isinstance(self.n_iter, (int, np.integer)) or self.n_iter < 1:
+            raise ValueError(f"n_iter must be a positive integer, got {self.n_iter!r}.")
+        if not isinstance(self.n_init, (int, np.integer)) or self.n_init < 1:
+            raise ValueError(f"n_init must be a positive integer, got {self.n_init!r}.")
+        if not isinstance(self.tol, (int, float, np.number)) or np.isnan(self.tol):
+            # A negative tol (or -inf) is allowed: it runs all n_iter iterations.
+            raise ValueError(f"tol must be a number, got {self.tol!r}.")
+
+    # ---- parameter checks -------------------------------------------------
+
+    def _check(self):
+        """Validate the model's parameters before any computation."""
+        K = self.n_components
+        sp = np.asarray(self.startprob_, dtype=np.float64)
+        tm = np.asarray(self.transmat_, dtype=np.float64)
+        if sp.shape != (K,):
+            raise ValueError(f"startprob_ must have shape ({K},), got {sp.shape}.")
+        if tm.shape != (K, K):
+            raise ValueError(f"transmat_ must have shape ({K}, {K}), got {tm.shape}.")
+        for name, a in (("startprob_", sp), ("transmat_", tm)):
+            if not np.all(np.isfinite(a)) or np.any(a < 0):
+                raise ValueError(f"{name} must hold finite non-negative probabilities.")
+            s = a.sum(axis=-1)
+            if not np.allclose(s, 1):
+                raise ValueError(f"{name} rows must sum to 1, got sums {s}.")
+        self.startprob_, self.transmat_ = sp, tm
+        self._check_emissions()
+
+    def _check_n_features(self, X):
+        """ValueError unless X is as wide as the emission parameters (those of a
+        fitted model, or the ones a fit keeps when init_params leaves them)."""
+        if X.shape[1] != self.n_features:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} "
+                             f"is expecting {self.n_features} features as input.")
+
+    # ---- initialization ---------------------------------------------------
+
+    def _needs_init(self, code, name):
+        return code in self.init_params or not hasattr(self, name)
+
+    def _init(self, X, random_state):
+        """hmmlearn's initialization: Dirichlet start and transitions, then emissions."""
+        K = self.n_components
+        rs = check_random_state(random_state)
+        if self._needs_init("s", "startprob_"):
+            self.startprob_ = rs.dirichlet(np.full(K, 1.0 / K))
+        if self._needs_init("t", "transmat_"):
+            self.transmat_ = rs.dirichlet(np.full(K, 1.0 / K), size=K)
+        self._init_emissions(X, random_state)
+
+    # ---- E and M steps ----------------------------------------------------
+
+    def _n_threads(self):
+        return effective_n_threads(self.n_jobs)
+
+    def _forward_backward(self, X, offsets, n_threads, forward_only=False, flp=None):
+        """(per-sequence log-likelihoods, posteriors, transition counts).
+
+        ``forward_only``: only the log-likelihoods are meaningful (half the work).
+        ``flp``: the per-frame log-likelihoods if the caller already has them.
+        """
+        if flp is None:
+            flp = self._log_likelihood(X, n_threads)
+        n_seq = len(offsets) - 1
+        posteriors = np.empty_like(flp)
+        logprob = np.empty(n_seq)
+        trans = np.empty((self.n_components, self.n_components))
+        with single_threaded_blas():
+            status = _hmm.forward_backward(flp, offsets, self.startprob_, self.transmat_,
+                                           posteriors, logprob, trans, n_threads,
+                                           forward_only)
+        self._raise_for_loglik_status(status)
+        return logprob, posteriors, trans
+
+    def _sequence_logprob(self, X, offsets, n_threads):
+        """Log-likelihood of each sequence: the forward pass only."""
+        return self._forward_backward(X, offsets, n_threads, forward_only=True)[0]
+
+    @staticmethod
+    def _raise_for_loglik_status(status):
+        if status == _hmm.STATUS_BAD_LOGLIK:
+            raise ValueError("the emission log-likelihoods hold NaN or +inf: check the "
+                             "model parameters (variances must be positive, "
+                             "probabilities finite).")
+
+    @staticmethod
+    def _raise_if_impossible(logprob):
+        bad = np.flatnonzero(logprob == -np.inf)
+        if len(bad):
+            raise ValueError(
+                f"sequence(s) {bad[:10].tolist()} have probability zero under the model "
+                "(a zero in startprob_/transmat_/emissions forbids them): posteriors "
+                "and state paths are undefined.")
+
+    def _do_estep(self, X, offsets, n_threads):
+        """(sufficient statistics of one E-step, total log-likelihood)."""
+        logprob, posteriors, trans = self._forward_backward(X, offsets, n_threads)
+        self._raise_if_impossible(logprob)
+        stats = {"nobs": len(offsets) - 1,
+                 "start": posteriors[offsets[:-1]].sum(axis=0),
+                 "trans": trans}
+        stats.update(self._emission_stats(X, posteriors, n_threads))
+        return stats, float(logprob.sum())
+
+    def _do_mstep(self, stats):
+        """hmmlearn's MAP update under Dirichlet priors; zeros stay zero."""
+        if "s" in self.params:
+            sp = np.maximum(self.startprob_prior - 1 + stats["start"], 0)
+            sp = np.where(self.startprob_ == 0, 0, sp)
+            self.startprob_ = _normalize_rows(sp, self.startprob_, "startprob_")
+        if "t" in self.params:
+            tm = np.maximum(self.transmat_prior - 1 + stats["trans"], 0)
+            tm = np.where(self.transmat_ == 0, 0, tm)
+            self.transmat_ = _normalize_rows(tm, self.transmat_, "transmat_")
+        self._mstep_emissions(stats)
+
+    # ---- public API -------------------------------------------------------
+
+    def fit(self, X, lengths=None):
+        """Estimate the parameters by Baum-Welch (EM), from ``n_init`` starts.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+            The concatenated sequences.
+        lengths : array-like of int, shape (n_sequences,), optional
+            Length of each sequence; they must be positive and sum to n_samples.
+        """
+        self._base_params_check()
+        X = self._validate_X(X, fitting=True)
+        offsets = check_lengths(lengths, len(X))
+        n_threads = self._n_threads()
+        names = ("startprob_", "transmat_") + tuple(self._emission_param_names)
+        if self.n_init == 1:
+            seeds = [self.random_state]
+        else:
+            seeds = check_random_state(self.random_state).randint(
+                np.iinfo(np.int32).max, size=self.n_init)
+        start = {n: getattr(self, n) for n in names if hasattr(self, n)}
+        best, best_lp = None, -np.inf
+        for seed in seeds:
+            for n, v in start.items():
+                setattr(self, n, v)
+            self._init(X, seed)
+            self._check()
+            self._check_n_features(X)
+            monitor = ConvergenceMonitor(self.tol, self.n_iter, self.verbose)
+            for _ in range(self.n_iter):
+                stats, logprob = self._do_estep(X, offsets, n_threads)
+                # Per-state d x d factorizations gain nothing from BLAS
+                # threads, and woken right after the E-step's OpenMP region
+                # they fight its spinning threads (the GMM's M-step: 11 ms
+                # per 16 x 16 triangular solve instead of 14 us).
+                with single_threaded_blas():
+                    self._do_mstep(stats)
+                monitor.report(logprob)
+                if monitor.converged:
+                    break
+            if best is None or monitor.history[-1] > best_lp:
+                best_lp = monitor.history[-1]
+                best = ({n: getattr(self, n) for n in names}, monitor)
+        for n, v in best[0].items():
+            setattr(self, n, v)
+        self.monitor_ = best[1]
+        return self
+
+    def _prepare(self, X, lengths):
+        check_is_fitted(self, "startprob_")
+        self._base_params_check()
+        self._check()
+        X = self._validate_X(X, fitting=False)
+        self._check_n_features(X)
+        return X, check_lengths(lengths, len(X)), self._n_threads()
+
+    def score_samples(self, X, lengths=None):
+        """(log-likelihood of X, posteriors P(state_t | X) of shape (n_samples, K))."""
+        X, offsets, n_threads = self._prepare(X, lengths)
+        logprob, posteriors, _ = self._forward_backward(X, offsets, n_threads)
+        self._raise_if_impossible(logprob)
+        return float(logprob.sum()), posteriors
+
+    def score(self, X, lengths=None, per_sequence=False):
+        """Log-likelihood of X under the model: summed over sequences, as hmmlearn,
+        or one per sequence (an array) with ``per_sequence=True``."""
+        X, offsets, n_threads = self._prepare(X, lengths)
+        logprob = self._sequence_logprob(X, offsets, n_threads)
+        return logprob if per_sequence else float(logprob.sum())
+
+    def decode(self, X, lengths=None, algorithm=None):
+        """(log-probability, most likely state sequence).
+
+        "viterbi": the jointly most likely path and its log joint probability.
+        "map": the most likely state of each frame; its log-probability is
+        the sum of the log of those posteriors (hmmlearn sums the
+        posteriors themselves, which is not a log-probability).
+        """
+        algorithm = algorithm or self.algorithm
+        if algorithm not in DECODER_ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {DECODER_ALGORITHMS}, got {algorithm!r}.")
+        if algorithm == "map":
+            _, posteriors = self.score_samples(X, lengths)
+            states = np.argmax(posteriors, axis=1)
+            with np.errstate(divide="ignore"):
+                return float(np.log(posteriors.max(axis=1)).sum()), states
+        X, offsets, n_threads = self._prepare(X, lengths)
+        states = np.empty(len(X), dtype=np.intp)
+        logprob = np.empty(len(offsets) - 1)
+        self._viterbi(X, offsets, n_threads, states, logprob)
+        self._raise_if_impossible(logprob)
+        return float(logprob.sum()), states
+
+    def _viterbi(self, X, offsets, n_threads, states, logprob):
+        """Fill ``states`` and per-sequence ``logprob`` with the Viterbi answer."""
+        flp = self._log_likelihood(X, n_threads)
+        with np.errstate(divide="ignore"):
+            log_sp, log_tm = np.log(self.startprob_), np.log(self.transmat_)
+        status = _hmm.viterbi(flp, offsets, log_sp, log_tm, states, logprob, n_threads)
+        self._raise_for_loglik_status(status)
+
+    def predict(self, X, lengths=None):
+        """Most likely state of each frame (by ``algorithm``)."""
+        return self.decode(X, lengths)[1]
+
+    def predict_proba(self, X, lengths=None):
+        """Posterior probability of each state at each frame, (n_samples, K)."""
+        return self.score_samples(X, lengths)[1]
+
+    def sample_sequences(self, n_sequences, n_samples, random_state=None, currstate=None):
+        """Draw ``n_sequences`` independent sequences of ``n_samples`` frames each.
+
+        Returns ``(X, states, lengths)`` with the sequences concatenated, ready
+        for ``fit(X, lengths)``.  State paths are drawn in one compiled pass.
+        """
+        check_is_fitted(self, "startprob_")
+        self._check()
+        n_sequences = check_n_samples(n_sequences, "n_sequences")
+        n_samples = check_n_samples(n_samples)
+        if currstate is not None and not 0 <= int(currstate) < self.n_components:
+            raise ValueError(f"currstate must be in [0, {self.n_components}), got {currstate}.")
+        rs = check_random_state(self.random_state if random_state is None else random_state)
+        uniform = rs.random_sample((n_sequences, n_samples))
+        states = np.empty((n_sequences, n_samples), dtype=np.intp)
+        _hmm.sample_states(uniform, np.cumsum(self.startprob_),
+                           np.ascontiguousarray(np.cumsum(self.transmat_, axis=1)),
+                           -1 if currstate is None else int(currstate), states,
+                           self._n_threads())
+        states = states.ravel()
+        X = self._sample_emissions(states, rs)
+        return X, states, np.full(n_sequences, n_samples)
+
+    def sample(self, n_samples=1, random_state=None, currstate=None):
+        """Draw one sequence: ``(X, state_sequence)``, as hmmlearn."""
+        X, states, _ = self.sample_sequences(1, n_samples, random_state, currstate)
+        return X, states
+
+    def get_stationary_distribution(self):
+        """Stationary distribution of the states (left eigenvector of eigenvalue 1)."""
+        check_is_fitted(self, "transmat_")
+        eigvals, eigvecs = linalg.eig(np.asarray(self.transmat_).T)
+        eigvec = np.real_if_close(eigvecs[:, np.argmax(eigvals)])
+        return eigvec / eigvec.sum()
+
+    def _get_n_fit_scalars_per_param(self):
+        K = self.n_components
+        counts = {"s": K - 1, "t": K * (K - 1)}
+        counts.update(self._emission_param_counts())
+        return counts
+
+    def aic(self, X, lengths=None):
+        """Akaike information criterion: -2 log L + 2 (number of free parameters)."""
+        n_params = sum(self._get_n_fit_scalars_per_param().values())
+        return -2 * self.score(X, lengths=lengths) + 2 * n_params
+
+    def bic(self, X, lengths=None):
+        """Bayesian information criterion: -2 log L + (free parameters) log n."""
+        n_params = sum(self._get_n_fit_scalars_per_param().values())
+        return -2 * self.score(X, lengths=lengths) + n_params * np.log(len(X))

@@ -1,0 +1,157 @@
+"""CategoricalHMM: hidden Markov model over a finite alphabet (hmmlearn's API).
+
+Observations are integer symbols in [0, n_features), one column.  Fitting,
+scoring and Viterbi decoding read the emission table inside the compiled
+recursions (``gdcore.generative.hmm._hmm_categorical``: no (n, K) arrays); posteriors
+use the generic path, a table look-up (``_hmm_emissions``) then
+forward-backward.  The M-step is hmmlearn's MAP update under a Dirichlet
+prior.
+"""
+
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array
+
+from gdcore.generative.hmm import _hmm_emissions as _em
+from gdcore.generative.hmm import _hmm_categorical as _sym
+from gdcore._threads import single_threaded_blas
+from gdcore.generative.hmm._base import BaseHMM, _normalize_rows
+
+
+class CategoricalHMM(BaseHMM):
+    """Hidden Markov model with categorical (discrete) emissions.
+
+    Parameters (hmmlearn's, same defaults)
+    ----------
+    n_components : int, number of states.
+    startprob_prior, transmat_prior, emissionprob_prior : Dirichlet priors.
+    n_features : int or None, size of the alphabet; None = 1 + largest symbol
+        seen by ``fit``.
+    algorithm, random_state, n_iter, tol, verbose, params, init_params,
+    implementation : as in hmmlearn ('s', 't', 'e' for emissionprob).
+    n_init : int, default 1. EM restarts; the best final log-likelihood is kept.
+    n_jobs : int or None, threads for the kernels.
+
+    Attributes
+    ----------
+    startprob_, transmat_, emissionprob_ (K, n_features), n_features_
+    (alphabet size in use), monitor_.
+    """
+
+    _emission_param_names = ("emissionprob_", "n_features_")
+
+    def __init__(self, n_components=1, startprob_prior=1.0, transmat_prior=1.0, *,
+                 emissionprob_prior=1.0, n_features=None, algorithm="viterbi",
+                 random_state=None, n_iter=10, tol=1e-2, verbose=False,
+                 params="ste", init_params="ste", implementation="log",
+                 n_init=1, n_jobs=None):
+        self._store_params(locals())
+
+    def _alphabet_size(self):
+        if hasattr(self, "emissionprob_"):
+            return np.atleast_2d(self.emissionprob_).shape[1]
+        return self.n_features
+
+    def _validate_X(self, X, fitting):
+        X = check_array(X, dtype=None, ensure_all_finite=True)
+        if X.shape[1] != 1:
+            raise ValueError(f"CategoricalHMM takes one column of symbols, got {X.shape[1]}.")
+        if not np.issubdtype(X.dtype, np.integer):
+            raise ValueError(f"symbols must be integers, got dtype {X.dtype}.")
+        X = np.ascontiguousarray(X[:, 0], dtype=np.int64)
+        if X.min() < 0:
+            raise ValueError(f"symbols must be non-negative, got {X.min()}.")
+        if fitting and self.n_features is None and "e" in self.init_params:
+            self.n_features_ = int(X.max()) + 1
+        else:
+            self.n_features_ = self._alphabet_size()
+            if self.n_features_ is None:
+                self.n_features_ = int(X.max()) + 1
+        if X.max() >= self.n_features_:
+            raise ValueError(f"largest symbol is {X.max()} but the model only emits "
+                             f"symbols up to {self.n_features_ - 1}.")
+        self.n_features_in_ = 1
+        return X
+
+    def _check_n_features(self, X):
+        """Nothing to compare: X is one column, its symbols checked against the
+        alphabet by ``_validate_X``."""
+
+    def _check_emissions(self):
+        e = np.atleast_2d(np.asarray(self.emissionprob_, dtype=np.float64))
+        if e.shape[0] != self.n_components or (
+                self.n_features is not None and e.shape[1] != self.n_features):
+            raise ValueError(f"emissionprob_ must have shape ({self.n_components}, "
+                             f"n_features), got {e.shape}.")
+        if not np.all(np.isfinite(e)) or np.any(e < 0) or not np.allclose(e.sum(axis=1), 1):
+            raise ValueError("emissionprob_ rows must be non-negative and sum to 1, "
+                             f"got sums {e.sum(axis=1)}.")
+        self.emissionprob_ = e
+
+    def _init_emissions(self, X, random_state):
+        if self._needs_init("e", "emissionprob_"):
+            # A fresh generator from the same seed, as hmmlearn does.
+            rs = check_random_state(random_state)
+            e = rs.rand(self.n_components, self.n_features_)
+            self.emissionprob_ = e / e.sum(axis=1, keepdims=True)
+
+    def _log_likelihood(self, X, n_threads):
+        out = np.empty((len(X), self.n_components))
+        with np.errstate(divide="ignore"):
+            log_e_t = np.ascontiguousarray(np.log(self.emissionprob_).T)
+        if _em.categorical_loglik(X, log_e_t, out, n_threads) != _em.STATUS_OK:
+            raise ValueError(f"symbols must be in [0, {log_e_t.shape[0]}).")
+        return out
+
+    # ---- fused paths: the table is read inside the recursions --------------
+
+    def _run_symbols(self, X, offsets, n_threads, forward_only):
+        K, M = self.n_components, self.emissionprob_.shape[1]
+        logprob, start = np.empty(len(offsets) - 1), np.empty(K)
+        trans, counts_t = np.empty((K, K)), np.empty((M, K))
+        with single_threaded_blas():
+            status = _sym.forward_backward_symbols(
+                X, offsets, np.ascontiguousarray(self.emissionprob_.T), self.startprob_,
+                self.transmat_, logprob, start, trans, counts_t, n_threads, forward_only)
+        if status != _sym.STATUS_OK:
+            raise ValueError(f"symbols must be in [0, {M}).")
+        return logprob, start, trans, counts_t
+
+    def _do_estep(self, X, offsets, n_threads):
+        logprob, start, trans, counts_t = self._run_symbols(X, offsets, n_threads, False)
+        self._raise_if_impossible(logprob)
+        stats = {"nobs": len(offsets) - 1, "start": start, "trans": trans}
+        if "e" in self.params:
+            stats["obs"] = counts_t.T
+        return stats, float(logprob.sum())
+
+    def _sequence_logprob(self, X, offsets, n_threads):
+        return self._run_symbols(X, offsets, n_threads, True)[0]
+
+    def _viterbi(self, X, offsets, n_threads, states, logprob):
+        with np.errstate(divide="ignore"):
+            log_e_t = np.ascontiguousarray(np.log(self.emissionprob_).T)
+            log_sp, log_tm = np.log(self.startprob_), np.log(self.transmat_)
+        status = _sym.viterbi_symbols(X, offsets, log_e_t, log_sp, log_tm, states, logprob,
+                                      n_threads)
+        if status != _sym.STATUS_OK:
+            raise ValueError(f"symbols must be in [0, {log_e_t.shape[0]}).")
+
+    def _mstep_emissions(self, stats):
+        if "e" in self.params:
+            e = np.maximum(self.emissionprob_prior - 1 + stats["obs"], 0)
+            self.emissionprob_ = _normalize_rows(e, self.emissionprob_, "emissionprob_")
+
+    def _emission_param_counts(self):
+        return {"e": self.n_components * (self.emissionprob_.shape[1] - 1)}
+
+    def _sample_emissions(self, states, random_state):
+        cdf = np.cumsum(self.emissionprob_, axis=1)
+        u = random_state.random_sample(len(states))
+        X = np.empty((len(states), 1), dtype=np.int64)
+        for k in range(self.n_components):
+            rows = np.flatnonzero(states == k)
+            X[rows, 0] = np.minimum(np.searchsorted(cdf[k], u[rows], side="right"),
+                                    cdf.shape[1] - 1)
+        return X

@@ -1,0 +1,217 @@
+"""Sequence classification with one hidden Markov model per class.
+
+Each class c gets its own HMM, fitted by Baum-Welch on the sequences labelled
+c; a new sequence x_1..x_T is assigned by Bayes' rule,
+
+    P(c | x_1..x_T) = P(c) p(x_1..x_T | c) / sum_k P(k) p(x_1..x_T | k),
+
+with p(x_1..x_T | c) the forward-algorithm likelihood of the class-c model.
+This is the classic recipe of isolated-word speech recognition (Rabiner,
+1989) and of gesture and activity recognition.  Every class's likelihoods
+for all sequences come from one compiled forward pass, parallel over the
+sequences (``score(..., per_sequence=True)``), so there is no Python loop per
+sequence.
+
+The API is scikit-learn's classifier API with hmmlearn's ``lengths``: X holds
+the sequences concatenated row after row, ``lengths`` their lengths, and y
+one label per sequence.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from gdcore.generative._base import log_sum_exp_rows
+from gdcore._validation import check_classification_targets, check_n_samples
+from gdcore.generative.bayes_classifier import class_prior, seeded_clone
+from gdcore.generative.hmm._base import BaseHMM, check_lengths
+
+
+def _default_hmm():
+    from gdcore.generative.hmm._gaussian import GaussianHMM
+
+    return GaussianHMM(n_components=3, covariance_type="diag", n_iter=50)
+
+
+def _clone_with_start(hmm, rng):
+    """A seeded clone of ``hmm`` that keeps the parameters set on it before
+    fitting (``clone`` drops them).  Users of hmmlearn set ``transmat_`` with
+    zeros and ``init_params=""`` to train left-right models, the usual shape
+    of a per-word model in speech recognition: every class starts from them."""
+    model = seeded_clone(hmm, rng)
+    for name in ("startprob_", "transmat_") + tuple(hmm._emission_param_names):
+        if hasattr(hmm, name):
+            setattr(model, name, np.copy(getattr(hmm, name)))
+    return model
+
+
+class HMMClassifier(ClassifierMixin, BaseEstimator):
+    """Classify whole sequences through Bayes' rule over one HMM per class.
+
+    Parameters
+    ----------
+    hmm : gdcore HMM, default=None
+        The model fitted to each class's sequences (cloned once per class):
+        any of gdcore's ``GaussianHMM``, ``CategoricalHMM``, ``PoissonHMM``
+        or a subclass of its HMM base.  Parameters already set on it (e.g. a
+        left-right ``transmat_`` with ``init_params=""``) are every class's
+        starting point.  None means
+        ``GaussianHMM(n_components=3, covariance_type="diag", n_iter=50)``.
+    priors : array-like of shape (n_classes,), default=None
+        Class prior probabilities; the fraction of training sequences in
+        each class if None.
+    random_state : int, RandomState or None, default=None
+        Seeds each class's HMM (its own seed drawn from this one) and
+        ``sample``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    hmms_ : list of fitted HMMs, one per class, in the order of ``classes_``
+    class_prior_, class_log_prior_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> from gdcore import CategoricalHMM, HMMClassifier
+    >>> clf = HMMClassifier(CategoricalHMM(n_components=2))     # doctest: +SKIP
+    >>> clf.fit(X, y, lengths).predict(X_new, lengths_new)      # doctest: +SKIP
+    """
+
+    _parameter_constraints = {
+        "hmm": "no_validation",
+        "priors": ["array-like", None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, hmm=None, *, priors=None, random_state=None):
+        self.hmm = hmm
+        self.priors = priors
+        self.random_state = random_state
+
+    def _hmm(self):
+        hmm = _default_hmm() if self.hmm is None else self.hmm
+        if not isinstance(hmm, BaseHMM):
+            raise ValueError(
+                f"hmm must be a gdcore HMM (GaussianHMM, CategoricalHMM, PoissonHMM, "
+                f"...), got {type(hmm).__name__}.")
+        return hmm
+
+    @staticmethod
+    def _sequence_labels(y, n_sequences):
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D, one label per sequence; got shape {y.shape}.")
+        if len(y) != n_sequences:
+            raise ValueError(
+                f"y has {len(y)} labels but lengths describe {n_sequences} sequences: "
+                "give one label per sequence, not per frame.")
+        check_classification_targets(y)
+        return y
+
+    def fit(self, X, y, lengths=None):
+        """Fit one HMM per class on that class's sequences, and the class priors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            All sequences, concatenated.
+        y : array-like of shape (n_sequences,)
+            One label per sequence.
+        lengths : array-like of int, shape (n_sequences,), default=None
+            Length of each sequence; None means X is a single sequence.
+        """
+        self._validate_params()
+        hmm = self._hmm()
+        X = np.asarray(X) if not hasattr(X, "iloc") else X.to_numpy()
+        if X.ndim != 2 or X.shape[0] == 0:
+            raise ValueError(
+                f"X must be a non-empty 2-D array (n_samples, n_features), got shape "
+                f"{X.shape}.")
+        offsets = check_lengths(lengths, len(X))
+        seq_lengths = np.diff(offsets)
+        y = self._sequence_labels(y, len(seq_lengths))
+        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"HMMClassifier needs sequences of at least 2 classes; got only "
+                f"{self.classes_[0]!r}.")
+        rng = check_random_state(self.random_state)
+        frame_class = np.repeat(y_idx, seq_lengths)
+        self.hmms_ = []
+        for c in range(len(self.classes_)):
+            model = _clone_with_start(hmm, rng)
+            model.fit(X[frame_class == c], seq_lengths[y_idx == c])
+            self.hmms_.append(model)
+        counts = np.bincount(y_idx, minlength=len(self.classes_)).astype(np.float64)
+        self.class_prior_ = class_prior(counts, self.priors)
+        with np.errstate(divide="ignore"):
+            self.class_log_prior_ = np.log(self.class_prior_)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict_joint_log_proba(self, X, lengths=None):
+        """log P(sequence, c), shape (n_sequences, n_classes)."""
+        check_is_fitted(self)
+        columns = [hmm.score(X, lengths, per_sequence=True) for hmm in self.hmms_]
+        return np.column_stack(columns) + self.class_log_prior_
+
+    def predict_log_proba(self, X, lengths=None):
+        """log P(c | sequence), shape (n_sequences, n_classes)."""
+        jll = self.predict_joint_log_proba(X, lengths)
+        return jll - log_sum_exp_rows(jll)
+
+    def predict_proba(self, X, lengths=None):
+        """P(c | sequence), shape (n_sequences, n_classes), columns as ``classes_``."""
+        return np.exp(self.predict_log_proba(X, lengths))
+
+    def predict(self, X, lengths=None):
+        """The most probable class of each sequence, shape (n_sequences,)."""
+        jll = self.predict_joint_log_proba(X, lengths)
+        return self.classes_[np.argmax(jll, axis=1)]
+
+    def score(self, X, y, lengths=None, sample_weight=None):
+        """Accuracy over sequences (``sample_weight``: one weight per sequence)."""
+        y = self._sequence_labels(y, len(check_lengths(lengths, len(X))) - 1)
+        return float(np.average(self.predict(X, lengths) == y, weights=sample_weight))
+
+    def score_samples(self, X, lengths=None):
+        """log p(sequence) = log sum_c P(c) p(sequence | c), one per sequence."""
+        return log_sum_exp_rows(self.predict_joint_log_proba(X, lengths))[:, 0]
+
+    def sample(self, n_sequences=1, n_samples=100, y=None, random_state=None):
+        """Draw labelled sequences: ``(X, lengths, y)``.
+
+        Labels are drawn from ``class_prior_`` unless ``y`` is given (one
+        label, or one per sequence); each sequence, of ``n_samples`` frames,
+        comes from its class's HMM.  X holds the sequences concatenated in
+        the order of the returned labels, ready for ``fit(X, y, lengths)``.
+        """
+        check_is_fitted(self)
+        n_sequences = check_n_samples(n_sequences, "n_sequences")
+        n_samples = check_n_samples(n_samples)
+        rng = check_random_state(self.random_state if random_state is None
+                                 else random_state)
+        if y is None:
+            y_idx = rng.choice(len(self.classes_), size=n_sequences, p=self.class_prior_)
+        else:
+            y = np.broadcast_to(np.asarray(y), (n_sequences,))
+            unknown = ~np.isin(y, self.classes_)
+            if np.any(unknown):
+                raise ValueError(f"unknown class label(s) {np.unique(y[unknown])[:5]}; "
+                                 f"classes_ are {self.classes_}.")
+            y_idx = np.searchsorted(self.classes_, y)
+        X = None
+        for c, hmm in enumerate(self.hmms_):
+            seqs = np.flatnonzero(y_idx == c)
+            if seqs.size == 0:
+                continue
+            drawn, _, _ = hmm.sample_sequences(
+                seqs.size, n_samples, random_state=rng.randint(np.iinfo(np.int32).max))
+            drawn = drawn.reshape(seqs.size, n_samples, -1)
+            if X is None:
+                X = np.empty((n_sequences, n_samples, drawn.shape[2]), dtype=drawn.dtype)
+            X[seqs] = drawn
+        return (X.reshape(n_sequences * n_samples, -1),
+                np.full(n_sequences, n_samples), self.classes_[y_idx])

@@ -1,0 +1,122 @@
+"""PoissonHMM: hidden Markov model with independent Poisson counts (hmmlearn's API).
+
+log P(x | k) = sum_j x_j log lambda_kj - lambda_kj - log x_j!, so the
+(n, K) log-likelihoods are X @ log(lambda)^T plus per-row and per-state
+constants, and the statistics posteriors^T [1, X]: both compiled kernels of
+``gdcore.generative.hmm._hmm_emissions`` (blocked gemm, parallel over rows, the
+statistics merged in a fixed order).  The M-step is hmmlearn's (Gamma prior
+``lambdas_prior``, ``lambdas_weight``).
+"""
+
+import warnings
+
+import numpy as np
+from scipy.special import gammaln
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array
+
+from gdcore.generative.hmm import _hmm_emissions as _em
+from gdcore._threads import single_threaded_blas
+from gdcore._validation import FLOAT_DTYPES
+from gdcore.generative.hmm._base import BaseHMM
+
+
+class PoissonHMM(BaseHMM):
+    """Hidden Markov model with Poisson emissions, one rate per state and feature.
+
+    Parameters (hmmlearn's, same defaults)
+    ----------
+    n_components : int, number of states.
+    startprob_prior, transmat_prior : Dirichlet priors.
+    lambdas_prior, lambdas_weight : Gamma prior on the rates (shape, rate).
+    algorithm, random_state, n_iter, tol, verbose, params, init_params,
+    implementation : as in hmmlearn ('s', 't', 'l' for lambdas).
+    n_init : int, default 1. EM restarts; the best final log-likelihood is kept.
+    n_jobs : int or None, threads for the kernels.
+
+    Attributes
+    ----------
+    startprob_, transmat_, lambdas_ (K, n_features), monitor_.
+    """
+
+    _emission_param_names = ("lambdas_",)
+
+    def __init__(self, n_components=1, startprob_prior=1.0, transmat_prior=1.0,
+                 lambdas_prior=0.0, lambdas_weight=0.0, algorithm="viterbi",
+                 random_state=None, n_iter=10, tol=1e-2, verbose=False,
+                 params="stl", init_params="stl", implementation="log",
+                 n_init=1, n_jobs=None):
+        self._store_params(locals())
+
+    @property
+    def n_features(self):
+        """Number of count features (from ``lambdas_``)."""
+        return np.atleast_2d(self.lambdas_).shape[1]
+
+    def _validate_X(self, X, fitting):
+        X = check_array(X, dtype=FLOAT_DTYPES, order="C")
+        if np.any(X < 0) or np.any(X != np.round(X)):
+            raise ValueError("PoissonHMM observations must be non-negative integer counts.")
+        self.n_features_in_ = X.shape[1]
+        return X
+
+    def _check_emissions(self):
+        lam = np.atleast_2d(np.asarray(self.lambdas_, dtype=np.float64))
+        if lam.shape[0] != self.n_components:
+            raise ValueError(f"lambdas_ must have shape (n_components, n_features), "
+                             f"got {lam.shape}.")
+        if not np.all(np.isfinite(lam)) or np.any(lam < 0):
+            raise ValueError("lambdas_ must be finite and non-negative.")
+        self.lambdas_ = lam
+
+    def _init_emissions(self, X, random_state):
+        if self._needs_init("l", "lambdas_"):
+            mean, var = X.mean(), X.var()
+            if not mean > 0 or not var > 0:
+                raise ValueError("cannot initialize lambdas_ from constant or all-zero "
+                                 "counts; set lambdas_ and remove 'l' from init_params.")
+            # hmmlearn's method-of-moments Gamma draw, from a fresh generator.
+            rs = check_random_state(random_state)
+            self.lambdas_ = rs.gamma(shape=mean ** 2 / var, scale=var / mean,
+                                     size=(self.n_components, X.shape[1]))
+
+    def _log_likelihood(self, X, n_threads):
+        lam = self.lambdas_
+        positive = lam > 0
+        log_lam = np.where(positive, np.log(np.where(positive, lam, 1.0)), 0.0)
+        out = np.empty((len(X), self.n_components))
+        row_const = gammaln(X.astype(np.float64) + 1).sum(axis=1)
+        with single_threaded_blas():
+            _em.poisson_loglik(X, log_lam, lam.sum(axis=1), (~positive).view(np.uint8),
+                               row_const, out, n_threads)
+        return out
+
+    def _emission_stats(self, X, posteriors, n_threads):
+        if "l" not in self.params:
+            return {}
+        post = np.empty(self.n_components)
+        obs = np.empty((self.n_components, X.shape[1]))
+        with single_threaded_blas():
+            _em.weighted_sums(posteriors, X, post, obs, n_threads)
+        return {"post": post, "obs": obs}
+
+    def _mstep_emissions(self, stats):
+        if "l" not in self.params:
+            return
+        post = stats["post"]
+        empty = post <= 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y_bar = stats["obs"] / post[:, None]
+            n = post.sum()
+            lam = (self.lambdas_prior + n * y_bar) / (self.lambdas_weight + n)
+        if np.any(empty):
+            warnings.warn(f"{int(empty.sum())} state(s) received no posterior mass; their "
+                          "rates are kept.", RuntimeWarning)
+            lam[empty] = self.lambdas_[empty]
+        self.lambdas_ = lam
+
+    def _emission_param_counts(self):
+        return {"l": self.n_components * self.n_features}
+
+    def _sample_emissions(self, states, random_state):
+        return random_state.poisson(self.lambdas_[states])

@@ -1,0 +1,1 @@
+"""NumPy twins of the HMM kernels: the spec each kernel is tested against."""

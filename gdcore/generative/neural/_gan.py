@@ -1,0 +1,323 @@
+"""Generative adversarial network for mixed tabular data, optionally class-conditional.
+
+``GAN`` fits a generator and a discriminator MLP (gdcore/generative/_gan_steps.py)
+on the rows of X: continuous columns standardized, categorical columns
+(``categorical_features``, read as in HistGradientBoosting) one-hot with a
+softmax head (gdcore/generative/neural/_tabular.py).  ``fit(X, y)`` conditions both
+networks on the class label, and ``sample(n_samples, y)`` then draws rows of
+given classes.  ``score_samples`` is a Parzen-window log-density over the
+generator's samples (gdcore/generative/neural/_gan_parzen.py), so the GAN shares
+gdcore's generative interface with the other density models.
+"""
+
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from gdcore.generative._base import GenerativeMixin
+from gdcore._nn.network import ACTIVATIONS, NON_FINITE_MESSAGE, Adam, DenseNetwork
+from gdcore._threads import effective_n_threads, single_threaded_blas
+from gdcore._validation import (
+    check_X, check_X_y, check_classification_targets, check_n_samples)
+from gdcore.generative.neural import _gan_steps
+from gdcore.generative.neural._tabular import TabularEncoder, categorical_mask
+from gdcore.generative.neural._gan_parzen import ParzenScore
+from gdcore.generative.neural._vae import check_float_dtype, check_hidden_sizes
+
+# Generated rows behind score_samples, and real rows used to pick its bandwidth:
+# 2000 x 30 columns (breast_cancer) score 500 rows in ~20 ms.
+N_PARZEN_SAMPLES = 2000
+N_PARZEN_FIT_ROWS = 500
+
+
+class GAN(GenerativeMixin, BaseEstimator):
+    """Tabular GAN with the non-saturating loss (Goodfellow et al. 2014).
+
+    Parameters
+    ----------
+    latent_dim : int, default=16
+        Dimension of the generator's Gaussian noise.
+    generator_hidden_layer_sizes : array-like of int, default=(128, 128)
+    discriminator_hidden_layer_sizes : array-like of int, default=(256, 256)
+        A discriminator twice as wide as the generator: on the ring of 8
+        Gaussians (sd 0.1) a (128, 128) one let 18% of the samples fall
+        between modes after 6,200 steps, a (256, 256) one 9%.
+    generator_activation : str, default="relu"
+    discriminator_activation : str, default="leaky_relu" (slope 0.2, DCGAN's)
+    categorical_features : None, array of int or bool mask, default=None
+        Columns modelled as categories (one-hot, softmax head).
+    temperature : float, default=0.2
+        Gumbel-softmax temperature of the categorical heads during training.
+    pac : int, default=1
+        Rows the discriminator judges together (PacGAN; CTGAN uses 10), against
+        mode collapse; at most the number of rows (``pac_``).  Measured: on a
+        table with a 10% category, pac=4 gave it 9% of the samples where pac=1
+        gave 0.1%; on the ring of 8 Gaussians (sd 0.2, 60 epochs) it cut the
+        samples within 3 sd of a mode from 92-93% to 75-77%.
+    averaging_decay : float, default=0.999
+        The generator kept after fit is the exponential moving average of its
+        weights over training steps (Yazici et al. 2019), which damps the
+        oscillation of adversarial training (breast_cancer two-sample AUC
+        0.89 with the last weights, 0.64 averaged); 0 keeps the last weights.  The
+        decay is min(averaging_decay, (1 + t) / (10 + t)) at step t, so early
+        steps are not averaged with the random initialization.
+    batch_size : int or "auto", default="auto" (min(256, n_samples))
+    learning_rate_init : float, default=1e-3
+        Adam's step for both networks.
+    beta_1, beta_2, epsilon : Adam's parameters (beta_1=0.5, as in DCGAN).
+    max_iter : int, default=300
+        Epochs (passes over the rows; one D and one G update per batch).
+    tol : float, default=1e-4
+    n_iter_no_change : int or None, default=None
+        If set, stop when the epoch's generator loss has not improved by
+        ``tol`` for that many epochs.  Off by default: adversarial losses
+        oscillate and do not measure sample quality.
+    random_state, verbose, dtype (float32 default), n_jobs : as in VAE.
+
+    Attributes
+    ----------
+    generator_coefs_, generator_intercepts_, discriminator_coefs_,
+    discriminator_intercepts_, classes_ (conditional fits only),
+    class_prior_, loss_d_curve_, loss_g_curve_, n_iter_,
+    parzen_bandwidth_, parzen_smoothing_.
+    """
+
+    _parameter_constraints = {
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "generator_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "discriminator_hidden_layer_sizes": ["array-like",
+                                             Interval(Integral, 1, None, closed="left")],
+        "generator_activation": [StrOptions(set(ACTIVATIONS))],
+        "discriminator_activation": [StrOptions(set(ACTIVATIONS))],
+        "categorical_features": "no_validation",
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "pac": [Interval(Integral, 1, None, closed="left")],
+        "averaging_decay": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [None, Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "dtype": "no_validation",
+        "n_jobs": [None, Integral],
+    }
+
+    def __init__(self, latent_dim=16, generator_hidden_layer_sizes=(128, 128),
+                 discriminator_hidden_layer_sizes=(256, 256), generator_activation="relu",
+                 discriminator_activation="leaky_relu", categorical_features=None,
+                 temperature=0.2, pac=1, averaging_decay=0.999, batch_size="auto",
+                 learning_rate_init=1e-3, beta_1=0.5,
+                 beta_2=0.999, epsilon=1e-8, max_iter=300, tol=1e-4, n_iter_no_change=None,
+                 random_state=None, verbose=False, dtype=np.float32, n_jobs=None):
+        self.latent_dim = latent_dim
+        self.generator_hidden_layer_sizes = generator_hidden_layer_sizes
+        self.discriminator_hidden_layer_sizes = discriminator_hidden_layer_sizes
+        self.generator_activation = generator_activation
+        self.discriminator_activation = discriminator_activation
+        self.categorical_features = categorical_features
+        self.temperature = temperature
+        self.pac = pac
+        self.averaging_decay = averaging_decay
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+        self.verbose = verbose
+        self.dtype = dtype
+        self.n_jobs = n_jobs
+
+    # --- fitting -------------------------------------------------------------------
+    def fit(self, X, y=None):
+        """Fit the generator and discriminator; with y, conditioned on the class."""
+        self._validate_params()
+        g_hidden = check_hidden_sizes(self.generator_hidden_layer_sizes,
+                                      "generator_hidden_layer_sizes")
+        d_hidden = check_hidden_sizes(self.discriminator_hidden_layer_sizes,
+                                      "discriminator_hidden_layer_sizes")
+        dtype = check_float_dtype(self.dtype)
+        if y is None:
+            X = check_X(self, X, reset=True, dtype=np.float64)
+            self.__dict__.pop("classes_", None)
+            C_all, n_classes = None, 0
+        else:
+            X, y = check_X_y(self, X, y, reset=True, dtype=np.float64)
+            check_classification_targets(y)
+            self.classes_, y_index = np.unique(y, return_inverse=True)
+            n_classes = len(self.classes_)
+            self.class_prior_ = np.bincount(y_index) / len(y_index)
+            C_all = np.eye(n_classes, dtype=dtype)[y_index]
+        self._encoder = TabularEncoder(
+            categorical_mask(self.categorical_features, X.shape[1])).fit(X)
+        E = self._encoder.transform(X, dtype)
+        rng = check_random_state(self.random_state)
+        e = E.shape[1]
+        self.pac_ = min(self.pac, E.shape[0])
+        gen = DenseNetwork([self.latent_dim + n_classes] + g_hidden + [e],
+                           self.generator_activation, "identity", dtype)
+        disc = DenseNetwork([(e + n_classes) * self.pac_] + d_hidden + [1],
+                            self.discriminator_activation, "identity", dtype)
+        gen.init_glorot(rng)
+        disc.init_glorot(rng)
+        n_threads = effective_n_threads(self.n_jobs)
+        with single_threaded_blas():
+            self._train(gen, disc, E, C_all, rng, n_threads)
+            self._publish(gen, disc)
+            self._fit_parzen(E, rng, n_threads)
+        return self
+
+    def _train(self, gen, disc, E, C_all, rng, n_threads):
+        n, pac = E.shape[0], self.pac_
+        batch_size = min(256, n) if self.batch_size == "auto" else min(self.batch_size, n)
+        # Whole packs only: a batch is rounded down to a multiple of pac, and the
+        # at most pac - 1 rows left over in an epoch wait for the next shuffle.
+        batch_size = max(pac, batch_size - batch_size % pac)
+        n_used = n - n % pac
+        opts = [Adam(net.theta.size, net.dtype, self.learning_rate_init, self.beta_1,
+                     self.beta_2, self.epsilon) for net in (gen, disc)]
+        self.loss_d_curve_, self.loss_g_curve_ = [], []
+        best, no_improvement = np.inf, 0
+        average, step = gen.theta.copy(), 0
+        start = time.perf_counter()
+        for epoch in range(1, self.max_iter + 1):
+            perm = rng.permutation(n)
+            Es = np.take(E, perm, axis=0)
+            Cs = None if C_all is None else np.take(C_all, perm, axis=0)
+            sums = np.zeros(2)
+            for sl in gen_batches(n_used, batch_size):
+                sl = slice(sl.start, sl.stop - (sl.stop - sl.start) % pac)
+                sums += np.multiply(sl.stop - sl.start, _gan_steps.train_step(
+                    gen, disc, opts[0], opts[1], Es[sl], None if Cs is None else Cs[sl],
+                    self.latent_dim, self._encoder.blocks, self.temperature, pac, rng,
+                    n_threads))
+                step += 1
+                decay = min(self.averaging_decay, (1.0 + step) / (10.0 + step))
+                average += (1.0 - decay) * (gen.theta - average)
+            loss_d, loss_g = sums / n_used
+            if not (np.isfinite(loss_d) and np.isfinite(loss_g)):
+                raise ValueError(NON_FINITE_MESSAGE.format(
+                    value=loss_d if not np.isfinite(loss_d) else loss_g,
+                    epoch=epoch, lr=self.learning_rate_init))
+            self.loss_d_curve_.append(loss_d)
+            self.loss_g_curve_.append(loss_g)
+            self.n_iter_ = epoch
+            if self.verbose:
+                print(f"Epoch {epoch}, discriminator loss = {loss_d:.6f}, generator "
+                      f"loss = {loss_g:.6f}, time = {time.perf_counter() - start:.2f}s")
+            if self.n_iter_no_change is not None:
+                no_improvement = 0 if loss_g < best - self.tol else no_improvement + 1
+                best = min(best, loss_g)
+                if no_improvement > self.n_iter_no_change:
+                    if self.verbose:
+                        print(f"Generator loss did not improve more than tol={self.tol} "
+                              f"for {self.n_iter_no_change} consecutive epochs. Stopping.")
+                    break
+        gen.theta[:] = average
+
+    def _publish(self, gen, disc):
+        self.generator_coefs_ = [c.copy() for c in gen.coefs]
+        self.generator_intercepts_ = [b.copy() for b in gen.intercepts]
+        self.discriminator_coefs_ = [c.copy() for c in disc.coefs]
+        self.discriminator_intercepts_ = [b.copy() for b in disc.intercepts]
+
+    def _generator(self):
+        coefs = self.generator_coefs_
+        net = DenseNetwork([c.shape[0] for c in coefs] + [coefs[-1].shape[1]],
+                           self.generator_activation, "identity", coefs[0].dtype)
+        net.set_params(coefs, self.generator_intercepts_)
+        return net
+
+    def _fit_parzen(self, E, rng, n_threads):
+        """Generated rows and the kernel widths that best explain real rows."""
+        C = None
+        if hasattr(self, "classes_"):
+            idx = rng.choice(len(self.classes_), N_PARZEN_SAMPLES, p=self.class_prior_)
+            C = np.eye(len(self.classes_), dtype=E.dtype)[idx]
+        G = self._generate_encoded(N_PARZEN_SAMPLES, C, rng, n_threads)
+        rows = E[rng.permutation(E.shape[0])[:N_PARZEN_FIT_ROWS]]
+        self._parzen = ParzenScore(G, self._encoder.n_continuous, self._encoder.blocks)
+        self._parzen.fit(rows)
+        self.parzen_bandwidth_ = self._parzen.bandwidth
+        self.parzen_smoothing_ = self._parzen.smoothing
+
+    def _generate_encoded(self, n_samples, C, rng, n_threads):
+        """Encoded rows from the generator: each categorical block exactly one-hot.
+
+        The argmax of Gumbel-perturbed logits is an exact draw from the block's
+        softmax distribution (the Gumbel-max trick).
+        """
+        gen = self._generator()
+        noise = rng.standard_normal((n_samples, self.latent_dim)).astype(gen.dtype)
+        F, _, _ = _gan_steps.generate(gen, noise, C, self._encoder.blocks, 1.0, rng,
+                                     n_threads)
+        codes = self._encoder.category_codes(F)
+        for k, (start, stop) in enumerate(self._encoder.blocks):
+            F[:, start:stop] = 0.0
+            F[np.arange(n_samples), start + codes[:, k]] = 1.0
+        return F
+
+    # --- the generative interface ----------------------------------------------------
+    def sample(self, n_samples=1, y=None, random_state=None):
+        """Draw rows (in X's columns and units) from the generator.
+
+        Unconditional fit: returns X.  Conditional fit (``fit(X, y)``): returns
+        ``(X, y)`` as gdcore's generative classifiers do, with y drawn from the
+        class frequencies of the training labels unless given (one label per
+        row, or one label for every row).  Seeded by ``random_state`` (the
+        estimator's when None).
+        """
+        check_is_fitted(self)
+        n_samples = check_n_samples(n_samples)
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        conditional = hasattr(self, "classes_")
+        C = None
+        if conditional:
+            idx = self._label_index(y, n_samples, rng)
+            C = np.eye(len(self.classes_), dtype=self.generator_coefs_[0].dtype)[idx]
+        elif y is not None:
+            raise ValueError("This GAN was fitted without labels: sample(y=...) needs "
+                             "a GAN fitted with fit(X, y).")
+        with single_threaded_blas():
+            F = self._generate_encoded(n_samples, C, rng, effective_n_threads(self.n_jobs))
+        X = self._encoder.inverse_transform(F)
+        return (X, self.classes_[idx]) if conditional else X
+
+    def _label_index(self, y, n_samples, rng):
+        if y is None:
+            return rng.choice(len(self.classes_), n_samples, p=self.class_prior_)
+        y = np.asarray(y)
+        if y.ndim == 0:
+            y = np.full(n_samples, y.item())
+        if y.shape != (n_samples,):
+            raise ValueError(f"y must be one label or {n_samples} labels, got shape {y.shape}.")
+        idx = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
+        unknown = self.classes_[idx] != y
+        if np.any(unknown):
+            raise ValueError(f"y holds labels the model was not fitted on: "
+                             f"{np.unique(y[unknown])}; known classes are {self.classes_}.")
+        return idx
+
+    def score_samples(self, X):
+        """Parzen-window estimate of log p(x) over the generator's samples, in X's units.
+
+        (Over all classes for a conditional fit.)  See gdcore/generative/neural/_gan_parzen.py
+        for the kernel and its caveats.
+        """
+        check_is_fitted(self)
+        X = check_X(self, X, reset=False, dtype=np.float64)
+        E = self._encoder.transform(X, np.float64)
+        return self._parzen.score_samples(E) - np.sum(np.log(self._encoder.scale))
