@@ -12,7 +12,7 @@ from gdcore.bench import load_cases
 
 
 def _params():
-    """pytest params, one per (case, side), gdcore first."""
+    """Pytest params, one per (case, side), gdcore first."""
     size = os.environ.get("GDCORE_BENCH_SIZE", "full")
     params = []
     for case in load_cases(size=size):

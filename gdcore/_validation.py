@@ -7,7 +7,8 @@ any kernel runs.  Kernels receive only C-contiguous float32/float64 arrays.
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.multiclass import (
-    check_classification_targets as sklearn_check_classification_targets)
+    check_classification_targets as sklearn_check_classification_targets,
+)
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -65,7 +66,8 @@ def check_classification_targets(y):
     """scikit-learn's check that y holds class labels, without its cost where
     the dtype settles it: a 1-D array of booleans, integers or strings is
     always 'binary' or 'multiclass' (type_of_target took 0.5 ms of a 13 ms
-    digits SVC fit).  Floats and objects go through scikit-learn."""
+    digits SVC fit).  Floats and objects go through scikit-learn.
+    """
     if not (isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "biuUS"):
         sklearn_check_classification_targets(y)
 

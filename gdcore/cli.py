@@ -1,5 +1,6 @@
 """``python -m gdcore``: ``info`` (the build), ``bench`` (gdcore against its peers),
-``compare`` (generative vs discriminative classifiers on a dataset)."""
+``compare`` (generative vs discriminative classifiers on a dataset).
+"""
 
 import argparse
 import os

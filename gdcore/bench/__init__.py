@@ -70,7 +70,7 @@ class Result:
 
     @property
     def ratio(self):
-        """peer time / gdcore time: above 1 means gdcore is faster."""
+        """Peer time / gdcore time: above 1 means gdcore is faster."""
         return self.peer_seconds / self.gdcore_seconds
 
 

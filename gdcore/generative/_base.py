@@ -15,9 +15,9 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from gdcore.generative import _bayes_rule
 from gdcore._threads import effective_n_threads
 from gdcore._validation import check_n_samples
+from gdcore.generative import _bayes_rule
 
 
 def log_sum_exp_rows(a):
@@ -48,12 +48,12 @@ class BayesClassifierMixin:
     """
 
     def predict_joint_log_proba(self, X):
-        """log P(x, c) for each row x of X and each class c in ``classes_``."""
+        """Log P(x, c) for each row x of X and each class c in ``classes_``."""
         check_is_fitted(self)
         return self._joint_log_likelihood(self._check_X(X))
 
     def predict_log_proba(self, X):
-        """log P(c | x): the joint log-probability normalized over classes."""
+        """Log P(c | x): the joint log-probability normalized over classes."""
         jll = self.predict_joint_log_proba(X)
         return jll - log_sum_exp_rows(jll)
 
@@ -82,7 +82,7 @@ class GenerativeClassifierMixin(BayesClassifierMixin):
     """
 
     def score_samples(self, X):
-        """log p(x), the marginal log-likelihood of each row under the model."""
+        """Log p(x), the marginal log-likelihood of each row under the model."""
         return log_sum_exp_rows(self.predict_joint_log_proba(X))[:, 0]
 
     def sample(self, n_samples=1, y=None, random_state=None):

@@ -14,15 +14,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._tags import get_tags
 
+from gdcore._validation import check_classification_targets, check_sample_weight, check_X, check_X_y
 from gdcore.generative._base import GenerativeClassifierMixin
-from gdcore._validation import (
-    check_X, check_X_y, check_classification_targets, check_sample_weight)
 
 
 def seeded_clone(estimator, rng):
     """An unfitted clone of ``estimator`` with its own seed drawn from ``rng``
     (when it takes a ``random_state``), so that every class's model differs
-    in its random start yet the whole fit is reproducible."""
+    in its random start yet the whole fit is reproducible.
+    """
     est = clone(estimator)
     if "random_state" in est.get_params():
         est.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
@@ -31,7 +31,8 @@ def seeded_clone(estimator, rng):
 
 def class_prior(counts, priors):
     """The class prior: the given ``priors`` once checked, else the class
-    frequencies ``counts / counts.sum()``."""
+    frequencies ``counts / counts.sum()``.
+    """
     if priors is None:
         return counts / counts.sum()
     prior = np.asarray(priors, dtype=np.float64)

@@ -9,11 +9,11 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import gdcore
-from gdcore.generative._base import log_sum_exp_rows
 from gdcore._cy._openmp_info import openmp_enabled
 from gdcore._threads import cpu_count, effective_n_threads
 from gdcore.bench import format_table, load_cases, run_cases
 from gdcore.cli import main
+from gdcore.generative._base import log_sum_exp_rows
 
 
 def test_effective_n_threads_rules():
@@ -83,7 +83,8 @@ def test_bench_harness_times_both_sides():
 
 def test_bench_harness_repeats_fast_cases():
     """A case faster than min_seconds repeats until then (digits' SVC fit:
-    3 repeats of 10 ms were too few), and never past MAX_REPEAT."""
+    3 repeats of 10 ms were too few), and never past MAX_REPEAT.
+    """
     from gdcore.bench import MAX_REPEAT, Case, time_case
     runs = []
     case = Case("f", "t", "s", "peer", lambda: 0, runs.append, lambda d: None,

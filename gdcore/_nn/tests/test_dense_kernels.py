@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from gdcore._nn import _dense
-from gdcore._nn.network import DenseNetwork
 from gdcore._nn._reference import dense as ref
+from gdcore._nn.network import DenseNetwork
 from gdcore._threads import single_threaded_blas
 
 ACTS = list(ref.ACTIVATION_CODES)

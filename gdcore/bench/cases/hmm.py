@@ -23,10 +23,9 @@ import numpy as np
 from hmmlearn import hmm as hl
 
 import gdcore
-from gdcore.generative.hmm._reference import hmm_missing as missing_reference
 from gdcore.bench import Case, cached, hmm_classifier
 from gdcore.generative.hmm import _gaussian
-
+from gdcore.generative.hmm._reference import hmm_missing as missing_reference
 
 SIZES = {
     "full": {"gauss": (100, 2000), "cat": (100, 10000), "missing": (20, 500)},

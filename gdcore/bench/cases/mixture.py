@@ -21,7 +21,6 @@ from threadpoolctl import threadpool_limits
 import gdcore
 from gdcore.bench import Case
 
-
 ITERS = 5
 THREADS = 2
 

@@ -12,7 +12,6 @@ from sklearn.datasets import load_digits
 import gdcore
 from gdcore.bench import Case, cached
 
-
 N_CLASSES = 10
 
 

@@ -18,7 +18,6 @@ from sklearn.datasets import load_digits
 import gdcore
 from gdcore.bench import Case, cached
 
-
 N_THREADS = 2
 def _gaussian(n, n_queries, d, dtype, seed=0):
     rng = np.random.default_rng(seed)

@@ -16,8 +16,7 @@ support vectors and test R^2.
 import warnings
 
 import sklearn.svm as sk
-from sklearn.datasets import (
-    load_diabetes, load_digits, make_classification, make_regression)
+from sklearn.datasets import load_diabetes, load_digits, make_classification, make_regression
 from sklearn.preprocessing import StandardScaler
 
 import gdcore

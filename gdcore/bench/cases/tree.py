@@ -18,7 +18,6 @@ from sklearn.datasets import load_breast_cancer, make_classification
 import gdcore
 from gdcore.bench import Case, cached, split_train_test
 
-
 N_JOBS = 2
 def _classification(n):
     X, y = make_classification(n_samples=n, n_features=40, n_informative=20, random_state=0)

@@ -75,7 +75,8 @@ def test_ng_and_jordan_claims_hold(dataset, tmp_path):
 
 def test_committed_report_is_what_the_code_computes_today(tmp_path):
     """README.md quotes docs/compare/ (the default run on breast_cancer):
-    re-run its two reference models and check the committed numbers."""
+    re-run its two reference models and check the committed numbers.
+    """
     committed = os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "compare",
                              "results.json")
     if not os.path.exists(committed):

@@ -24,8 +24,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._threads import effective_n_threads, single_threaded_blas
-from gdcore._validation import (
-    check_X, check_X_y, check_classification_targets, check_sample_weight)
+from gdcore._validation import check_classification_targets, check_sample_weight, check_X, check_X_y
 from gdcore.discriminative.linear._logistic_loss import LogisticLoss
 from gdcore.discriminative.linear._logistic_solvers import SOLVERS, fista
 
@@ -211,7 +210,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return raw[:, 0] if raw.shape[1] == 1 else raw
 
     def predict_log_proba(self, X):
-        """log P(class | x), columns in the order of ``classes_``."""
+        """Log P(class | x), columns in the order of ``classes_``."""
         raw = self.decision_function(X)
         if raw.ndim == 1:
             return np.column_stack([-np.logaddexp(0.0, raw), -np.logaddexp(0.0, -raw)])

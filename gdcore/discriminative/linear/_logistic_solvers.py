@@ -78,13 +78,13 @@ def _soft_threshold(x, t):
 
 
 def _l1_residual(w, g, l1):
-    """max over entries of dist(-g, l1 * subdifferential |w|); l1 is per entry."""
+    """Max over entries of dist(-g, l1 * subdifferential |w|); l1 is per entry."""
     r = np.where(w != 0.0, np.abs(g + l1 * np.sign(w)), np.maximum(np.abs(g) - l1, 0.0))
     return float(r.max()) if r.size else 0.0
 
 
 def fista(loss, w0, l1, max_iter, tol, verbose=0):
-    """min f(w) + l1 * ||W||_1 (the intercept is not penalized).
+    """Min f(w) + l1 * ||W||_1 (the intercept is not penalized).
 
     ``l1`` is a scalar; it applies to the coefficient entries of w only.
     """

@@ -28,14 +28,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from gdcore.discriminative.linear import _linear
 from gdcore._threads import effective_n_threads, single_threaded_blas
-from gdcore._validation import (
-    check_X, check_X_y, check_classification_targets, check_sample_weight)
+from gdcore._validation import check_classification_targets, check_sample_weight, check_X, check_X_y
+from gdcore.discriminative.linear import _linear
 
 
 def thresholds_from_params(a):
-    """theta from the unconstrained a: theta_0 = a_0, increments exp(a_k)."""
+    """Theta from the unconstrained a: theta_0 = a_0, increments exp(a_k)."""
     return np.cumsum(np.concatenate([a[:1], np.exp(a[1:])]))
 
 
@@ -140,7 +139,7 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _start_thresholds(y_idx, sw, K):
-        """logit of the weighted cumulative level frequencies: the beta = 0 optimum."""
+        """Logit of the weighted cumulative level frequencies: the beta = 0 optimum."""
         freq = np.bincount(y_idx, weights=sw, minlength=K) / sw.sum()
         cum = np.clip(np.cumsum(freq)[:-1], 1e-6, 1 - 1e-6)
         theta = logit(cum)
@@ -148,7 +147,7 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         return theta + 1e-3 * np.arange(K - 1)
 
     def linear_predictor(self, X):
-        """eta = x . beta for each row (larger: higher levels).
+        """Eta = x . beta for each row (larger: higher levels).
 
         Not called ``decision_function``: scikit-learn expects that to give
         one score per class, and the model has one score per row.

@@ -31,7 +31,7 @@ def _pointwise(raw, y, sw):
 
 
 def _hess_raw(r, sw, proba):
-    """sw * H_i r_i per row, H_i the Hessian of the row's loss in raw space."""
+    """Sw * H_i r_i per row, H_i the Hessian of the row's loss in raw space."""
     p = np.asarray(proba)
     if p.shape[1] == 1:
         return np.asarray(sw)[:, None] * p * (1.0 - p) * r

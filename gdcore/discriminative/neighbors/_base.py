@@ -22,9 +22,9 @@ from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from gdcore.discriminative.neighbors import _neighbors
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES, check_X, raise_for_status
+from gdcore.discriminative.neighbors import _neighbors
 
 # user's metric name -> (kernel, kernel metric code, name for scipy's cdist)
 _METRICS = {

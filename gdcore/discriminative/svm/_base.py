@@ -17,9 +17,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from gdcore.discriminative.svm import _svm
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_X
+from gdcore.discriminative.svm import _svm
 
 KERNEL_CODES = {
     "linear": _svm.LINEAR,
@@ -56,7 +56,8 @@ class Duals(NamedTuple):
     """Dual problems back to back, as ``smo_solve_many`` takes them: problem
     q's data rows are rows[row_ptr[q]:row_ptr[q + 1]] (indexing X), its
     variables var_ptr[q]:var_ptr[q + 1], each with its data row var_data
-    (local to the problem), sign y, linear term p and bound C."""
+    (local to the problem), sign y, linear term p and bound C.
+    """
 
     rows: np.ndarray
     row_ptr: np.ndarray
@@ -225,7 +226,8 @@ class BaseSVM(BaseEstimator):
         """Several duals on rows of Xk at once: ``problems`` is a list of
         (rows, var_data, y, p, C), rows indexing Xk (both axes when
         precomputed) and var_data indexing rows.  Returns (alpha, status,
-        n_iter, rho) per problem (see _solve_duals)."""
+        n_iter, rho) per problem (see _solve_duals).
+        """
         cat = [np.concatenate(part) for part in zip(*problems)]
         duals = Duals(cat[0], np.cumsum([0] + [len(pr[0]) for pr in problems]), cat[1],
                       np.cumsum([0] + [len(pr[1]) for pr in problems]), *cat[2:])

@@ -9,18 +9,22 @@ C * class_weight[y] * sample_weight, epsilon-SVR with 2n variables.
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, Real, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import _ovr_decision_function
-from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._threads import single_threaded_blas
-from gdcore._validation import (
-    check_classification_targets, check_sample_weight, check_X_y)
+from gdcore._validation import check_classification_targets, check_sample_weight, check_X_y
 from gdcore.discriminative.svm._base import BaseSVM
 from gdcore.discriminative.svm._multiclass import (
-    assemble_ovo, ovo_decision, ovo_duals, ovo_vote, solve_pairs)
+    assemble_ovo,
+    ovo_decision,
+    ovo_duals,
+    ovo_vote,
+    solve_pairs,
+)
 from gdcore.discriminative.svm._platt import coupled_proba, fit_platt, pair_proba
 
 
@@ -145,7 +149,7 @@ class SVC(ClassifierMixin, BaseSVM):
         return alpha, alpha * y, rho, status, n_iter
 
     def _ovo_decision(self, X):
-        """libsvm's pairwise decision values (> 0 for the first class of a pair)."""
+        """Libsvm's pairwise decision values (> 0 for the first class of a pair)."""
         blocks = [(rows, ovo_decision(K, self._dual_coef_, self._intercept_, self._n_support))
                   for rows, K in self._kernel_blocks(X)]
         if not blocks:
@@ -185,7 +189,7 @@ class SVC(ClassifierMixin, BaseSVM):
 
     @available_if(_check_proba)
     def predict_log_proba(self, X):
-        """log of predict_proba."""
+        """Log of predict_proba."""
         return np.log(self.predict_proba(X))
 
 

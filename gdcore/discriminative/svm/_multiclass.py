@@ -45,7 +45,8 @@ def ovo_duals(rows_of, bounds):
     """The C-SVC duals of every class pair (a, b), back to back (a ``Duals``):
     the rows of a (y = +1) then those of b (y = -1), p = -1, C = bounds.
     Built by array operations: digits' 45 pairs one at a time cost 0.7 ms
-    of a 9 ms fit."""
+    of a 9 ms fit.
+    """
     pairs = class_pairs(len(rows_of))
     size_of = np.array([len(r) for r in rows_of])
     first, second = (np.array(side, dtype=np.intp) for side in zip(*pairs))
@@ -58,9 +59,10 @@ def ovo_duals(rows_of, bounds):
 
 
 def assemble_ovo(y_idx, n_classes, duals, alpha, pair_rhos):
-    """libsvm's (support_, n_support_, dual_coef_, intercept_) from the pair
+    """Libsvm's (support_, n_support_, dual_coef_, intercept_) from the pair
     solutions ``alpha`` of ``ovo_duals``' problems and their rhos, by array
-    operations over all pairs at once."""
+    operations over all pairs at once.
+    """
     n = len(y_idx)
     rows, coef = duals.rows, alpha * duals.y
     pair = np.repeat(np.arange(len(pair_rhos)), np.diff(duals.row_ptr))
@@ -82,7 +84,7 @@ def assemble_ovo(y_idx, n_classes, duals, alpha, pair_rhos):
 
 
 def ovo_decision(K, dual_coef, intercept, n_support):
-    """libsvm's pairwise decision values (n, k(k-1)/2) from K(X, SV); > 0 votes for a."""
+    """Libsvm's pairwise decision values (n, k(k-1)/2) from K(X, SV); > 0 votes for a."""
     n_classes = len(n_support)
     start = np.concatenate([[0], np.cumsum(n_support)])
     out = np.empty((K.shape[0], len(intercept)))
@@ -94,7 +96,7 @@ def ovo_decision(K, dual_coef, intercept, n_support):
 
 
 def ovo_vote(dec, n_classes):
-    """libsvm's vote: each pair's winner gets one; the first class wins ties."""
+    """Libsvm's vote: each pair's winner gets one; the first class wins ties."""
     votes = np.zeros((dec.shape[0], n_classes), dtype=np.int64)
     for p, (a, b) in enumerate(class_pairs(n_classes)):
         win_a = dec[:, p] > 0

@@ -52,7 +52,7 @@ def _sigmoid_loss(f, t, A, B):
 
 
 def sigmoid_train(f, labels):
-    """libsvm's sigmoid_train: Newton with backtracking on the regularized targets."""
+    """Libsvm's sigmoid_train: Newton with backtracking on the regularized targets."""
     prior1 = float(np.count_nonzero(labels > 0))
     prior0 = len(labels) - prior1
     t = np.where(labels > 0, (prior1 + 1) / (prior1 + 2), 1 / (prior0 + 2))

@@ -42,7 +42,7 @@ def kernel_matrix(A, B, sq_a, sq_b, kernel, gamma, coef0, degree):
 
 
 def _bounds(alpha, C):
-    """libsvm's alpha status: at the upper bound first, else at zero (callers drop C_t = 0)."""
+    """Libsvm's alpha status: at the upper bound first, else at zero (callers drop C_t = 0)."""
     upper = alpha >= C
     return upper, ~upper & (alpha <= 0)
 
@@ -71,7 +71,7 @@ def _select_working_set(G, y, alpha, C, Q, QD, tol):
 
 
 def _update_pair(i, j, G, y, alpha, C, Q, QD):
-    """libsvm's analytic two-variable step, clipped to the box."""
+    """Libsvm's analytic two-variable step, clipped to the box."""
     Ci, Cj = C[i], C[j]
     ai, aj = alpha[i], alpha[j]
     if y[i] != y[j]:

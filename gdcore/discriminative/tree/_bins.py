@@ -93,7 +93,8 @@ def find_bins(X, max_bins, random_state):
 def _midpoint_percentiles(sorted_col, max_bins):
     """np.percentile(col, linspace(0, 100, max_bins + 1)[1:-1], method="midpoint")
     on an already sorted column: the sort is shared with the distinct values
-    (np.percentile's own partition was 2/3 of the binning time)."""
+    (np.percentile's own partition was 2/3 of the binning time).
+    """
     pos = np.linspace(0, 100, max_bins + 1)[1:-1] / 100.0 * (len(sorted_col) - 1)
     lo, hi = np.floor(pos).astype(np.intp), np.ceil(pos).astype(np.intp)
     a, b = sorted_col[lo].astype(np.float64), sorted_col[hi].astype(np.float64)

@@ -18,7 +18,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from gdcore._threads import effective_n_threads
 from gdcore.discriminative.tree._common import (
-    SEED_MAX, TREE_CONSTRAINTS, TrainingSet, check_predict_X,
+    SEED_MAX,
+    TREE_CONSTRAINTS,
+    TrainingSet,
+    check_predict_X,
 )
 from gdcore.discriminative.tree._pruning import prune
 

@@ -1,5 +1,6 @@
 """What decision trees and forests share: checking a training set, resolving
-the stopping parameters, and handing everything to the compiled builder."""
+the stopping parameters, and handing everything to the compiled builder.
+"""
 
 import math
 from numbers import Integral, Real
@@ -7,13 +8,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state, compute_sample_weight
 from sklearn.utils._param_validation import Interval, StrOptions
-
-from gdcore.discriminative.tree import _tree_build
-from gdcore.discriminative.tree import _tree_split
 from sklearn.utils.validation import validate_data
 
-from gdcore._validation import (
-    check_X, check_classification_targets, check_sample_weight)
+from gdcore._validation import check_classification_targets, check_sample_weight, check_X
+from gdcore.discriminative.tree import _tree_build, _tree_split
 from gdcore.discriminative.tree._bins import find_bins
 from gdcore.discriminative.tree._structure import Tree
 

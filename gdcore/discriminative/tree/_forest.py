@@ -19,12 +19,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from gdcore.discriminative.tree import _tree_build
-from gdcore.discriminative.tree import _tree_predict
 from gdcore._threads import effective_n_threads
+from gdcore.discriminative.tree import _tree_build, _tree_predict
 from gdcore.discriminative.tree._classes import DecisionTreeClassifier, DecisionTreeRegressor
 from gdcore.discriminative.tree._common import (
-    SEED_MAX, TREE_CONSTRAINTS, TrainingSet, check_predict_X,
+    SEED_MAX,
+    TREE_CONSTRAINTS,
+    TrainingSet,
+    check_predict_X,
 )
 from gdcore.discriminative.tree._pruning import prune
 from gdcore.discriminative.tree._structure import pack_forest

@@ -37,9 +37,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from gdcore.generative.hmm import _hmm
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_n_samples
+from gdcore.generative.hmm import _hmm
 
 DECODER_ALGORITHMS = ("viterbi", "map")
 IMPLEMENTATIONS = ("log", "scaling")
@@ -106,7 +106,7 @@ def check_lengths(lengths, n_samples):
 
 
 def _normalize_rows(new, old, name):
-    """new / row sums; rows with no mass keep ``old`` (and a warning)."""
+    """New / row sums; rows with no mass keep ``old`` (and a warning)."""
     sums = new.sum(axis=-1, keepdims=True)
     empty = sums[..., 0] <= 0
     out = new / np.where(sums > 0, sums, 1.0)
@@ -181,7 +181,8 @@ class BaseHMM(BaseEstimator):
 
     def _check_n_features(self, X):
         """ValueError unless X is as wide as the emission parameters (those of a
-        fitted model, or the ones a fit keeps when init_params leaves them)."""
+        fitted model, or the ones a fit keeps when init_params leaves them).
+        """
         if X.shape[1] != self.n_features:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} "
                              f"is expecting {self.n_features} features as input.")
@@ -192,7 +193,7 @@ class BaseHMM(BaseEstimator):
         return code in self.init_params or not hasattr(self, name)
 
     def _init(self, X, random_state):
-        """hmmlearn's initialization: Dirichlet start and transitions, then emissions."""
+        """Hmmlearn's initialization: Dirichlet start and transitions, then emissions."""
         K = self.n_components
         rs = check_random_state(random_state)
         if self._needs_init("s", "startprob_"):
@@ -256,7 +257,7 @@ class BaseHMM(BaseEstimator):
         return stats, float(logprob.sum())
 
     def _do_mstep(self, stats):
-        """hmmlearn's MAP update under Dirichlet priors; zeros stay zero."""
+        """Hmmlearn's MAP update under Dirichlet priors; zeros stay zero."""
         if "s" in self.params:
             sp = np.maximum(self.startprob_prior - 1 + stats["start"], 0)
             sp = np.where(self.startprob_ == 0, 0, sp)
@@ -334,7 +335,8 @@ class BaseHMM(BaseEstimator):
 
     def score(self, X, lengths=None, per_sequence=False):
         """Log-likelihood of X under the model: summed over sequences, as hmmlearn,
-        or one per sequence (an array) with ``per_sequence=True``."""
+        or one per sequence (an array) with ``per_sequence=True``.
+        """
         X, offsets, n_threads = self._prepare(X, lengths)
         logprob = self._sequence_logprob(X, offsets, n_threads)
         return logprob if per_sequence else float(logprob.sum())

@@ -13,9 +13,9 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
-from gdcore.generative.hmm import _hmm_emissions as _em
-from gdcore.generative.hmm import _hmm_categorical as _sym
 from gdcore._threads import single_threaded_blas
+from gdcore.generative.hmm import _hmm_categorical as _sym
+from gdcore.generative.hmm import _hmm_emissions as _em
 from gdcore.generative.hmm._base import BaseHMM, _normalize_rows
 
 
@@ -76,7 +76,8 @@ class CategoricalHMM(BaseHMM):
 
     def _check_n_features(self, X):
         """Nothing to compare: X is one column, its symbols checked against the
-        alphabet by ``_validate_X``."""
+        alphabet by ``_validate_X``.
+        """
 
     def _check_emissions(self):
         e = np.atleast_2d(np.asarray(self.emissionprob_, dtype=np.float64))

@@ -22,8 +22,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from gdcore.generative._base import log_sum_exp_rows
 from gdcore._validation import check_classification_targets, check_n_samples
+from gdcore.generative._base import log_sum_exp_rows
 from gdcore.generative.bayes_classifier import class_prior, seeded_clone
 from gdcore.generative.hmm._base import BaseHMM, check_lengths
 
@@ -38,7 +38,8 @@ def _clone_with_start(hmm, rng):
     """A seeded clone of ``hmm`` that keeps the parameters set on it before
     fitting (``clone`` drops them).  Users of hmmlearn set ``transmat_`` with
     zeros and ``init_params=""`` to train left-right models, the usual shape
-    of a per-word model in speech recognition: every class starts from them."""
+    of a per-word model in speech recognition: every class starts from them.
+    """
     model = seeded_clone(hmm, rng)
     for name in ("startprob_", "transmat_") + tuple(hmm._emission_param_names):
         if hasattr(hmm, name):
@@ -152,13 +153,13 @@ class HMMClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_joint_log_proba(self, X, lengths=None):
-        """log P(sequence, c), shape (n_sequences, n_classes)."""
+        """Log P(sequence, c), shape (n_sequences, n_classes)."""
         check_is_fitted(self)
         columns = [hmm.score(X, lengths, per_sequence=True) for hmm in self.hmms_]
         return np.column_stack(columns) + self.class_log_prior_
 
     def predict_log_proba(self, X, lengths=None):
-        """log P(c | sequence), shape (n_sequences, n_classes)."""
+        """Log P(c | sequence), shape (n_sequences, n_classes)."""
         jll = self.predict_joint_log_proba(X, lengths)
         return jll - log_sum_exp_rows(jll)
 
@@ -177,7 +178,7 @@ class HMMClassifier(ClassifierMixin, BaseEstimator):
         return float(np.average(self.predict(X, lengths) == y, weights=sample_weight))
 
     def score_samples(self, X, lengths=None):
-        """log p(sequence) = log sum_c P(c) p(sequence | c), one per sequence."""
+        """Log p(sequence) = log sum_c P(c) p(sequence | c), one per sequence."""
         return log_sum_exp_rows(self.predict_joint_log_proba(X, lengths))[:, 0]
 
     def sample(self, n_sequences=1, n_samples=100, y=None, random_state=None):

@@ -23,10 +23,10 @@ from scipy import linalg
 from sklearn.cluster import KMeans
 from sklearn.utils.validation import check_array
 
-from gdcore.generative.hmm import _hmm_emissions as _em
-from gdcore.generative.hmm import _hmm_missing as _miss
 from gdcore._threads import single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES
+from gdcore.generative.hmm import _hmm_emissions as _em
+from gdcore.generative.hmm import _hmm_missing as _miss
 from gdcore.generative.hmm._base import BaseHMM
 
 COVARIANCE_TYPES = ("spherical", "diag", "full", "tied")

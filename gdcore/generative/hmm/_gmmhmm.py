@@ -25,10 +25,10 @@ from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
-from gdcore.generative.hmm import _hmm_emissions as _em
-from gdcore.generative.hmm import _hmm_mixture as _mix
 from gdcore._threads import single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES
+from gdcore.generative.hmm import _hmm_emissions as _em
+from gdcore.generative.hmm import _hmm_mixture as _mix
 from gdcore.generative.hmm._base import BaseHMM
 from gdcore.generative.hmm._gaussian import _cholesky, check_covariance_type
 
@@ -222,7 +222,7 @@ class GMMHMM(BaseHMM):
         return stats, float(logprob.sum())
 
     def _mixture_stats(self, X, w, posteriors):
-        """hmmlearn's statistics from the component weights w (n, K * n_mix), by BLAS.
+        """Hmmlearn's statistics from the component weights w (n, K * n_mix), by BLAS.
 
         The centred moments sum_t w (x - mu)^2 are expanded around the current
         means, sum w x^2 - 2 mu sum w x + mu^2 sum w: no n x K x n_mix x d array.

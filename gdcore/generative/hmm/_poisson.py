@@ -15,9 +15,9 @@ from scipy.special import gammaln
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
-from gdcore.generative.hmm import _hmm_emissions as _em
 from gdcore._threads import single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES
+from gdcore.generative.hmm import _hmm_emissions as _em
 from gdcore.generative.hmm._base import BaseHMM
 
 

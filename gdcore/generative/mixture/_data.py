@@ -1,7 +1,8 @@
 """The rows a GaussianMixture works on: complete rows go to the compiled
 E-step, rows with NaN to the exact missing-data E-step (full and tied
 covariances; the diagonal kernels handle NaN themselves), and the results
-are put back together in the original row order."""
+are put back together in the original row order.
+"""
 
 import numpy as np
 

@@ -11,9 +11,9 @@ statistics into new parameters.
 import numpy as np
 from scipy import linalg
 
-from gdcore.generative.mixture import _mixture as kernels
 from gdcore._threads import single_threaded_blas
 from gdcore._validation import raise_for_status
+from gdcore.generative.mixture import _mixture as kernels
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
@@ -95,7 +95,7 @@ def covariances_from_cholesky(prec_chol, covariance_type):
 
 
 def log_det_cholesky(prec_chol, covariance_type, n_features):
-    """log det U per component (k,), or a scalar for tied."""
+    """Log det U per component (k,), or a scalar for tied."""
     if covariance_type == "full":
         return np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
     if covariance_type == "tied":

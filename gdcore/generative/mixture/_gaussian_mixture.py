@@ -12,9 +12,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from gdcore.generative._base import GenerativeMixin
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_n_samples, check_sample_weight, check_X
+from gdcore.generative._base import GenerativeMixin
 from gdcore.generative.mixture import _em as em
 from gdcore.generative.mixture._data import MixtureData
 from gdcore.generative.mixture._online import OnlineStats
@@ -352,7 +352,7 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
         return self._data(X).e_step(self._params(), self.covariance_type, want_stats=False)
 
     def score_samples(self, X):
-        """log p(x) of each row of X (missing coordinates marginalized)."""
+        """Log p(x) of each row of X (missing coordinates marginalized)."""
         return self._e_step(X)[1]
 
     def predict_proba(self, X):
@@ -374,13 +374,15 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
 
     def impute(self, X):
         """X with each NaN replaced by its conditional expectation given the row's
-        observed values, E[x_m | x_o] = sum_c P(c | x_o) E[x_m | x_o, c]."""
+        observed values, E[x_m | x_o] = sum_c P(c | x_o) E[x_m | x_o, c].
+        """
         data = self._data(X)
         return data.impute(self._params(), self.covariance_type)
 
     def sample(self, n_samples=1):
         """Draw ``(X, labels)`` from the fitted mixture (as scikit-learn, seeded by
-        ``random_state``); X is float64, labels are sorted by component."""
+        ``random_state``); X is float64, labels are sorted by component.
+        """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
         rng = check_random_state(self.random_state)

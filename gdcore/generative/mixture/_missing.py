@@ -19,9 +19,9 @@ in the compiled kernel ``gdcore.generative.mixture._mixture_missing``.
 
 import numpy as np
 
-from gdcore.generative.mixture import _mixture_missing as kernel
 from gdcore._threads import single_threaded_blas
 from gdcore._validation import raise_for_status
+from gdcore.generative.mixture import _mixture_missing as kernel
 from gdcore.generative.mixture._em import ILL_DEFINED, NOT_FINITE
 
 _STATUS = {kernel.STATUS_ILL_DEFINED: ILL_DEFINED, kernel.STATUS_NOT_FINITE: NOT_FINITE}
@@ -43,7 +43,8 @@ class MissingStats:
     """What the rows with NaN add to the complete rows' statistics (float64):
     nk (k,), sx (k, d), and the scatter of the completed rows as the
     covariance type needs it: (k, d, d) for full, the (k, d) diagonal for
-    diag/spherical, or for tied ``tied_extra`` (d, d) around the tied centre."""
+    diag/spherical, or for tied ``tied_extra`` (d, d) around the tied centre.
+    """
 
     def __init__(self, nk, sx, scatter, covariance_type):
         self.nk, self.sx = nk, sx

@@ -11,10 +11,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.validation import check_is_fitted
 
-from gdcore.generative._base import BayesClassifierMixin
-from gdcore.generative.naive_bayes import _naive_bayes as kernels
 from gdcore._threads import effective_n_threads
 from gdcore._validation import check_classification_targets, check_sample_weight
+from gdcore.generative._base import BayesClassifierMixin
+from gdcore.generative.naive_bayes import _naive_bayes as kernels
 
 
 def kernel_errors(estimator_name):

@@ -13,10 +13,10 @@ import scipy.sparse as sp
 from sklearn.preprocessing import binarize as sk_binarize
 from sklearn.utils._param_validation import Interval
 
-from gdcore.generative._base import GenerativeClassifierMixin
-from gdcore.generative.naive_bayes import _naive_bayes as kernels
 from gdcore._threads import single_threaded_blas
 from gdcore._validation import check_X, check_X_y
+from gdcore.generative._base import GenerativeClassifierMixin
+from gdcore.generative.naive_bayes import _naive_bayes as kernels
 from gdcore.generative.naive_bayes._base import BaseNB
 
 ALPHA_LOWER_BOUND = 1e-10

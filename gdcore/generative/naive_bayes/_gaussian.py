@@ -1,15 +1,14 @@
 """Gaussian naive Bayes: each feature normal within each class, NaN marginalized."""
 
 import warnings
-
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
+from gdcore._validation import check_X, check_X_y
 from gdcore.generative._base import GenerativeClassifierMixin
 from gdcore.generative.naive_bayes import _naive_bayes as kernels
-from gdcore._validation import check_X, check_X_y
 from gdcore.generative.naive_bayes._base import BaseNB
 
 
@@ -191,7 +190,7 @@ class GaussianNB(GenerativeClassifierMixin, BaseNB):
 
     @property
     def class_log_prior_(self):
-        """log of ``class_prior_`` (what ``sample`` draws classes from)."""
+        """Log of ``class_prior_`` (what ``sample`` draws classes from)."""
         with np.errstate(divide="ignore"):
             return np.log(self.class_prior_)
 

@@ -14,7 +14,7 @@ STATUS_BAD_CATEGORY = 4
 
 
 def _per_class_sum(values, y, n_classes):
-    """sum of values[i] over the rows i of each class: (k, d)."""
+    """Sum of values[i] over the rows i of each class: (k, d)."""
     out = np.zeros((n_classes, values.shape[1]))
     np.add.at(out, y, values)
     return out

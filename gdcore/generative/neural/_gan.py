@@ -19,14 +19,13 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from gdcore.generative._base import GenerativeMixin
 from gdcore._nn.network import ACTIVATIONS, NON_FINITE_MESSAGE, Adam, DenseNetwork
 from gdcore._threads import effective_n_threads, single_threaded_blas
-from gdcore._validation import (
-    check_X, check_X_y, check_classification_targets, check_n_samples)
+from gdcore._validation import check_classification_targets, check_n_samples, check_X, check_X_y
+from gdcore.generative._base import GenerativeMixin
 from gdcore.generative.neural import _gan_steps
-from gdcore.generative.neural._tabular import TabularEncoder, categorical_mask
 from gdcore.generative.neural._gan_parzen import ParzenScore
+from gdcore.generative.neural._tabular import TabularEncoder, categorical_mask
 from gdcore.generative.neural._vae import check_float_dtype, check_hidden_sizes
 
 # Generated rows behind score_samples, and real rows used to pick its bandwidth:

@@ -24,10 +24,10 @@ from sklearn.utils import check_array, check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from gdcore.generative._base import GenerativeMixin
 from gdcore._nn.network import ACTIVATIONS, NON_FINITE_MESSAGE, Adam, DenseNetwork
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_n_samples, check_X
+from gdcore.generative._base import GenerativeMixin
 from gdcore.generative.neural import _vae_objective as obj
 
 

@@ -27,8 +27,8 @@ so a row's score does not depend on which other rows are scored with it.
 
 import numpy as np
 
-from gdcore.generative._base import log_sum_exp_rows
 from gdcore._nn import _dense
+from gdcore.generative._base import log_sum_exp_rows
 
 LOG_2PI = np.log(2.0 * np.pi)
 # The decoder's per-feature variance is kept above 1e-4 (in standardized
@@ -44,7 +44,7 @@ def encode(encoder, X, latent_dim, n_threads):
 
 
 def reconstruction_log_lik(M, X, log_var, likelihood):
-    """log p(x | z) per row from the decoder output M (means or logits)."""
+    """Log p(x | z) per row from the decoder output M (means or logits)."""
     M = M.astype(np.float64, copy=False)
     if likelihood == "gaussian":
         R = M - X

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy.optimize import check_grad
 
+from gdcore._threads import single_threaded_blas
 from gdcore.discriminative.linear import _linear as K
 from gdcore.discriminative.linear import _reference as R
-from gdcore._threads import single_threaded_blas
 
 # (n, d, n_out): binary, multinomial, edge sizes, n spanning several chunks
 # and a ragged last block (5000 rows = 2 chunks of 2500 = 9.8 blocks), and

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from gdcore.discriminative.neighbors import _neighbors
-from gdcore.tests._tolerance import rtol_for
-from gdcore.discriminative.neighbors import _reference as ref
 from gdcore._threads import single_threaded_blas
+from gdcore.discriminative.neighbors import _neighbors
+from gdcore.discriminative.neighbors import _reference as ref
+from gdcore.tests._tolerance import rtol_for
 
 GEMM = [_neighbors.METRIC_SQEUCLIDEAN, _neighbors.METRIC_COSINE]
 DIRECT = [_neighbors.METRIC_MANHATTAN, _neighbors.METRIC_CHEBYSHEV, _neighbors.METRIC_MINKOWSKI]
@@ -62,7 +62,8 @@ def test_exclude_self_and_ties_by_index(metric, dtype, n_threads):
 def test_many_ties_through_the_candidate_selection(k, dtype, n_threads):
     """Few distinct distances over several tiles: the selections that lower
     the admission threshold meet long runs of equal values, and the answer
-    must still follow the tie rule (and the kernel must not stall)."""
+    must still follow the tie rule (and the kernel must not stall).
+    """
     rng = np.random.default_rng(6)
     Y = rng.integers(0, 2, (1500, 3)).astype(dtype)
     Q = rng.integers(0, 2, (30, 3)).astype(dtype)

@@ -164,6 +164,7 @@ def test_large_rbf_problem_in_single_precision_matches_sklearn():
     support vectors within 1% and the same test accuracy within 0.2 points.
     """
     from sklearn.datasets import make_classification
+
     from gdcore.discriminative.svm._base import FLOAT32_ROWS_FROM, solver_data
 
     X, y = make_classification(n_samples=3300, n_features=50, flip_y=0.1, random_state=0)

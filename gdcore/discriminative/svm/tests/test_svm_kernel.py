@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_svmlight_file
 
-from gdcore.discriminative.svm import _svm
 from gdcore.discriminative.svm import _reference as ref
+from gdcore.discriminative.svm import _svm
 
 # libsvm's public example file (its README's published run), shipped with the tests.
 HEART = os.path.join(os.path.dirname(__file__), "data", "heart_scale")
@@ -62,7 +62,8 @@ def test_same_path_as_reference(dtype, n_threads, svr, shrinking):
 @pytest.mark.parametrize("kernel", [ref.LINEAR, ref.POLY, ref.RBF, ref.SIGMOID])
 def test_dense_kernels_converge_to_reference(dtype, n_threads, kernel):
     """Kernel rows by gemv round differently from the reference's matrix; at a
-    tight tolerance both reach the same optimum (objective, rho, decisions)."""
+    tight tolerance both reach the same optimum (objective, rho, decisions).
+    """
     args = _problem(150, 4, kernel, dtype, seed=1)
     a_ref, (_, _, rho_ref, obj_ref) = _run(ref.smo_solve, args, tol=1e-7)
     a, (s, _, rho, obj) = _run(_svm.smo_solve, args, tol=1e-7, n_threads=n_threads)
@@ -112,7 +113,8 @@ def test_work_team_gives_the_same_iterates(teams_on_every_problem, dtype, n, d, 
 
 def test_work_team_repeats_bit_for_bit(teams_on_every_problem):
     """Thousands of short jobs per solve, solved again and again: a helper that
-    took a chunk of the wrong job (a race in the claim) would show here."""
+    took a chunk of the wrong job (a race in the claim) would show here.
+    """
     args = _problem(3000, 8, ref.RBF, np.float64, seed=8)
     a1, out1 = _run(_svm.smo_solve, args, n_threads=1)
     for _ in range(10):
@@ -171,7 +173,7 @@ def test_max_iter_status():
 
 
 def test_heart_scale_published_numbers(dtype, n_threads):
-    """libsvm on heart_scale, C=1, gamma=1/13: 132 SVs (107 bounded), obj -100.877286, 234/270."""
+    """Libsvm on heart_scale, C=1, gamma=1/13: 132 SVs (107 bounded), obj -100.877286, 234/270."""
     X, y = load_svmlight_file(HEART)
     X = X.toarray().astype(dtype)
     n = len(y)
@@ -206,7 +208,8 @@ def test_dense_scans_equal_the_general_loops(dtype, n_threads, n, shrinking, svr
     path bit for bit: same iterations, alpha, rho and objective, on one
     chunk, across VAR_CHUNK's edge, on the work team's sizes, and in SVR,
     whose 2n variables run over the n data rows twice (a chunk of 1,500-row
-    SVR straddles the two runs)."""
+    SVR straddles the two runs).
+    """
     args = _problem(n, 4, ref.RBF, dtype, seed=n, svr=svr)
     old = _svm.set_team_thresholds(1, 1)
     try:
@@ -238,7 +241,8 @@ def test_float32_rows_where_the_bound_allows(n_threads, share):
     """Rows computed from the float32 copy (those with |x_i| max|x_j| <=
     f32_limit) give the all-double solution on the same float32 values, to
     the precision of float32 dot products; the choice is per row, so one or
-    two threads (a team) agree bit for bit."""
+    two threads (a team) agree bit for bit.
+    """
     rng = np.random.default_rng(3)
     X32 = rng.standard_normal((300, 40)).astype(np.float32)
     X32[:5] *= 6.0                     # a few far points keep double rows

@@ -23,7 +23,8 @@ def apply(X, left, right, feature, threshold, missing_left, root, out, n_threads
 
 def forest_mean(X, nodes, roots, values, out, n_threads):
     """Packed nodes (``tree_structure.pack_forest``): left when x <= threshold,
-    NaN left when the code's low bit is set; leaves send every row to themselves."""
+    NaN left when the code's low bit is set; leaves send every row to themselves.
+    """
     X = np.asarray(X, dtype=np.float64)
     rows = np.arange(X.shape[0])
     out[:] = 0.0
@@ -45,7 +46,8 @@ def forest_mean(X, nodes, roots, values, out, n_threads):
 def pack_forest(left, right, feature, threshold, missing_left, values, roots, nodes,
                 values_out, order, n_threads):
     """Breadth first over every tree at once, one NumPy step per level; a tree
-    keeps its slots, its nodes in level order with siblings adjacent."""
+    keeps its slots, its nodes in level order with siblings adjacent.
+    """
     n_nodes, n_trees = len(left), len(roots)
     if n_trees == 0:
         return 0

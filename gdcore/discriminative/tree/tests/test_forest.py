@@ -6,18 +6,23 @@ import numpy as np
 import pytest
 from sklearn import ensemble as sk
 from sklearn.datasets import (
-    load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine, make_classification,
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_classification,
 )
 from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
 
 from gdcore import (
-    ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor,
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
 )
 from gdcore.discriminative.tree import _tree_build
-
-
-
 
 # The parity claim, scikit-learn's default parameters (100 trees):
 # mean test score over random 50/50 splits, one scikit-learn forest and

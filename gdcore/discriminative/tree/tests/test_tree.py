@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 from sklearn import tree as sk
 from sklearn.datasets import (
-    load_breast_cancer, load_diabetes, load_iris, load_wine, make_classification, make_regression,
+    load_breast_cancer,
+    load_diabetes,
+    load_iris,
+    load_wine,
+    make_classification,
+    make_regression,
 )
 
 from gdcore import DecisionTreeClassifier, DecisionTreeRegressor
@@ -40,7 +45,8 @@ def test_same_tree_as_sklearn_classifier(kw):
 
 def test_class_weight_like_sklearn():
     """Not node for node: scikit-learn splits some pure nodes whose gini rounds
-    to 2e-16 > eps under fractional class weights; predictions agree."""
+    to 2e-16 > eps under fractional class weights; predictions agree.
+    """
     X, y = make_classification(300, 6, n_informative=4, n_classes=3, random_state=0)
     kw = dict(max_depth=4, class_weight="balanced")
     ours = DecisionTreeClassifier(max_bins=None, **kw).fit(X, y)

@@ -6,15 +6,9 @@ import numpy as np
 import pytest
 from sklearn.utils import check_random_state
 
-from gdcore.discriminative.tree import _tree_bins
-from gdcore.discriminative.tree import _tree_build
-from gdcore.discriminative.tree import _tree_predict
-from gdcore.discriminative.tree import _tree_split
-from gdcore.discriminative.tree._reference import tree_bins
-from gdcore.discriminative.tree._reference import tree_build
-from gdcore.discriminative.tree._reference import tree_predict
-from gdcore.discriminative.tree._reference import tree_split
+from gdcore.discriminative.tree import _tree_bins, _tree_build, _tree_predict, _tree_split
 from gdcore.discriminative.tree._bins import find_bins
+from gdcore.discriminative.tree._reference import tree_bins, tree_build, tree_predict, tree_split
 from gdcore.discriminative.tree._structure import PACKED_NODE, Tree, pack_forest
 
 SHAPES = [(1, 1), (2, 1), (7, 1), (1, 4), (60, 3), (300, 5)]
@@ -206,7 +200,8 @@ def test_apply_and_forest_mean(n, dtype, n_threads):
 
 def _random_tree(n_splits, rng):
     """Children of a random full binary tree with n_splits inner nodes, node ids
-    shuffled (root kept at 0) so that packing has to reorder them."""
+    shuffled (root kept at 0) so that packing has to reorder them.
+    """
     left, right, leaves = [-1], [-1], [0]
     for _ in range(n_splits):
         i = rng.integers(len(leaves))

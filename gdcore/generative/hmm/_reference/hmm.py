@@ -19,7 +19,7 @@ def _bad(flp):
 
 
 def _forward_backward_one(flp, startprob, transmat):
-    """log P(X), posteriors (T, K) and expected transition counts (K, K)."""
+    """Log P(X), posteriors (T, K) and expected transition counts (K, K)."""
     T, K = flp.shape
     with np.errstate(divide="ignore"):
         log_a = np.log(transmat)

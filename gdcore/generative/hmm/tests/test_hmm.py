@@ -13,9 +13,9 @@ from hmmlearn import hmm as hl
 from sklearn.base import clone
 from sklearn.datasets import load_iris, load_wine
 
-from gdcore import GaussianHMM, GMMHMM, PoissonHMM
-
+from gdcore import GMMHMM, GaussianHMM, PoissonHMM
 from gdcore.generative.hmm.tests._peer import RTOL, assert_same_inference
+
 COVARIANCE_TYPES = ["spherical", "diag", "full", "tied"]
 
 

@@ -8,9 +8,7 @@ from hmmlearn import hmm as hl
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 
-
 from gdcore import CategoricalHMM
-
 from gdcore.generative.hmm.tests._peer import RTOL, assert_same_inference
 
 

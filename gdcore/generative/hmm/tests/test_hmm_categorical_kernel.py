@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from gdcore._threads import single_threaded_blas
 from gdcore.generative.hmm import _hmm_categorical
 from gdcore.generative.hmm._reference import hmm_categorical as ref
-from gdcore._threads import single_threaded_blas
 
 
 def _problem(K, M, lengths, seed, zero_symbol=False):

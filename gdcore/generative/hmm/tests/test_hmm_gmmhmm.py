@@ -8,12 +8,11 @@ import pytest
 from hmmlearn import hmm as hl
 from sklearn.datasets import load_iris
 
-
 from gdcore import GMMHMM
 from gdcore.generative.hmm import _hmm_mixture
 from gdcore.generative.hmm._reference import hmm_mixture as ref
-
 from gdcore.generative.hmm.tests._peer import RTOL, assert_same_inference
+
 NAMES = ("startprob_", "transmat_", "weights_", "means_", "covars_")
 COVARIANCE_TYPES = ("diag", "spherical", "full", "tied")
 

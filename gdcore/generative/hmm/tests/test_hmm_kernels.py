@@ -5,11 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdcore.generative.hmm import _hmm
-from gdcore.generative.hmm import _hmm_emissions
+from gdcore._threads import single_threaded_blas
+from gdcore.generative.hmm import _hmm, _hmm_emissions
 from gdcore.generative.hmm._reference import hmm as ref
 from gdcore.generative.hmm._reference import hmm_emissions as ref_em
-from gdcore._threads import single_threaded_blas
 
 
 def _offsets(lengths):

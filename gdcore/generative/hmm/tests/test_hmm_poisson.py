@@ -6,9 +6,7 @@ import numpy as np
 import pytest
 from hmmlearn import hmm as hl
 
-
 from gdcore import PoissonHMM
-
 from gdcore.generative.hmm.tests._peer import RTOL, assert_same_inference
 
 

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gdcore._threads import single_threaded_blas
 from gdcore.generative.mixture import _mixture as kernels
 from gdcore.generative.mixture._reference import mixture as reference
-from gdcore._threads import single_threaded_blas
 from gdcore.tests._tolerance import rtol_for
 
 # n = 3000 spans 2 statistics chunks of 1500 rows, each 23.4 blocks of 64 rows.

@@ -11,9 +11,9 @@ from sklearn.base import clone
 
 from gdcore import GAN
 from gdcore._nn.network import DenseNetwork
+from gdcore.generative._two_sample import classifier_two_sample_test
 from gdcore.generative.neural import _gan_steps
 from gdcore.generative.neural._tabular import TabularEncoder, categorical_mask
-from gdcore.generative._two_sample import classifier_two_sample_test
 
 
 class _NoStep:
