@@ -1,6 +1,7 @@
-"""Build gdcore's compiled code: every ``.pyx`` under ``gdcore/`` is one extension,
-named by its path (``gdcore/generative/mixture/_mixture.pyx`` is
-``gdcore.generative.mixture._mixture``).
+"""Build gdcore's compiled code: one extension per ``.pyx`` under ``gdcore/``.
+
+Each extension is named by its path (``gdcore/generative/mixture/_mixture.pyx``
+is ``gdcore.generative.mixture._mixture``).
 
 OpenMP is probed with the compiler the build will actually use, so the same
 recipe works for gcc, Apple clang (with Homebrew's libomp) and MSVC.  Without
@@ -95,6 +96,7 @@ class BuildExtOpenMP(build_ext):
     """build_ext that adds OpenMP flags when the probe says they work."""
 
     def build_extensions(self):
+        """Add the OpenMP, optimization and libm flags to every extension, then build."""
         ctype = self.compiler.compiler_type
         use_openmp = False
         if _flag("GDCORE_DISABLE_OPENMP"):

@@ -5,8 +5,9 @@ are drawn from it, and a random forest tries to tell held-out real rows from
 generated ones (gdcore.generative._two_sample).  Accuracy / AUC 0.5 means the
 forest cannot tell them apart; lower is better.  A diagonal Gaussian (one
 mean and variance per column) is the baseline.  Models run on one thread
-(n_jobs=1): on a loaded 2-core machine the dense kernels' two-thread
-fork/join made the GAN's fit ~10x slower.
+(n_jobs=1): on data this small each of the dense kernels' many fork/joins
+costs more than it saves, and on a loaded machine each may wait for a
+descheduled thread.
 
     python docs/generators_two_sample.py
 """
@@ -24,6 +25,7 @@ from gdcore.generative._two_sample import classifier_two_sample_test
 
 
 def main(seed=0):
+    """Fit each model, draw rows from it, and print the two-sample test as a table."""
     X = load_breast_cancer().data
     X_train, X_test = train_test_split(X, test_size=0.3, random_state=seed)
     rng = np.random.RandomState(seed)

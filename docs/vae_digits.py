@@ -22,7 +22,10 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from gdcore import VAE  # noqa: E402
 
 
-def main(path=os.path.join(os.path.dirname(__file__), "vae_digits.png")):
+def main(path=None):
+    """Fit the VAE and write the figure to ``path`` (default: vae_digits.png beside this file)."""
+    if path is None:
+        path = os.path.join(os.path.dirname(__file__), "vae_digits.png")
     X = load_digits().data / 16.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

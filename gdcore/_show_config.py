@@ -12,7 +12,7 @@ from gdcore._threads import cpu_count, effective_n_threads
 
 
 def config_info():
-    """A dict of version, OpenMP, thread and BLAS facts (what ``show_config`` prints)."""
+    """Return a dict of version, OpenMP, thread and BLAS facts (what ``show_config`` prints)."""
     from gdcore import __version__
 
     blas = [
@@ -53,4 +53,5 @@ def show_config(file=None):
     if not info["blas"]:
         print("blas     none found loaded", file=out)
     for b in info["blas"]:
-        print(f"blas     {b['library']} {b['version']}, {b['threads']} threads ({b['path']})", file=out)
+        print(f"blas     {b['library']} {b['version']}, {b['threads']} threads ({b['path']})",
+              file=out)

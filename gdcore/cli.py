@@ -1,5 +1,7 @@
-"""``python -m gdcore``: ``info`` (the build), ``bench`` (gdcore against its peers),
-``compare`` (generative vs discriminative classifiers on a dataset).
+"""``python -m gdcore``: the command line.
+
+``info`` (the build), ``bench`` (gdcore against its peers), ``compare``
+(generative vs discriminative classifiers on a dataset).
 """
 
 import argparse
@@ -59,6 +61,7 @@ def _cmd_compare(args):
 
 
 def build_parser():
+    """Return the argument parser: one subcommand per command, each with its handler."""
     parser = argparse.ArgumentParser(prog="python -m gdcore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -90,5 +93,6 @@ def build_parser():
 
 
 def main(argv=None):
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     args = build_parser().parse_args(argv)
     return args.func(args)

@@ -6,7 +6,7 @@
 # the same transpose flags.  Callers must hold BLAS to one thread inside an
 # OpenMP region (threadpoolctl) to avoid oversubscription.
 from cython cimport floating
-from scipy.linalg.cython_blas cimport dgemm, sgemm, dgemv, sgemv, ddot, sdot
+from scipy.linalg.cython_blas cimport dgemm, sgemm, dgemv, sgemv
 
 
 cdef inline void gemm(bint trans_a, bint trans_b, int m, int n, int k,
@@ -36,11 +36,3 @@ cdef inline void gemv(bint trans_a, int m, int n, floating alpha,
     else:
         sgemv(&t, &n, &m, &alpha, <float*>A, &lda, <float*>x, &incx,
               &beta, y, &incy)
-
-
-cdef inline floating dot(int n, const floating* x, int incx,
-                         const floating* y, int incy) noexcept nogil:
-    if floating is double:
-        return ddot(&n, <double*>x, &incx, <double*>y, &incy)
-    else:
-        return sdot(&n, <float*>x, &incx, <float*>y, &incy)

@@ -1,6 +1,5 @@
 # Python-visible facts about the OpenMP runtime the kernels were built with.
-from gdcore._cy._openmp cimport (
-    GDCORE_OPENMP_ENABLED, omp_get_max_threads, omp_get_num_procs)
+from gdcore._cy._openmp cimport GDCORE_OPENMP_ENABLED, omp_get_max_threads
 
 
 def openmp_enabled():

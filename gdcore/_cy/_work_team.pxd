@@ -1,12 +1,12 @@
 # A work team where the calling thread never waits for a helper to arrive.
 #
 # Why not prange.  A solver such as SMO runs thousands of short steps one
-# after another (a kernel row: ~0.3 ms at 16,000 x 50).  One OpenMP region
-# per step ends in a barrier that every thread must reach: on a shared
+# after another (a kernel row: a fraction of a millisecond).  One OpenMP
+# region per step ends in a barrier that every thread must reach: on a shared
 # machine, a helper descheduled for one time slice stalls the solver for that
-# slice (SVC fit 20,000 x 50: 4.6 s on one thread, 14.8 s on two at load 3 on
-# 2 cores), and a helper that went to sleep costs a futex wake-up (~180 us on
-# these VMs) at the start of every step.
+# slice, which can make two threads slower than one, and a helper that went
+# to sleep costs a futex wake-up, a sizeable part of a step, at the start of
+# every step.  `gdcore bench svm` measures the SVC fits this serves.
 #
 # Here one OpenMP region spans the whole solve: thread 0 runs the solver and
 # the others run gd_team_help until gd_team_stop.  The solver posts a job
@@ -22,8 +22,8 @@
 # both checks that a chunk is left and claims it, in the job it read: a
 # helper late from job s cannot take a chunk of s + 1, nor one past the end
 # of s.  (With the count in a separate word, a helper could read job s + 1's
-# count, then claim "chunk n_s" of s while the caller was still writing s + 1;
-# SVC fits then differed by a few support vectors from run to run.)  The
+# count, then claim "chunk n_s" of s while the caller was still writing s + 1,
+# and a fit could change from run to run.)  The
 # job's fields are written before the claim word is published (release) and
 # read after a successful claim (acquire); the caller changes them only after
 # every chunk of the job is done.
@@ -68,7 +68,9 @@ cdef extern from *:
     #else
         static long long gd_load64(long long* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
         static int gd_load32(int* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
-        static void gd_store64(long long* p, long long v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+        static void gd_store64(long long* p, long long v) {
+            __atomic_store_n(p, v, __ATOMIC_RELEASE);
+        }
         static void gd_store32(int* p, int v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
         static int gd_cas64(long long* p, long long* expected, long long desired) {
             return __atomic_compare_exchange_n(p, expected, desired, 0,
@@ -103,16 +105,18 @@ cdef extern from *:
        microseconds; a napping helper costs the caller nothing but the
        helper's share of the work, while a spinning one takes a core that
        another process may need, and every wake-up from a nap preempts
-       someone on a busy machine (20,000 a second at 50 us). */
+       someone on a busy machine (20,000 a second at 50 us).  Measured by
+       `gdcore bench svm`. */
     #define GD_TEAM_SPIN 200e-6
 
     /* Every GD_TEAM_WINDOW jobs the caller counts the chunks the helpers
        ran; if they ran fewer than a fifth, it runs the next GD_TEAM_SOLO
        jobs alone, then tries the team again.  On a busy machine a helper
        that shares its core with another process is descheduled for whole
-       time slices and takes a core share from the caller: 16,000 x 50 SVC
-       fit with one busy process on 2 cores, 4.5 s with the team always on
-       against 2.9 s alone. */
+       time slices and takes a core share from the caller, so the caller
+       alone is then faster than the team.  The window trades the cost of
+       probing the team against the time spent alone when it could help
+       again; measured by `gdcore bench svm`. */
     #define GD_TEAM_WINDOW 256
     #define GD_TEAM_SOLO 4096
 

@@ -43,14 +43,17 @@ cdef enum:
     # so the block is still in L2 when the bias and activation pass reads it.
     BLOCK_ROWS = 256
     # Below these sizes a call runs on one thread: an OpenMP fork/join costs
-    # ~10 us on an idle machine and milliseconds on a loaded one (measured
-    # 5.4 ms against 0.16 ms serial for a 200 x 30 x 64 layer at load 10),
-    # while 2**20 multiply-adds take ~0.1 ms on one core.
+    # microseconds on an idle machine and can cost milliseconds on a loaded
+    # one, while 2**20 multiply-adds take ~0.1 ms on one core.  The thresholds
+    # trade that overhead against the parallel speed-up of larger layers;
+    # measured by `gdcore bench mlp`.
     MIN_GEMM_WORK = 1048576
     MIN_ELEMENTWISE_WORK = 65536
     # An optimizer step follows a minibatch's gradient region at once, while
-    # the threads still spin (GOMP_SPINCOUNT): Adam over 49,922 parameters,
-    # 75 us on one thread; MLP fit 50,000 x 64 float64 3.64 -> 3.43 s idle.
+    # the threads still spin (GOMP_SPINCOUNT), so its fork is cheap and a
+    # lower threshold than MIN_ELEMENTWISE_WORK pays: a step over a few tens
+    # of thousands of parameters is worth splitting.  Measured by
+    # `gdcore bench mlp`.
     MIN_OPTIMIZER_WORK = 16384
 
 ACTIVATION_CODES = {
@@ -60,7 +63,6 @@ ACTIVATION_CODES = {
     "tanh": TANH,
     "logistic": LOGISTIC,
 }
-LEAKY_RELU_SLOPE = 0.2  # the literal of _dense_act.pxd
 
 
 cdef inline int _threads_for(Py_ssize_t work, Py_ssize_t min_work,
@@ -92,7 +94,7 @@ def dense_forward(
 ):
     """out = f(X W + b), one gemm per row block with f applied in cache."""
     cdef Py_ssize_t n = X.shape[0], p = X.shape[1], q = W.shape[1]
-    cdef Py_ssize_t nb = _n_blocks(n, n_threads), blk, i, j, r0, r1
+    cdef Py_ssize_t nb, blk, i, j, r0, r1
     cdef floating* o
     if n == 0:
         return
@@ -126,7 +128,6 @@ def dense_backward(
     cdef Py_ssize_t n = X.shape[0], p = X.shape[1], q = W.shape[1]
     cdef Py_ssize_t nb, blk, i, j, r0, r1
     cdef bint want_prev = delta_prev.shape[0] > 0
-    cdef floating acc
     cdef floating* g
     cdef const floating* w
 

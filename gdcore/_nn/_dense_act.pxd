@@ -13,14 +13,16 @@ cdef enum:
     LOGISTIC = 4
 
 # Leaky relu's slope for negative inputs is 0.2, the usual GAN choice
-# (Radford et al. 2016); _dense.LEAKY_RELU_SLOPE exports it to Python.
+# (Radford et al. 2016); the NumPy twin's LEAKY_RELU_SLOPE
+# holds the same value.
 
 cdef inline void activate_row(floating* z, Py_ssize_t m, int act) noexcept nogil:
     """z = f(z) for m entries."""
     cdef Py_ssize_t j
     # Every branch stores unconditionally (a select, not a jump): relu's sign
-    # is a coin flip on fresh weights, and the branchy form mispredicted half
-    # the time (activate + derivative were 15% of an MLP fit, 64-256-128-2).
+    # is a coin flip on fresh weights, so a branchy form would mispredict half
+    # the time in loops that are a sizeable part of an MLP fit
+    # (`gdcore bench mlp`).
     if act == RELU:
         for j in range(m):
             z[j] = 0 if z[j] < 0 else z[j]  # NaN stays NaN

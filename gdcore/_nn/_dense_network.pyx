@@ -21,10 +21,9 @@ chunks, each chunk runs forward, loss and backward alone on one thread
 accumulated by gemm with beta = 1) into its own gradient buffer, and after one
 barrier the chunk gradients are added in chunk order.  That is one fork, one
 barrier and one join per minibatch, against two per layer and direction for
-the per-layer kernels (14 for a two-hidden-layer network): on a shared 2-core
-machine under load 5 each barrier waits for a descheduled thread, and the
-per-layer path measured 32 ms per 200-row batch on 2 threads against 3.7 ms
-on one (64-256-128-1 network, float64).
+the per-layer kernels (14 for a two-hidden-layer network): on a shared
+machine each barrier may wait for a descheduled thread, so the fewer barriers
+per batch, the less a loaded machine slows the fit (`gdcore bench mlp`).
 
 The chunks depend only on n (CHUNK_ROWS rows each, at most MAX_CHUNKS), never
 on the thread count, and every sum runs in a fixed order: the gradient and the
@@ -56,9 +55,9 @@ cdef enum:
     SQUARED_ERROR = 2
     POISSON = 3
     # 128-row chunks: a 200-row batch (scikit-learn's default) gives 2 chunks
-    # of 100 rows, one per core on 2 cores; 64-row chunks (4 of 50 rows) were
-    # 8% slower in float64 and 17% in float32 on one thread (smaller gemms,
-    # more partial gradients to add).  16 chunks at most bound the gradient
+    # of 100 rows, one per thread on 2 threads; smaller chunks would mean
+    # smaller gemms and more partial gradients to add, slower even on one
+    # thread (`gdcore bench mlp`).  16 chunks at most bound the gradient
     # buffers to 16 copies of the parameters for a full batch.
     CHUNK_ROWS = 128
     MAX_CHUNKS = 16
@@ -66,8 +65,8 @@ cdef enum:
     # so a sub-block's activations are still in L2 for its backward pass.
     BLOCK_ROWS = 256
     # Below 2**20 multiply-adds a call runs on one thread: an OpenMP
-    # fork/join costs ~10 us idle and milliseconds under load, 2**20
-    # multiply-adds ~0.1 ms on one core.
+    # fork/join costs microseconds idle and can cost milliseconds under load,
+    # 2**20 multiply-adds ~0.1 ms on one core (`gdcore bench mlp`).
     MIN_GEMM_WORK = 1048576
 
 LOSS_CODES = {
@@ -147,16 +146,16 @@ cdef double _chunk(const floating* X, const floating* Y, const floating* w,
                    Py_ssize_t n_layers, int hidden, int loss, double scale,
                    floating* g, floating* scratch, Py_ssize_t block) noexcept nogil:
     """Loss of n rows; their gradient (without the penalty) written into g."""
-    cdef Py_ssize_t l, i, j, r0, rows, p, q, width = 0
+    cdef Py_ssize_t layer, i, j, r0, rows, p, q, width = 0
     cdef Py_ssize_t w_off, b_off, a_off, n_w = 0
     cdef double total = 0.0
     cdef floating beta
     cdef floating* acts
     cdef floating* deltas
     cdef const floating* layer_in
-    for l in range(n_layers):
-        n_w += units[l] * units[l + 1]
-        width += units[l + 1]
+    for layer in range(n_layers):
+        n_w += units[layer] * units[layer + 1]
+        width += units[layer + 1]
     if n == 0:
         for j in range(n_w + width):
             g[j] = 0
@@ -167,19 +166,19 @@ cdef double _chunk(const floating* X, const floating* Y, const floating* w,
     while r0 < n:
         rows = block if n - r0 > block else n - r0
         beta = 0.0 if r0 == 0 else 1.0
-        # Forward: acts holds each layer's (rows x units[l+1]) block in turn.
+        # Forward: acts holds each layer's (rows x units[layer+1]) block in turn.
         layer_in = X + r0 * units[0]
         w_off = 0
         b_off = n_w
         a_off = 0
-        for l in range(n_layers):
-            p, q = units[l], units[l + 1]
+        for layer in range(n_layers):
+            p, q = units[layer], units[layer + 1]
             gemm(False, False, rows, q, p, 1.0, layer_in, p, theta + w_off, q,
                  0.0, acts + a_off, q)
             for i in range(rows):
                 for j in range(q):
                     acts[a_off + i * q + j] += theta[b_off + j]
-                if l < n_layers - 1:
+                if layer < n_layers - 1:
                     activate_row(acts + a_off + i * q, q, hidden)
             layer_in = acts + a_off
             w_off += p * q
@@ -191,11 +190,11 @@ cdef double _chunk(const floating* X, const floating* Y, const floating* w,
                             NULL if w == NULL else w + r0, deltas + a_off, rows,
                             units[n_layers], loss, scale)
         # Backward, last layer first.
-        for l in range(n_layers - 1, -1, -1):
-            p, q = units[l], units[l + 1]
+        for layer in range(n_layers - 1, -1, -1):
+            p, q = units[layer], units[layer + 1]
             w_off -= p * q
             b_off -= q
-            if l > 0:
+            if layer > 0:
                 layer_in = acts + a_off - block * p
             else:
                 layer_in = X + r0 * units[0]
@@ -207,7 +206,7 @@ cdef double _chunk(const floating* X, const floating* Y, const floating* w,
             for i in range(rows):
                 for j in range(q):
                     g[b_off + j] += deltas[a_off + i * q + j]
-            if l > 0:
+            if layer > 0:
                 gemm(False, True, rows, p, q, 1.0, deltas + a_off, q, theta + w_off,
                      q, 0.0, deltas + a_off - block * p, p)
                 for i in range(rows):
@@ -236,13 +235,13 @@ def network_loss_grad(
     """Sum of w_i loss_i over the batch; its scaled, penalized gradient in grad."""
     cdef Py_ssize_t n = X.shape[0], n_layers = units.shape[0] - 1
     cdef Py_ssize_t n_params = theta.shape[0], chunks = _n_chunks(n)
-    cdef Py_ssize_t block, need, c, cc, j, r0, r1, n_w = 0, width = 0, l
+    cdef Py_ssize_t block, need, c, cc, j, r0, r1, n_w = 0, width = 0, layer
     cdef const floating* w = NULL
     cdef double total = 0.0
     cdef double* chunk_loss
-    for l in range(n_layers):
-        n_w += units[l] * units[l + 1]
-        width += units[l + 1]
+    for layer in range(n_layers):
+        n_w += units[layer] * units[layer + 1]
+        width += units[layer + 1]
     block = scratch.shape[1] // (2 * width)
     need = min(<Py_ssize_t>BLOCK_ROWS, (n + chunks - 1) // chunks) if n > 0 else 1
     if chunk_grads.shape[0] != chunks or chunk_grads.shape[1] != n_params:

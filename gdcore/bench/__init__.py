@@ -27,10 +27,10 @@ FAMILIES = {
 
 # A case repeats at least case.repeat times, and more while both sides
 # together have run under case.min_seconds (at most MAX_REPEAT times).  A
-# millisecond case timed three times on a shared machine gives a ratio that
-# moves by half its value between runs (`gdcore bench svm`, digits' SVC fit);
-# a second of alternating repeats gives a median that holds, at a cost of at
-# most a second per fast case.
+# millisecond case timed only three times gives a ratio that scheduling noise
+# on a shared machine can move by half its value (digits' SVC fit in
+# `gdcore bench svm`); a second of alternating repeats gives a median that
+# holds, at a cost of at most a second per fast case.
 MIN_SECONDS = 1.0
 MAX_REPEAT = 50
 
@@ -53,16 +53,20 @@ class Case:
     _data: Any = field(default=None, repr=False)
 
     def data(self):
+        """Return the case's data, made on first use and kept until ``release``."""
         if self._data is None:
             self._data = self.make_data()
         return self._data
 
     def release(self):
+        """Drop the case's data, so that its memory can be freed."""
         self._data = None
 
 
 @dataclass
 class Result:
+    """A case's median time on each side and how the two outputs agree."""
+
     case: Case
     gdcore_seconds: float
     peer_seconds: float
@@ -90,12 +94,13 @@ def cached(key, make):
 
 
 def split_train_test(X, y, train_fraction=0.8):
-    """The first rows for training, the rest for testing (data already shuffled)."""
+    """Split into the first rows for training, the rest for testing (data already shuffled)."""
     k = int(train_fraction * len(y))
     return {"X": X[:k], "y": y[:k], "Xt": X[k:], "yt": y[k:]}
 
 
 def load_cases(families=None, size="full"):
+    """Return the cases of ``families`` (default: all) at ``size``, "full" or "quick"."""
     names = list(FAMILIES) if not families else list(families)
     unknown = [f for f in names if f not in FAMILIES]
     if unknown:
@@ -131,6 +136,7 @@ def time_case(case):
 
 
 def format_table(results):
+    """Return the results as a Markdown table, one row per case."""
     header = ("task", "data", "gdcore s", "peer", "peer s", "speed-up", "agreement")
     rows = [
         (

@@ -42,7 +42,7 @@ def training_sizes(y, n_sizes):
 
 
 def take(train_by_class, size):
-    """The first rows of each class's shuffled pool, in proportion, at least MIN_PER_CLASS."""
+    """Take the first rows of each class's shuffled pool, in proportion, at least MIN_PER_CLASS."""
     total = sum(len(t) for t in train_by_class)
     picked = []
     for t in train_by_class:

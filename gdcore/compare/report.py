@@ -12,11 +12,13 @@ DISCRIMINATIVE_COLOURS = ["#c0392b", "#e67e22", "#d35480", "#a0522d", "#f1a340"]
 
 
 def colours(families):
+    """Map each model name to its colour, by family (see the palettes above)."""
     gen, dis = iter(GENERATIVE_COLOURS), iter(DISCRIMINATIVE_COLOURS)
     return {n: next(gen) if f == "generative" else next(dis) for n, f in families.items()}
 
 
 def write_json(results, out_dir):
+    """Write ``results`` to results.json in ``out_dir``; return its path."""
     path = os.path.join(out_dir, "results.json")
     with open(path, "w") as f:
         json.dump(results, f, indent=2, sort_keys=True)
@@ -24,7 +26,7 @@ def write_json(results, out_dir):
 
 
 def plot_all(results, out_dir):
-    """The three figures; returns their file names (none without matplotlib)."""
+    """Draw the three figures; return their file names (none without matplotlib)."""
     try:
         import matplotlib
 
@@ -91,6 +93,7 @@ def _save(fig, out_dir, name):
 
 
 def write_markdown(results, figures, out_dir):
+    """Write report.md (tables, ``figures``, sampled rows) to ``out_dir``; return its path."""
     models = results["models"]
     lines = [
         f"# Generative vs discriminative on {results['dataset']}",

@@ -4,7 +4,8 @@ A generative model of P(X) scores rows (``score_samples`` = log p(x)), averages
 them (``score``) and draws new rows (``sample``).  A generative *classifier*
 models P(X, y) = P(y) P(X | y) and classifies through Bayes' rule:
 P(y | x) = P(x, y) / sum_c P(x, c); its ``score`` stays accuracy, as in
-scikit-learn, and ``score_samples`` gives log p(x) = logsumexp_c log p(x, c).  Subclasses supply one hook each:
+scikit-learn, and ``score_samples`` gives log p(x) = logsumexp_c log p(x, c).
+Subclasses supply one hook each:
 
 - ``_joint_log_likelihood(X)``: log P(x, c) for every row and class
   (classifiers), or ``score_samples`` itself (density models);
@@ -23,8 +24,9 @@ from gdcore.generative import _bayes_rule
 def log_sum_exp_rows(a):
     """log(sum(exp(a), axis=1)) as a column, shifted by each row's maximum.
 
-    scipy.special.logsumexp gives the same numbers but, on (35940, 10), took
-    4x longer than the whole compiled likelihood pass it normalizes.
+    scipy.special.logsumexp gives the same numbers but, on the short rows of a
+    few classes, is several times slower than the compiled likelihood pass it
+    normalizes.
     """
     top = a.max(axis=1, keepdims=True)
     top[~np.isfinite(top)] = 0.0
@@ -68,7 +70,7 @@ class BayesClassifierMixin:
         return proba
 
     def predict(self, X):
-        """The class of highest posterior probability for each row."""
+        """Return the class of highest posterior probability for each row."""
         jll = self.predict_joint_log_proba(X)
         return self.classes_[np.argmax(jll, axis=1)]
 

@@ -1,4 +1,4 @@
-"""Classifier two-sample test: can a random forest tell real rows from generated ones?
+"""Classifier two-sample test: whether a random forest can tell real rows from generated ones.
 
 Lopez-Paz & Oquab (2017).  Real held-out rows are labelled 1, as many
 generated rows 0; a random forest is trained on half of the pooled rows and

@@ -19,9 +19,10 @@ from gdcore.generative._base import GenerativeClassifierMixin
 
 
 def seeded_clone(estimator, rng):
-    """An unfitted clone of ``estimator`` with its own seed drawn from ``rng``
-    (when it takes a ``random_state``), so that every class's model differs
-    in its random start yet the whole fit is reproducible.
+    """Return an unfitted clone of ``estimator`` with its own seed drawn from ``rng``.
+
+    The seed is set when the estimator takes a ``random_state``, so that every
+    class's model differs in its random start yet the whole fit is reproducible.
     """
     est = clone(estimator)
     if "random_state" in est.get_params():
@@ -30,8 +31,10 @@ def seeded_clone(estimator, rng):
 
 
 def class_prior(counts, priors):
-    """The class prior: the given ``priors`` once checked, else the class
-    frequencies ``counts / counts.sum()``.
+    """Return the class prior.
+
+    The prior is the given ``priors`` once checked, else the class frequencies
+    ``counts / counts.sum()``.
     """
     if priors is None:
         return counts / counts.sum()

@@ -1,4 +1,7 @@
-"""The fused whole-network kernel against its NumPy twin, finite differences and itself on other thread counts."""
+"""The fused whole-network kernel against its NumPy twin and finite differences.
+
+And against itself on other thread counts.
+"""
 
 import numpy as np
 import pytest

@@ -1,6 +1,6 @@
 """Hidden Markov models against hmmlearn 0.3.3: one Baum-Welch iteration, Viterbi.
 
-Full sizes are the issue's: GaussianHMM (16 states, diag, 16 features) on
+Full sizes are the README's: GaussianHMM (16 states, diag, 16 features) on
 100 sequences x 2,000 steps, and CategoricalHMM (32 states, 50 symbols) on
 100 x 10,000 steps.  Each EM case starts both libraries from the same
 parameters (init_params="") and runs ``fit`` with ``n_iter=1``; the peer is
@@ -23,7 +23,8 @@ import numpy as np
 from hmmlearn import hmm as hl
 
 import gdcore
-from gdcore.bench import Case, cached, hmm_classifier
+from gdcore.bench import Case, cached
+from gdcore.bench.cases import _hmm_classifier
 from gdcore.generative.hmm import _gaussian
 from gdcore.generative.hmm._reference import hmm_missing as missing_reference
 
@@ -121,6 +122,7 @@ def _viterbi_agreement(ours, theirs, data):
 
 
 def cases(size="full"):
+    """Return this family's cases at ``size``, "full" or "quick"."""
     out = []
     for kind, label in (("gauss", "GaussianHMM diag K=16 d=16"),
                         ("cat", "CategoricalHMM K=32 M=50")):
@@ -152,4 +154,4 @@ def cases(size="full"):
             make_data=lambda d=d: cached(("missing", size, d), lambda: _missing_data(size, d)),
             run_gdcore=_fit_missing, run_peer=lambda data: _fit_missing(data, reference=True),
             agreement=_em_agreement, repeat=3))
-    return out + hmm_classifier.cases(size)
+    return out + _hmm_classifier.cases(size)

@@ -1,6 +1,6 @@
 """Logistic regression against scikit-learn (lbfgs) and statsmodels (ordinal).
 
-Full sizes are the issue's: make_classification(200,000 x 100), binary and 10
+Full sizes are the README's: make_classification(200,000 x 100), binary and 10
 classes, L2 with C = 1, both sides lbfgs at tol 1e-4 on 2 threads; the ordinal
 fit on 200,000 x 50 with 5 levels against statsmodels' OrderedModel (BFGS,
 its default).  The agreement column gives both final objectives (scikit-learn's
@@ -92,6 +92,7 @@ def _ordinal_agreement(ours, theirs, data):
 
 
 def cases(size="full"):
+    """Return this family's cases at ``size``, "full" or "quick"."""
     if size == "full":
         binary = lambda: _classification(200_000, 100, 2)  # noqa: E731
         multi = lambda: _classification(200_000, 100, 10)  # noqa: E731

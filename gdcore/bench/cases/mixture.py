@@ -4,7 +4,7 @@ Both sides start from the same parameters (``weights_init``, ``means_init``,
 ``precisions_init`` taken from a k-means start computed once) and run a
 fixed number of EM iterations (tol=0), 2 threads each, so the timed work is
 EM itself, not the initialization; the agreement column compares the
-lower bounds reached, which must be equal.  Full sizes: the issue's
+lower bounds reached, which must be equal.  Full sizes: the README's
 200,000 x 16 with 16 components (full and diag, float64 and float32), then
 the growth of time in n, d and k (full covariance, float64).  Quick runs
 use the bundled digits data.
@@ -35,7 +35,7 @@ def _mixture_data(n, d, k, dtype, seed=0):
 
 
 def _start(X, k, covariance_type):
-    """Initial parameters both sides start from (one k-means initialization)."""
+    """Return the initial parameters both sides start from (one k-means initialization)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         g = SkGaussianMixture(k, covariance_type=covariance_type, max_iter=0,
@@ -73,6 +73,7 @@ def _digits():
 
 
 def cases(size):
+    """Return this family's cases at ``size``, "full" or "quick"."""
     if size == "quick":
         return [_case(1797, 64, 10, cov, np.float64, _digits) for cov in ("full", "diag")]
     claim = [_case(200_000, 16, 16, cov, dtype)

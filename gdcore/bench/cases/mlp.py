@@ -1,6 +1,6 @@
 """Multi-layer perceptrons against scikit-learn's MLPClassifier.
 
-Full size is the issue's: MLPClassifier(hidden_layer_sizes=(256, 128)), 20
+Full size is the README's: MLPClassifier(hidden_layer_sizes=(256, 128)), 20
 epochs of Adam (batch 200, scikit-learn's defaults otherwise) on
 make_classification(50,000 x 64), trained on the first 80% and scored on the
 rest, both sides on 2 threads (gdcore n_jobs=2; scikit-learn's BLAS held to 2
@@ -9,11 +9,11 @@ by threadpoolctl).  Two gdcore rows against the same scikit-learn fit: float64
 accuracy) and float32 (gdcore's default).  Quick runs: 5 epochs on digits.
 
 On a machine shared with other work, threads that spin at OpenMP barriers
-while their partner is descheduled dominate both sides' times: gdcore's
-float64 fit took 41 s with libgomp's default wait policy and 9.5 s with
-OMP_WAIT_POLICY=passive (set in the environment before Python starts) at
-load 4 (110 s and 26 s at load 8).  On one thread each the float64 fits cost
-about the same as scikit-learn's (the same gemms) and float32 ones ~1.5x less.
+while their partner is descheduled can dominate both sides' times; with
+OMP_WAIT_POLICY=passive (gdcore's default unless the environment sets it
+before Python starts) they sleep instead.  On one thread the float64 fits do
+the same gemms as scikit-learn's, so they cost about the same; float32 ones
+move half the bytes and cost less.
 """
 
 import warnings
@@ -69,6 +69,7 @@ def _accuracy(ours, theirs, data):
 
 
 def cases(size="full"):
+    """Return this family's cases at ``size``, "full" or "quick"."""
     if size == "full":
         make, shape, repeat = (lambda: cached("neural-full", _full)), "50000x64", 1
     else:

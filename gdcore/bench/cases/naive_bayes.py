@@ -69,6 +69,7 @@ def _pair(name, make_Xy, shape):
 
 
 def cases(size):
+    """Return this family's cases at ``size``, "full" or "quick"."""
     if size == "quick":
         shape = "35940x64 digits"  # digits tiled 20 times
         return (_pair("GaussianNB", lambda: _digits_tiled(20), shape)

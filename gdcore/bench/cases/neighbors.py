@@ -3,7 +3,7 @@
 Timed: ``kneighbors`` only (every side fits or indexes the database once,
 outside the timing: all three just store it, plus norms).  Two threads each.
 
-Full size is the issue's claim: 100,000 database x 10,000 queries, d = 64,
+Full size is the README's claim: 100,000 database x 10,000 queries, d = 64,
 k = 10, Euclidean, in float32 (vs scikit-learn and faiss) and float64 (vs
 scikit-learn).  The sweep (d = 8 and 512, k = 1 and 100) runs against faiss
 with the same 10,000 queries, and against scikit-learn with 2,000, so that
@@ -19,6 +19,8 @@ import gdcore
 from gdcore.bench import Case, cached
 
 N_THREADS = 2
+
+
 def _gaussian(n, n_queries, d, dtype, seed=0):
     rng = np.random.default_rng(seed)
     return (rng.standard_normal((n, d)).astype(dtype),
@@ -80,6 +82,7 @@ def _have_faiss():
 
 
 def cases(size):
+    """Return this family's cases at ``size``, "full" or "quick"."""
     both = ["scikit-learn", "faiss"] if _have_faiss() else ["scikit-learn"]
     if size == "quick":
         return _cases_for(lambda: _digits(np.float32), "17970x64 digits", np.float32, 10, both)

@@ -1,6 +1,6 @@
 """SVC and SVR against scikit-learn's (libsvm): fit and predict, rbf kernel, C=1.
 
-Full sizes are the issue's: make_classification(20000, 50, flip_y=0.1,
+Full sizes are the README's: make_classification(20000, 50, flip_y=0.1,
 random_state=0) (many support vectors, a hard problem) and digits, plus the
 growth of fit time from 5,000 to 50,000 rows of the same generator (the
 rows 5000, 10000, 20000 and 50000 of the table are the scaling table).  The
@@ -96,6 +96,7 @@ def _pair(make, key, shape, with_predict=True, repeat=3):
 
 
 def cases(size):
+    """Return this family's cases at ``size``, "full" or "quick"."""
     if size == "quick":
         return (_pair(_digits, "digits", "1437x64 digits")
                 + _pair(lambda: _hard(2500), "hard2500", "2500x50 hard (80% train)")

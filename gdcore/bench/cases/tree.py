@@ -1,6 +1,6 @@
 """Trees and forests against scikit-learn (and LightGBM's random-forest mode if installed).
 
-Full sizes are the issue's: make_classification(100,000 x 40, 20 informative,
+Full sizes are the README's: make_classification(100,000 x 40, 20 informative,
 random_state=0), 80/20 split; RandomForestClassifier(n_estimators=100) fit
 and predict, one DecisionTreeClassifier fit, 2 threads on both sides
 (a scikit-learn tree has no threads).  Then fit time against n (10k, 100k,
@@ -19,6 +19,8 @@ import gdcore
 from gdcore.bench import Case, cached, split_train_test
 
 N_JOBS = 2
+
+
 def _classification(n):
     X, y = make_classification(n_samples=n, n_features=40, n_informative=20, random_state=0)
     return split_train_test(X, y)
@@ -43,9 +45,10 @@ def _pred_acc(ours, theirs, d):
 def _lightgbm_rf(n_estimators, n_features):
     """LightGBM's random-forest mode with the forest's settings.
 
-    Trees grown to at most 2**13 leaves (ours have ~6,000 on the issue's
-    80,000 rows): LightGBM sizes its histogram pool by ``num_leaves``, and
-    2**16 took 72 s for 20 trees on the quick data against 3.2 s for 2**12.
+    Trees grown to at most 2**13 leaves (ours have ~6,000 on the full-size
+    80,000 rows): LightGBM sizes its histogram pool by ``num_leaves``, so a
+    much larger bound such as 2**16 makes its fit many times slower for the
+    same trees (`gdcore bench tree`).
     """
     import lightgbm
 
@@ -104,6 +107,7 @@ def _growth_case(n):
 
 
 def cases(size):
+    """Return this family's cases at ``size``, "full" or "quick"."""
     if size == "quick":
         shape = "9104x30 breast_cancer x20"
         return (_forest_cases(_breast_cancer_tiled, shape, 20, 3)

@@ -6,7 +6,6 @@ import os
 import numpy as np
 import pytest
 
-import gdcore
 from gdcore.cli import main
 from gdcore.compare import contenders, run
 
@@ -60,8 +59,6 @@ def test_csv_dataset_and_bad_arguments(tmp_path, capsys):
         run("iris", models=["Quantum forest"])
 
 
-@pytest.mark.skipif(not hasattr(gdcore, "LogisticRegression"),
-                    reason="gdcore.LogisticRegression is not part of this build")
 @pytest.mark.parametrize("dataset", ["breast_cancer", "digits"])
 def test_ng_and_jordan_claims_hold(dataset, tmp_path):
     """Discriminative: lower asymptotic error. Generative: reaches its own sooner."""
@@ -74,8 +71,9 @@ def test_ng_and_jordan_claims_hold(dataset, tmp_path):
 
 
 def test_committed_report_is_what_the_code_computes_today(tmp_path):
-    """README.md quotes docs/compare/ (the default run on breast_cancer):
-    re-run its two reference models and check the committed numbers.
+    """Re-run docs/compare/'s two reference models and check the committed numbers.
+
+    README.md quotes docs/compare/ (the default run on breast_cancer).
     """
     committed = os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "compare",
                              "results.json")

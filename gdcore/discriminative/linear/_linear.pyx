@@ -55,21 +55,27 @@ from gdcore._cy._blas cimport gemm
 from gdcore._cy._math cimport exp_or_zero
 
 cdef enum:
-    # Rows per block: a 256 x 100 float64 tile of X is 200 KiB, inside L2,
-    # so the second gemm (X_b^T G) reads it from cache, not from memory.
+    # Rows per block: a 256 x 100 float64 tile of X is 200 KiB, inside a
+    # typical L2, so the second gemm (X_b^T G) reads it from cache, not from
+    # memory; larger blocks spill it, smaller ones make the gemms less
+    # efficient.  Measured by `gdcore bench linear` (LogisticRegression
+    # binary fit).
     BLOCK_ROWS = 256
     # At most 64 chunks of at least 2048 rows: enough to balance 2-16 threads,
-    # few enough that merging the (chunks, n_out, d) partials costs < 1%.
+    # few enough that merging the (chunks, n_out, d) partials is negligible
+    # next to the pass over X.  Measured by `gdcore bench linear`
+    # (LogisticRegression multinomial fit).
     MAX_CHUNKS = 64
     MIN_CHUNK_ROWS = 2048
 
 
 cdef inline int team_size(int n_threads, Py_ssize_t n_chunks, Py_ssize_t work) noexcept nogil:
-    """Threads worth waking for ``work`` multiply-adds: one per 2**20 (~0.3 ms).
+    """Threads worth waking for ``work`` multiply-adds: one per 2**20.
 
-    A smaller share costs more in wake-up and barrier than it saves: on a
-    loaded 2-core machine, breast_cancer x20 (11,380 x 30) fitted 10x slower
-    on 2 threads (1.4 s) than on 1.  Never more threads than chunks.
+    A smaller share (a fraction of a millisecond) costs more in wake-up and
+    barrier than it saves, and far more when the cores are busy with other
+    work.  Measured by `gdcore bench linear` (LogisticRegression binary fit,
+    breast_cancer x20).  Never more threads than chunks.
     """
     return <int> max(1, min(<Py_ssize_t> n_threads, n_chunks, work >> 20))
 
@@ -301,24 +307,24 @@ cdef inline double row_ordinal(double eta, int k, Py_ssize_t n_thr,
     d_eta: with respect to eta; d_lo, d_hi: to theta_{k-1} and theta_k (set
     only when that threshold exists).
     """
-    cdef double u, l, delta, loss
+    cdef double u, lo, delta, loss
     if k == 0:
         u = theta[0] - eta
         d_hi[0] = -w * sigmoid(-u)
         d_eta[0] = -d_hi[0]
         return w * log1pexp(-u)
     if k == n_thr:
-        l = theta[n_thr - 1] - eta
-        d_lo[0] = w * sigmoid(l)
+        lo = theta[n_thr - 1] - eta
+        d_lo[0] = w * sigmoid(lo)
         d_eta[0] = -d_lo[0]
-        return w * log1pexp(l)
+        return w * log1pexp(lo)
     u = theta[k] - eta
-    l = theta[k - 1] - eta
-    delta = u - l
-    loss = log1pexp(-u) + log1pexp(l) - log(-expm1(-delta))
+    lo = theta[k - 1] - eta
+    delta = u - lo
+    loss = log1pexp(-u) + log1pexp(lo) - log(-expm1(-delta))
     d_hi[0] = -w * (sigmoid(-u) + 1.0 / expm1(delta))
-    d_lo[0] = w * (sigmoid(l) + 1.0 / expm1(delta))
-    d_eta[0] = w * (sigmoid(-u) - sigmoid(l))
+    d_lo[0] = w * (sigmoid(lo) + 1.0 / expm1(delta))
+    d_eta[0] = w * (sigmoid(-u) - sigmoid(lo))
     return w * loss
 
 

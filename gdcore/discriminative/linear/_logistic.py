@@ -167,7 +167,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if not converged:
             warnings.warn(f"{self.solver} did not converge in {n_iter} iterations "
                           f"(tol={self.tol}); raise max_iter, or scale the data.",
-                          ConvergenceWarning)
+                          ConvergenceWarning, stacklevel=2)
         if alpha == 0.0 and l1 == 0.0:
             self._warn_if_separated(X, y_idx, sw)
         return self
@@ -196,7 +196,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 "The classes are linearly separable, so the unpenalized "
                 "likelihood has no maximum (the coefficients grow without bound "
                 "with the iterations); use penalty='l2' with a finite C.",
-                ConvergenceWarning)
+                ConvergenceWarning, stacklevel=3)
 
     # ---------------------------------------------------------------- predict
     def _raw(self, X):
@@ -225,7 +225,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return np.exp(log_softmax(raw, axis=1))
 
     def predict(self, X):
-        """The most probable class of each row."""
+        """Return the most probable class of each row."""
         raw = self.decision_function(X)
         idx = (raw > 0).astype(int) if raw.ndim == 1 else raw.argmax(axis=1)
         return self.classes_[idx]

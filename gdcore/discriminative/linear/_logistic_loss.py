@@ -12,8 +12,8 @@ default tolerances assume.
 Dense X goes through ``loss_grad`` / ``hessp`` (one pass each); CSR X does the
 two products in SciPy and the per-row part in the kernel.  The kernels call
 BLAS inside their parallel loop: callers hold ``single_threaded_blas()``
-around a whole fit (entering it per call cost 0.4 ms, more than the pass on
-breast_cancer).
+around a whole fit (entering threadpoolctl's context per call can cost more
+than a pass over a small X such as breast_cancer).
 """
 
 import numpy as np

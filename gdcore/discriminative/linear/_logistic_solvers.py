@@ -23,7 +23,7 @@ from scipy.optimize import minimize
 
 
 def _progress(verbose, name):
-    """A callback printing iteration, objective and time when verbose."""
+    """Return a callback printing iteration, objective and time when verbose."""
     if not verbose:
         return None
     t0 = time.perf_counter()

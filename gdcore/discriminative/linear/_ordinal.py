@@ -131,7 +131,7 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         if res.status != 0:
             warnings.warn(f"L-BFGS did not converge ({res.message}) in {res.nit} "
                           "iterations; raise max_iter, scale the data, or set alpha > 0.",
-                          ConvergenceWarning)
+                          ConvergenceWarning, stacklevel=2)
         self.coef_ = res.x[:d].copy()
         self.thresholds_ = thresholds_from_params(res.x[d:])
         self.n_iter_ = int(res.nit)
@@ -168,6 +168,6 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         return np.diff(cum, axis=1, prepend=0.0)
 
     def predict(self, X):
-        """The most probable level of each row."""
+        """Return the most probable level of each row."""
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]

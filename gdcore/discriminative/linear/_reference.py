@@ -1,4 +1,4 @@
-"""NumPy twins of ``gdcore.discriminative.linear._linear``: the specification they are tested against.
+"""NumPy twins of ``gdcore.discriminative.linear._linear``: their specification in tests.
 
 Same signatures and outputs; ``n_threads`` is accepted and ignored.  Written
 for clarity in float64, never used on a hot path.
@@ -66,18 +66,21 @@ def pointwise_hessp(raw, sw, proba, n_threads):
 
 
 def ordinal_loss_grad(X, y, sw, coef, thresholds, grad_coef, grad_thresholds, n_threads):
-    """Proportional odds by the textbook formula P(y=k) = F(theta_k - eta) - F(theta_{k-1} - eta)."""
+    """Compute proportional odds by the textbook formula.
+
+    P(y=k) = F(theta_k - eta) - F(theta_{k-1} - eta).
+    """
     X = np.asarray(X, dtype=np.float64)
     sw = np.asarray(sw, dtype=np.float64)
     y = np.asarray(y)
     eta = X @ np.asarray(coef, dtype=np.float64)[0]
     theta = np.concatenate([[-np.inf], thresholds, [np.inf]])
     u = theta[y + 1] - eta
-    l = theta[y] - eta
-    prob = expit(u) - expit(l)
+    lo = theta[y] - eta
+    prob = expit(u) - expit(lo)
     # d/dz F(z) = F(z) (1 - F(z)) = 0 at +-inf
     fu = expit(u) * expit(-u)
-    fl = expit(l) * expit(-l)
+    fl = expit(lo) * expit(-lo)
     d_hi = -sw * fu / prob
     d_lo = sw * fl / prob
     grad_coef[0] = -(d_hi + d_lo) @ X

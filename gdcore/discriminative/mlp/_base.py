@@ -130,7 +130,7 @@ class BaseMLP(BaseEstimator):
         return dtype
 
     def _network(self, dtype):
-        """A DenseNetwork (identity output: it gives logits) holding copies of coefs_."""
+        """Return a DenseNetwork (identity output: it gives logits) holding copies of coefs_."""
         units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
         net = DenseNetwork(units, self.activation, "identity", dtype)
         net.set_params(self.coefs_, self.intercepts_)
@@ -224,7 +224,7 @@ class BaseMLP(BaseEstimator):
         if res.status != 0:
             warnings.warn(f"lbfgs failed to converge after {res.nit} iterations: "
                           f"{res.message}. Increase max_iter or scale the data.",
-                          ConvergenceWarning)
+                          ConvergenceWarning, stacklevel=4)
         net.theta[:] = res.x
         self.n_iter_ = int(res.nit)
         self.loss_ = float(res.fun)
@@ -268,7 +268,7 @@ class BaseMLP(BaseEstimator):
         else:
             if self.batch_size > n:
                 warnings.warn("Got `batch_size` less than 1 or larger than "
-                              "sample size. It is going to be clipped")
+                              "sample size. It is going to be clipped", stacklevel=4)
             batch_size = int(np.clip(self.batch_size, 1, n))
         idx = np.arange(n)
         Xs, Ys, ws = X, Y, sample_weight
@@ -310,7 +310,7 @@ class BaseMLP(BaseEstimator):
             if self.n_iter_ == self.max_iter:
                 warnings.warn(f"Stochastic Optimizer: Maximum iterations "
                               f"({self.max_iter}) reached and the optimization "
-                              "hasn't converged yet.", ConvergenceWarning)
+                              "hasn't converged yet.", ConvergenceWarning, stacklevel=4)
         if self.early_stopping:
             net.theta[:] = best_theta  # scikit-learn restores the best weights
 

@@ -39,8 +39,9 @@ def _check_solver(est):
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
-    """Multi-layer perceptron classifier (softmax output, or logistic for
-    binary and multilabel targets), trained by Adam, SGD or L-BFGS.
+    """Multi-layer perceptron classifier, trained by Adam, SGD or L-BFGS.
+
+    The output is a softmax, or a logistic for binary and multilabel targets.
 
     Parameters are scikit-learn's ``MLPClassifier``'s, plus ``n_jobs`` (OpenMP
     threads of the dense kernels; None: OpenMP's default) and ``dtype``
@@ -148,7 +149,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._label_binarizer.inverse_transform(Z, threshold=0.0)
 
     def predict(self, X):
-        """The most probable class of each row (a label indicator for multilabel)."""
+        """Return the most probable class of each row (a label indicator for multilabel)."""
         check_is_fitted(self)
         return self._predict_validated(self._check_predict_X(X))
 
@@ -179,8 +180,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):
-    """Multi-layer perceptron regressor (identity output and squared error, or
-    exp output and Poisson deviance), trained by Adam, SGD or L-BFGS.
+    """Multi-layer perceptron regressor, trained by Adam, SGD or L-BFGS.
+
+    Identity output and squared error, or exp output and Poisson deviance.
 
     Parameters are scikit-learn's ``MLPRegressor``'s (``loss`` first, as
     there), plus ``n_jobs`` and ``dtype``.

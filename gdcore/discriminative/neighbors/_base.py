@@ -136,8 +136,9 @@ class NeighborsBase(BaseEstimator):
 
         They are float32 whenever their values fit float32 comfortably,
         float64 data included: the kernel verifies every answer in double,
-        and float32 tiles run ~1.7x faster (twice the flops per SIMD
-        instruction, half the bytes).  Values beyond 1e15 (squares near
+        and float32 tiles run faster (twice the flops per SIMD instruction,
+        half the bytes; measured by `gdcore bench neighbors`, kneighbors
+        k=10 float64).  Values beyond 1e15 (squares near
         float32's limit) or all below 1e-15 keep float64 tiles.
         """
         kind, code, _ = _METRICS[self.effective_metric_]
@@ -157,7 +158,7 @@ class NeighborsBase(BaseEstimator):
 
     # ------------------------------------------------------------ queries
     def _check_query(self, X):
-        """Validated queries in the training dtype; None means the training set."""
+        """Return validated queries in the training dtype; None means the training set."""
         if X is None:
             return self._fit_X, True
         X = check_X(self, X, reset=False)
@@ -176,15 +177,16 @@ class NeighborsBase(BaseEstimator):
             raise ValueError(f"n_neighbors must be a positive integer, got {k!r}.")
         available = self.n_samples_fit_ - int(query_is_train)
         if k > available:
+            excluded = " once each point is excluded from its own neighbours"
             raise ValueError(
                 f"Expected n_neighbors <= n_samples_fit ({available}"
-                f"{' once each point is excluded from its own neighbours' if query_is_train else ''}),"
+                f"{excluded if query_is_train else ''}),"
                 f" but n_neighbors = {k}."
             )
         return int(k)
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
-        """The n_neighbors nearest training points of each query, nearest first.
+        """Return the n_neighbors nearest training points of each query, nearest first.
 
         With X=None the queries are the training points and none is returned
         as its own neighbour.  Ties in distance are broken by the lower index.

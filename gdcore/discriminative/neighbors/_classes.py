@@ -126,7 +126,7 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsSupervised):
         return probas if self.outputs_2d_ else probas[0]
 
     def predict(self, X):
-        """The class with the largest weighted vote."""
+        """Return the class with the largest weighted vote."""
         probas = self.predict_proba(X)
         if not self.outputs_2d_:
             return self.classes_[np.argmax(probas, axis=1)]

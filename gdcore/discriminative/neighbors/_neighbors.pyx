@@ -31,8 +31,8 @@ redone by a direct exact scan.
 The estimators center the data on the database mean first, which keeps
 delta small and the fallback rare, and give float64 data float32 tiles
 (``gemm_t``): the verification makes the answer exact all the same, at
-float32's speed (2x vs 1.1-1.35x over scikit-learn's float64 brute force
-with float64 tiles on 100,000 x 2,000 queries, d = 64).
+float32's speed (twice the flops per SIMD instruction, half the bytes;
+measured by `gdcore bench neighbors`, kneighbors k=10 float64).
 
 ``kneighbors_direct`` (Manhattan, Chebyshev, Minkowski with any p).  No
 product structure to exploit: the same blocking, with the distance computed
@@ -43,9 +43,10 @@ heap of exactly k.
 Ties are broken by index everywhere: the final k are sorted by (distance,
 index) (heaps in ``_neighbors_select.pxd``), and each query's scan visits the
 database in the same order whatever the query blocks, so results are
-deterministic and independent of the number of threads.  Query blocks are spread over threads with prange;
-BLAS must be held to one thread by the caller.  Both entry points return a
-status code (0 = ok, see STATUS_*).  NumPy twin: ``gdcore/discriminative/neighbors/_reference.py``.
+deterministic and independent of the number of threads.  Query blocks are
+spread over threads with prange; BLAS must be held to one thread by the
+caller.  Both entry points return a status code (0 = ok, see STATUS_*).
+NumPy twin: ``gdcore/discriminative/neighbors/_reference.py``.
 """
 
 from cython cimport floating
@@ -69,10 +70,11 @@ cdef enum:
     MAX_ROWS = 2147483647
 
     # At most 512 queries x 512 database rows: a 1 MiB product tile (float32)
-    # per thread, which stays in each core's 2 MiB L2 while it is scanned.
-    # Measured on 100,000 x 1,000 queries, d = 64, one thread: 128 x 1024
-    # tiles took 1.6x the time of the bare sgemm calls, 512 x 512 tiles 1.0x
-    # (a taller gemm amortizes OpenBLAS' packing of the database tile).
+    # per thread, which stays in a typical 1-2 MiB per-core L2 while it is
+    # scanned.  Square tiles rather than short, wide ones: a taller gemm
+    # amortizes OpenBLAS' packing of the database tile, so the scan adds
+    # little to the bare gemm calls.  Measured by `gdcore bench neighbors`
+    # (kneighbors k=10 float32).
     QUERY_BLOCK = 512
     DB_TILE = 512
     # Values tested together in a tile scan (see _scan_row): 32 floats are
@@ -80,9 +82,11 @@ cdef enum:
     SCAN_CHUNK = 32
     SUB_CHUNK = 8
     # The candidates' rows are scattered over the database: each one read
-    # for its exact distance is a cache miss (~125 ns, 20% of the search at
-    # k = 200, d = 64), so the rows PREFETCH_AHEAD places ahead are asked
-    # for early, up to PREFETCH_BYTES each (the hardware streams the rest).
+    # for its exact distance is a cache miss (a main-memory latency, a large
+    # share of the search when k is large), so the rows PREFETCH_AHEAD
+    # places ahead are asked for early, up to PREFETCH_BYTES each (the
+    # hardware streams the rest).  Measured by `gdcore bench neighbors`
+    # (kneighbors k=100).
     PREFETCH_AHEAD = 4
     PREFETCH_BYTES = 512
     # Fewest admissions between two selections of the kc best (see _scan_row).
@@ -114,7 +118,8 @@ def n_candidates(Py_ssize_t k, Py_ssize_t n_available):
     The slack (k / 8, at least 8) makes the verification fail only when more
     than that many points sit within delta of the k-th neighbour (then that
     query is rescanned exactly).  Every candidate costs admissions and an
-    exact distance: k / 2 made k = 100 10% slower than k / 8 (d = 64).
+    exact distance, so a larger slack (such as k / 2) slows large k
+    measurably.  Measured by `gdcore bench neighbors` (kneighbors k=100).
     """
     return min(n_available, k + max(8, k // 8))
 
@@ -354,19 +359,19 @@ cdef inline Py_ssize_t _scan_row(const gemm_t* row, const gemm_t* hn, Py_ssize_t
     first tested together, branch-free: a fixed-length loop of subtract,
     compare, or that the compiler turns into SIMD; only a chunk with a hit
     is walked value by value.  (A scalar loop with a branch per value and a
-    float->double round trip cost as much as the sgemm that made the tile:
-    perf, 22% vs 21% of the samples, 100,000 x 2,000 queries, d = 64, k = 10.)
+    float->double round trip costs about as much as the sgemm that made the
+    tile.)
 
-    A chunk with a hit is tested again by sub-chunks of SUB_CHUNK (k = 100:
-    ~640 of the 3,125 chunks of a query's scan hit, mostly in the first
-    tiles, and walking them whole cost as much as the vector test of all),
+    A chunk with a hit is tested again by sub-chunks of SUB_CHUNK (at large
+    k a good fraction of a query's chunks hit, mostly in the first tiles,
+    and walking them whole would cost as much as the vector test of all),
     and a sub-chunk with a hit is compacted without branches (each value stored,
     the count advanced by the comparison's 0 or 1): hits are rare and
     random, so a branch per value would mispredict at every one.  When
     fewer than SCAN_CHUNK free slots remain, a selection keeps the kc
     smallest and their largest becomes the threshold.  This replaces a heap
     of kc, whose every admission sifts through log2(kc) levels of
-    unpredictable branches (k = 100: 40% of the scan's time); here an
+    unpredictable branches (a large share of the scan at large k); here an
     admission is two stores and a selection costs O(cap) per cap - kc
     admissions.  The threshold only falls, and every value not held was at
     least the threshold when it left, so after the scan every outsider's
@@ -403,7 +408,6 @@ cdef inline Py_ssize_t _scan_row(const gemm_t* row, const gemm_t* hn, Py_ssize_t
         c = end
     threshold[0] = thr
     return count
-
 
 
 cdef inline void _prefetch_row(const void* row, Py_ssize_t nbytes) noexcept nogil:
@@ -468,7 +472,7 @@ def kneighbors_direct(
     int n_threads,
 ):
     """The k nearest database rows of each query, distances computed directly."""
-    cdef Py_ssize_t nq = Q.shape[0], n = Y.shape[0], d = Q.shape[1], k = dist.shape[1]
+    cdef Py_ssize_t nq = Q.shape[0], n = Y.shape[0], k = dist.shape[1]
     cdef Py_ssize_t n_blocks = (nq + DIRECT_QUERY_BLOCK - 1) // DIRECT_QUERY_BLOCK
     cdef int status = OK
     cdef int* failed = &status   # shared: written by a thread whose malloc failed
@@ -477,7 +481,6 @@ def kneighbors_direct(
     cdef Py_ssize_t* hi
     cdef double* h
     cdef Py_ssize_t* hidx
-    cdef const floating* x
 
     with nogil, parallel(num_threads=n_threads):
         hd = <double*> malloc(DIRECT_QUERY_BLOCK * k * sizeof(double))

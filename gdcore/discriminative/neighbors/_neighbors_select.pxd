@@ -69,8 +69,12 @@ cdef inline void _heap_sort(double* hd, Py_ssize_t* hi, Py_ssize_t size) noexcep
     for pos in range(size // 2 - 1, -1, -1):
         _sift_down(hd, hi, size, pos)
     for end in range(size - 1, 0, -1):
-        td = hd[0]; hd[0] = hd[end]; hd[end] = td
-        ti = hi[0]; hi[0] = hi[end]; hi[end] = ti
+        td = hd[0]
+        hd[0] = hd[end]
+        hd[end] = td
+        ti = hi[0]
+        hi[0] = hi[end]
+        hi[end] = ti
         _sift_down(hd, hi, end, 0)
 
 
@@ -82,8 +86,9 @@ cdef inline gemm_t _keep_smallest(gemm_t* v, int* ix, Py_ssize_t size,
 
     Quickselect, median-of-three pivot, O(size) expected, deterministic.
     Partitions are branch-free (_partition): a Hoare partition's inner
-    loops mispredict about once per swap, and with them the selection took
-    a fifth of the scan's time at k = 100.  A pass that leaves every value
+    loops mispredict about once per swap, which makes the selection a large
+    share of the scan at large k (measured by `gdcore bench neighbors`,
+    kneighbors k=100).  A pass that leaves every value
     on one side (ties with the pivot) is followed by a <= partition, so
     equal values cannot make it quadratic.  No NaN in v.
     """
@@ -91,7 +96,9 @@ cdef inline gemm_t _keep_smallest(gemm_t* v, int* ix, Py_ssize_t size,
     cdef gemm_t pivot, a, b, c, m
     while hi - lo > 1:   # the kc-th smallest (position kc - 1) lies in [lo, hi)
         mid = lo + (hi - lo) // 2
-        a = v[lo]; b = v[mid]; c = v[hi - 1]
+        a = v[lo]
+        b = v[mid]
+        c = v[hi - 1]
         pivot = max(min(a, b), min(max(a, b), c))
         split = _partition(v, ix, lo, hi, pivot, False)   # [lo, split) < pivot
         if kc - 1 < split:

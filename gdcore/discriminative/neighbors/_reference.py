@@ -1,4 +1,4 @@
-"""NumPy twin of ``gdcore.discriminative.neighbors._neighbors``: the specification it is tested against.
+"""NumPy twin of ``gdcore.discriminative.neighbors._neighbors``: its specification in tests.
 
 Same signatures, same outputs; ``n_threads`` is accepted and ignored.  The
 whole (n_q, n) distance matrix is formed in float64 from the exact formulas

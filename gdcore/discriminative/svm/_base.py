@@ -32,20 +32,22 @@ KERNEL_CODES = {
 # at most, while a block still keeps gemm efficient.
 PREDICT_BLOCK = 2048
 # Several problems (class pairs) run one per thread when the sum of n_p^2 d
-# reaches 2**22 (~1 ms of kernel rows).  Digits' 45 pairs (2**28): 19.3 ms
-# on one thread, 10.4 ms on two on an idle machine, now that OpenMP threads
-# spin briefly before sleeping (at load 7.3, with sleeping threads, it was
-# 70 ms serially against 87 ms on two, and the gate was 2**30).
+# reaches 2**22 (about a millisecond of kernel rows): below it, waking and
+# joining the threads costs more than the pairs' work, above it the pairs
+# are independent and spread evenly.  Measured by `gdcore bench svm` (SVC
+# rbf fit, digits: 45 pairs, ~2**28).
 MIN_PARALLEL_PAIRS_WORK = 2**22
 # Multiply-adds of K(X block, SV) below which BLAS runs on one thread (and
-# always when n_jobs=1): ~3 ms of single-thread gemm, where a second BLAS
-# thread gains little idle and loses 2x on a loaded machine.
+# always when n_jobs=1): a few milliseconds of single-thread gemm, where a
+# second BLAS thread gains little on an idle machine and loses much when
+# the cores are busy.  Measured by `gdcore bench svm` (SVC rbf predict).
 MIN_BLAS_THREADS_WORK = 2**26
 # rbf kernel rows are computed in float32 (see solver_data) from n x d =
 # 2**13 on: a gemv reads the whole active matrix for every row, and past
-# 2**13 doubles (64 KB) it no longer fits this machine's 48 KB L1, so the
-# gemv is bound by L2 bytes, and float32 halves them (digits' pairs, ~290 x
-# 64: SVC fit ~10.8 -> ~9.5 ms on 2 threads).  A row is in float32 when the
+# 2**13 doubles (64 KB) it no longer fits a typical 32-48 KB L1, so the
+# gemv is bound by L2 bytes, and float32 halves them.  Below the threshold
+# the rows stay in double, like libsvm.  Measured by `gdcore bench svm`
+# (SVC rbf fit, digits: pairs of ~290 x 64).  A row is in float32 when the
 # rounding error that adds to the exponent -gamma |x - z|^2 is at most
 # F32_EXPONENT_ERROR, a hundredth of the default tol's 1e-3.
 FLOAT32_ROWS_FROM = 2**13
@@ -53,8 +55,9 @@ F32_EXPONENT_ERROR = 1e-5
 
 
 class Duals(NamedTuple):
-    """Dual problems back to back, as ``smo_solve_many`` takes them: problem
-    q's data rows are rows[row_ptr[q]:row_ptr[q + 1]] (indexing X), its
+    """Dual problems back to back, as ``smo_solve_many`` takes them.
+
+    Problem q's data rows are rows[row_ptr[q]:row_ptr[q + 1]] (indexing X), its
     variables var_ptr[q]:var_ptr[q + 1], each with its data row var_data
     (local to the problem), sign y, linear term p and bound C.
     """
@@ -97,7 +100,7 @@ def kernel_matrix(A, B, kernel, gamma, coef0, degree, sq_b=None):
 
 
 def solver_data(Xk, name, gamma, n_rows=None):
-    """What the solver's kernel rows read: (X, its squared row norms, X32, f32_limit).
+    """Return what the solver's kernel rows read: (X, its squared row norms, X32, f32_limit).
 
     An rbf problem (of n_rows rows, all of Xk's by default) of at least
     FLOAT32_ROWS_FROM multiply-adds a row is solved on X centred and
@@ -106,7 +109,7 @@ def solver_data(Xk, name, gamma, n_rows=None):
     errs by about sqrt(d) 2^-24 |x| |z|, so the exponent by 2 gamma times
     that; a row x computed in float32 errs at most F32_EXPONENT_ERROR when
     |x| max|z| <= f32_limit.  When every pair of rows is within it (the
-    issue's 20,000 x 50 problem with gamma='scale': ~4e-6), X itself is
+    20,000 x 50 bench problem with gamma='scale': ~4e-6), X itself is
     float32 (X32 None).  Otherwise X holds the same float32 values in double,
     X32 the float32 copy, and the solver computes each row in float32 when
     it can: on standardized digits one image of squared norm 2,337 must use
@@ -149,10 +152,6 @@ class BaseSVM(BaseEstimator):
     def _kernel_name(self):
         return "precomputed" if callable(self.kernel) else self.kernel
 
-    def _check_fit_X(self, X, y):
-        """Validate X (and y); the array handed to the solver and its dtype."""
-        raise NotImplementedError
-
     def _resolve_gamma(self, X):
         if self._kernel_name() == "precomputed":
             return 0.0
@@ -164,7 +163,7 @@ class BaseSVM(BaseEstimator):
         return float(self.gamma)
 
     def _train_matrix(self, X):
-        """What the solver reads: X itself, or the Gram matrix (n x n)."""
+        """Return what the solver reads: X itself, or the Gram matrix (n x n)."""
         if callable(self.kernel):
             self._X_fit = X
             return self._gram(X, X)
@@ -212,8 +211,8 @@ class BaseSVM(BaseEstimator):
                 yield slice(start, start + len(block)), block
                 continue
             sv = self.support_vectors_.astype(block.dtype, copy=False)
-            # Small products on one BLAS thread: digits' 1437 x 64 x 724
-            # took 72 ms wall on 2 threads, 30 ms on one (load 7.4, 2 cores).
+            # Small products on one BLAS thread (see MIN_BLAS_THREADS_WORK):
+            # a second thread's wake-up and join outweigh its share of them.
             one_thread = (self._n_threads() == 1
                           or block.shape[0] * block.shape[1] * len(sv) < MIN_BLAS_THREADS_WORK)
             with single_threaded_blas() if one_thread else nullcontext():
@@ -223,8 +222,9 @@ class BaseSVM(BaseEstimator):
 
     # -- solving -----------------------------------------------------------
     def _solve_many(self, Xk, problems, cache_bytes, n_threads):
-        """Several duals on rows of Xk at once: ``problems`` is a list of
-        (rows, var_data, y, p, C), rows indexing Xk (both axes when
+        """Solve several duals on rows of Xk at once.
+
+        ``problems`` is a list of (rows, var_data, y, p, C), rows indexing Xk (both axes when
         precomputed) and var_data indexing rows.  Returns (alpha, status,
         n_iter, rho) per problem (see _solve_duals).
         """
@@ -237,14 +237,16 @@ class BaseSVM(BaseEstimator):
                 for q in range(len(problems))]
 
     def _solve_duals(self, Xk, duals, cache_bytes, n_threads):
-        """The duals of a ``Duals`` on rows of Xk, in one ``smo_solve_many``:
-        (alpha of every variable, status, n_iter and rho of each problem).
-        Concurrent problems each get cache_bytes / their number, as one
+        """Solve the duals of a ``Duals`` on rows of Xk, in one ``smo_solve_many``.
+
+        Returns (alpha of every variable, status, n_iter and rho of each
+        problem).  Concurrent problems each get cache_bytes / their number, as one
         cache_size is the budget.
 
         Callers hold BLAS to one thread around their solves
         (``single_threaded_blas``): the kernel calls gemv from OpenMP threads,
-        and one limit per fit, not per class pair, saves ~0.2 ms a pair.
+        and one limit per fit, not per class pair, saves entering and leaving
+        threadpoolctl's context for every pair.
         """
         name = self._kernel_name()
         sizes = np.diff(duals.row_ptr)
@@ -285,6 +287,7 @@ class BaseSVM(BaseEstimator):
                 f"Solver terminated early (max_iter={self.max_iter}). Consider "
                 "pre-processing your data with StandardScaler or MinMaxScaler.",
                 ConvergenceWarning,
+                stacklevel=3,
             )
         if not (np.isfinite(self._intercept_).all() and np.isfinite(self._dual_coef_).all()):
             raise ValueError(

@@ -140,7 +140,7 @@ class SVC(ClassifierMixin, BaseSVM):
         return self
 
     def _solve_binary(self, Xk, rows, n_pos, bounds, cache_bytes, n_threads):
-        """The C-SVC dual on ``rows`` (the first n_pos have y = +1): alpha, y alpha, rho."""
+        """Solve the C-SVC dual on ``rows`` (the first n_pos have y = +1): alpha, y alpha, rho."""
         y = np.ones(len(rows))
         y[n_pos:] = -1.0
         [(alpha, status, n_iter, rho)] = self._solve_many(
@@ -261,7 +261,7 @@ class SVR(RegressorMixin, BaseSVM):
         return np.array([len(self.support_)], dtype=np.int32)
 
     def predict(self, X):
-        """sum_s dual_coef_s K(x, sv_s) + intercept_."""
+        """Compute sum_s dual_coef_s K(x, sv_s) + intercept_."""
         check_is_fitted(self)
         out = np.empty(0)
         parts = [K @ self._dual_coef_[0] + self._intercept_[0] for _, K in self._kernel_blocks(X)]

@@ -19,14 +19,14 @@ MIN_PROB = 1e-7
 
 
 def fit_platt(est, Xk, rows, n_pos, bounds, n_threads, share, seed):
-    """(A, B) of the sigmoid for the pair on ``rows`` (the first n_pos are +1)."""
-    l = len(rows)
-    labels = np.where(np.arange(l) < n_pos, 1.0, -1.0)
-    perm = np.random.RandomState(seed).permutation(l)
-    dec = np.zeros(l)
+    """Return (A, B) of the sigmoid for the pair on ``rows`` (the first n_pos are +1)."""
+    n = len(rows)
+    labels = np.where(np.arange(n) < n_pos, 1.0, -1.0)
+    perm = np.random.RandomState(seed).permutation(n)
+    dec = np.zeros(n)
     precomputed = est._kernel_name() == "precomputed"
     for fold in range(N_FOLDS):
-        test = perm[fold * l // N_FOLDS:(fold + 1) * l // N_FOLDS]
+        test = perm[fold * n // N_FOLDS:(fold + 1) * n // N_FOLDS]
         train = np.sort(np.setdiff1d(perm, test))
         n_pos_train = int(np.count_nonzero(train < n_pos))
         if n_pos_train == 0 or n_pos_train == len(train):

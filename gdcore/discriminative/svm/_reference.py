@@ -7,7 +7,8 @@ same two-variable update, same stopping rule (m(alpha) - M(alpha) < tol) and
 the same rho and objective.  It keeps the whole matrix Q in memory and never
 shrinks, so ``cache_bytes``, ``shrinking`` and ``n_threads`` are accepted and
 ignored.  Like the solver (and libsvm) it rounds kernel values to single
-precision, keeping the diagonal and the gradient in double.  Written for clarity, never used on a hot path.
+precision, keeping the diagonal and the gradient in double.  Written for
+clarity, never used on a hot path.
 
 The problem, libsvm's general form over l variables::
 
@@ -36,7 +37,8 @@ def kernel_matrix(A, B, sq_a, sq_b, kernel, gamma, coef0, degree):
     if kernel == POLY:
         return (gamma * dots + coef0) ** degree
     if kernel == RBF:
-        d2 = np.asarray(sq_a, np.float64)[:, None] + np.asarray(sq_b, np.float64)[None, :] - 2 * dots
+        d2 = (np.asarray(sq_a, np.float64)[:, None] + np.asarray(sq_b, np.float64)[None, :]
+              - 2 * dots)
         return np.exp(-gamma * d2)
     return np.tanh(gamma * dots + coef0)
 

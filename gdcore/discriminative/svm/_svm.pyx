@@ -48,15 +48,16 @@ What differs from libsvm, and why:
   most of digits' pairs, every iteration), the two scans are straight
   vectorized loops over gates instead of branches on bound bytes, with an
   AVX2 clone (_svm_simd.pxd); they give the general loops' answer bit for
-  bit.  Digits (45 pairs of ~290 rows, 6,864 iterations), one thread: the
-  scans on branches took ~49% of the solve (perf), and vectorizing them
-  took the solve from 20.2 to 15.8 ms.
+  bit.  On small problems whose kernel rows stay cached, the scans are the
+  largest part of a solve, and their branches on bound bytes mispredict;
+  the vectorized loops have none.  Measured by `gdcore bench svm` (SVC rbf
+  fit, digits: 45 pairs of ~290 rows).
 
-Measured on make_classification(20000, 50, flip_y=0.1), 16,000 training
-rows, rbf, C=1, one thread (py-spy/perf, 12,452 iterations): gemv ~30% of
-the fit, working-set scans ~12%, exp ~6%, exponents and scatter ~5%,
-gradient update ~4%, reconstruct_gradient ~3% (14% of the kernel values,
-1,791 rows in two calls), G_bar ~2%.
+Where a large fit's time goes, in decreasing order: the gemvs of the kernel
+rows, the working-set scans, exp, the exponents and scatter, the gradient
+update, reconstruct_gradient (a sizeable share of all kernel values, in few
+calls) and G_bar.  Measured by `gdcore bench svm` (SVC rbf fit, 20000x50
+hard).
 
 The NumPy twin is ``gdcore/discriminative/svm/_reference.py``.
 """
@@ -84,7 +85,9 @@ cdef enum:
     OK_STATUS = 0
     MAX_ITER_STATUS = 1
     MEMORY_STATUS = 2
-    # Multiply-adds per chunk of a kernel row (640 rows at d = 50, ~10 us).
+    # Multiply-adds per chunk of a kernel row (640 rows at d = 50): enough
+    # work that claiming a chunk costs little next to its gemv, few enough
+    # that a team of threads splits one row evenly.
     ROW_CHUNK_WORK = 32768
 
 LINEAR = LINEAR_K
@@ -96,8 +99,9 @@ STATUS_OK = OK_STATUS
 STATUS_MAX_ITER = MAX_ITER_STATUS
 
 # A team shares kernel rows of at least TEAM_ROWS multiply-adds and passes
-# over at least TEAM_VARS variables; smaller ones run on the solver's thread.
-# On an idle 2-core machine, 16,000 x 50 rbf: one thread 3.1 s, two 1.7 s.
+# over at least TEAM_VARS variables; smaller ones run on the solver's thread,
+# where handing them to helpers would cost more than their share of the work.
+# Measured by `gdcore bench svm` (SVC rbf fit, 20000x50 hard, 2 threads).
 cdef long long TEAM_ROWS = 32768
 cdef int TEAM_VARS = 4096
 
@@ -171,7 +175,6 @@ cdef void reconstruct_gradient(State* s, floating dummy) noexcept nogil:
             for t in range(s.l):
                 if not s.is_active[t]:
                     s.G[t] += s.alpha[u] * s.y[u] * s.y[t] * row[s.var_data[t]]
-
 
 
 cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
@@ -454,12 +457,34 @@ cdef int init_float32_rows(State* s, const float* X32, double f32_limit) noexcep
 
 
 cdef void state_free(State* s) noexcept nogil:
-    free(s.sq); free(s.G); free(s.G_bar); free(s.scratch); free(s.QD); free(s.A)
-    free(s.is_active); free(s.bound); free(s.up_out); free(s.low_out)
-    free(s.up_gate); free(s.low_gate)
-    free(s.perm); free(s.data_mark); free(s.P); free(s.sqp); free(s.tmp); free(s.row_buf); free(s.cache)
-    free(s.slot_of); free(s.data_of); free(s.stamp); free(s.gen)
-    free(s.red_val); free(s.red_idx); free(s.row32); free(s.P32); free(s.tmp32)
+    free(s.sq)
+    free(s.G)
+    free(s.G_bar)
+    free(s.scratch)
+    free(s.QD)
+    free(s.A)
+    free(s.is_active)
+    free(s.bound)
+    free(s.up_out)
+    free(s.low_out)
+    free(s.up_gate)
+    free(s.low_gate)
+    free(s.perm)
+    free(s.data_mark)
+    free(s.P)
+    free(s.sqp)
+    free(s.tmp)
+    free(s.row_buf)
+    free(s.cache)
+    free(s.slot_of)
+    free(s.data_of)
+    free(s.stamp)
+    free(s.gen)
+    free(s.red_val)
+    free(s.red_idx)
+    free(s.row32)
+    free(s.P32)
+    free(s.tmp32)
 
 
 cdef int solve_problem(const floating* X, const float* X32, double f32_limit,
@@ -565,11 +590,12 @@ def smo_solve_many(
     """Solve m independent duals on rows of one X (one-vs-one class pairs).
 
     Several problems run one per thread (dynamic schedule: pairs differ in
-    size), never splitting a problem: digits' 45 pairs are ~0.4 ms each, so
-    a parallel region per kernel row would cost more than it saves (callers
-    pass n_threads=1 when the whole is too small for threads).  A single
-    problem gets a team of n_threads (see solve_problem).  Raises MemoryError when
-    a problem's buffers cannot be allocated.
+    size), never splitting a problem: one-vs-one pairs are often small
+    (digits' have ~290 rows), so a parallel region per kernel row would cost
+    more than it saves (callers pass n_threads=1 when the whole is too small
+    for threads).  A single problem gets a team of n_threads (see
+    solve_problem).  Raises MemoryError when a problem's buffers cannot be
+    allocated.
     """
     cdef int m = row_ptr.shape[0] - 1, q, inner = n_threads, outer = 1
     cdef int N = X.shape[0], d = X.shape[1]

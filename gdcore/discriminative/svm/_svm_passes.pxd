@@ -13,7 +13,9 @@ from gdcore.discriminative.svm._svm_state cimport SVM_TAU, State
 from gdcore._cy._work_team cimport gd_chunk_fn, gd_team_run
 
 cdef enum:
-    # Variables per chunk of a scan or gradient update (~2 us each).
+    # Variables per chunk of a scan or gradient update: enough work that
+    # claiming a chunk costs little, few enough that a team splits a pass
+    # evenly.  Measured by `gdcore bench svm` (SVC rbf fit, 20000x50 hard).
     VAR_CHUNK = 2048
 
 cdef extern from *:
@@ -152,7 +154,8 @@ cdef inline void scan_low(void* ctx, int c) noexcept nogil:
             num = grad_diff * grad_diff
             # obj = -num / quad wins when num / quad >= best = -obj_min.  A num
             # 8 ulps below best * quad cannot round up to it, so most losers
-            # skip the division (its latency was 12% of scan_low on digits).
+            # skip the division (whose latency is long next to the scan's
+            # multiply-adds).
             if num < best * quad * NEAR_ONE:
                 continue
             obj = -num / quad
@@ -166,7 +169,7 @@ cdef inline void scan_low(void* ctx, int c) noexcept nogil:
 
 
 cdef inline int select_working_set(State* s, int* out_i, int* out_j, double tol,
-                            floating dummy) noexcept nogil:
+                                   floating dummy) noexcept nogil:
     """WSS2 over the active set: 0 and (i, j), or 1 when optimal within tol.
 
     Chunk results are merged in chunk order with the scans' own tie rules,
@@ -207,7 +210,7 @@ cdef inline void add_pair_to_G(void* ctx, int c) noexcept nogil:
     """Chunk c: G_t += y_t (wi K_it + wj K_jt) over the active variables, and
     the next iteration's scan_up of the chunk on the way (the G values it
     reads are the ones just written: one pass over the active set instead of
-    two, 6% of digits' fit).  Locals as in scan_low."""
+    two).  Locals as in scan_low."""
     cdef VarJob* job = <VarJob*> ctx
     cdef State* s = job.s
     cdef const int* A = s.A

@@ -99,8 +99,8 @@ cdef inline float* get_row(State* s, int di, bint need_full, floating dummy) noe
 
     A partial row of the current generation asked for in full is completed
     over the inactive rows only (libsvm extends a short cached row the same
-    way): on 16,000 x 50 rbf, 7,771 of 9,772 full rows were such upgrades,
-    and completing them computes 35M kernel values instead of 124M.
+    way): on a large rbf problem most rows asked for in full are such
+    upgrades, and completing one computes only its inactive entries.
     """
     cdef int slot = s.slot_of[di], k, g
     cdef long long oldest

@@ -4,11 +4,12 @@
 # and variable t's data row is t mod n (C-SVC, and SVR's 2n variables, before
 # any shrinking: every iteration of most of digits' 45 class pairs).  The
 # general loops go through the active list and skip variables on branches
-# the predictor cannot learn (which bound a variable sits at is a coin flip):
-# ~8 cycles a variable.  Here the loops are straight and branch-free, and
-# the compiler vectorizes them.  Each loop here has an AVX2 clone that the
-# loader picks where the CPU has it (the build targets baseline x86-64, two
-# doubles a vector; gcc with glibc, elsewhere the baseline alone).
+# the predictor cannot learn (which bound a variable sits at is a coin flip),
+# so a mispredict costs a pipeline flush on many variables.  Here the loops
+# are straight and branch-free, and the compiler vectorizes them.  Each loop
+# here has an AVX2 clone that the loader picks where the CPU has it (the
+# build targets baseline x86-64, two doubles a vector; gcc with glibc,
+# elsewhere the baseline alone).
 #
 # Membership of I_up and I_low comes from the State's gates (0 in, -inf out,
 # added to the value), not from the bound bytes: a byte compare sets gcc's
@@ -37,8 +38,10 @@ cdef extern from *:
     #endif
 
     /* exp(t) for -708 <= t <= 708 (a normal double), in straight-line
-       code the compiler vectorizes (libm's exp is one call per value: 5-8 ns
-       each, 10% of a 16,000 x 50 rbf SVC fit).  Cody-Waite reduction
+       code the compiler vectorizes (libm's exp is one call per value, which
+       keeps the row's loop scalar, and exp is a visible share of a large rbf
+       fit: measured by `gdcore bench svm`, SVC rbf fit, 20000x50 hard).
+       Cody-Waite reduction
        t = k ln2 + r, |r| <= ln2 / 2, a degree-10 Taylor polynomial
        (relative error < 1e-12: every value is rounded to single precision
        for the cache anyway), 2^k built in the exponent bits. */

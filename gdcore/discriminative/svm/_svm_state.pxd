@@ -31,8 +31,9 @@ ctypedef struct State:
     const int* rows        # (n,) row of X of each data row
     double* sq             # (n,) squared norms of the data rows
     const int* var_data
-    bint dense_scans       # var_data[t] == t mod n for every t (C-SVC, SVR), so
-                           # the dense scans run while every variable is active
+    # var_data[t] == t mod n for every t (C-SVC, SVR), so the dense scans run
+    # while every variable is active
+    bint dense_scans
     const double* y
     const double* p
     const double* C

@@ -136,7 +136,7 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
             return np.log(proba) if self.n_outputs_ == 1 else [np.log(p) for p in proba]
 
     def predict(self, X):
-        """The most frequent class of the leaf each sample reaches."""
+        """Return the most frequent class of the leaf each sample reaches."""
         proba = self._leaf_values(X)
         if self.n_outputs_ == 1:
             return self.classes_[np.argmax(proba[:, 0, : self.n_classes_], axis=1)]

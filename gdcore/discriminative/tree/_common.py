@@ -1,5 +1,7 @@
-"""What decision trees and forests share: checking a training set, resolving
-the stopping parameters, and handing everything to the compiled builder.
+"""What decision trees and forests share.
+
+Checking a training set, resolving the stopping parameters, and handing
+everything to the compiled builder.
 """
 
 import math
@@ -67,7 +69,8 @@ class TrainingSet:
                 raise ValueError("y has only one class; a classifier needs at least 2 "
                                  f"(got class {self.classes[0][0]!r}).")
             self.n_classes = np.array([len(c) for c in self.classes], dtype=np.intp)
-            self.class_offset = np.concatenate([[0], np.cumsum(self.n_classes)[:-1]]).astype(np.int32)
+            self.class_offset = np.concatenate(
+                [[0], np.cumsum(self.n_classes)[:-1]]).astype(np.int32)
             self.K = int(self.n_classes.sum())
             self.y_cls, self.y_reg = codes, None
             class_weight = getattr(est, "class_weight", None)
@@ -108,12 +111,14 @@ class TrainingSet:
         """scikit-learn's resolution of the stopping parameters, as kernel ints."""
         n, d = self.X.shape
         msl = est.min_samples_leaf
-        msl = int(math.ceil(msl * n)) if isinstance(msl, Real) and not isinstance(msl, Integral) else int(msl)
+        msl = (int(math.ceil(msl * n)) if isinstance(msl, Real) and not isinstance(msl, Integral)
+               else int(msl))
         if msl > n:
             raise ValueError(f"min_samples_leaf={est.min_samples_leaf} is larger than "
                              f"the number of samples ({n}); use at most {n}.")
         mss = est.min_samples_split
-        mss = int(math.ceil(mss * n)) if isinstance(mss, Real) and not isinstance(mss, Integral) else int(mss)
+        mss = (int(math.ceil(mss * n)) if isinstance(mss, Real) and not isinstance(mss, Integral)
+               else int(mss))
         mss = max(mss, 2, 2 * msl)
         mf = est.max_features
         if mf is None:

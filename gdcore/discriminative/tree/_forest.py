@@ -67,7 +67,7 @@ class _BaseForest(BaseEstimator):
                              "warm_start==True.")
         if n_more == 0:
             warnings.warn("Warm-start fitting without increasing n_estimators does not "
-                          "fit new trees.")
+                          "fit new trees.", stacklevel=2)
         else:
             seeds = check_random_state(self.random_state).randint(
                 SEED_MAX, size=self.n_estimators, dtype=np.int64)[len(self.estimators_):]
@@ -95,7 +95,7 @@ class _BaseForest(BaseEstimator):
         return max(1, int(round(n * m)))
 
     def _wrap(self, tree, data):
-        """A fitted single-tree estimator around ``tree`` (scikit-learn's estimators_)."""
+        """Return a fitted single-tree estimator around ``tree`` (scikit-learn's estimators_)."""
         cls = DecisionTreeClassifier if self._is_classifier else DecisionTreeRegressor
         est = cls(**{k: getattr(self, k) for k in _TREE_PARAMS}, splitter=self._splitter)
         est.tree_ = prune(tree, self.ccp_alpha) if self.ccp_alpha > 0 else tree
@@ -131,7 +131,7 @@ class _BaseForest(BaseEstimator):
         return np.stack([e.tree_.apply(X, n_threads) for e in self.estimators_], axis=1)
 
     def decision_path(self, X):
-        """(indicator CSR over all trees' nodes, n_nodes_ptr), as scikit-learn."""
+        """Return (indicator CSR over all trees' nodes, n_nodes_ptr), as scikit-learn."""
         import scipy.sparse as sp
         X = self._X(X)
         paths = [e.tree_.decision_path(X, 1) for e in self.estimators_]
@@ -161,7 +161,8 @@ class _BaseForest(BaseEstimator):
             count[oob] += 1
         if (count == 0).any():
             warnings.warn("Some inputs do not have OOB scores. This probably means too "
-                          "few trees were used to compute any reliable OOB estimates.")
+                          "few trees were used to compute any reliable OOB estimates.",
+                          stacklevel=4)
         return total.reshape(n, self.n_outputs_, -1), count
 
     def __sklearn_tags__(self):
@@ -187,7 +188,7 @@ class _ForestClassifierMixin(ClassifierMixin):
             return np.log(proba) if self.n_outputs_ == 1 else [np.log(p) for p in proba]
 
     def predict(self, X):
-        """The class with the largest mean probability."""
+        """Return the class with the largest mean probability."""
         proba = self._mean_values(self._X(X))
         if self.n_outputs_ == 1:
             return self.classes_[np.argmax(proba[:, 0, : self.n_classes_], axis=1)]

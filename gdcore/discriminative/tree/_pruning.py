@@ -23,7 +23,7 @@ def _parents(tree):
 
 
 def prune(tree, ccp_alpha):
-    """A copy of ``tree`` cut back by minimal cost-complexity pruning at ``ccp_alpha``."""
+    """Return a copy of ``tree`` cut back by minimal cost-complexity pruning at ``ccp_alpha``."""
     n = tree.node_count
     r_node = tree.weighted_n_node_samples * tree.impurity / tree.weighted_n_node_samples[0]
     parent = _parents(tree)
@@ -68,7 +68,7 @@ def _descendants(tree, node):
 
 
 def _keep(tree, alive):
-    """The tree restricted to the alive nodes (ids renumbered in order)."""
+    """Return the tree restricted to the alive nodes (ids renumbered in order)."""
     new = copy.copy(tree)
     keep = np.flatnonzero(alive)
     new_id = np.full(tree.node_count, TREE_LEAF, dtype=np.intp)

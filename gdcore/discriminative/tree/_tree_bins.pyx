@@ -12,7 +12,8 @@ rejected inf already (scikit-learn's check_array), so no status is returned.
 
 Output is feature-major (d, n): the split finders read one feature's codes for
 the samples of a node, and a column of 100,000 uint8 codes (100 KB) stays in
-L2 where a row-major layout would touch one cache line per sample and feature.
+a typical L2 where a row-major layout would touch one cache line per sample
+and feature.
 O(n * d * log bins), parallel over features.  NumPy twin:
 ``gdcore/discriminative/tree/_reference/tree_bins.py``.
 """

@@ -13,9 +13,9 @@ from gdcore.discriminative.tree._tree_split cimport TreeData, rng_int
 cdef inline void bootstrap(uint64_t* rng, Py_ssize_t n, Py_ssize_t n_draw,
                            double* counts) noexcept nogil:
     """counts[i] = times row i is drawn in n_draw draws with replacement."""
-    cdef Py_ssize_t k
+    cdef Py_ssize_t _k
     memset(counts, 0, n * sizeof(double))
-    for k in range(n_draw):
+    for _k in range(n_draw):
         counts[rng_int(rng, n)] += 1.0
 
 

@@ -8,22 +8,23 @@ and tree.  ``apply`` walks one tree stored as scikit-learn's node arrays.
 ``tree_structure.pack_forest`` into 16-byte nodes, breadth first with
 siblings adjacent (one cache line per step instead of five, one per node
 array).  Rows go in blocks of ~BLOCK_ROWS, a multiple of the thread count of
-them, handed to threads dynamically (a descheduled thread on a loaded machine
+them, handed to threads dynamically (a descheduled thread on a busy machine
 does not hold up the rest); within a block every tree in turn is prefetched
-whole (it is contiguous: 12,000 nodes, 190 KB, fit in L2) and then walked by
-the block's rows GROUP at a time in lockstep, so the GROUP chains of
-dependent loads overlap.  Blocks with no NaN use the bare test
-``x > threshold``.  Measured on one thread, 100 trees (1.2 M nodes) over
-20,000 x 40 float32 rows, CPU seconds: scikit-learn 0.33; the previous
-layout (five arrays, one row at a time) ~0.45; packed nodes 0.17; NaN-free
-test 0.14; prefetching each tree 0.10.  GROUP 8 / 16 / 32: 0.12 / 0.10 /
-0.11.  Every row's sum runs in tree order, so any thread count gives the
-same bits.  NumPy twin: ``gdcore/discriminative/tree/_reference/tree_predict.py``.
+whole (it is contiguous: a tree of ~10,000 16-byte nodes is under 200 KB,
+which fits a typical L2) and then walked by the block's rows GROUP at a time in
+lockstep, so the GROUP chains of dependent loads overlap.  Blocks with no
+NaN use the bare test ``x > threshold``.  Each of these (packed nodes, the
+NaN-free test, prefetching each tree, GROUP rows in lockstep) removes
+cache misses or branches from the walk; measured by `gdcore bench tree`
+(RandomForestClassifier(100) predict).  Every row's sum runs in tree order,
+so any thread count gives the same bits.  NumPy twin:
+``gdcore/discriminative/tree/_reference/tree_predict.py``.
 
 ``pack_forest`` writes that layout from the trees' node arrays, one
-breadth-first pass per tree (O(nodes)), in parallel over trees.  100 trees,
-1.2 M nodes: the vectorized NumPy version (now the twin) took 0.17-0.37 s
-of each forest fit, mostly a stable argsort and fancy indexing.
+breadth-first pass per tree (O(nodes)), in parallel over trees: the
+vectorized NumPy twin needs a stable argsort and fancy indexing over all
+nodes, a visible share of a forest fit (measured by `gdcore bench tree`,
+RandomForestClassifier(100) fit).
 """
 
 import numpy as np
@@ -39,16 +40,21 @@ from gdcore._cy._prefetch cimport GDCORE_PREFETCH
 
 cdef enum:
     # Rows per block, at most: at d = 40 a block of float32 rows is 640 KB,
-    # in L2 (2 MB here) beside the tree being walked.  Blocks of 20,000 /
-    # 4,000 / 2,000 rows: 0.097 / 0.101 / 0.12 s on the case above.
+    # which stays in a typical 1-2 MB L2 beside the tree being walked; larger
+    # blocks spill it, smaller ones prefetch each tree more often.  Measured
+    # by `gdcore bench tree` (RandomForestClassifier(100) predict).
     BLOCK_ROWS = 4096
-    # Fewer row-tree walks than this run on one thread: ~1 ms of work, while
-    # waking a second thread on a loaded machine cost 10-30 ms (iris, 100
-    # trees: 1 ms on one thread, 30 ms on two).
+    # Fewer row-tree walks than this run on one thread: about a millisecond
+    # of work, less than waking a second thread can cost on a busy machine
+    # (small predictions, e.g. iris with 100 trees, would be slower on two).
     MIN_PARALLEL_WALKS = 65536
-    # Rows walked through a tree in lockstep.
+    # Rows walked through a tree in lockstep: enough independent chains of
+    # loads to hide a cache miss, few enough that their nodes and rows stay
+    # in registers and L1.  Measured by `gdcore bench tree`
+    # (RandomForestClassifier(100) predict).
     GROUP = 16
-    # Forests with fewer nodes than this are packed on one thread (~0.5 ms).
+    # Forests with fewer nodes than this are packed on one thread: the pass
+    # takes well under a millisecond, less than waking the threads.
     MIN_PARALLEL_PACK = 65536
     OK = 0
     BAD_TREE = 1
@@ -74,14 +80,14 @@ cdef inline Py_ssize_t _leaf(const floating* x, Py_ssize_t node,
 
 
 def apply(
-    const floating[:, ::1] X,              # IN (n, d)
-    const Py_ssize_t[::1] left,            # IN (n_nodes,) left child, -1 at leaves
-    const Py_ssize_t[::1] right,           # IN (n_nodes,)
-    const Py_ssize_t[::1] feature,         # IN (n_nodes,)
-    const double[::1] threshold,           # IN (n_nodes,)
-    const unsigned char[::1] missing_left, # IN (n_nodes,)
+    const floating[:, ::1] X,               # IN (n, d)
+    const Py_ssize_t[::1] left,             # IN (n_nodes,) left child, -1 at leaves
+    const Py_ssize_t[::1] right,            # IN (n_nodes,)
+    const Py_ssize_t[::1] feature,          # IN (n_nodes,)
+    const double[::1] threshold,            # IN (n_nodes,)
+    const unsigned char[::1] missing_left,  # IN (n_nodes,)
     Py_ssize_t root,
-    Py_ssize_t[::1] out,                   # OUT (n,) leaf reached by each row
+    Py_ssize_t[::1] out,                    # OUT (n,) leaf reached by each row
     int n_threads,
 ):
     """The leaf of the tree rooted at ``root`` that each row of X falls in."""
@@ -152,9 +158,9 @@ cdef void _block_mean(const floating* X, Py_ssize_t d, Py_ssize_t m,
     cdef Py_ssize_t i0, g, k, j, size
     cdef const double* leaf
     cdef bint nan_free = True
-    # On this thread's stack: a shared (threads, GROUP) array put two threads'
-    # lanes in one cache line, written at every level (2 threads: 0.165 s,
-    # slower than one thread's 0.106 s, on the case of the module docstring).
+    # On this thread's stack: a shared (threads, GROUP) array would put two
+    # threads' lanes in one cache line, written at every level (false
+    # sharing, which makes two threads slower than one).
     cdef int32_t node[GROUP]
     for i0 in range(m * d):
         if X[i0] != X[i0]:
@@ -242,16 +248,16 @@ cdef int _pack_tree(const Py_ssize_t* left, const Py_ssize_t* right,
 
 
 def pack_forest(
-    const Py_ssize_t[::1] left,            # IN (n_nodes,) tree-local left child, -1 at leaves
-    const Py_ssize_t[::1] right,           # IN (n_nodes,) tree-local right child
-    const Py_ssize_t[::1] feature,         # IN (n_nodes,)
-    const double[::1] threshold,           # IN (n_nodes,)
-    const unsigned char[::1] missing_left, # IN (n_nodes,)
-    const double[:, ::1] values,           # IN (n_nodes, V) node values
-    const Py_ssize_t[::1] roots,           # IN (n_trees,) first node of each tree, increasing
-    PackedNode[::1] nodes,                 # OUT (n_nodes,) see PackedNode
-    double[:, ::1] values_out,             # OUT (n_nodes, V) values in packed order
-    Py_ssize_t[::1] order,                 # OUT (n_nodes,) tree-local input id of each packed node
+    const Py_ssize_t[::1] left,             # IN (n_nodes,) tree-local left child, -1 at leaves
+    const Py_ssize_t[::1] right,            # IN (n_nodes,) tree-local right child
+    const Py_ssize_t[::1] feature,          # IN (n_nodes,)
+    const double[::1] threshold,            # IN (n_nodes,)
+    const unsigned char[::1] missing_left,  # IN (n_nodes,)
+    const double[:, ::1] values,            # IN (n_nodes, V) node values
+    const Py_ssize_t[::1] roots,            # IN (n_trees,) first node of each tree, increasing
+    PackedNode[::1] nodes,                  # OUT (n_nodes,) see PackedNode
+    double[:, ::1] values_out,              # OUT (n_nodes, V) values in packed order
+    Py_ssize_t[::1] order,                  # OUT (n_nodes,) tree-local input id of each packed node
     int n_threads,
 ):
     """Pack a forest for ``forest_mean``: tree k keeps its slots

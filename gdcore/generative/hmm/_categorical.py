@@ -75,8 +75,9 @@ class CategoricalHMM(BaseHMM):
         return X
 
     def _check_n_features(self, X):
-        """Nothing to compare: X is one column, its symbols checked against the
-        alphabet by ``_validate_X``.
+        """Check nothing: X is one column.
+
+        Its symbols are checked against the alphabet by ``_validate_X``.
         """
 
     def _check_emissions(self):

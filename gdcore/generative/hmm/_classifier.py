@@ -35,8 +35,9 @@ def _default_hmm():
 
 
 def _clone_with_start(hmm, rng):
-    """A seeded clone of ``hmm`` that keeps the parameters set on it before
-    fitting (``clone`` drops them).  Users of hmmlearn set ``transmat_`` with
+    """Return a seeded clone of ``hmm`` that keeps the parameters set on it before fitting.
+
+    ``clone`` drops those parameters.  Users of hmmlearn set ``transmat_`` with
     zeros and ``init_params=""`` to train left-right models, the usual shape
     of a per-word model in speech recognition: every class starts from them.
     """
@@ -168,7 +169,7 @@ class HMMClassifier(ClassifierMixin, BaseEstimator):
         return np.exp(self.predict_log_proba(X, lengths))
 
     def predict(self, X, lengths=None):
-        """The most probable class of each sequence, shape (n_sequences,)."""
+        """Return the most probable class of each sequence, shape (n_sequences,)."""
         jll = self.predict_joint_log_proba(X, lengths)
         return self.classes_[np.argmax(jll, axis=1)]
 

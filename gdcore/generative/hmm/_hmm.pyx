@@ -23,9 +23,10 @@ O(T K) per thread of scratch (W), nothing O(T K^2).  The recursions are in
 Viterbi (Viterbi 1967) runs in log space and stores the lattice of path
 scores (T x K doubles per thread), from which the backtrack recovers each
 back-pointer in O(K).  Each max-plus step skips, exactly, the previous states
-too far below the best to win any maximum (``maxplus_step`` in _hmm_core.pxd).  Ties are broken as hmmlearn 0.3.3 breaks them, so
-paths agree even on exactly tied data (a 3-cycle of one symbol makes such
-ties): the last state goes to the lowest index, back-pointers to the highest.
+too far below the best to win any maximum (``maxplus_step`` in _hmm_core.pxd).
+Ties are broken as hmmlearn 0.3.3 breaks them, so paths agree even on exactly
+tied data (a 3-cycle of one symbol makes such ties): the last state goes to
+the lowest index, back-pointers to the highest.
 
 Determinism.  The transition counts of sequence chunks (a fixed partition of
 the sequences, a function of their number only) go to separate partial
@@ -42,18 +43,20 @@ import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport parallel, prange
-from libc.math cimport INFINITY, NAN, exp, isnan
+from libc.math cimport INFINITY, NAN, isnan
 from libc.stdlib cimport free, malloc
 
 from gdcore.generative.hmm._hmm_core cimport (BACKWARD_BLOCK, backward_posteriors, forward_scaled,
-                                        maxplus_step, viterbi_backtrack)
+                                              maxplus_step, viterbi_backtrack)
 from gdcore._cy._math cimport exp_or_zero
 
 cdef enum:
     OK = 0
     BAD_LOGLIK = 1     # NaN or +inf in framelogprob
     # At most 64 chunks of sequences for the transition counts, and their
-    # partial K x K arrays together at most 2**24 doubles (128 MiB).
+    # partial K x K arrays together at most 2**24 doubles (128 MiB): more
+    # chunks balance the threads better, each costs a partial to fill and
+    # merge.  Measured by ``gdcore bench hmm``.
     MAX_CHUNKS = 64
     MAX_PARTIAL_DOUBLES = 16777216
 

@@ -2,9 +2,9 @@
 
 The generic kernels of _hmm.pyx take an (n, K) array of per-frame
 log-likelihoods; for categorical emissions that array is only a look-up,
-B^T[x_t], yet at the benchmark's size (10^6 frames, K = 32) writing and
-reading it (256 MB), with an exp per entry and a posteriors array of the
-same size, cost more than the recursions themselves.  Here each thread
+B^T[x_t], yet at the size of ``gdcore bench hmm`` (10^6 frames, K = 32)
+writing and reading it (256 MB), with an exp per entry and a posteriors array
+of the same size, costs more than the recursions themselves.  Here each thread
 copies the rows it needs from the (M, K) table into its sequence's scratch:
 
 - ``forward_backward_symbols``: Baum-Welch statistics of all sequences
@@ -19,7 +19,8 @@ The recursions are those of _hmm.pyx (``_hmm_core.pxd``): same algorithm,
 same complexity O(T K^2) per sequence, same tie rules.  Sequences are split
 into a fixed number of chunks (a function of shapes only) whose partial
 counts are merged in chunk order: bit-identical results on any number of
-threads.  The NumPy twin is ``gdcore/generative/hmm/_reference/hmm_categorical.py``.
+threads.  The NumPy twin is
+``gdcore/generative/hmm/_reference/hmm_categorical.py``.
 """
 
 import numpy as np
@@ -30,12 +31,13 @@ from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
 
 from gdcore.generative.hmm._hmm_core cimport (BACKWARD_BLOCK, backward_posteriors, forward_scaled,
-                                        maxplus_step, viterbi_backtrack)
+                                              maxplus_step, viterbi_backtrack)
 
 cdef enum:
     OK = 0
     BAD_SYMBOL = 2      # a symbol outside [0, M), as in _hmm_emissions
-    # At most 64 chunks, their partial counts together at most 2**24 doubles.
+    # At most 64 chunks, their partial counts together at most 2**24 doubles:
+    # the same trade-off as in _hmm.pyx, measured by ``gdcore bench hmm``.
     MAX_CHUNKS = 64
     MAX_PARTIAL_DOUBLES = 16777216
 

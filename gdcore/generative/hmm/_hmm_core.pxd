@@ -17,9 +17,9 @@ cdef inline void axpy_rows(const double* x, const double* M, Py_ssize_t K,
     """y += x @ M for a K x K row-major M: the K^2 step of both recursions.
 
     Rows of M are added four at a time so y is loaded and stored a quarter
-    as often and the inner loop over contiguous j vectorizes; on K = 32 this
-    took the scaled forward-backward from 0.10 s to 0.07 s CPU per 1e5
-    frames.  (A BLAS gemv costs more in call overhead than its K^2 flops.)
+    as often and the inner loop over contiguous j vectorizes (measured by
+    ``gdcore bench hmm``).  A BLAS gemv costs more in call overhead than its
+    K^2 flops.
     """
     cdef Py_ssize_t i = 0, j
     cdef double x0, x1, x2, x3
@@ -85,7 +85,8 @@ cdef inline double forward_scaled(
 cdef enum:
     # Frames per block of the backward pass: the block's alpha, w and beta
     # rows (3 x 256 x K doubles, 192 KiB at K = 32) stay in L2 between the
-    # recursion, the transition-count gemm and the posteriors.
+    # recursion, the transition-count gemm and the posteriors; a shorter block
+    # means smaller, less efficient gemms.  Measured by ``gdcore bench hmm``.
     BACKWARD_BLOCK = 256
 
 
@@ -98,7 +99,7 @@ cdef inline void backward_posteriors(
     With w_t = e_t * beta_t / c_t (stored over e[t] for t >= 1) and beta_t =
     A w_{t+1} = w_{t+1} @ A^T (an axpy over rows of A^T, contiguous and
     vectorized; a dot product per state is a serial chain of dependent adds,
-    3.3x slower at K = 32), the transition counts before the product with A
+    several times slower), the transition counts before the product with A
     are alpha[:-1]^T @ w[1:].  Frames go backwards in blocks of
     BACKWARD_BLOCK: the block's beta rows (``beta``: BACKWARD_BLOCK x K
     scratch), then one gemm for its frame pairs, then gamma_t = alpha_t *
@@ -153,10 +154,10 @@ cdef inline void maxplus_step(
     L = min_j cur[j] of every output; a row i with prev[i] + max_j logA[i, j]
     < L can raise no cur[j] and is skipped (exact: rounding of a sum is
     monotone).  After a few frames of informative emissions most states
-    lie far below the best, and on the benchmark's 32-state categorical
-    model the sweep touches a few rows instead of 32.  The surviving rows
-    are swept four at a time so cur is loaded and stored a quarter as often
-    (0.058 s -> 0.037 s CPU for 1e5 frames at K = 32 before the pruning).
+    lie far below the best: on the 32-state categorical model of
+    ``gdcore bench hmm`` (Viterbi decode) the sweep touches a few rows instead
+    of 32.  The surviving rows are swept four at a time so cur is loaded and
+    stored a quarter as often.
     """
     cdef Py_ssize_t i, j, n_keep = 0, best_i = 0
     cdef double v, c, p0, p1, p2, p3, bound

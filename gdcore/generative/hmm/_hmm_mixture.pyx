@@ -17,7 +17,7 @@ The NumPy twin is ``gdcore/generative/hmm/_reference/hmm_mixture.py``.
 """
 
 from cython.parallel cimport prange
-from libc.math cimport INFINITY, exp, log
+from libc.math cimport INFINITY, log
 
 from gdcore._cy._math cimport exp_or_zero
 

@@ -111,7 +111,7 @@ class PoissonHMM(BaseHMM):
             lam = (self.lambdas_prior + n * y_bar) / (self.lambdas_weight + n)
         if np.any(empty):
             warnings.warn(f"{int(empty.sum())} state(s) received no posterior mass; their "
-                          "rates are kept.", RuntimeWarning)
+                          "rates are kept.", RuntimeWarning, stacklevel=2)
             lam[empty] = self.lambdas_[empty]
         self.lambdas_ = lam
 

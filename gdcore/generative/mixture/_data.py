@@ -1,7 +1,9 @@
-"""The rows a GaussianMixture works on: complete rows go to the compiled
-E-step, rows with NaN to the exact missing-data E-step (full and tied
-covariances; the diagonal kernels handle NaN themselves), and the results
-are put back together in the original row order.
+"""The rows a GaussianMixture works on.
+
+Complete rows go to the compiled E-step, rows with NaN to the exact
+missing-data E-step (full and tied covariances; the diagonal kernels handle
+NaN themselves), and the results are put back together in the original row
+order.
 """
 
 import numpy as np
@@ -32,7 +34,7 @@ class MixtureData:
         self._total_scatter = None
 
     def mean(self, values):
-        """The sample-weighted mean of per-row values (the EM lower bound)."""
+        """Return the sample-weighted mean of per-row values (the EM lower bound)."""
         if self.sample_weight is None:
             return float(np.mean(values))
         return float(self.sample_weight @ values / self.weight_total)
@@ -93,7 +95,7 @@ class MixtureData:
                                   self.n_threads)
 
     def filled_for_init(self):
-        """This data with NaN replaced by column means (to start EM from)."""
+        """Return this data with NaN replaced by column means (to start EM from)."""
         if self.incomplete is None:
             return self
         X = np.where(np.isnan(self.X), np.nanmean(self.X, axis=0), self.X)

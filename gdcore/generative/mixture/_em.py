@@ -197,7 +197,7 @@ def total_scatter(X, sample_weight):
 
 
 def m_step(stats, covariance_type, reg_covar, dtype, tied_scatter=None, weight_total=None):
-    """New (weights, means, covariances) from the statistics, as scikit-learn's M-step.
+    """Compute new (weights, means, covariances) from the statistics, as scikit-learn's M-step.
 
     ``nk`` gets scikit-learn's 10 * eps so an empty component stays finite;
     ``weight_total`` (initialization only) divides the weights by the total

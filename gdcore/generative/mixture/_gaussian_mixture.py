@@ -224,7 +224,7 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
             warnings.warn(
                 "Best performing initialization did not converge. Try different init "
                 "parameters, or increase max_iter, tol, or check for degenerate data.",
-                ConvergenceWarning)
+                ConvergenceWarning, stacklevel=3)
         self._set_params(best)
         self.n_iter_ = best_iter
         self.lower_bound_ = best_bound
@@ -234,8 +234,8 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
     def _m_step(self, data, stats):
         # k factorizations of d x d matrices gain nothing from BLAS threads,
         # and woken between two E-steps they fight the kernel's OpenMP
-        # threads: 240 triangular solves (16 x 16) took 2.6 s of a 5-iteration
-        # 200,000 x 16 fit at load 5, 14 us each when alone.
+        # threads: a small triangular solve then takes orders of magnitude
+        # longer than alone (visible in ``gdcore bench mixture``).
         with single_threaded_blas():
             tied = data.tied_scatter(stats) if self.covariance_type == "tied" else None
             weights, means, cov = em.m_step(stats, self.covariance_type, self.reg_covar,
@@ -360,7 +360,7 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
         return self._e_step(X)[0]
 
     def predict(self, X):
-        """The most probable component of each row of X."""
+        """Return the most probable component of each row of X."""
         return self._e_step(X)[0].argmax(axis=1)
 
     def bic(self, X):
@@ -373,15 +373,19 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
         return -2 * self.score(X) * np.shape(X)[0] + 2 * self._n_parameters()
 
     def impute(self, X):
-        """X with each NaN replaced by its conditional expectation given the row's
-        observed values, E[x_m | x_o] = sum_c P(c | x_o) E[x_m | x_o, c].
+        """Return X with each NaN replaced by its conditional expectation.
+
+        The expectation is given the row's observed values,
+        E[x_m | x_o] = sum_c P(c | x_o) E[x_m | x_o, c].
         """
         data = self._data(X)
         return data.impute(self._params(), self.covariance_type)
 
     def sample(self, n_samples=1):
-        """Draw ``(X, labels)`` from the fitted mixture (as scikit-learn, seeded by
-        ``random_state``); X is float64, labels are sorted by component.
+        """Draw ``(X, labels)`` from the fitted mixture.
+
+        As scikit-learn, seeded by ``random_state``; X is float64, labels are
+        sorted by component.
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)

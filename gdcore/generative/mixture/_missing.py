@@ -40,8 +40,9 @@ def full_covariances(covariances, covariance_type, k, d):
 
 
 class MissingStats:
-    """What the rows with NaN add to the complete rows' statistics (float64):
-    nk (k,), sx (k, d), and the scatter of the completed rows as the
+    """What the rows with NaN add to the complete rows' statistics (float64).
+
+    These are nk (k,), sx (k, d), and the scatter of the completed rows as the
     covariance type needs it: (k, d, d) for full, the (k, d) diagonal for
     diag/spherical, or for tied ``tied_extra`` (d, d) around the tied centre.
     """

@@ -16,11 +16,12 @@ Every row has its own pattern in the worst case (values missing at random),
 so the work is per row: a Cholesky of the |o| x |o| block per component,
 O(k (|o|^3 / 3 + |o|^2 |m| + |o| |m|^2)) per row, plus O(k d^2) for the
 scatter.  The NumPy twin groups rows by pattern and batches over
-components, one Python iteration per pattern: at 20,000 x 32, k = 8 and
-20 % missing (19,493 patterns) this kernel is 6.7-7.7x faster per E-step on
-one thread (8x at d = 16, 30 % missing), and a second thread halves its
-time on a quiet machine (4.5 s -> 0.36 s).  Tied models pass their single covariance k times and
-the tied centre as every component's centre.
+components, one Python iteration per pattern, which with values missing at
+random is nearly one per row; this kernel does the per-row work compiled and
+parallel over rows.  The per-row routines are shared with the GaussianHMM's
+kernel, whose NaN case in ``gdcore bench hmm`` times them against the twin.
+Tied models pass their single covariance k times and the tied centre as
+every component's centre.
 
 The factorization and solves go to LAPACK/BLAS (dpotrf, dtrsv, and dgemm
 for W^T W); the scatter of the completed rows, sum_i r_ic w_i D_ic D_ic^T,
@@ -36,7 +37,6 @@ import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport parallel, prange
-from libc.math cimport exp
 
 from gdcore.generative.mixture._gaussian_missing cimport (
     RowScratch, add_block_scatter, add_completed_row, conditional_row, scratch_alloc,
@@ -50,7 +50,10 @@ cdef enum:
     NOT_FINITE = 1       # a row's log-likelihood is inf or NaN (inf in X, bad parameters)
     ILL_DEFINED = 2      # a component's observed block S_oo is not positive definite
 
-    # Rows per scatter gemm: k completed (64 x d) tiles stay in L2 for k d <= 512.
+    # Rows per scatter gemm: k completed (64 x d) tiles stay in L2 for k d <= 512;
+    # shorter blocks mean more, smaller gemms.  No ``gdcore bench`` case runs
+    # this kernel; the same block size in _hmm_missing.pyx is measured by
+    # ``gdcore bench hmm``.
     BLOCK_ROWS = 64
 
 STATUS_OK = OK

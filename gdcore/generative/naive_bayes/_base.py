@@ -18,7 +18,7 @@ from gdcore.generative.naive_bayes import _naive_bayes as kernels
 
 
 def kernel_errors(estimator_name):
-    """The ValueError text for each kernel status, named for the estimator."""
+    """Return the ValueError text for each kernel status, named for the estimator."""
     return {
         kernels.STATUS_INF: f"Input X contains infinity; {estimator_name} accepts "
         "finite values (and NaN, where it marks a missing value).",

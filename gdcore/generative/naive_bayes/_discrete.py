@@ -65,7 +65,8 @@ class _BaseDiscreteNB(BaseNB):
     def _fit_counts(self, X, y, classes, sample_weight, refit):
         first_call = refit or not hasattr(self, "classes_")
         # Dense finiteness is checked by the kernel in the counting pass.
-        X, y = check_X_y(self, X, y, reset=first_call, accept_sparse=True, kernel_checks_finite=True)
+        X, y = check_X_y(self, X, y, reset=first_call, accept_sparse=True,
+                         kernel_checks_finite=True)
         first_call = self._start_classes(y, classes, refit)
         k, d = len(self.classes_), X.shape[1]
         if first_call:
@@ -108,7 +109,7 @@ class _BaseDiscreteNB(BaseNB):
         return feature_count, missing_count
 
     def _after_count(self):
-        """Hook for statistics derived from the counts (ComplementNB's totals)."""
+        """Derive statistics from the counts (a hook: ComplementNB's totals)."""
 
     def _check_alpha(self):
         alpha = np.asarray(self.alpha, dtype=np.float64)
@@ -124,7 +125,8 @@ class _BaseDiscreteNB(BaseNB):
             warnings.warn(
                 "alpha too small will result in numeric errors, setting alpha ="
                 f" {ALPHA_LOWER_BOUND:.1e}. Use `force_alpha=True` to keep alpha"
-                " unchanged."
+                " unchanged.",
+                stacklevel=2,
             )
             return np.maximum(alpha, ALPHA_LOWER_BOUND)
         return alpha if alpha.ndim else float(alpha)

@@ -153,7 +153,7 @@ class GaussianNB(GenerativeClassifierMixin, BaseNB):
         self.observed_count_ = n_past + np.where(has_new, n_new, 0.0)
 
     def _fill_unobserved(self):
-        """A feature never observed in a class borrows the pooled statistics.
+        """Give a feature never observed in a class the pooled statistics.
 
         Without this, a class whose rows all miss feature j would get mean 0
         and the tiny variance epsilon, and any observed value of feature j at

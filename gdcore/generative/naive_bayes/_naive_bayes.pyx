@@ -27,9 +27,8 @@ import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport parallel, prange
-from libc.math cimport INFINITY, floor, isinf, isnan, log, M_PI
+from libc.math cimport floor, isinf, isnan
 from libc.stdlib cimport free, malloc
-from libc.string cimport memcpy
 
 from gdcore._cy._blas cimport gemm
 from gdcore._cy._math cimport all_finite, all_finite_non_negative
@@ -41,14 +40,16 @@ cdef enum:
     FOUND_NEGATIVE = 3   # a negative count for a multinomial model
     BAD_CATEGORY = 4     # a category that is negative, not an integer, or unseen
 
-    # Rows per likelihood block: the scan leaves the tile in L1/L2 for the
-    # gemm.  MultinomialNB predict_proba on 500,000 x 1,000 float64, 10
-    # classes, idle 2 cores: blocks of 8 / 16 / 32 / 64 / 128 / 512 rows took
-    # 0.372 / 0.357 / 0.368 / 0.394 / 0.504 / 0.605 s (OpenBLAS's skinny
-    # gemm, n = 10, packs less per call with small blocks).
+    # Rows per likelihood block: small enough that the scan leaves the tile
+    # in L1/L2 for the gemm (OpenBLAS's skinny gemm, n = the number of
+    # classes, also packs less per call with small blocks); too small and
+    # the per-call overhead of the gemm dominates.  Measured by
+    # ``gdcore bench naive_bayes`` (MultinomialNB predict_proba).
     BLOCK_ROWS = 16
     # The statistics partition: at most 64 chunks of at least 2048 rows, and
-    # the chunks' partial arrays together at most 2**24 doubles (128 MiB).
+    # the chunks' partial arrays together at most 2**24 doubles (128 MiB):
+    # more chunks balance the threads better, each costs a partial to fill
+    # and merge.  Measured by ``gdcore bench naive_bayes`` (fit cases).
     MAX_CHUNKS = 64
     MIN_CHUNK_ROWS = 2048
     MAX_PARTIAL_DOUBLES = 16777216
@@ -160,11 +161,11 @@ def gaussian_class_stats(
 
 
 def gaussian_jll(
-    const floating[:, ::1] X,          # IN (n, d), NaN = missing
-    const double[:, ::1] mean_t,       # IN (d, k) class means, transposed
-    const double[:, ::1] var_t,        # IN (d, k) class variances, transposed
-    const double[::1] class_log_prior, # IN (k,)
-    double[:, ::1] jll,                # OUT (n, k) log P(x, c)
+    const floating[:, ::1] X,           # IN (n, d), NaN = missing
+    const double[:, ::1] mean_t,        # IN (d, k) class means, transposed
+    const double[:, ::1] var_t,         # IN (d, k) class variances, transposed
+    const double[::1] class_log_prior,  # IN (k,)
+    double[:, ::1] jll,                 # OUT (n, k) log P(x, c)
     int n_threads,
 ):
     """log P(c) + sum over observed j of log N(x_j; mean_cj, var_cj).

@@ -1,4 +1,4 @@
-"""NumPy twins of ``gdcore.generative.naive_bayes._naive_bayes``: the specification they are tested against.
+"""NumPy twins of ``gdcore.generative.naive_bayes._naive_bayes``: the spec they are tested against.
 
 Same signatures, same outputs, same status codes; ``n_threads`` is accepted
 and ignored.  Written for clarity, never used on a hot path.
@@ -87,7 +87,7 @@ def linear_jll(X, weights, class_offset, missing_offset, jll, allow_nan, binariz
 
 
 def _codes(X, offsets):
-    """Validated integer codes (-1 where missing), or a status code."""
+    """Return validated integer codes (-1 where missing), or a status code."""
     X = np.asarray(X, dtype=np.float64)
     missing = np.isnan(X)
     if np.isinf(X).any():

@@ -28,8 +28,11 @@ from gdcore.generative.neural._gan_parzen import ParzenScore
 from gdcore.generative.neural._tabular import TabularEncoder, categorical_mask
 from gdcore.generative.neural._vae import check_float_dtype, check_hidden_sizes
 
-# Generated rows behind score_samples, and real rows used to pick its bandwidth:
-# 2000 x 30 columns (breast_cancer) score 500 rows in ~20 ms.
+# Generated rows behind score_samples, and real rows used to pick its bandwidth.
+# More generated rows give a less noisy Parzen estimate, but scoring costs
+# O(N_PARZEN_SAMPLES) per row and the bandwidth search O(N_PARZEN_SAMPLES *
+# N_PARZEN_FIT_ROWS) per (bandwidth, smoothing) pair; no ``gdcore bench``
+# family covers the GAN.
 N_PARZEN_SAMPLES = 2000
 N_PARZEN_FIT_ROWS = 500
 
@@ -241,7 +244,7 @@ class GAN(GenerativeMixin, BaseEstimator):
         return net
 
     def _fit_parzen(self, E, rng, n_threads):
-        """Generated rows and the kernel widths that best explain real rows."""
+        """Fit the Parzen score: generated rows and the kernel widths best explaining real rows."""
         C = None
         if hasattr(self, "classes_"):
             idx = rng.choice(len(self.classes_), N_PARZEN_SAMPLES, p=self.class_prior_)
@@ -254,7 +257,7 @@ class GAN(GenerativeMixin, BaseEstimator):
         self.parzen_smoothing_ = self._parzen.smoothing
 
     def _generate_encoded(self, n_samples, C, rng, n_threads):
-        """Encoded rows from the generator: each categorical block exactly one-hot.
+        """Return encoded rows from the generator: each categorical block exactly one-hot.
 
         The argmax of Gumbel-perturbed logits is an exact draw from the block's
         softmax distribution (the Gumbel-max trick).

@@ -27,16 +27,16 @@ import numpy as np
 from gdcore._nn import _dense
 
 
-def gumbel_softmax_head(O, blocks, temperature, rng):
-    """Generator rows from its raw output O: softmax blocks over Gumbel-perturbed logits.
+def gumbel_softmax_head(out, blocks, temperature, rng):
+    """Return generator rows from its raw output: softmax blocks over Gumbel-perturbed logits.
 
     Returns (rows, list of each block's softmax, for the backward pass).
     """
-    F = O.copy()
+    F = out.copy()
     probs = []
     for start, stop in blocks:
-        g = -np.log(-np.log(rng.uniform(1e-12, 1.0, (O.shape[0], stop - start))))
-        logits = (O[:, start:stop] + g) / temperature
+        g = -np.log(-np.log(rng.uniform(1e-12, 1.0, (out.shape[0], stop - start))))
+        logits = (out[:, start:stop] + g) / temperature
         logits -= logits.max(axis=1, keepdims=True)
         P = np.exp(logits)
         P /= P.sum(axis=1, keepdims=True)
@@ -54,7 +54,7 @@ def head_backward(dF, blocks, probs, temperature):
 
 
 def generate(generator, noise, C, blocks, temperature, rng, n_threads):
-    """Encoded fake rows for noise (and one-hot labels C, or None)."""
+    """Return encoded fake rows for noise (and one-hot labels C, or None)."""
     Gin = noise if C is None else np.hstack([noise, C])
     acts = generator.forward(np.ascontiguousarray(Gin, dtype=generator.dtype), n_threads)
     F, probs = gumbel_softmax_head(acts[-1], blocks, temperature, rng)

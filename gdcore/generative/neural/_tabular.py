@@ -71,7 +71,7 @@ class TabularEncoder:
         return len(self.continuous)
 
     def transform(self, X, dtype):
-        """Encoded rows; a category never seen in fit gets an all-zero block."""
+        """Return encoded rows; a category never seen in fit gets an all-zero block."""
         E = np.zeros((X.shape[0], self.n_encoded), dtype=dtype)
         E[:, :self.n_continuous] = (X[:, self.continuous] - self.mean) / self.scale
         rows = np.arange(X.shape[0])

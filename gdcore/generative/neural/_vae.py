@@ -32,7 +32,7 @@ from gdcore.generative.neural import _vae_objective as obj
 
 
 def check_hidden_sizes(sizes, name="hidden_layer_sizes"):
-    """A list of positive layer widths (an empty list is a network without hidden layer)."""
+    """Return a list of positive layer widths (empty: a network without hidden layer)."""
     sizes = list(sizes) if np.iterable(sizes) else [sizes]
     for s in sizes:
         if isinstance(s, bool) or not isinstance(s, (Integral, np.integer)) or s < 1:
@@ -166,7 +166,7 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
 
     # --- networks ----------------------------------------------------------------
     def _networks(self, dtype):
-        """Encoder and decoder DenseNetworks holding the fitted weights."""
+        """Return encoder and decoder DenseNetworks holding the fitted weights."""
         enc = DenseNetwork([c.shape[0] for c in self.encoder_coefs_]
                            + [self.encoder_coefs_[-1].shape[1]],
                            self.activation, "identity", dtype)
@@ -276,7 +276,7 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
                 break
         else:
             warnings.warn(f"VAE: maximum iterations ({self.max_iter}) reached and the "
-                          "optimization hasn't converged yet.", ConvergenceWarning)
+                          "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=2)
         if best is not None:
             enc.theta[:], dec.theta[:], log_var[:] = best
         self._publish(enc, dec, log_var)
@@ -318,7 +318,7 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
         return mu.copy()
 
     def _decode(self, Z):
-        """Decoder output (means in the units of X, or probabilities) for latent rows."""
+        """Return decoder output (means in the units of X, or probabilities) for latent rows."""
         _, dec = self._networks(Z.dtype)
         with single_threaded_blas():
             M = dec.forward(Z, effective_n_threads(self.n_jobs))[-1].astype(np.float64)
@@ -327,7 +327,7 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
         return M * self.scale_ + self.mean_
 
     def inverse_transform(self, X):
-        """Decoded means E[x | z] (probabilities for Bernoulli) of latent rows X."""
+        """Return decoded means E[x | z] (probabilities for Bernoulli) of latent rows X."""
         check_is_fitted(self)
         Z = check_array(X, dtype=self.encoder_coefs_[0].dtype, order="C")
         if Z.shape[1] != self.latent_dim:

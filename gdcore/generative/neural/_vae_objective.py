@@ -18,8 +18,8 @@ is differentiable in every weight: dL/dz comes back through the decoder
 Every product is a compiled dense-layer call (gdcore/_nn/_dense.pyx);
 what is left here is elementwise NumPy over (batch x latent) and (batch x
 features) arrays, a few percent of a step whose gemms are O(batch x width^2).
-(Compiling it would mean one fused "reparameterize + KL gradient" kernel;
-the profile does not ask for it yet.)
+(Compiling it would mean one fused "reparameterize + KL gradient" kernel,
+not worth it for a few percent of a step.)
 
 Scores use common random numbers: the K draws eps_k are shared by every row,
 so a row's score does not depend on which other rows are scored with it.

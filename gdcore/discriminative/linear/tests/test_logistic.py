@@ -43,8 +43,10 @@ def _objective(X, y, coef, intercept, C, l1_ratio):
 
 @pytest.fixture(scope="module", autouse=True)
 def one_blas_thread():
-    """The peers' BLAS threads fight the other jobs of a loaded CI machine:
-    scikit-learn's lbfgs on digits took 23 s with them, 0.4 s without.
+    """Hold the peers' BLAS to one thread.
+
+    Their BLAS threads fight the other jobs of a busy CI runner, which can
+    make scikit-learn's lbfgs on digits many times slower than on one thread.
     """
     with threadpool_limits(limits=1, user_api="blas"):
         yield
@@ -52,9 +54,11 @@ def one_blas_thread():
 
 @pytest.fixture(scope="module")
 def sklearn_l2():
-    """scikit-learn's fits at tol 1e-10, once per dataset.  Its newton-cg, not its
-    lbfgs: on digits lbfgs stops on the objective's relative change with a
-    gradient of 3e-9, 1.5e-5 away from the optimum in one intercept.
+    """Fit scikit-learn at tol 1e-10, once per dataset.
+
+    Its newton-cg, not its lbfgs: on digits lbfgs stops on the objective's
+    relative change with a gradient of 3e-9, 1.5e-5 away from the optimum in
+    one intercept.
     """
     out = {}
     for name in LOADERS:

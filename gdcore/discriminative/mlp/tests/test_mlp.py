@@ -5,7 +5,7 @@ minibatches as scikit-learn and computes the same gradients in another order,
 so loss curves agree to 1e-9 relative and scores exactly on these data.  In
 float32 (the default) the trajectories drift apart by rounding; test scores
 are held to within one point of scikit-learn's (0.01 accuracy, 0.02 R^2) as
-the issue asks.
+the project asks.
 """
 
 import pickle

@@ -51,7 +51,7 @@ def _reference_kneighbors(X, Q, metric, k, exclude_self):
 
 
 def _assert_same_neighbours(dist, ind, d_true, i_true, tol):
-    """Same neighbours as (d_true, i_true), which hold one column more than ind.
+    """Check the same neighbours as (d_true, i_true), which hold one column more than ind.
 
     Positions whose true distance is within ``tol`` of another one are ties
     up to rounding (iris' 5.1 - 4.9 is not exact in binary), which any order

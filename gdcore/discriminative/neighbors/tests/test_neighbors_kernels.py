@@ -60,9 +60,11 @@ def test_exclude_self_and_ties_by_index(metric, dtype, n_threads):
 
 @pytest.mark.parametrize("k", [1, 50])
 def test_many_ties_through_the_candidate_selection(k, dtype, n_threads):
-    """Few distinct distances over several tiles: the selections that lower
-    the admission threshold meet long runs of equal values, and the answer
-    must still follow the tie rule (and the kernel must not stall).
+    """Few distinct distances over several tiles.
+
+    The selections that lower the admission threshold meet long runs of
+    equal values, and the answer must still follow the tie rule (and the
+    kernel must not stall).
     """
     rng = np.random.default_rng(6)
     Y = rng.integers(0, 2, (1500, 3)).astype(dtype)

@@ -157,10 +157,11 @@ def test_n_jobs_and_float32_same_answer(monkeypatch):
 
 
 def test_large_rbf_problem_in_single_precision_matches_sklearn():
-    """Past FLOAT32_ROWS_FROM the rbf rows read a centred float32 copy of X
-    (unless the exponent's error bound forbids it).
+    """Past FLOAT32_ROWS_FROM, read the rbf rows from a centred float32 copy of X.
 
-    The issue's criteria for the hard problem, on a small instance of it:
+    Unless the exponent's error bound forbids it.
+
+    The criteria for the hard bench problem, on a small instance of it:
     support vectors within 1% and the same test accuracy within 0.2 points.
     """
     from sklearn.datasets import make_classification

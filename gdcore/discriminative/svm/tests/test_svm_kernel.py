@@ -61,8 +61,9 @@ def test_same_path_as_reference(dtype, n_threads, svr, shrinking):
 
 @pytest.mark.parametrize("kernel", [ref.LINEAR, ref.POLY, ref.RBF, ref.SIGMOID])
 def test_dense_kernels_converge_to_reference(dtype, n_threads, kernel):
-    """Kernel rows by gemv round differently from the reference's matrix; at a
-    tight tolerance both reach the same optimum (objective, rho, decisions).
+    """Kernel rows by gemv round differently from the reference's matrix.
+
+    At a tight tolerance both reach the same optimum (objective, rho, decisions).
     """
     args = _problem(150, 4, kernel, dtype, seed=1)
     a_ref, (_, _, rho_ref, obj_ref) = _run(ref.smo_solve, args, tol=1e-7)
@@ -112,8 +113,10 @@ def test_work_team_gives_the_same_iterates(teams_on_every_problem, dtype, n, d, 
 
 
 def test_work_team_repeats_bit_for_bit(teams_on_every_problem):
-    """Thousands of short jobs per solve, solved again and again: a helper that
-    took a chunk of the wrong job (a race in the claim) would show here.
+    """Thousands of short jobs per solve, solved again and again.
+
+    A helper that took a chunk of the wrong job (a race in the claim) would
+    show here.
     """
     args = _problem(3000, 8, ref.RBF, np.float64, seed=8)
     a1, out1 = _run(_svm.smo_solve, args, n_threads=1)
@@ -204,11 +207,12 @@ def _solve_both_ways(args, **kw):
 @pytest.mark.parametrize("shrinking", [False, True])
 @pytest.mark.parametrize("svr", [False, True], ids=["svc", "svr"])
 def test_dense_scans_equal_the_general_loops(dtype, n_threads, n, shrinking, svr):
-    """The vectorized scans (every variable active) take the general loops'
-    path bit for bit: same iterations, alpha, rho and objective, on one
-    chunk, across VAR_CHUNK's edge, on the work team's sizes, and in SVR,
-    whose 2n variables run over the n data rows twice (a chunk of 1,500-row
-    SVR straddles the two runs).
+    """The vectorized scans (every variable active) match the general loops.
+
+    They take the general loops' path bit for bit: same iterations, alpha,
+    rho and objective, on one chunk, across VAR_CHUNK's edge, on the work
+    team's sizes, and in SVR, whose 2n variables run over the n data rows
+    twice (a chunk of 1,500-row SVR straddles the two runs).
     """
     args = _problem(n, 4, ref.RBF, dtype, seed=n, svr=svr)
     old = _svm.set_team_thresholds(1, 1)
@@ -238,7 +242,9 @@ def test_dense_scans_on_ties_pick_the_last_index():
 
 @pytest.mark.parametrize("share", [0.0, 0.5, 0.97])
 def test_float32_rows_where_the_bound_allows(n_threads, share):
-    """Rows computed from the float32 copy (those with |x_i| max|x_j| <=
+    """Rows from the float32 copy match the all-double solution.
+
+    Rows computed from the float32 copy (those with |x_i| max|x_j| <=
     f32_limit) give the all-double solution on the same float32 values, to
     the precision of float32 dot products; the choice is per row, so one or
     two threads (a team) agree bit for bit.

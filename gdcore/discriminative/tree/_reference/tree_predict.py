@@ -1,4 +1,7 @@
-"""NumPy twin of ``gdcore.discriminative.tree._tree_predict``: all rows descend one level at a time."""
+"""NumPy twin of ``gdcore.discriminative.tree._tree_predict``.
+
+All rows descend one level at a time.
+"""
 
 import numpy as np
 
@@ -22,7 +25,9 @@ def apply(X, left, right, feature, threshold, missing_left, root, out, n_threads
 
 
 def forest_mean(X, nodes, roots, values, out, n_threads):
-    """Packed nodes (``tree_structure.pack_forest``): left when x <= threshold,
+    """Average the leaf values of every tree over packed nodes.
+
+    Packed nodes (``tree_structure.pack_forest``): left when x <= threshold,
     NaN left when the code's low bit is set; leaves send every row to themselves.
     """
     X = np.asarray(X, dtype=np.float64)
@@ -45,8 +50,9 @@ def forest_mean(X, nodes, roots, values, out, n_threads):
 
 def pack_forest(left, right, feature, threshold, missing_left, values, roots, nodes,
                 values_out, order, n_threads):
-    """Breadth first over every tree at once, one NumPy step per level; a tree
-    keeps its slots, its nodes in level order with siblings adjacent.
+    """Pack the trees breadth first over every tree at once, one NumPy step per level.
+
+    A tree keeps its slots, its nodes in level order with siblings adjacent.
     """
     n_nodes, n_trees = len(left), len(roots)
     if n_trees == 0:

@@ -24,7 +24,7 @@ from gdcore import (
 )
 from gdcore.discriminative.tree import _tree_build
 
-# The parity claim, scikit-learn's default parameters (100 trees):
+# The parity claim (README), scikit-learn's default parameters (100 trees):
 # mean test score over random 50/50 splits, one scikit-learn forest and
 # OURS_PER_SPLIT of ours per split (ours are cheap, and averaging them halves
 # our share of the noise).  The split is shared, so the difference is forest

@@ -44,7 +44,9 @@ def test_same_tree_as_sklearn_classifier(kw):
 
 
 def test_class_weight_like_sklearn():
-    """Not node for node: scikit-learn splits some pure nodes whose gini rounds
+    """Class weights give scikit-learn's predictions.
+
+    Not node for node: scikit-learn splits some pure nodes whose gini rounds
     to 2e-16 > eps under fractional class weights; predictions agree.
     """
     X, y = make_classification(300, 6, n_informative=4, n_classes=3, random_state=0)

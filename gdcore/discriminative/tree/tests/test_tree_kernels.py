@@ -199,8 +199,9 @@ def test_apply_and_forest_mean(n, dtype, n_threads):
 
 
 def _random_tree(n_splits, rng):
-    """Children of a random full binary tree with n_splits inner nodes, node ids
-    shuffled (root kept at 0) so that packing has to reorder them.
+    """Return the children of a random full binary tree with n_splits inner nodes.
+
+    Node ids shuffled (root kept at 0) so that packing has to reorder them.
     """
     left, right, leaves = [-1], [-1], [0]
     for _ in range(n_splits):
@@ -226,7 +227,8 @@ def _forest_arrays(splits, V=3, seed=0):
     n = sum(len(t[0]) for t in trees)
     roots = np.cumsum([0] + [len(t[0]) for t in trees[:-1]]).astype(np.intp)
     return [np.concatenate([t[0] for t in trees]),
-            np.concatenate([t[1] for t in trees]), rng.integers(0, 50, n).astype(np.intp), rng.normal(size=n),
+            np.concatenate([t[1] for t in trees]), rng.integers(0, 50, n).astype(np.intp),
+            rng.normal(size=n),
             rng.integers(0, 2, n).astype(np.uint8), rng.normal(size=(n, V)), roots]
 
 

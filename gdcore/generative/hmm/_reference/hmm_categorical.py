@@ -1,4 +1,4 @@
-"""NumPy twins of ``gdcore.generative.hmm._hmm_categorical``: the specification they are tested against.
+"""NumPy twins of ``gdcore.generative.hmm._hmm_categorical``: the spec they are tested against.
 
 Same signatures, outputs and status codes; ``n_threads`` is accepted and
 ignored.  Each is the generic log-space reference of ``hmm.py`` on the

@@ -1,4 +1,4 @@
-"""NumPy twins of ``gdcore.generative.hmm._hmm_emissions``: the specification they are tested against.
+"""NumPy twins of ``gdcore.generative.hmm._hmm_emissions``: the spec they are tested against.
 
 Same signatures, same outputs, same status codes; ``n_threads`` is accepted
 and ignored.  Densities are written in their direct form, (x - mu)^2 / s,

@@ -9,8 +9,10 @@ RTOL = 1e-8
 
 
 def assert_same_inference(g, h, X, lengths, atol=1e-10):
-    """Gdcore's model g and hmmlearn's h agree on score, posteriors (to RTOL and
-    ``atol``) and the Viterbi path and its log-probability; used by every HMM test file.
+    """Assert that gdcore's model g and hmmlearn's h agree on inference.
+
+    They agree on score, posteriors (to RTOL and ``atol``) and the Viterbi path
+    and its log-probability; used by every HMM test file.
     """
     assert g.score(X, lengths) == pytest.approx(h.score(X, lengths), rel=RTOL)
     np.testing.assert_allclose(g.predict_proba(X, lengths), h.predict_proba(X, lengths),

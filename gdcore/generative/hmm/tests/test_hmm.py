@@ -1,6 +1,6 @@
 """GaussianHMM and the HMM base class: agreement with hmmlearn 0.3.3, properties, bad input.
 
-Tolerance against hmmlearn: 1e-8 relative in float64 (the issue's), for
+Tolerance against hmmlearn: 1e-8 relative in float64 (the project's bar), for
 score, posteriors, Viterbi path and log-probability, and one Baum-Welch step
 from the same parameters.
 """

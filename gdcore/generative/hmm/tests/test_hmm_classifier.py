@@ -11,9 +11,10 @@ from gdcore import CategoricalHMM, GaussianHMM, HMMClassifier
 
 
 def _dice_hmm(p_stay_loaded, seed):
-    """The occasionally dishonest casino (Durbin et al.): fair and loaded dice,
-    the loaded one throwing a six half the time; ``p_stay_loaded`` sets how
-    long the casino keeps the loaded die once it switches.
+    """Build the occasionally dishonest casino (Durbin et al.).
+
+    Fair and loaded dice, the loaded one throwing a six half the time;
+    ``p_stay_loaded`` sets how long the casino keeps the loaded die once it switches.
     """
     m = CategoricalHMM(2, n_features=6, random_state=seed)
     m.startprob_ = np.array([0.9, 0.1])
@@ -23,8 +24,10 @@ def _dice_hmm(p_stay_loaded, seed):
 
 
 def _casinos(n_per_class, length, seed):
-    """Sequences from an honest-ish casino (label 'honest', loaded die rarely
-    kept) and a crooked one (label 'crooked', loaded die kept long).
+    """Draw sequences from an honest-ish casino and a crooked one.
+
+    The honest-ish casino (label 'honest') rarely keeps the loaded die, the
+    crooked one (label 'crooked') keeps it long.
     """
     honest = _dice_hmm(0.1, seed).sample_sequences(n_per_class, length)[0]
     crooked = _dice_hmm(0.9, seed + 1).sample_sequences(n_per_class, length)[0]
@@ -63,8 +66,10 @@ def test_bayes_rule_over_each_class_model_one_sequence_at_a_time():
 
 
 def test_equals_one_hmmlearn_model_per_class():
-    """From the same starting parameters, each class's Baum-Welch and the
-    final posteriors equal hmmlearn's GaussianHMM fitted per class.
+    """Match hmmlearn's GaussianHMM fitted per class.
+
+    From the same starting parameters, each class's Baum-Welch and the final
+    posteriors equal hmmlearn's.
     """
     rng = np.random.RandomState(0)
     lengths = rng.randint(20, 60, size=30)

@@ -1,4 +1,7 @@
-"""The GaussianHMM missing-value kernels against their NumPy twin (gdcore/generative/hmm/_reference/hmm_missing.py)."""
+"""The GaussianHMM missing-value kernels against their NumPy twin.
+
+The twin is gdcore/generative/hmm/_reference/hmm_missing.py.
+"""
 
 import numpy as np
 import pytest

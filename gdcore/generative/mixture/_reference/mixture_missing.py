@@ -1,4 +1,4 @@
-"""NumPy twin of ``gdcore.generative.mixture._mixture_missing``: the specification it is tested against.
+"""NumPy twin of ``gdcore.generative.mixture._mixture_missing``: the spec it is tested against.
 
 Same signature, same outputs, same status codes; ``n_threads`` is accepted
 and ignored.  Rows are grouped by their pattern of missing values and each

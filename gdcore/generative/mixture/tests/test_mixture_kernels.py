@@ -1,4 +1,7 @@
-"""The Gaussian mixture kernels against their NumPy twins (gdcore/generative/mixture/_reference/mixture.py)."""
+"""The Gaussian mixture kernels against their NumPy twins.
+
+The twins are in gdcore/generative/mixture/_reference/mixture.py.
+"""
 
 import numpy as np
 import pytest

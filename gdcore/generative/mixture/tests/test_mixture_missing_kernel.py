@@ -1,4 +1,7 @@
-"""The missing-data E-step kernel against its NumPy twin (gdcore/generative/mixture/_reference/mixture_missing.py)."""
+"""The missing-data E-step kernel against its NumPy twin.
+
+The twin is gdcore/generative/mixture/_reference/mixture_missing.py.
+"""
 
 import numpy as np
 import pytest

@@ -65,8 +65,8 @@ def test_ring_of_eight_gaussians():
     do not touch).  Measured, 60 epochs of 31 steps: 93.4% and 92.2% within
     3 sd for seeds 0 and 1, every mode 9-13% of the samples.  At sd 0.1, 40
     epochs gave 78-84% (bridges between modes thin out slowly), and
-    150 epochs 91.2% and 93.6% (seeds 0, 1): 32 s on a loaded machine, too
-    slow for the test suite.
+    150 epochs 91.2% and 93.6% (seeds 0, 1), but 2.5 times this test's
+    training is too slow for the test suite.
     """
     rng = np.random.RandomState(0)
     X = RING_CENTERS[rng.randint(8, size=2000)] + RING_STD * rng.standard_normal((2000, 2))
@@ -83,7 +83,7 @@ def test_ring_of_eight_gaussians():
 
 
 def _mixed_table(n, rng):
-    """A 3-category column (frequencies .6/.3/.1) shifting a continuous one."""
+    """Build a 3-category column (frequencies .6/.3/.1) shifting a continuous one."""
     cat = rng.choice([10.0, 20.0, 30.0], size=n, p=[0.6, 0.3, 0.1])
     x = cat / 10.0 + 0.2 * rng.standard_normal(n)
     return np.c_[x, cat, rng.standard_normal(n)]
