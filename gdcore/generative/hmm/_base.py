@@ -73,7 +73,8 @@ class ConvergenceMonitor:
         if self.history and log_prob - self.history[-1] < -1e-8 * max(1.0, abs(log_prob)):
             warnings.warn(
                 f"EM decreased the log-likelihood: {self.history[-1]:.8f} -> "
-                f"{log_prob:.8f}; a prior below 1 can do this.", RuntimeWarning)
+                f"{log_prob:.8f}; a prior below 1 can do this.", RuntimeWarning,
+                stacklevel=3)
         self.history.append(log_prob)
         self.iter += 1
 
@@ -105,15 +106,44 @@ def check_lengths(lengths, n_samples):
     return offsets
 
 
+def initial_covariance(X, covariance_type, min_covar):
+    """Return hmmlearn's starting covariance, ``cov(X) + min_covar I``, as the type keeps it.
+
+    Only what the covariance type keeps is computed: the per-feature variances
+    for "diag" (shape (d,)), the mean of every entry of the matrix for
+    "spherical" (a scalar, through ``sum_ij cov_ij = var(sum_j x_j)``), both
+    O(n d); the whole (d, d) matrix, O(n d^2), only for "full" and "tied".
+    Data whose squares overflow get a ValueError here, before EM or a
+    decomposition meets an infinite matrix.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n, d = X.shape
+    if covariance_type in ("full", "tied"):
+        cv = np.atleast_2d(np.cov(X.T)) + min_covar * np.eye(d)
+    else:
+        centered = X - X.mean(axis=0)
+        if covariance_type == "diag":
+            cv = np.einsum("ij,ij->j", centered, centered) / (n - 1) + min_covar
+        else:
+            row_sums = centered.sum(axis=1)
+            cv = (row_sums @ row_sums) / (n - 1) / d**2 + min_covar / d
+    if not np.all(np.isfinite(cv)):
+        raise ValueError(
+            "The covariance of X is not finite: its values are too large to square "
+            "(|x| above ~1e154). Rescale X (e.g. sklearn.preprocessing.StandardScaler).")
+    return cv
+
+
 def _normalize_rows(new, old, name):
-    """New / row sums; rows with no mass keep ``old`` (and a warning)."""
+    """Return ``new`` divided by its row sums; rows with no mass keep ``old`` (and warn)."""
     sums = new.sum(axis=-1, keepdims=True)
     empty = sums[..., 0] <= 0
     out = new / np.where(sums > 0, sums, 1.0)
     if np.any(empty):
         out[empty] = old[empty]
         warnings.warn(f"{name}: {int(np.sum(empty))} row(s) received no expected "
-                      f"counts; their previous values are kept.", RuntimeWarning)
+                      f"counts; their previous values are kept.", RuntimeWarning,
+                      stacklevel=2)
     return out
 
 
@@ -147,7 +177,8 @@ class BaseHMM(BaseEstimator):
         if not isinstance(self.n_components, (int, np.integer)) or self.n_components < 1:
             raise ValueError(f"n_components must be a positive integer, got {self.n_components!r}.")
         if self.algorithm not in DECODER_ALGORITHMS:
-            raise ValueError(f"algorithm must be one of {DECODER_ALGORITHMS}, got {self.algorithm!r}.")
+            raise ValueError(
+                f"algorithm must be one of {DECODER_ALGORITHMS}, got {self.algorithm!r}.")
         if self.implementation not in IMPLEMENTATIONS:
             raise ValueError(
                 f"implementation must be one of {IMPLEMENTATIONS}, got {self.implementation!r}.")
@@ -180,8 +211,10 @@ class BaseHMM(BaseEstimator):
         self._check_emissions()
 
     def _check_n_features(self, X):
-        """ValueError unless X is as wide as the emission parameters (those of a
-        fitted model, or the ones a fit keeps when init_params leaves them).
+        """Raise ValueError unless X is as wide as the emission parameters.
+
+        Those are the parameters of a fitted model, or the ones a fit keeps when
+        init_params leaves them.
         """
         if X.shape[1] != self.n_features:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} "
@@ -303,8 +336,8 @@ class BaseHMM(BaseEstimator):
                 stats, logprob = self._do_estep(X, offsets, n_threads)
                 # Per-state d x d factorizations gain nothing from BLAS
                 # threads, and woken right after the E-step's OpenMP region
-                # they fight its spinning threads (the GMM's M-step: 11 ms
-                # per 16 x 16 triangular solve instead of 14 us).
+                # they fight its spinning threads: a small triangular solve
+                # then takes orders of magnitude longer than alone.
                 with single_threaded_blas():
                     self._do_mstep(stats)
                 monitor.report(logprob)
@@ -334,8 +367,10 @@ class BaseHMM(BaseEstimator):
         return float(logprob.sum()), posteriors
 
     def score(self, X, lengths=None, per_sequence=False):
-        """Log-likelihood of X under the model: summed over sequences, as hmmlearn,
-        or one per sequence (an array) with ``per_sequence=True``.
+        """Return the log-likelihood of X under the model.
+
+        It is summed over sequences, as hmmlearn, or one per sequence (an array)
+        with ``per_sequence=True``.
         """
         X, offsets, n_threads = self._prepare(X, lengths)
         logprob = self._sequence_logprob(X, offsets, n_threads)

@@ -27,7 +27,7 @@ from gdcore._threads import single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES
 from gdcore.generative.hmm import _hmm_emissions as _em
 from gdcore.generative.hmm import _hmm_missing as _miss
-from gdcore.generative.hmm._base import BaseHMM
+from gdcore.generative.hmm._base import BaseHMM, initial_covariance
 
 COVARIANCE_TYPES = ("spherical", "diag", "full", "tied")
 
@@ -174,14 +174,10 @@ class GaussianHMM(BaseHMM):
             kmeans = KMeans(n_clusters=self.n_components, random_state=random_state, n_init=10)
             self.means_ = kmeans.fit(complete).cluster_centers_.astype(np.float64)
         if self._needs_init("c", "_covars_"):
-            cv = np.atleast_2d(np.cov(complete.T.astype(np.float64)))
-            cv = cv + self.min_covar * np.eye(X.shape[1])
-            self._covars_ = {
-                "spherical": np.full(self.n_components, cv.mean()),
-                "diag": np.tile(np.diag(cv), (self.n_components, 1)),
-                "tied": cv,
-                "full": np.tile(cv, (self.n_components, 1, 1)),
-            }[self.covariance_type]
+            cv = initial_covariance(complete, self.covariance_type, self.min_covar)
+            if self.covariance_type != "tied":    # one copy per state
+                cv = np.tile(cv, (self.n_components,) + (1,) * np.ndim(cv))
+            self._covars_ = cv
 
     def _diag_covars(self):
         c = np.asarray(self._covars_, dtype=np.float64)
@@ -262,7 +258,7 @@ class GaussianHMM(BaseHMM):
         return stats
 
     def _missing_full_stats(self, X, posteriors, stats, n_threads):
-        """Expected moments for full/tied covariances when some values are missing.
+        """Compute expected moments for full/tied covariances when some values are missing.
 
         Under state k a row's missing block given its observed block o is
         Gaussian with mean x_hat_m = mu_m + S_mo S_oo^-1 (x_o - mu_o) and
@@ -292,7 +288,7 @@ class GaussianHMM(BaseHMM):
         empty = post <= 0
         if np.any(empty):
             warnings.warn(f"{int(empty.sum())} state(s) received no posterior mass; their "
-                          "means and covariances are kept.", RuntimeWarning)
+                          "means and covariances are kept.", RuntimeWarning, stacklevel=2)
         old_means, old_covars = self.means_, np.asarray(self._covars_)
         mw, mp = self.means_weight, self.means_prior
         if "m" in self.params:

@@ -29,7 +29,7 @@ from gdcore._threads import single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES
 from gdcore.generative.hmm import _hmm_emissions as _em
 from gdcore.generative.hmm import _hmm_mixture as _mix
-from gdcore.generative.hmm._base import BaseHMM
+from gdcore.generative.hmm._base import BaseHMM, initial_covariance
 from gdcore.generative.hmm._gaussian import _cholesky, check_covariance_type
 
 
@@ -141,7 +141,7 @@ class GMMHMM(BaseHMM):
     # ---- initialization (hmmlearn's k-means within k-means) ---------------
 
     def _init_emissions(self, X, random_state):
-        K, nm, d = self.n_components, self.n_mix, X.shape[1]
+        K, nm = self.n_components, self.n_mix
         if not any(self._needs_init(c, n) for c, n in
                    (("w", "weights_"), ("m", "means_"), ("c", "covars_"))):
             return
@@ -149,7 +149,7 @@ class GMMHMM(BaseHMM):
             raise ValueError(f"n_samples = {len(X)} cannot initialize {K} states and their "
                              "covariances (at least 2 and n_components are needed).")
         rs = check_random_state(random_state)
-        cv = np.atleast_2d(np.cov(X.T.astype(np.float64))) + self.min_covar * np.eye(d)
+        cv = initial_covariance(X, self.covariance_type, self.min_covar)
         main = KMeans(n_clusters=K, random_state=random_state, n_init=10)
         labels = main.fit_predict(X)
         means = []
@@ -159,19 +159,19 @@ class GMMHMM(BaseHMM):
                 km = KMeans(n_clusters=nm, random_state=random_state, n_init=10).fit(Xk)
                 means.append(km.cluster_centers_)
             else:
+                # hmmlearn draws these means around the centroid from the
+                # data's full covariance, whatever the covariance type.
                 centroid = main.cluster_centers_.mean(axis=0)
-                means.append(rs.multivariate_normal(centroid, cv, size=nm))
+                full = initial_covariance(X, "full", self.min_covar)
+                means.append(rs.multivariate_normal(centroid, full, size=nm))
         if self._needs_init("w", "weights_"):
             self.weights_ = np.full((K, nm), 1.0 / nm)
         if self._needs_init("m", "means_"):
             self.means_ = np.stack(means).astype(np.float64)
         if self._needs_init("c", "covars_"):
-            self.covars_ = {
-                "tied": np.tile(cv, (K, 1, 1)),
-                "full": np.tile(cv, (K, nm, 1, 1)),
-                "diag": np.tile(np.diag(cv), (K, nm, 1)),
-                "spherical": np.full((K, nm), cv.mean()),
-            }[self.covariance_type]
+            # One copy per state ("tied") or per state and mixture component.
+            copies = (K,) if self.covariance_type == "tied" else (K, nm)
+            self.covars_ = np.tile(cv, copies + (1,) * np.ndim(cv))
 
     # ---- emission log-likelihood -----------------------------------------
 
@@ -300,7 +300,7 @@ class GMMHMM(BaseHMM):
             bad |= ~(self.covars_.reshape(K, -1) > 0).all(axis=1)
         if np.any(bad):
             warnings.warn(f"{int(bad.sum())} state(s) received no usable posterior mass; "
-                          "their mixture parameters are kept.", RuntimeWarning)
+                          "their mixture parameters are kept.", RuntimeWarning, stacklevel=2)
             for name, value in old.items():
                 new = np.array(getattr(self, name))
                 new[bad] = value[bad]
@@ -322,13 +322,19 @@ class GMMHMM(BaseHMM):
         u = random_state.random_sample(len(states))
         mix = np.minimum((u[:, None] > cdf[states]).sum(axis=1), nm - 1)
         X = np.empty((len(states), d))
+        c, ct = self.covars_, self.covariance_type
         for k in range(K):
             for m in range(nm):
                 rows = np.flatnonzero((states == k) & (mix == m))
                 if not len(rows):
                     continue
-                c = self.covars_
-                cov = {"spherical": lambda: c[k, m] * np.eye(d), "diag": lambda: np.diag(c[k, m]),
-                       "full": lambda: c[k, m], "tied": lambda: c[k]}[self.covariance_type]()
+                if ct == "spherical":
+                    cov = c[k, m] * np.eye(d)
+                elif ct == "diag":
+                    cov = np.diag(c[k, m])
+                elif ct == "full":
+                    cov = c[k, m]
+                else:  # "tied"
+                    cov = c[k]
                 X[rows] = random_state.multivariate_normal(self.means_[k, m], cov, len(rows))
         return X
