@@ -131,6 +131,19 @@ def solver_data(Xk, name, gamma, n_rows=None):
     return Xk, np.einsum("ij,ij->i", Xk, Xk, dtype=np.float64), None, 0.0
 
 
+def iteration_cap(max_iter, n_variables):
+    """Return the SMO iteration limit for ``max_iter`` (-1: libsvm's own cap).
+
+    libsvm never runs unbounded: with no limit asked it stops after
+    max(10**7, 100 l) iterations for l dual variables and warns.  Data that
+    make SMO cycle (values near the float range) then end in a
+    ConvergenceWarning instead of a solve that never returns.
+    """
+    if max_iter > 0:
+        return int(max_iter)
+    return int(max(10_000_000, min(100 * n_variables, 2**31 - 1)))
+
+
 class BaseSVM(BaseEstimator):
     """Parameters and fitting machinery of the kernel SVMs (not for direct use)."""
 
@@ -265,7 +278,7 @@ class BaseSVM(BaseEstimator):
         _svm.smo_solve_many(
             Xk, sq, KERNEL_CODES[name], float(self._gamma), float(self.coef0),
             int(self.degree), rows, row_ptr, var_data, var_ptr, y, p, C, alpha,
-            status, n_iter, rho, obj, float(self.tol), int(self.max_iter),
+            status, n_iter, rho, obj, float(self.tol), iteration_cap(self.max_iter, len(y)),
             float(cache_bytes) / min(m, n_threads), bool(self.shrinking), int(n_threads),
             X32, f32_limit)
         return alpha, status, n_iter, rho
@@ -283,8 +296,10 @@ class BaseSVM(BaseEstimator):
         else:
             self._sv_sq = None
         if self.fit_status_:
+            cap = (f"max_iter={self.max_iter}" if self.max_iter > 0 else
+                   "libsvm's cap for max_iter=-1, max(10**7, 100 x the variables)")
             warnings.warn(
-                f"Solver terminated early (max_iter={self.max_iter}). Consider "
+                f"Solver terminated early ({cap}). Consider "
                 "pre-processing your data with StandardScaler or MinMaxScaler.",
                 ConvergenceWarning,
                 stacklevel=3,

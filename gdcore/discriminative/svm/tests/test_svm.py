@@ -244,3 +244,22 @@ def test_bad_inputs():
         SVC(kernel=lambda A, B: np.ones((2, 2))).fit(X, y)
 
 
+
+
+def test_no_limit_means_libsvms_cap():
+    from gdcore.discriminative.svm._base import iteration_cap
+
+    assert iteration_cap(-1, 60) == 10**7
+    assert iteration_cap(-1, 10**6) == 10**8
+    assert iteration_cap(-1, 10**8) == 2**31 - 1
+    assert iteration_cap(500, 10**6) == 500
+
+
+def test_data_that_make_smo_cycle_stop_at_the_cap_with_a_warning():
+    # One value of 1e154 makes SMO cycle on this draw; with no cap the fit
+    # never returned.  A cap of 10**4 stands in for libsvm's 10**7 here.
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((60, 4)), rng.standard_normal(60)
+    X[7, 2] = 1e154
+    with pytest.warns(ConvergenceWarning, match="terminated early"):
+        SVR(max_iter=10_000).fit(X, y)
