@@ -111,6 +111,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if self.penalty in ("l1", "elasticnet") and self.solver != "fista":
             raise ValueError(f"penalty={self.penalty!r} needs solver='fista'; "
                              f"{self.solver!r} handles only 'l2' and None.")
+        r = self.l1_ratio
+        if r is not None and (not isinstance(r, numbers.Real) or isinstance(r, bool)
+                              or not 0 <= r <= 1):
+            raise ValueError(f"l1_ratio must be None or a number in [0, 1]; got {r!r}.")
         r = {"l2": 0.0, "l1": 1.0, None: 0.0}.get(self.penalty)
         if self.penalty == "elasticnet":
             r = self.l1_ratio

@@ -9,7 +9,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_random_state, compute_sample_weight
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import validate_data
 
 from gdcore._validation import check_classification_targets, check_sample_weight, check_X
@@ -28,12 +28,12 @@ TREE_CONSTRAINTS = {
     "splitter": [StrOptions({"best", "random"})],
     "max_depth": [Interval(Integral, 1, None, closed="left"), None],
     "min_samples_split": [Interval(Integral, 2, None, closed="left"),
-                          Interval(Real, 0.0, 1.0, closed="right")],
+                          Interval(RealNotInt, 0.0, 1.0, closed="right")],
     "min_samples_leaf": [Interval(Integral, 1, None, closed="left"),
-                         Interval(Real, 0.0, 1.0, closed="neither")],
+                         Interval(RealNotInt, 0.0, 1.0, closed="neither")],
     "min_weight_fraction_leaf": [Interval(Real, 0.0, 0.5, closed="both")],
     "max_features": [Interval(Integral, 1, None, closed="left"),
-                     Interval(Real, 0.0, 1.0, closed="right"),
+                     Interval(RealNotInt, 0.0, 1.0, closed="right"),
                      StrOptions({"sqrt", "log2"}), None],
     "max_leaf_nodes": [Interval(Integral, 2, None, closed="left"), None],
     "min_impurity_decrease": [Interval(Real, 0.0, None, closed="left")],
@@ -83,6 +83,10 @@ class TrainingSet:
             if class_weight is not None and not self.balanced_subsample:
                 weight = weight * compute_sample_weight(class_weight, y2 if
                                                         self.n_outputs > 1 else y2[:, 0])
+                if (weight < 0).any():
+                    raise ValueError(
+                        "class_weight must be non-negative: a negative weight would "
+                        "give negative class probabilities.")
         else:
             y2 = np.ascontiguousarray(y2, dtype=np.float64)
             if not np.isfinite(y2).all():

@@ -284,3 +284,10 @@ def test_bad_data():
         m.predict(X[:, :2])
     with pytest.raises(ValueError, match="NaN"):
         m.predict(Xn.clip(-1, 1) * np.nan)
+
+
+@pytest.mark.parametrize("l1_ratio", [2.0, -0.5, "half"])
+def test_l1_ratio_outside_0_1_is_refused_whatever_the_penalty(l1_ratio):
+    X, y = load_breast_cancer(return_X_y=True)
+    with pytest.raises(ValueError, match="l1_ratio"):
+        LogisticRegression(l1_ratio=l1_ratio).fit(X[:50], y[:50])

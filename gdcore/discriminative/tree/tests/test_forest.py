@@ -156,3 +156,14 @@ def test_bad_inputs():
         RandomForestRegressor().fit(Xinf, y)
     with pytest.raises(ValueError, match="[Ss]ample weights"):
         RandomForestClassifier().fit(X, y, sample_weight=np.ones((150, 2)))
+
+
+@pytest.mark.parametrize("Est", [RandomForestClassifier, ExtraTreesClassifier])
+def test_parameters_scikit_learn_refuses_are_refused(Est):
+    X, y = load_iris(return_X_y=True)
+    # 1 is an int below 2, not the fraction 1.0 (scikit-learn's RealNotInt rule).
+    with pytest.raises(ValueError, match="min_samples_split"):
+        Est(n_estimators=3, min_samples_split=1).fit(X, y)
+    # A negative class weight would give negative probabilities.
+    with pytest.raises(ValueError, match="class_weight must be non-negative"):
+        Est(n_estimators=3, class_weight={0: -1.0, 1: 2.0, 2: 1.0}).fit(X, y)
