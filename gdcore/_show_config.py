@@ -8,6 +8,7 @@ import numpy as np
 from threadpoolctl import threadpool_info
 
 from gdcore._cy._openmp_info import openmp_enabled
+from gdcore._fallback import FALLBACKS
 from gdcore._threads import cpu_count, effective_n_threads
 
 
@@ -36,11 +37,20 @@ def config_info():
         "spin_count": os.environ.get("GOMP_SPINCOUNT", "default"),
         "cpus": cpu_count(),
         "blas": blas,
+        "fallbacks": [
+            {"estimator": est, "peer": peer, "reason": reason, "fits": n}
+            for (est, peer, reason), n in sorted(FALLBACKS.items())
+        ],
     }
 
 
 def show_config(file=None):
-    """Print gdcore's version, OpenMP state, default thread count and BLAS."""
+    """Print gdcore's version, OpenMP state, threads, BLAS, and this process's fallbacks.
+
+    A fallback is a fit that gdcore's kernels could not serve and that ran
+    through the peer's implementation (scikit-learn's estimator), with the
+    reason; the ``gdcore`` logger reports each at debug level as it happens.
+    """
     info = config_info()
     out = file or sys.stdout
     print(f"gdcore   {info['gdcore']}", file=out)
@@ -54,4 +64,9 @@ def show_config(file=None):
         print("blas     none found loaded", file=out)
     for b in info["blas"]:
         print(f"blas     {b['library']} {b['version']}, {b['threads']} threads ({b['path']})",
+              file=out)
+    if not info["fallbacks"]:
+        print("fallback none in this process (every fit ran on gdcore's kernels)", file=out)
+    for f in info["fallbacks"]:
+        print(f"fallback {f['estimator']} -> {f['peer']} ({f['fits']} fits): {f['reason']}",
               file=out)
