@@ -5,10 +5,10 @@
 """
 
 import argparse
-import os
 import sys
 
 from gdcore._show_config import show_config
+from gdcore.compare.command import add_arguments as add_compare_arguments
 
 
 def _cmd_info(args):
@@ -40,24 +40,9 @@ def _cmd_bench(args):
 
 
 def _cmd_compare(args):
-    from gdcore.compare import run
+    from gdcore.compare.command import run_from_args
 
-    try:
-        results = run(args.dataset, target=args.target, out_dir=args.out, seed=args.seed,
-                      n_splits=args.splits, n_sizes=args.sizes, models=args.models,
-                      progress=not args.quiet)
-    except ValueError as exc:
-        print(f"gdcore compare: {exc}", file=sys.stderr)
-        return 2
-    print(f"{'model':<22} {'family':<15} {'asymptotic error':>17} {'size within 0.01':>17}")
-    for name, m in results["models"].items():
-        print(f"{name:<22} {m['family']:<15} {m['asymptotic_error']:>17.4f} "
-              f"{m['size_within_tolerance']:>17d}")
-    print(f"\nreport: {args.out}/report.md (plots and results.json beside it)")
-    if not os.path.exists(os.path.join(args.out, "learning_curves.png")):
-        print("no plots: matplotlib is not installed (pip install 'gdcore[plot]')",
-              file=sys.stderr)
-    return 0
+    return run_from_args(args)
 
 
 def build_parser():
@@ -79,15 +64,7 @@ def build_parser():
 
     p_cmp = sub.add_parser(
         "compare", help="generative vs discriminative classifiers side by side, with a report")
-    p_cmp.add_argument("--dataset", default="breast_cancer",
-                       help="iris, wine, digits, breast_cancer (default) or PATH.csv")
-    p_cmp.add_argument("--target", help="the label column of a CSV dataset")
-    p_cmp.add_argument("--out", default="gdcore-report", help="output folder")
-    p_cmp.add_argument("--seed", type=int, default=0, help="seed of every random choice")
-    p_cmp.add_argument("--splits", type=int, default=20, help="random splits per size")
-    p_cmp.add_argument("--sizes", type=int, default=10, help="training-set sizes")
-    p_cmp.add_argument("--models", nargs="+", help="only these models (by name)")
-    p_cmp.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_compare_arguments(p_cmp)
     p_cmp.set_defaults(func=_cmd_compare)
     return parser
 

@@ -1,19 +1,47 @@
-"""The classifiers ``gdcore compare`` puts side by side, by family.
+"""The classifiers ``gdcore compare`` puts side by side, by family, with their inputs.
 
-Each is a scikit-learn pipeline: standardize (NaN passes through), then the
-model.  Generative models see missing values as NaN and marginalize them;
-discriminative ones get the training means imputed (they cannot do better
-without a model of X).
+Each family gets the data the way it handles it best:
+
+- generative models (``MixedBayes``): numeric columns standardized and
+  modelled by the family's own density, categorical columns by categorical
+  likelihoods; a missing value (NaN) is integrated out of the likelihood,
+  in training and in prediction;
+- discriminative models: numeric columns standardized, then missing values
+  imputed with the training split's column mean; categorical columns
+  imputed with the training split's most frequent category, then one-hot
+  encoded.  Both imputers are fitted inside each split, so no test value
+  leaks into training.
 """
 
 from dataclasses import dataclass
 from typing import Callable
 
+from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from gdcore.compare.mixed_bayes import MixedBayes
 
 GENERATIVE, DISCRIMINATIVE = "generative", "discriminative"
+HOW_THEY_COPE = {
+    GENERATIVE: "numeric columns standardized; missing values (in training and test rows) "
+                "marginalized out of the likelihood; categorical columns modelled by "
+                "categorical likelihoods (CategoricalNB factors)",
+    DISCRIMINATIVE: "numeric columns standardized, missing values replaced by the training "
+                    "split's column mean (SimpleImputer); categorical columns: missing "
+                    "values replaced by the training split's most frequent category, then "
+                    "one-hot encoded",
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which columns are categorical, and how many categories each has."""
+
+    categorical_columns: tuple = ()
+    n_categories: tuple = ()
+    n_features: int = 0
 
 
 @dataclass
@@ -24,12 +52,40 @@ class Contender:
     family: str
     make_model: Callable[[int], object]  # seed -> unfitted estimator
 
-    def pipeline(self, seed):
-        """Return a fresh pipeline: standardize, impute if discriminative, then the model."""
+    def pipeline(self, seed, layout=None):
+        """Return a fresh, unfitted model with this family's preprocessing (see above)."""
+        layout = layout or Layout()
         model = self.make_model(seed)
         if self.family == GENERATIVE:
-            return make_pipeline(StandardScaler(), model)
-        return make_pipeline(StandardScaler(), SimpleImputer(strategy="mean"), model)
+            return MixedBayes(model, layout.categorical_columns, layout.n_categories,
+                              random_state=seed)
+        if not layout.categorical_columns:
+            return make_pipeline(StandardScaler(), SimpleImputer(strategy="mean"), model)
+        cat = list(layout.categorical_columns)
+        num = [j for j in range(layout.n_features) if j not in set(cat)]
+        encode = ColumnTransformer([
+            ("numeric", make_pipeline(StandardScaler(), SimpleImputer(strategy="mean")), num),
+            ("categorical", make_pipeline(
+                SimpleImputer(strategy="most_frequent"),
+                OneHotEncoder(handle_unknown="ignore", sparse_output=False)), cat),
+        ])
+        return make_pipeline(encode, model)
+
+    def hyperparameters(self):
+        """Return the model's parameters that differ from its class's defaults, as text."""
+        model = self.make_model(0)
+        defaults = type(model)().get_params(deep=False)
+        params = model.get_params(deep=False)
+        changed = {k: v for k, v in params.items()
+                   if k != "random_state" and repr(v) != repr(defaults.get(k))}
+        text = ", ".join(f"{k}={_short(v)}" for k, v in sorted(changed.items()))
+        return f"{type(model).__name__}({text})"
+
+
+def _short(value):
+    if hasattr(value, "get_params"):
+        return Contender("", "", lambda seed: value).hyperparameters()
+    return repr(value)
 
 
 def _gaussian_nb(seed):

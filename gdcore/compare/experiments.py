@@ -1,15 +1,18 @@
-"""The experiments of ``gdcore compare``: learning curves, missing data, speed, samples.
+"""The experiments of ``gdcore compare``: learning curves with missing data, and speed.
 
-Everything random comes from one seed, so two runs with the same seed give
-the same accuracies (timings, of course, vary).
+One task is one model on one split: it fits the model at every training
+size (the learning curve), scores each fit (``metrics``), then removes test
+values at random from the test rows and scores the largest fit again (the
+missing-data curve).  Tasks run in parallel across processes (joblib); each
+draws its randomness from (seed, split) only, so the numbers do not depend
+on the order the tasks finish in.  A fit that raises is recorded as failed
+for that split, with its reason, and the run goes on.
 """
 
 import time
 import warnings
 
 import numpy as np
-
-from gdcore.compare.contenders import GENERATIVE
 
 TEST_FRACTION = 0.3
 MISSING_FRACTIONS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
@@ -51,44 +54,88 @@ def take(train_by_class, size):
     return np.concatenate(picked)
 
 
-def _fit(contender, seed, X, y):
-    model = contender.pipeline(seed)
+def fit(contender, seed, X, y, layout):
+    """Fit a fresh pipeline of ``contender``, silencing convergence chatter at tiny sizes."""
+    model = contender.pipeline(seed, layout)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence chatter at tiny sizes
+        warnings.simplefilter("ignore")
         return model.fit(X, y)
 
 
-def learning_curves(contenders, X, y, splits, sizes, seed, tick):
-    """{name: accuracy array of shape (n_splits, n_sizes)}."""
-    out = {c.name: np.zeros((len(splits), len(sizes))) for c in contenders}
-    for s, (train_by_class, test) in enumerate(splits):
-        for m, size in enumerate(sizes):
-            rows = take(train_by_class, size)
-            for c in contenders:
-                model = _fit(c, seed + s, X[rows], y[rows])
-                out[c.name][s, m] = np.mean(model.predict(X[test]) == y[test])
-                tick(f"learning curves: {c.name}, n={size}")
-    return out
+def remove_at_random(X, fraction, rng):
+    """Return a copy of X with each value removed (NaN) with probability ``fraction`` (MCAR)."""
+    X = X.copy()
+    X[rng.random_sample(X.shape) < fraction] = np.nan
+    return X
 
 
-def missing_data(contenders, X, y, splits, seed, tick):
-    """{name: accuracy array (n_splits, n_fractions)} with test values removed at random."""
-    rng = np.random.RandomState(seed)
-    out = {c.name: np.zeros((len(splits), len(MISSING_FRACTIONS))) for c in contenders}
-    for s, (train_by_class, test) in enumerate(splits):
-        rows = np.concatenate(train_by_class)
-        models = {c.name: _fit(c, seed + s, X[rows], y[rows]) for c in contenders}
+def missing_mask_rng(seed, split_index):
+    """Return the generator of one split's removed test values, shared by every model."""
+    return np.random.RandomState([seed, split_index, 1])
+
+
+def _reason(exc):
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}"
+
+
+def split_task(contender, X, y, split, s, sizes, seed, layout, n_classes):
+    """Learning curve and missing-data curve of one model on split ``s``.
+
+    Returns {"scores": [{metric: value} per size], "missing": [accuracy per
+    fraction], "calibration": counts at the largest size, "failures": [...]}.
+    """
+    from gdcore.compare import metrics
+
+    train_by_class, test = split
+    scores, failures, model, calibration = [], [], None, None
+    for size in sizes:
+        rows = take(train_by_class, size)
+        try:
+            model = fit(contender, seed + s, X[rows], y[rows], layout)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                score = metrics.evaluate(model, X[test], y[test], n_classes)
+        except Exception as exc:  # a model that cannot run here fails this split only
+            model = None
+            failures.append({"model": contender.name, "split": s, "size": int(len(rows)),
+                             "stage": "learning curve", "reason": _reason(exc)})
+            score = {m: np.nan for m in metrics.METRICS}
+        calibration = score.pop("calibration", None)
+        scores.append(score)
+    missing = [np.nan] * len(MISSING_FRACTIONS)
+    if model is not None:
+        rng = missing_mask_rng(seed, s)
         for f, frac in enumerate(MISSING_FRACTIONS):
-            X_test = X[test].copy()
-            X_test[rng.random_sample(X_test.shape) < frac] = np.nan
-            for c in contenders:
-                out[c.name][s, f] = np.mean(models[c.name].predict(X_test) == y[test])
-                tick(f"missing data: {c.name}, {frac:.0%} removed")
+            X_test = remove_at_random(X[test], frac, rng)
+            try:
+                missing[f] = float(np.mean(np.asarray(model.predict(X_test)) == y[test]))
+            except Exception as exc:
+                failures.append({"model": contender.name, "split": s, "size": int(sizes[-1]),
+                                 "stage": f"missing data {frac:.0%}", "reason": _reason(exc)})
+    return {"scores": scores, "missing": missing, "calibration": calibration,
+            "failures": failures}
+
+
+def baseline_task(y, split, sizes, n_classes):
+    """Score the majority-class rule scores at every size of one split."""
+    from gdcore.compare import metrics
+
+    train_by_class, test = split
+    out = []
+    for size in sizes:
+        score = metrics.baseline(y[take(train_by_class, size)], y[test], n_classes)
+        score.pop("calibration", None)
+        out.append(score)
     return out
 
 
-def speed(contenders, X, y, split, seed, tick, repeat=3):
-    """{name: (fit seconds, predict seconds)}, medians on the full training pool."""
+def speed(contenders, X, y, split, seed, layout, repeat=3):
+    """{name: (fit seconds, predict seconds)}: medians on the full training pool.
+
+    Runs first, on one split, so that its timings also give the run's
+    up-front time estimate.  A model that fails here gets (nan, nan).
+    """
     train_by_class, test = split
     rows = np.concatenate(train_by_class)
     out = {}
@@ -96,37 +143,29 @@ def speed(contenders, X, y, split, seed, tick, repeat=3):
         fits, preds = [], []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            model = _fit(c, seed, X[rows], y[rows])
-            t1 = time.perf_counter()
-            model.predict(X[test])
+            try:
+                model = fit(c, seed, X[rows], y[rows], layout)
+                t1 = time.perf_counter()
+                model.predict(X[test])
+            except Exception:
+                fits, preds = [np.nan], [np.nan]
+                break
             t2 = time.perf_counter()
             fits.append(t1 - t0)
             preds.append(t2 - t1)
+            if t2 - t0 > 2.0:  # a slow model: one timing is enough for the estimate
+                break
         out[c.name] = (float(np.median(fits)), float(np.median(preds)))
-        tick(f"speed: {c.name}")
     return out
 
 
-def generative_quality(contenders, X, y, split, seed, n_rows=3):
-    """For each generative model: held-out mean log-likelihood and a few sampled rows.
+def task_cost(timing, sizes):
+    """Estimated seconds of one split_task from the model's full-pool timings.
 
-    The log-likelihood is of the standardized features (the space the model
-    was fitted in); sampled rows are mapped back to the original units.
+    Fit time is taken as linear in the training size (rough: an SVC is worse,
+    a tree better), plus one prediction per size and per missing fraction.
     """
-    train_by_class, test = split
-    rows = np.concatenate(train_by_class)
-    out = {}
-    for c in contenders:
-        if c.family != GENERATIVE:
-            continue
-        model = _fit(c, seed, X[rows], y[rows])
-        scaler, estimator = model[0], model[-1]
-        loglik = float(np.mean(model.score_samples(X[test])))
-        labels = np.repeat(estimator.classes_, n_rows)
-        sampled, labels = estimator.sample(len(labels), y=labels, random_state=seed)
-        out[c.name] = {
-            "heldout_loglik": loglik,
-            "sampled_rows": scaler.inverse_transform(sampled).tolist(),
-            "sampled_labels": labels.tolist(),
-        }
-    return out
+    fit_s, pred_s = timing
+    if not np.isfinite(fit_s):
+        return 0.0
+    return fit_s * sum(sizes) / sizes[-1] + pred_s * (len(sizes) + len(MISSING_FRACTIONS))

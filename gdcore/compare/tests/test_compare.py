@@ -19,27 +19,53 @@ def test_runs_end_to_end_and_writes_every_model_and_size(tmp_path, capsys):
     names = {c.name for c in contenders.available()}
     assert set(results["models"]) == names
     assert {"Gaussian NB", "GMM Bayes"} <= names  # the generative family is always there
-    for m in results["models"].values():
+    assert results["complete"] and results["failures"] == []
+    for m in list(results["models"].values()) + [results["baseline"]]:
         assert len(m["mean_error"]) == len(results["sizes"]) == 3
+        for metric in ("accuracy", "log_loss", "brier"):
+            assert set(m[metric]) == {"mean", "sd", "low", "high", "n_splits"}
+    for m in results["models"].values():
         assert np.array(m["accuracy_per_split"]).shape == (2, 3)
         assert len(m["missing_accuracy"]) == len(results["missing_fractions"])
-        assert m["fit_seconds"] > 0
-    assert set(results["generative"]) == {"Gaussian NB", "GMM Bayes"}
+        assert len(m["missing"]["low"]) == len(results["missing_fractions"])
+    timings = json.loads((out / "timings.json").read_text())
+    assert all(t["fit_seconds"] > 0 for t in timings["models"].values())
+    # Every generative model that samples is judged by the two-sample test.
+    assert set(results["generative"]) == {"Gaussian NB", "GMM Bayes", "VAE",
+                                          "GAN (class-conditional)"}
+    for g in results["generative"].values():
+        assert 0.0 <= g["two_sample"]["auc"] <= 1.0
     report = (out / "report.md").read_text()
-    for figure in ("learning_curves.png", "missing_data.png", "speed.png"):
+    for figure in ("learning_curves.png", "scores.png", "calibration.png",
+                   "missing_data.png", "speed.png"):
         assert os.path.getsize(out / figure) > 1000
         assert figure in report
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 5 and 'src="http' not in page
+    for name in results["hyperparameters"]:
+        assert name in report and name in page
+    assert "Majority class" in report and "gdcore compare --dataset iris" in report
 
 
-def test_same_seed_same_numbers(tmp_path):
+def test_same_seed_same_results_json(tmp_path):
     kw = dict(dataset="wine", n_splits=2, n_sizes=3, models=["Gaussian NB", "GMM Bayes"],
+              progress=False, plots=False, command="same")
+    run(out_dir=str(tmp_path / "a"), seed=7, **kw)
+    run(out_dir=str(tmp_path / "b"), seed=7, **kw)
+    a = (tmp_path / "a" / "results.json").read_bytes()
+    assert a == (tmp_path / "b" / "results.json").read_bytes()
+    run(out_dir=str(tmp_path / "c"), seed=8, **kw)
+    assert a != (tmp_path / "c" / "results.json").read_bytes()
+
+
+def test_worker_count_does_not_change_the_numbers(tmp_path):
+    kw = dict(dataset="iris", n_splits=2, n_sizes=2, models=["Gaussian NB", "k-NN"],
               progress=False, plots=False)
-    a = run(out_dir=str(tmp_path / "a"), seed=7, **kw)
-    b = run(out_dir=str(tmp_path / "b"), seed=7, **kw)
-    for name in a["models"]:
-        assert a["models"][name]["accuracy_per_split"] == b["models"][name]["accuracy_per_split"]
-        assert a["models"][name]["missing_accuracy"] == b["models"][name]["missing_accuracy"]
-    assert a["generative"] == b["generative"]
+    run(out_dir=str(tmp_path / "a"), n_jobs=1, **kw)
+    run(out_dir=str(tmp_path / "b"), n_jobs=2, **kw)
+    one, two = (json.loads((tmp_path / d / "results.json").read_text()) for d in "ab")
+    assert one.pop("environment") != two.pop("environment")
+    assert one == two
 
 
 def test_csv_dataset_and_bad_arguments(tmp_path, capsys):
@@ -52,6 +78,7 @@ def test_csv_dataset_and_bad_arguments(tmp_path, capsys):
     results = run(str(path), target="label", out_dir=str(tmp_path / "r"), n_splits=2,
                   n_sizes=2, models=["Gaussian NB"], progress=False, plots=False)
     assert results["dataset"] == "toy" and results["n_features"] == 2
+    assert results["class_names"] == ["no", "yes"]
     assert main(["compare", "--dataset", "nope", "--quiet"]) == 2
     assert main(["compare", "--dataset", str(path), "--quiet"]) == 2
     assert "--target" in capsys.readouterr().err
@@ -68,6 +95,10 @@ def test_ng_and_jordan_claims_hold(dataset, tmp_path):
     nb, lr = results["models"]["Gaussian NB"], results["models"]["Logistic regression"]
     assert lr["asymptotic_error"] < nb["asymptotic_error"]
     assert nb["size_within_tolerance"] < lr["size_within_tolerance"]
+    # ... and the asymptotic errors' intervals say so too: each model beats the baseline.
+    base = results["baseline"]["asymptotic_error"]
+    assert nb["asymptotic_error_interval"][1] < base
+    assert not any("does not beat" in w for w in results["warnings"])
 
 
 def test_committed_report_is_what_the_code_computes_today(tmp_path):
@@ -85,7 +116,8 @@ def test_committed_report_is_what_the_code_computes_today(tmp_path):
     got = run(out_dir=str(tmp_path), models=names, progress=False, plots=False)
     assert got["sizes"] == expected["sizes"]
     for name in names:
-        np.testing.assert_allclose(got["models"][name]["mean_error"],
-                                   expected["models"][name]["mean_error"], atol=1e-12)
-        np.testing.assert_allclose(got["models"][name]["missing_accuracy"],
-                                   expected["models"][name]["missing_accuracy"], atol=1e-12)
+        for key in ("mean_error", "error_low", "error_high", "missing_accuracy"):
+            np.testing.assert_allclose(got["models"][name][key],
+                                       expected["models"][name][key], atol=1e-12)
+    assert (expected["models"]["Logistic regression"]["asymptotic_error"]
+            < expected["models"]["Gaussian NB"]["asymptotic_error"])
