@@ -26,6 +26,23 @@ def _finite_policy(X, allow_nan, kernel_checks_finite):
     return "allow-nan" if allow_nan else True
 
 
+def refuse_dates(X):
+    """Raise a TypeError for datetime64 or timedelta64 X (an array or a DataFrame's columns).
+
+    NumPy casts dates to their integer count silently, so a model would fit
+    days since 1970 as a feature value; scikit-learn fails on them too (a
+    TypeError from its arithmetic).  Saying so, with the remedy, is clearer.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    kinds = ([np.dtype(d).kind if isinstance(d, np.dtype) else "" for d in dtypes]
+             if dtypes is not None and not isinstance(dtypes, np.dtype)
+             else [np.asarray(X).dtype.kind] if not sp.issparse(X) else [])
+    if any(k in "mM" for k in kinds):
+        raise TypeError("X holds dates or time spans (datetime64/timedelta64), which are not "
+                        "feature values: convert them to numbers first (for example days "
+                        "since a reference date, or day of week and month).")
+
+
 def check_X(estimator, X, *, reset, allow_nan=False, accept_sparse=False,
             dtype=FLOAT_DTYPES, kernel_checks_finite=False):
     """Validate X for an estimator: 2-D, non-empty, the right number of features.
@@ -35,6 +52,7 @@ def check_X(estimator, X, *, reset, allow_nan=False, accept_sparse=False,
     C-contiguous float32 or float64 array (float32 stays float32; integers and
     others become float64), or a CSR matrix if ``accept_sparse``.
     """
+    refuse_dates(X)
     return validate_data(
         estimator,
         X,
@@ -49,6 +67,7 @@ def check_X(estimator, X, *, reset, allow_nan=False, accept_sparse=False,
 def check_X_y(estimator, X, y, *, reset, allow_nan=False, accept_sparse=False,
               dtype=FLOAT_DTYPES, y_numeric=False, kernel_checks_finite=False):
     """Validate a training pair; y is 1-D with as many rows as X (see check_X)."""
+    refuse_dates(X)
     return validate_data(
         estimator,
         X,
