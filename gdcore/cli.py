@@ -42,7 +42,7 @@ def _cmd_bench(args):
 def _cmd_compare(args):
     from gdcore.compare.command import run_from_args
 
-    return run_from_args(args)
+    return run_from_args(args, argv=args.argv[1:])
 
 
 def build_parser():
@@ -71,5 +71,7 @@ def build_parser():
 
 def main(argv=None):
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # the command as given, for the report's "exact command"
     return args.func(args)
