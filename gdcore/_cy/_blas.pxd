@@ -8,6 +8,17 @@
 from cython cimport floating
 from scipy.linalg.cython_blas cimport dgemm, sgemm, dgemv, sgemv
 
+# BLAS (LP64) takes int dimensions and strides: a caller with a larger
+# Py_ssize_t would have it narrowed silently, so callers check
+# blas_dims_fit on their dimensions, with the GIL, before any call.
+cdef enum:
+    BLAS_INT_MAX = 2147483647
+
+
+cdef inline bint blas_dims_fit(Py_ssize_t a, Py_ssize_t b=0, Py_ssize_t c=0) noexcept nogil:
+    """True when every dimension fits BLAS's int."""
+    return a <= BLAS_INT_MAX and b <= BLAS_INT_MAX and c <= BLAS_INT_MAX
+
 
 cdef inline void gemm(bint trans_a, bint trans_b, int m, int n, int k,
                       floating alpha, const floating* A, int lda,

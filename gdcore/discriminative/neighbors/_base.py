@@ -12,6 +12,9 @@ Metrics and how they are searched (``_METRICS``):
 - manhattan, chebyshev, minkowski (any p > 0): direct loops.
   minkowski with p = 1, 2, inf is manhattan, euclidean, chebyshev.
 - precomputed: X holds distances to the training points; sorted in NumPy.
+
+Everything else scikit-learn accepts is fitted and served by scikit-learn's
+estimator of the same name (``_params.fallback_reason``).
 """
 
 from numbers import Integral, Real
@@ -22,9 +25,10 @@ from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from gdcore._fallback import PeerFallbackMixin, delegate_to_peer
 from gdcore._threads import effective_n_threads, single_threaded_blas
-from gdcore._validation import FLOAT_DTYPES, check_X, raise_for_status
-from gdcore.discriminative.neighbors import _neighbors
+from gdcore._validation import FLOAT_DTYPES, check_X, raise_for_status, refuse_dates
+from gdcore.discriminative.neighbors import _neighbors, _params
 
 # user's metric name -> (kernel, kernel metric code, name for scipy's cdist)
 _METRICS = {
@@ -40,11 +44,13 @@ _METRICS = {
     "minkowski": ("direct", _neighbors.METRIC_MINKOWSKI, "minkowski"),
     "precomputed": ("precomputed", None, None),
 }
-_ALGORITHMS = ("auto", "ball_tree", "kd_tree", "brute")
 _KERNEL_ERRORS = {
     _neighbors.STATUS_OUT_OF_MEMORY: "out of memory for the search buffers",
-    _neighbors.STATUS_TOO_MANY_ROWS: "the database has more than 2**31 - 1 rows; split it",
+    _neighbors.STATUS_TOO_MANY_ROWS: "the database has more than 2**31 - 1 rows or "
+                                     "features; split it",
 }
+_MODE_ERROR = 'Unsupported mode, must be one of "connectivity", or "distance" but got "{}" instead'
+
 # Rows of queries per block in the NumPy paths (precomputed sort, radius
 # search): 1024 x n_train float64 is 8 MB per 1000 training points.
 _CHUNK_ROWS = 1024
@@ -62,8 +68,10 @@ def _effective_metric(metric, p):
     return metric
 
 
-class NeighborsBase(BaseEstimator):
+class NeighborsBase(PeerFallbackMixin, BaseEstimator):
     """Fit (store the database) and the exact queries every neighbour model offers."""
+
+    _parameter_constraints: dict = dict(_params.CONSTRAINTS)
 
     def __init__(self, n_neighbors=5, radius=1.0, *, algorithm="auto", leaf_size=30,
                  metric="minkowski", p=2, metric_params=None, n_jobs=None):
@@ -77,40 +85,29 @@ class NeighborsBase(BaseEstimator):
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------ fit
-    def _check_params(self):
-        if self.algorithm not in _ALGORITHMS:
-            raise ValueError(f"algorithm must be one of {_ALGORITHMS}, got {self.algorithm!r}.")
-        if not isinstance(self.metric, str) or self.metric not in _METRICS:
-            raise ValueError(
-                f"metric {self.metric!r} is not supported; choose from {sorted(_METRICS)}."
-            )
-        if self.n_neighbors is not None and (
-            isinstance(self.n_neighbors, bool) or not isinstance(self.n_neighbors, Integral)
-            or self.n_neighbors < 1
-        ):
-            raise ValueError(f"n_neighbors must be a positive integer, got {self.n_neighbors!r}.")
-        if self.radius is not None and (
-            not isinstance(self.radius, Real) or not self.radius >= 0
-        ):
-            raise ValueError(f"radius must be a non-negative number, got {self.radius!r}.")
-        if isinstance(self.leaf_size, bool) or not isinstance(self.leaf_size, Integral) \
-                or self.leaf_size < 1:
-            raise ValueError(f"leaf_size must be a positive integer, got {self.leaf_size!r}.")
-        p = self.p
-        if self.metric_params and "p" in self.metric_params:
-            p = self.metric_params["p"]
-        extra = set(self.metric_params or {}) - {"p"}
-        if extra:
-            raise ValueError(f"metric_params {sorted(extra)} are not supported; only 'p' is.")
-        if not isinstance(p, Real) or isinstance(p, bool) or not p > 0:
-            raise ValueError(f"p must be a positive number (or inf), got {p!r}.")
+    def _fallback_reason(self, X, y=None, **fit_params):
+        return _params.fallback_reason(self, X, _METRICS)
+
+    def _begin_fit(self, X, y=None):
+        """Validate the parameters; fit through scikit-learn if the kernels cannot serve.
+
+        Returns True when scikit-learn fitted the model.  X may be a fitted
+        gdcore neighbour estimator: its database is used, as scikit-learn
+        does with its own.
+        """
+        self._validate_params()
+        _params.check_n_neighbors(self.n_neighbors)
         effective_n_threads(self.n_jobs)
-        return float(p)
+        if isinstance(X, NeighborsBase):
+            X._check_is_fitted()
+            X = X.__dict__.get("_peer", X.__dict__.get("_fit_X"))
+        return X, self._fit_peer_if_needed(X, y)
 
     def _fit(self, X, y="no_validation", y_numeric=False):
         """Validate and store the database; returns the validated y, if one is given."""
-        p = self._check_params()
-        metric = _effective_metric(self.metric, p)
+        metric = _effective_metric(self.metric, _params.effective_p(self))
+        p = _params.check_p(self, metric)
+        refuse_dates(X)
         if isinstance(y, str) and y == "no_validation":
             X = check_X(self, X, reset=True)
         else:
@@ -126,8 +123,11 @@ class NeighborsBase(BaseEstimator):
         self._p = p
         self.effective_metric_ = metric
         self.effective_metric_params_ = {"p": p} if metric == "minkowski" else {}
+        self._limit = _params.magnitude_limit(metric, p, X.shape[1], X.dtype)
+        _params.check_magnitude(X, self._limit, "X")
         self.n_samples_fit_ = X.shape[0]
         self._fit_X = X
+        self._fit_method = "brute"  # scikit-learn's name for the search that serves it
         self._prepare_database(X)
         return y
 
@@ -161,6 +161,9 @@ class NeighborsBase(BaseEstimator):
         """Return validated queries in the training dtype; None means the training set."""
         if X is None:
             return self._fit_X, True
+        if sparse.issparse(X):
+            raise ValueError(f"{type(self).__name__} was fitted on dense X and cannot search "
+                             f"sparse queries: pass X.toarray(), or fit on sparse X.")
         X = check_X(self, X, reset=False)
         if self.effective_metric_ == "precomputed":
             if X.shape[1] != self.n_samples_fit_:
@@ -169,7 +172,9 @@ class NeighborsBase(BaseEstimator):
                     f"sample ({self.n_samples_fit_}), got {X.shape[1]}."
                 )
             _check_non_negative(X)
-        return np.ascontiguousarray(X, dtype=self._fit_X.dtype), False
+        X = np.ascontiguousarray(X, dtype=self._fit_X.dtype)
+        _params.check_magnitude(X, self._limit, "X")
+        return X, False
 
     def _check_k(self, n_neighbors, query_is_train):
         k = self.n_neighbors if n_neighbors is None else n_neighbors
@@ -185,11 +190,14 @@ class NeighborsBase(BaseEstimator):
             )
         return int(k)
 
+    @delegate_to_peer
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
         """Return the n_neighbors nearest training points of each query, nearest first.
 
         With X=None the queries are the training points and none is returned
-        as its own neighbour.  Ties in distance are broken by the lower index.
+        as its own neighbour.  Ties in distance are broken by the lower index,
+        with scikit-learn's exception for a point with more than n_neighbors
+        duplicates of lower index (see ``_self_ties_as_sklearn``).
 
         Returns (distances, indices), or indices alone if not return_distance;
         both have shape (n_queries, n_neighbors).
@@ -198,7 +206,30 @@ class NeighborsBase(BaseEstimator):
         Q, query_is_train = self._check_query(X)
         k = self._check_k(n_neighbors, query_is_train)
         dist, ind = self._search(Q, k, query_is_train)
+        if query_is_train:
+            self._self_ties_as_sklearn(dist, ind)
         return (dist, ind) if return_distance else ind
+
+    def _self_ties_as_sklearn(self, dist, ind):
+        """Rewrite, in place, the rows where scikit-learn's X=None answer differs.
+
+        scikit-learn takes the k + 1 nearest of each training point, itself
+        included, and drops it; when more than k duplicates of lower index
+        push it out of those k + 1, it drops the first instead.  The answer
+        then differs from "the k nearest others" only in rows whose k-th
+        neighbour is a duplicate (distance 0) of lower index: those rows
+        (rare) are recomputed exactly.
+        """
+        rows = np.flatnonzero((dist[:, -1] == 0) & (ind[:, -1] < np.arange(len(ind))))
+        if len(rows) == 0 or self.effective_metric_ == "precomputed":
+            return
+        k = ind.shape[1]
+        D = self._exact_distances(self._fit_X[rows])
+        for r, row in enumerate(rows):
+            twins = np.flatnonzero(D[r] == 0)
+            if np.count_nonzero(twins < row) > k:
+                ind[row] = twins[1:k + 1]
+                dist[row] = 0
 
     def _search(self, Q, k, exclude_self):
         kind, code, _ = _METRICS[self.effective_metric_]
@@ -227,32 +258,35 @@ class NeighborsBase(BaseEstimator):
             raise_for_status(status, _KERNEL_ERRORS)
         return dist, ind
 
+    @delegate_to_peer
     def kneighbors_graph(self, X=None, n_neighbors=None, mode="connectivity"):
         """Sparse (n_queries, n_samples_fit) graph of the k nearest neighbours.
 
         mode='connectivity' stores ones, mode='distance' the distances.
         """
         if mode not in ("connectivity", "distance"):
-            raise ValueError(f"mode must be 'connectivity' or 'distance', got {mode!r}.")
+            raise ValueError(_MODE_ERROR.format(mode))
         dist, ind = self.kneighbors(X, n_neighbors, return_distance=True)
         n_q, k = ind.shape
         data = np.ones(n_q * k) if mode == "connectivity" else dist.ravel()
         return sparse.csr_matrix((data, ind.ravel(), np.arange(0, n_q * k + 1, k)),
                                  shape=(n_q, self.n_samples_fit_))
 
+    @delegate_to_peer
     def radius_neighbors(self, X=None, radius=None, return_distance=True, sort_results=False):
         """Training points within ``radius`` of each query (distance <= radius).
 
-        Returns object arrays of per-query distance and index arrays, as
-        scikit-learn does.  Distances are exact (SciPy's cdist, float64), in
-        blocks of queries; with sort_results they are nearest first, ties by
-        index.  With X=None each point is excluded from its own neighbours.
+        ``radius`` is one number, or one per query.  Returns object arrays of
+        per-query distance and index arrays, as scikit-learn does.  Distances
+        are exact (SciPy's cdist, float64), in blocks of queries; with
+        sort_results they are nearest first, ties by index.  With X=None each
+        point is excluded from its own neighbours.
         """
         self._check_is_fitted()
-        radius = self.radius if radius is None else radius
-        if not isinstance(radius, Real) or not radius >= 0:
-            raise ValueError(f"radius must be a non-negative number, got {radius!r}.")
+        if sort_results and not return_distance:
+            raise ValueError("return_distance must be True if sort_results is True.")
         Q, query_is_train = self._check_query(X)
+        radius = _check_radius(self.radius if radius is None else radius, len(Q))
         dists = np.empty(Q.shape[0], dtype=object)
         inds = np.empty(Q.shape[0], dtype=object)
         for start in range(0, Q.shape[0], _CHUNK_ROWS):
@@ -260,7 +294,8 @@ class NeighborsBase(BaseEstimator):
             if query_is_train:
                 rows = np.arange(D.shape[0])
                 D[rows, start + rows] = np.inf
-            rows, cols = np.nonzero(D <= radius)
+            bound = radius if np.ndim(radius) == 0 else radius[start:start + len(D), None]
+            rows, cols = np.nonzero(D <= bound)
             vals = D[rows, cols]
             if sort_results:
                 order = np.lexsort((cols, vals, rows))
@@ -271,11 +306,12 @@ class NeighborsBase(BaseEstimator):
                 dists[start + r] = vals[bounds[r]:bounds[r + 1]].astype(Q.dtype)
         return (dists, inds) if return_distance else inds
 
+    @delegate_to_peer
     def radius_neighbors_graph(self, X=None, radius=None, mode="connectivity",
                                sort_results=False):
         """Sparse graph of the neighbours within ``radius`` (see radius_neighbors)."""
         if mode not in ("connectivity", "distance"):
-            raise ValueError(f"mode must be 'connectivity' or 'distance', got {mode!r}.")
+            raise ValueError(_MODE_ERROR.format(mode))
         dists, inds = self.radius_neighbors(X, radius, True, sort_results)
         counts = np.array([len(i) for i in inds], dtype=np.intp)
         indptr = np.concatenate([[0], np.cumsum(counts)])
@@ -302,9 +338,21 @@ class NeighborsBase(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # served by scikit-learn (fallback_reason)
         tags.input_tags.pairwise = self.metric == "precomputed"
         tags.input_tags.positive_only = self.metric == "precomputed"
         return tags
+
+
+def _check_radius(radius, n_queries):
+    """Return radius checked: a non-negative number, or one per query (as scikit-learn)."""
+    r = np.asarray(radius, dtype=np.float64) if not isinstance(radius, Real) else radius
+    if np.ndim(r) == 1 and len(r) == n_queries and (r >= 0).all():
+        return r
+    if np.ndim(r) == 0 and r >= 0:
+        return float(r)
+    raise ValueError(f"radius must be a non-negative number or one per query "
+                     f"({n_queries}), got {radius!r}.")
 
 
 def _unit_rows(X):

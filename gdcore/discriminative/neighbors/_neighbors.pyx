@@ -54,7 +54,7 @@ from cython.parallel cimport parallel, prange
 from libc.math cimport INFINITY, NAN, fabs, pow, sqrt
 from libc.stdlib cimport free, malloc
 
-from gdcore._cy._blas cimport gemm
+from gdcore._cy._blas cimport blas_dims_fit, gemm
 from gdcore._cy._prefetch cimport GDCORE_PREFETCH
 from gdcore.discriminative.neighbors._neighbors_select cimport (
     gemm_t, _heap_init, _heap_offer, _heap_sort, _keep_smallest,
@@ -290,7 +290,8 @@ def kneighbors_gemm(
     # The scan's norm terms, halved (exact: a power of two) so that a value
     # is hn_j - x.y_j without a multiply; zero for cosine.
     cdef gemm_t* hn
-    if n > MAX_ROWS:
+    # Rows index as C ints (ci), and d goes to gemm as BLAS's int.
+    if n > MAX_ROWS or not blas_dims_fit(d):
         return TOO_MANY_ROWS
     hn = <gemm_t*> malloc(max(1, n) * sizeof(gemm_t))
     if hn == NULL:

@@ -12,11 +12,13 @@ from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from gdcore._fallback import PeerFallbackMixin
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_X
 from gdcore.discriminative.svm import _svm
@@ -92,6 +94,9 @@ def kernel_matrix(A, B, kernel, gamma, coef0, degree, sq_b=None):
         dots *= 2.0
         dots -= sq_a[:, None]
         dots -= sq_b[None, :]
+        # -|a - b|^2 rounds to a tiny positive value for near-equal rows; a
+        # huge gamma would turn it into exp(+large).
+        np.minimum(dots, 0.0, out=dots)
         dots *= gamma
         return np.exp(dots, out=dots)
     dots *= gamma
@@ -131,6 +136,27 @@ def solver_data(Xk, name, gamma, n_rows=None):
     return Xk, np.einsum("ij,ij->i", Xk, Xk, dtype=np.float64), None, 0.0
 
 
+def check_magnitude(X):
+    """Refuse values whose kernel products overflow X's dtype, naming the column.
+
+    Every kernel but a precomputed one sums d products x_j z_j (rbf also the
+    squared norms), so values up to sqrt(max / d) / 2 keep K(x, z) finite,
+    differences of two points included.  scikit-learn answers NaN there.
+    """
+    if X.size == 0:
+        return
+    limit = float(np.sqrt(np.finfo(X.dtype).max / X.shape[1])) / 2.0
+    if max(float(X.max()), -float(X.min())) <= limit:
+        return
+    col = int(np.argmax(np.abs(X).max(axis=0)))
+    raise ValueError(
+        f"The dual coefficients or intercepts are not finite. The input data may contain "
+        f"large values and need to be preprocessed: X holds values as large as "
+        f"{float(np.abs(X[:, col]).max()):.3g} in column {col}, whose kernel values overflow "
+        f"{X.dtype.name} (values up to {limit:.3g} are served); rescale X, for example with "
+        f"sklearn.preprocessing.StandardScaler.")
+
+
 def iteration_cap(max_iter, n_variables):
     """Return the SMO iteration limit for ``max_iter`` (-1: libsvm's own cap).
 
@@ -144,8 +170,12 @@ def iteration_cap(max_iter, n_variables):
     return int(max(10_000_000, min(100 * n_variables, 2**31 - 1)))
 
 
-class BaseSVM(BaseEstimator):
-    """Parameters and fitting machinery of the kernel SVMs (not for direct use)."""
+class BaseSVM(PeerFallbackMixin, BaseEstimator):
+    """Parameters and fitting machinery of the kernel SVMs (not for direct use).
+
+    Sparse X goes to scikit-learn's estimator of the same name (libsvm's
+    sparse rows); every dense input is solved here.
+    """
 
     _parameter_constraints: dict = {
         "kernel": [StrOptions(set(KERNEL_CODES)), callable],
@@ -153,13 +183,16 @@ class BaseSVM(BaseEstimator):
         "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0.0, None, closed="left")],
         "coef0": [Interval(Real, None, None, closed="neither")],
         "tol": [Interval(Real, 0.0, None, closed="neither")],
-        "C": [Interval(Real, 0.0, None, closed="neither")],
+        "C": [Interval(Real, 0.0, None, closed="right")],
         "shrinking": ["boolean"],
         "cache_size": [Interval(Real, 0, None, closed="neither")],
         "verbose": ["verbose"],
         "max_iter": [Interval(Integral, -1, None, closed="left")],
         "n_jobs": [None, Integral],
     }
+
+    def _fallback_reason(self, X, y=None, **fit_params):
+        return "sparse X" if sparse.issparse(X) else None
 
     # -- kernels ---------------------------------------------------------
     def _kernel_name(self):
@@ -177,6 +210,8 @@ class BaseSVM(BaseEstimator):
 
     def _train_matrix(self, X):
         """Return what the solver reads: X itself, or the Gram matrix (n x n)."""
+        if self._kernel_name() != "precomputed":
+            check_magnitude(X)
         if callable(self.kernel):
             self._X_fit = X
             return self._gram(X, X)
@@ -201,6 +236,9 @@ class BaseSVM(BaseEstimator):
 
     def _check_predict_X(self, X):
         check_is_fitted(self)
+        if sparse.issparse(X):
+            raise ValueError(f"cannot use sparse input in {type(self).__name__!r} trained on "
+                             f"dense data: pass X.toarray(), or fit on sparse X.")
         if callable(self.kernel):
             X = check_X(self, X, reset=False) if hasattr(self, "n_features_in_") else X
             return self._gram(X, self._X_fit[self.support_])
@@ -212,6 +250,7 @@ class BaseSVM(BaseEstimator):
                     f"{self.shape_fit_[0]}, the number of samples at training time."
                 )
             return X[:, self.support_].astype(np.float64)
+        check_magnitude(X)
         return X
 
     def _kernel_blocks(self, X):
@@ -299,7 +338,7 @@ class BaseSVM(BaseEstimator):
             cap = (f"max_iter={self.max_iter}" if self.max_iter > 0 else
                    "libsvm's cap for max_iter=-1, max(10**7, 100 x the variables)")
             warnings.warn(
-                f"Solver terminated early ({cap}). Consider "
+                f"Solver terminated early ({cap}).  Consider "
                 "pre-processing your data with StandardScaler or MinMaxScaler.",
                 ConvergenceWarning,
                 stacklevel=3,
@@ -313,3 +352,21 @@ class BaseSVM(BaseEstimator):
     def n_support_(self):
         check_is_fitted(self)
         return self._n_support
+
+    @property
+    def coef_(self):
+        """Weights of the features when kernel='linear' (read-only, as scikit-learn's).
+
+        SVR: (1, n_features); SVC: one row per class pair, in
+        ``decision_function``'s 'ovo' order (a single row for two classes).
+        """
+        if self.kernel != "linear":
+            raise AttributeError("coef_ is only available when using a linear kernel")
+        check_is_fitted(self)
+        peer = self.__dict__.get("_peer")
+        coef = peer.coef_ if peer is not None else self._primal_coef()
+        coef.flags.writeable = False
+        return coef
+
+    def _primal_coef(self):
+        return self.dual_coef_ @ self.support_vectors_

@@ -6,20 +6,26 @@ problems are those of libsvm: C-SVC with per-row bounds
 C * class_weight[y] * sample_weight, epsilon-SVR with 2n variables.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import Interval, Real, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, Real, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.deprecation import deprecated
 from sklearn.utils.multiclass import _ovr_decision_function
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from gdcore._fallback import delegate_to_peer
 from gdcore._threads import single_threaded_blas
-from gdcore._validation import check_classification_targets, check_sample_weight, check_X_y
+from gdcore._validation import check_classification_targets, check_X_y
 from gdcore.discriminative.svm._base import BaseSVM
 from gdcore.discriminative.svm._multiclass import (
     assemble_ovo,
+    ovo_coef,
     ovo_decision,
     ovo_duals,
     ovo_vote,
@@ -27,10 +33,15 @@ from gdcore.discriminative.svm._multiclass import (
 )
 from gdcore.discriminative.svm._platt import coupled_proba, fit_platt, pair_proba
 
+_PROBA_DEPRECATED = (
+    "Attribute `{}` was deprecated in version 1.9 and will be removed in 1.11 as the "
+    "`probability=True` option for SVC and NuSVC was deprecated and will be removed in "
+    "1.11.")
+
 
 def _row_bounds(C, sample_weight, X):
-    """C_t = C * w_t, rows of zero weight dropped as libsvm does (they cannot move)."""
-    sw = check_sample_weight(sample_weight, X)
+    """C_t = C * w_t; rows of zero or negative weight are dropped, as libsvm does."""
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, allow_all_zero_weights=True)
     keep = np.flatnonzero(sw > 0)
     if len(keep) == 0:
         raise ValueError("Invalid input - all samples have zero or negative weights.")
@@ -44,12 +55,14 @@ class SVC(ClassifierMixin, BaseSVM):
     (kernel rows, or several class pairs at once).  With ``probability=True``
     ``predict_proba`` uses Platt scaling fitted by internal 5-fold
     cross-validation, and pairwise coupling for more than two classes, as
-    libsvm does.
+    libsvm does (``probability`` is deprecated in scikit-learn 1.9, and
+    warns as there).  Sparse X is fitted by ``sklearn.svm.SVC``.
     """
 
+    _peer_class = "sklearn.svm.SVC"
     _parameter_constraints: dict = {
         **BaseSVM._parameter_constraints,
-        "probability": ["boolean"],
+        "probability": ["boolean", Hidden(StrOptions({"deprecated"}))],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "decision_function_shape": [StrOptions({"ovr", "ovo"})],
         "break_ties": ["boolean"],
@@ -57,7 +70,7 @@ class SVC(ClassifierMixin, BaseSVM):
     }
 
     def __init__(self, *, C=1.0, kernel="rbf", degree=3, gamma="scale", coef0=0.0,
-                 shrinking=True, probability=False, tol=1e-3, cache_size=200,
+                 shrinking=True, probability="deprecated", tol=1e-3, cache_size=200,
                  class_weight=None, verbose=False, max_iter=-1,
                  decision_function_shape="ovr", break_ties=False, random_state=None,
                  n_jobs=None):
@@ -80,12 +93,20 @@ class SVC(ClassifierMixin, BaseSVM):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # fitted by scikit-learn (BaseSVM._fallback_reason)
         tags.input_tags.pairwise = self.kernel == "precomputed"
         return tags
 
     def fit(self, X, y, sample_weight=None):
         """Fit on X (n, d), or an (n, n) Gram matrix for kernel='precomputed'."""
         self._validate_params()
+        if self.probability != "deprecated":
+            warnings.warn(
+                "The `probability` parameter was deprecated in 1.9 and will be removed in "
+                "version 1.11. Use `CalibratedClassifierCV(SVC(), ensemble=False)` instead "
+                "of `SVC(probability=True)`", FutureWarning, stacklevel=2)
+        if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
+            return self
         X, y = check_X_y(self, X, y, reset=True)
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
@@ -96,6 +117,9 @@ class SVC(ClassifierMixin, BaseSVM):
         self.class_weight_ = (np.ones(len(self.classes_)) if self.class_weight is None else
                               compute_class_weight(self.class_weight, classes=self.classes_, y=y))
         bounds, keep = _row_bounds(self.C, sample_weight, X)
+        if len(np.unique(y_idx[keep])) < 2:
+            raise ValueError("Invalid input - all samples with positive weights belong to "
+                             "the same class.")
         bounds = bounds * self.class_weight_[y_idx]
         keep = keep[bounds[keep] > 0]
         if len(np.unique(y_idx[keep])) < 2:
@@ -119,7 +143,7 @@ class SVC(ClassifierMixin, BaseSVM):
         with single_threaded_blas():
             alpha, statuses, n_iters, rhos = self._solve_duals(
                 Xk, duals, cache_bytes, n_threads)
-            probs = (solve_pairs(platt_one, n_classes, n_threads) if self.probability
+            probs = (solve_pairs(platt_one, n_classes, n_threads) if self._with_proba()
                      else [(0.0, 0.0)] * len(rhos))
         support, n_support, dual_coef, intercept = assemble_ovo(
             y_idx, n_classes, duals, alpha, rhos)
@@ -128,8 +152,8 @@ class SVC(ClassifierMixin, BaseSVM):
         self.support_vectors_ = (X[support] if self._kernel_name() != "precomputed"
                                  else np.empty((0, 0)))
         self.n_iter_ = np.asarray(n_iters, dtype=np.int32)
-        self.probA_ = np.array([p[0] for p in probs]) if self.probability else np.empty(0)
-        self.probB_ = np.array([p[1] for p in probs]) if self.probability else np.empty(0)
+        self._probA = np.array([p[0] for p in probs]) if self._with_proba() else np.empty(0)
+        self._probB = np.array([p[1] for p in probs]) if self._with_proba() else np.empty(0)
         # libsvm's signs internally; scikit-learn flips the binary case publicly.
         self._dual_coef_, self._intercept_ = dual_coef, intercept
         if n_classes == 2:
@@ -138,6 +162,27 @@ class SVC(ClassifierMixin, BaseSVM):
             self.dual_coef_, self.intercept_ = dual_coef, intercept.copy()
         self._finish_fit(X, statuses)
         return self
+
+    def _with_proba(self):
+        # "deprecated", scikit-learn 1.9's default, means False.
+        return not isinstance(self.probability, str) and bool(self.probability)
+
+    @deprecated(_PROBA_DEPRECATED.format("probA_"))
+    @property
+    def probA_(self):
+        """Platt's A of each class pair (empty without probability=True)."""
+        return self._probA
+
+    @deprecated(_PROBA_DEPRECATED.format("probB_"))
+    @property
+    def probB_(self):
+        """Platt's B of each class pair (empty without probability=True)."""
+        return self._probB
+
+    def _primal_coef(self):
+        if len(self.classes_) == 2:
+            return self.dual_coef_ @ self.support_vectors_
+        return ovo_coef(self.dual_coef_, self._n_support, self.support_vectors_)
 
     def _solve_binary(self, Xk, rows, n_pos, bounds, cache_bytes, n_threads):
         """Solve the C-SVC dual on ``rows`` (the first n_pos have y = +1): alpha, y alpha, rho."""
@@ -156,6 +201,7 @@ class SVC(ClassifierMixin, BaseSVM):
             return np.empty((0, len(self._intercept_)))
         return np.concatenate([b for _, b in blocks])
 
+    @delegate_to_peer
     def decision_function(self, X):
         """(n,) for two classes, else (n, k) for 'ovr' or (n, k(k-1)/2) for 'ovo'."""
         dec = self._ovo_decision(X)
@@ -165,6 +211,7 @@ class SVC(ClassifierMixin, BaseSVM):
             return _ovr_decision_function(dec < 0, -dec, len(self.classes_))
         return dec
 
+    @delegate_to_peer
     def predict(self, X):
         """Class labels: libsvm's one-vs-one vote, or the ovr argmax with break_ties."""
         check_is_fitted(self)
@@ -176,18 +223,23 @@ class SVC(ClassifierMixin, BaseSVM):
         return self.classes_[ovo_vote(self._ovo_decision(X), k)]
 
     def _check_proba(self):
-        if not self.probability:
+        if not self._with_proba():
             raise AttributeError("predict_proba is not available when probability=False")
         return True
 
     @available_if(_check_proba)
+    @delegate_to_peer
     def predict_proba(self, X):
         """Platt-scaled pairwise probabilities, coupled across the classes (n, k)."""
         check_is_fitted(self)
-        r = pair_proba(self._ovo_decision(X), self.probA_, self.probB_)
+        if self._probA.size == 0:
+            raise NotFittedError(
+                "predict_proba is not available when fitted with probability=False")
+        r = pair_proba(self._ovo_decision(X), self._probA, self._probB)
         return coupled_proba(r, len(self.classes_))
 
     @available_if(_check_proba)
+    @delegate_to_peer
     def predict_log_proba(self, X):
         """Log of predict_proba."""
         return np.log(self.predict_proba(X))
@@ -196,9 +248,11 @@ class SVC(ClassifierMixin, BaseSVM):
 class SVR(RegressorMixin, BaseSVM):
     """Epsilon-Support Vector Regression (libsvm's epsilon-SVR).
 
-    Parameters are scikit-learn's ``SVR``'s plus ``n_jobs``.
+    Parameters are scikit-learn's ``SVR``'s plus ``n_jobs``.  Sparse X is
+    fitted by ``sklearn.svm.SVR``.
     """
 
+    _peer_class = "sklearn.svm.SVR"
     _parameter_constraints: dict = {
         **BaseSVM._parameter_constraints,
         "epsilon": [Interval(Real, 0.0, None, closed="left")],
@@ -222,12 +276,15 @@ class SVR(RegressorMixin, BaseSVM):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # fitted by scikit-learn (BaseSVM._fallback_reason)
         tags.input_tags.pairwise = self.kernel == "precomputed"
         return tags
 
     def fit(self, X, y, sample_weight=None):
         """Fit on X (n, d), or an (n, n) Gram matrix for kernel='precomputed'."""
         self._validate_params()
+        if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
+            return self
         X, y = check_X_y(self, X, y, reset=True, y_numeric=True)
         y = np.asarray(y, dtype=np.float64)
         bounds, keep = _row_bounds(self.C, sample_weight, X)
@@ -260,6 +317,7 @@ class SVR(RegressorMixin, BaseSVM):
         check_is_fitted(self)
         return np.array([len(self.support_)], dtype=np.int32)
 
+    @delegate_to_peer
     def predict(self, X):
         """Compute sum_s dual_coef_s K(x, sv_s) + intercept_."""
         check_is_fitted(self)

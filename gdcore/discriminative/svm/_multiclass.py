@@ -106,3 +106,21 @@ def ovo_vote(dec, n_classes):
         votes[:, a] += win_a
         votes[:, b] += ~win_a
     return votes.argmax(axis=1)
+
+
+def ovo_coef(dual_coef, n_support, support_vectors):
+    """Primal weights of each class pair (linear kernel): (k(k-1)/2, n_features).
+
+    Pair (a, b)'s weights sum the support vectors of both classes, each
+    times its coefficient in that pair (libsvm's dual_coef_ layout: row
+    b - 1 holds class a's coefficients against b, row a class b's).
+    """
+    starts = np.concatenate([[0], np.cumsum(n_support)])
+    rows = []
+    for a in range(len(n_support)):
+        sv_a = support_vectors[starts[a]:starts[a + 1]]
+        for b in range(a + 1, len(n_support)):
+            sv_b = support_vectors[starts[b]:starts[b + 1]]
+            rows.append(dual_coef[b - 1, starts[a]:starts[a + 1]] @ sv_a
+                        + dual_coef[a, starts[b]:starts[b + 1]] @ sv_b)
+    return np.vstack(rows)

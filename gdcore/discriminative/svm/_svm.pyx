@@ -69,6 +69,8 @@ from cython cimport floating
 from cython.parallel cimport parallel, prange
 from libc.math cimport INFINITY
 from libc.stdlib cimport calloc, free, malloc
+
+from gdcore._cy._blas cimport BLAS_INT_MAX, blas_dims_fit
 from libc.string cimport memset
 
 from gdcore._cy._openmp cimport omp_get_thread_num
@@ -530,6 +532,19 @@ cdef int solve_problem(const floating* X, const float* X32, double f32_limit,
     return status
 
 
+def check_int_dims(Py_ssize_t n_rows, Py_ssize_t n_cols, Py_ssize_t n_variables):
+    """Raise a ValueError when a dimension exceeds the solver's C ints (and BLAS's).
+
+    Rows, columns and dual variables are C ints in the solver and in its
+    gemv calls; past 2**31 - 1 they would narrow silently.
+    """
+    if not blas_dims_fit(n_rows, n_cols, n_variables):
+        raise ValueError(
+            f"The SVM solver takes at most {BLAS_INT_MAX} rows, columns and dual "
+            f"variables; got {n_rows} rows, {n_cols} columns, {n_variables} variables. "
+            f"Fit on a subsample.")
+
+
 def smo_solve(
     const floating[:, ::1] X,     # IN (n, d) data, or (n, n) Gram matrix if precomputed
     const double[::1] sqnorm,     # IN (n,) squared row norms of X (rbf)
@@ -552,6 +567,7 @@ def smo_solve(
     status is STATUS_MAX_ITER when max_iter > 0 iterations did not converge
     (the answer is then the last iterate, rho and objective included).
     """
+    check_int_dims(X.shape[0], X.shape[1], y.shape[0])
     cdef int n = X.shape[0]
     cdef int[::1] rows = np.arange(n, dtype=np.intc), row_ptr = np.array([0, n], dtype=np.intc)
     cdef int[::1] var_ptr = np.array([0, y.shape[0]], dtype=np.intc)
@@ -597,6 +613,7 @@ def smo_solve_many(
     solve_problem).  Raises MemoryError when a problem's buffers cannot be
     allocated.
     """
+    check_int_dims(X.shape[0], X.shape[1], y.shape[0])
     cdef int m = row_ptr.shape[0] - 1, q, inner = n_threads, outer = 1
     cdef int N = X.shape[0], d = X.shape[1]
     cdef const float* X32_ptr = NULL

@@ -232,10 +232,13 @@ def test_bad_inputs():
         est.predict(X @ X[:10].T)
     with pytest.raises(ValueError, match="features"):
         SVC().fit(X, y).predict(X[:, :2])
-    with pytest.raises(ValueError, match="non-zero"):
-        SVC().fit(X, y, sample_weight=np.zeros(len(y)))
-    with pytest.raises(ValueError, match="two classes"):
-        SVC().fit(X, y, sample_weight=(y == 0).astype(float))
+    for est, w in ((SVC(), np.zeros(len(y))), (SVR(), -np.ones(len(y)))):
+        with pytest.raises(ValueError, match="all samples have zero or negative weights"):
+            est.fit(X, y, sample_weight=w)
+    with pytest.raises(ValueError, match="positive weights belong to the same class"):
+        SVC().fit(X, y, sample_weight=np.where(y == 0, 1.0, -0.5))
+    with pytest.raises(ValueError, match="Fewer than two classes have a positive weight"):
+        SVC(class_weight={1: 0, 2: 0}).fit(X, y, sample_weight=(y != 0).astype(float))
     with pytest.raises(ValueError):
         SVC().fit(X[:0], y[:0])
     with pytest.raises(ValueError):
@@ -255,11 +258,11 @@ def test_no_limit_means_libsvms_cap():
     assert iteration_cap(500, 10**6) == 500
 
 
-def test_data_that_make_smo_cycle_stop_at_the_cap_with_a_warning():
-    # One value of 1e154 makes SMO cycle on this draw; with no cap the fit
-    # never returned.  A cap of 10**4 stands in for libsvm's 10**7 here.
+def test_values_that_made_smo_cycle_are_refused():
+    # One value of 1e154 made SMO cycle on this draw (its kernel products
+    # overflow); such values are now refused before the solve, naming the column.
     rng = np.random.default_rng(1)
     X, y = rng.standard_normal((60, 4)), rng.standard_normal(60)
     X[7, 2] = 1e154
-    with pytest.warns(ConvergenceWarning, match="terminated early"):
+    with pytest.raises(ValueError, match="column 2"):
         SVR(max_iter=10_000).fit(X, y)
