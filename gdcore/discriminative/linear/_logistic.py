@@ -13,47 +13,67 @@ compiled pass over X (``gdcore.discriminative.linear._linear``); see
 ``logistic_solvers`` for the optimizers.
 """
 
-import numbers
 import warnings
+from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, log_softmax
+from sklearn import linear_model as sk_linear
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
+from gdcore._fallback import PeerFallbackMixin, delegate_to_peer
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_classification_targets, check_sample_weight, check_X, check_X_y
 from gdcore.discriminative.linear._logistic_loss import LogisticLoss
 from gdcore.discriminative.linear._logistic_solvers import SOLVERS, fista
 
-_PENALTIES = ("l2", "l1", "elasticnet", None)
+# scikit-learn's solvers that gdcore's optimizers do not replace: fitted by the peer.
+PEER_SOLVERS = ("liblinear", "sag", "saga", "newton-cholesky")
 
 
-class LogisticRegression(ClassifierMixin, BaseEstimator):
+class LogisticRegression(PeerFallbackMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression (binary logit or multinomial softmax) on compiled kernels.
+
+    Parameters are scikit-learn 1.9's, with its deprecations (``penalty``:
+    use ``l1_ratio`` and ``C``; ``l1_ratio=None``).  Solvers 'liblinear',
+    'sag', 'saga', 'newton-cholesky', ``dual=True`` and
+    ``intercept_scaling != 1`` are fitted by
+    ``sklearn.linear_model.LogisticRegression``.
 
     Parameters
     ----------
-    penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
-        The penalty on the coefficients (never on the intercept).
+    penalty : {'l2', 'l1', 'elasticnet', None}, default='deprecated'
+        Deprecated as in scikit-learn 1.8: by default the penalty follows
+        ``l1_ratio`` (0: 'l2', 1: 'l1', between: 'elasticnet') and ``C``
+        (``np.inf``: none).  Never applied to the intercept.
+    C : float, default=1.0
+        Inverse regularization strength, > 0; ``np.inf`` means no penalty.
+    l1_ratio : float in [0, 1], default=0.0
+        The l1 share of the penalty.
+    dual : bool, default=False
+        liblinear's dual formulation (fitted by scikit-learn).
     tol : float, default=1e-4
         Stop when the largest entry of the objective's gradient (for l1 and
         elastic-net: of its optimality residual) is below ``tol``.
-    C : float, default=1.0
-        Inverse regularization strength, > 0; ``np.inf`` means no penalty.
     fit_intercept : bool, default=True
+    intercept_scaling : float, default=1
+        liblinear's synthetic feature (values other than 1: scikit-learn).
     class_weight : dict, 'balanced' or None, default=None
         Multiplies each row's sample weight by its class's weight.
-    random_state : None
-        Accepted so that scikit-learn code runs unchanged; every solver here is
-        deterministic, so it is not used.
-    solver : {'lbfgs', 'newton-cg', 'fista'}, default='lbfgs'
+    random_state : None, int or RandomState
+        Used by scikit-learn's stochastic solvers; gdcore's are deterministic.
+    solver : {'lbfgs', 'newton-cg', 'fista', 'liblinear', 'sag', 'saga', \
+'newton-cholesky'}, default='lbfgs'
         ``lbfgs`` and ``newton-cg`` (trust-region Newton-CG with exact
         Hessian-vector products) handle 'l2' and None; ``fista`` (accelerated
-        proximal gradient) handles every penalty and is the one for 'l1' and
-        'elasticnet', which scikit-learn fits with 'saga' or 'liblinear'.
+        proximal gradient) handles every penalty and is gdcore's for 'l1' and
+        'elasticnet'.  The others are scikit-learn's.
     max_iter : int, default=100
     verbose : int, default=0
         Print iteration, objective and time when positive.
@@ -61,26 +81,35 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         Start from the previous fit's coefficients when the shapes match.
     n_jobs : int or None, default=None
         OpenMP threads for the loss pass (None: OpenMP's default; -1: all cores).
-    l1_ratio : float in [0, 1] or None, default=None
-        The l1 share of the elastic-net penalty (required for 'elasticnet').
 
     Attributes
     ----------
     classes_ : (n_classes,) array
     coef_ : (1, n_features) for two classes, else (n_classes, n_features)
+        In X's floating dtype (float32 stays float32).
     intercept_ : (1,) or (n_classes,)
     n_iter_ : (1,) int array, iterations of the solver
     n_features_in_ : int
     """
 
-    def __init__(self, penalty="l2", *, tol=1e-4, C=1.0, fit_intercept=True,
-                 class_weight=None, random_state=None, solver="lbfgs",
-                 max_iter=100, verbose=0, warm_start=False, n_jobs=None,
-                 l1_ratio=None):
+    _peer_class = "sklearn.linear_model.LogisticRegression"
+    _parameter_constraints = {
+        **sk_linear.LogisticRegression._parameter_constraints,
+        "solver": [StrOptions({"lbfgs", "newton-cg", "fista", *PEER_SOLVERS})],
+        "n_jobs": [None, Integral],
+    }
+
+    def __init__(self, penalty="deprecated", *, C=1.0, l1_ratio=0.0, dual=False, tol=1e-4,
+                 fit_intercept=True, intercept_scaling=1, class_weight=None,
+                 random_state=None, solver="lbfgs", max_iter=100, verbose=0,
+                 warm_start=False, n_jobs=None):
         self.penalty = penalty
-        self.tol = tol
         self.C = C
+        self.l1_ratio = l1_ratio
+        self.dual = dual
+        self.tol = tol
         self.fit_intercept = fit_intercept
+        self.intercept_scaling = intercept_scaling
         self.class_weight = class_weight
         self.random_state = random_state
         self.solver = solver
@@ -88,7 +117,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
         self.n_jobs = n_jobs
-        self.l1_ratio = l1_ratio
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -96,38 +124,61 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ checks
-    def _penalty_strengths(self, sw_sum):
-        """(alpha_l2, alpha_l1) of the scaled objective, after checking the parameters."""
-        if self.penalty not in _PENALTIES:
-            raise ValueError(f"penalty must be one of {_PENALTIES}, got {self.penalty!r}.")
-        C = self.C
-        if not isinstance(C, numbers.Real) or isinstance(C, bool) or not C > 0:
-            raise ValueError(f"C must be a positive number (np.inf: no penalty), got {C!r}.")
-        solvers = (*SOLVERS, "fista")
-        if self.solver not in solvers:
-            hint = (" gdcore's solver for l1 and elastic-net is 'fista'."
-                    if self.solver in ("saga", "liblinear", "sag") else "")
-            raise ValueError(f"solver must be one of {solvers}, got {self.solver!r}.{hint}")
-        if self.penalty in ("l1", "elasticnet") and self.solver != "fista":
-            raise ValueError(f"penalty={self.penalty!r} needs solver='fista'; "
-                             f"{self.solver!r} handles only 'l2' and None.")
+    def _fallback_reason(self, X, y=None, **fit_params):
+        if self.solver in PEER_SOLVERS:
+            return f"solver={self.solver!r}"
+        if self.dual:
+            return "dual=True"
+        if self.intercept_scaling != 1:
+            return f"intercept_scaling={self.intercept_scaling!r}"
+        return None
+
+    def _resolve_penalty(self):
+        """Return the penalty scikit-learn 1.9 fits, warning as it does for deprecated spellings."""
         r = self.l1_ratio
-        if r is not None and (not isinstance(r, numbers.Real) or isinstance(r, bool)
-                              or not 0 <= r <= 1):
-            raise ValueError(f"l1_ratio must be None or a number in [0, 1]; got {r!r}.")
-        r = {"l2": 0.0, "l1": 1.0, None: 0.0}.get(self.penalty)
-        if self.penalty == "elasticnet":
-            r = self.l1_ratio
-            if not isinstance(r, numbers.Real) or isinstance(r, bool) or not 0 <= r <= 1:
-                raise ValueError("penalty='elasticnet' needs l1_ratio, a number in "
-                                 f"[0, 1]; got {r!r}.")
-        for name, low in (("max_iter", 1), ("tol", 0)):
-            v = getattr(self, name)
-            if not isinstance(v, numbers.Real) or isinstance(v, bool) or not v >= low:
-                raise ValueError(f"{name} must be a number >= {low}, got {v!r}.")
-        if self.penalty is None or np.isinf(C):
+        if self.penalty == "deprecated":
+            if r is None or r == 0:
+                penalty = "l2"
+                if r is None:
+                    warnings.warn("'l1_ratio=None' was deprecated in version 1.8 and will "
+                                  "trigger an error in 1.10. Use 0<=l1_ratio<=1 instead.",
+                                  FutureWarning, stacklevel=3)
+            else:
+                penalty = "l1" if r == 1 else "elasticnet"
+            if self.C == np.inf:
+                penalty = None
+        else:
+            penalty = self.penalty
+            warnings.warn("'penalty' was deprecated in version 1.8 and will be removed in "
+                          "1.10. To avoid this warning, leave 'penalty' set to its default "
+                          "value and use 'l1_ratio' or 'C' instead. Use l1_ratio=0 instead "
+                          "of penalty='l2', l1_ratio=1 instead of penalty='l1', l1_ratio "
+                          "set to a float between 0 and 1 instead of penalty='elasticnet', "
+                          "and C=np.inf instead of penalty=None.", FutureWarning, stacklevel=3)
+        if penalty in ("l1", "elasticnet") and self.solver != "fista":
+            raise ValueError(f"Solver {self.solver} supports only 'l2' or None penalties, got "
+                             f"{penalty} penalty. gdcore's solver for 'l1' and 'elasticnet' "
+                             "is 'fista' ('saga' and 'liblinear' are scikit-learn's).")
+        if penalty != "elasticnet" and r is not None and 0 < r < 1:
+            warnings.warn("l1_ratio parameter is only used when penalty is 'elasticnet'. "
+                          f"Got (penalty={penalty})", stacklevel=3)
+        if (self.penalty == "l2" and r != 0) or (self.penalty == "l1" and r != 1):
+            warnings.warn(f"Inconsistent values: penalty={self.penalty} with "
+                          f"l1_ratio={r}. penalty is deprecated. Please use l1_ratio only.",
+                          stacklevel=3)
+        if penalty == "elasticnet" and r is None:
+            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
+        if self.penalty is None and self.C != 1.0:
+            warnings.warn("Setting penalty=None will ignore the C and l1_ratio parameters",
+                          stacklevel=3)
+        return penalty
+
+    def _penalty_strengths(self, penalty, sw_sum):
+        """(alpha_l2, alpha_l1) of the scaled objective."""
+        if penalty is None or self.penalty is None or np.isinf(self.C):
             return 0.0, 0.0
-        scale = 1.0 / (C * sw_sum)
+        r = {"l2": 0.0, "l1": 1.0}.get(penalty, self.l1_ratio)
+        scale = 1.0 / (self.C * sw_sum)
         return (1.0 - r) * scale, r * scale
 
     def _sample_weight(self, sample_weight, X, y_idx):
@@ -144,16 +195,20 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     # -------------------------------------------------------------------- fit
     def fit(self, X, y, sample_weight=None):
         """Fit the model; ``sample_weight`` multiplies each row's loss."""
+        self._validate_params()
+        if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
+            return self
+        penalty = self._resolve_penalty()
         X, y = check_X_y(self, X, y, reset=True, accept_sparse=True)
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
         if n_classes < 2:
-            raise ValueError(f"y has only one class ({self.classes_[0]!r}); "
-                             "logistic regression needs at least two.")
+            raise ValueError("This solver needs samples of at least 2 classes in the data, "
+                             f"but the data contains only one class: {self.classes_[0]!r}")
         n_threads = effective_n_threads(self.n_jobs)
         sw = self._sample_weight(sample_weight, X, y_idx)
-        alpha, l1 = self._penalty_strengths(float(sw.sum()))
+        alpha, l1 = self._penalty_strengths(penalty, float(sw.sum()))
         n_out = 1 if n_classes == 2 else n_classes
         loss = LogisticLoss(X, y_idx, sw, n_out, self.fit_intercept, alpha, n_threads)
         w0 = self._start(loss)
@@ -165,21 +220,38 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 w, n_iter, converged = SOLVERS[self.solver](
                     loss, w0, self.max_iter, self.tol, self.verbose)
         W, b = loss.unpack(w)
-        self.coef_ = np.array(W, dtype=np.float64)
-        self.intercept_ = np.array(b, dtype=np.float64)
+        self.coef_ = np.array(W, dtype=X.dtype)
+        self.intercept_ = np.array(b, dtype=X.dtype)
         self.n_iter_ = np.array([n_iter], dtype=np.int32)
         if not converged:
-            warnings.warn(f"{self.solver} did not converge in {n_iter} iterations "
-                          f"(tol={self.tol}); raise max_iter, or scale the data.",
+            # scikit-learn's wording, so code that filters its warnings filters these
+            warnings.warn(f"{self.solver} failed to converge after {n_iter} iteration(s) "
+                          f"(tol={self.tol}). Increase the number of iterations "
+                          f"(max_iter={self.max_iter}) or scale the data.",
                           ConvergenceWarning, stacklevel=2)
         if alpha == 0.0 and l1 == 0.0:
             self._warn_if_separated(X, y_idx, sw)
+        return self
+
+    def sparsify(self):
+        """Store ``coef_`` as a CSR matrix (scikit-learn's ``SparseCoefMixin``)."""
+        check_is_fitted(self, "coef_")
+        self.coef_ = sp.csr_matrix(self.coef_)
+        return self
+
+    def densify(self):
+        """Store ``coef_`` as a dense array again (undo ``sparsify``)."""
+        check_is_fitted(self, "coef_")
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
         return self
 
     def _start(self, loss):
         """Zeros, or the previous fit with ``warm_start`` when the shapes agree."""
         w0 = np.zeros(loss.n_params)
         coef = getattr(self, "coef_", None)
+        if sp.issparse(coef):
+            coef = coef.toarray()
         k, d = loss.n_out, loss.n_features
         if self.warm_start and coef is not None and coef.shape == (k, d):
             w0[: k * d] = coef.ravel()
@@ -204,8 +276,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- predict
     def _raw(self, X):
-        return np.asarray(X @ self.coef_.T) + self.intercept_
+        return np.asarray(safe_sparse_dot(X, self.coef_.T, dense_output=True)) + self.intercept_
 
+    @delegate_to_peer
     def decision_function(self, X):
         """Scores: the log-odds of ``classes_[1]`` (two classes), else one per class."""
         check_is_fitted(self)
@@ -213,6 +286,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         raw = self._raw(X)
         return raw[:, 0] if raw.shape[1] == 1 else raw
 
+    @delegate_to_peer
     def predict_log_proba(self, X):
         """Log P(class | x), columns in the order of ``classes_``."""
         raw = self.decision_function(X)
@@ -220,6 +294,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             return np.column_stack([-np.logaddexp(0.0, raw), -np.logaddexp(0.0, -raw)])
         return log_softmax(raw, axis=1)
 
+    @delegate_to_peer
     def predict_proba(self, X):
         """P(class | x), columns in the order of ``classes_``."""
         raw = self.decision_function(X)
@@ -228,6 +303,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             return np.column_stack([1.0 - p, p])
         return np.exp(log_softmax(raw, axis=1))
 
+    @delegate_to_peer
     def predict(self, X):
         """Return the most probable class of each row."""
         raw = self.decision_function(X)

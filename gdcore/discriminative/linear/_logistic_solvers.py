@@ -61,7 +61,8 @@ def lbfgs(loss, w0, max_iter, tol, verbose=0):
         # whatever tol asked, 1e-5 away from the optimum in the coefficients.
         options={"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": 0.0},
     )
-    return res.x, int(res.nit), _converged(res)
+    # SciPy counts one iteration even with maxiter=0 (scikit-learn clips it too)
+    return res.x, min(int(res.nit), max_iter), _converged(res)
 
 
 def newton_cg(loss, w0, max_iter, tol, verbose=0):
@@ -70,7 +71,7 @@ def newton_cg(loss, w0, max_iter, tol, verbose=0):
         callback=_progress(verbose, "newton-cg"),
         options={"maxiter": max_iter, "gtol": tol},
     )
-    return res.x, int(res.nit), _converged(res)
+    return res.x, min(int(res.nit), max_iter), _converged(res)
 
 
 def _soft_threshold(x, t):

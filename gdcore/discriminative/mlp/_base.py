@@ -10,25 +10,53 @@ its update one call of the optimizer's kernel.  Subclasses supply the input
 and target validation, the output link and the validation score.
 """
 
+import os
 import time
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import scipy.optimize
+import scipy.sparse as sp
+from sklearn import neural_network as sk_nn
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
+from gdcore._fallback import PeerFallbackMixin
 from gdcore._nn import _dense_network
-from gdcore._nn.network import ACTIVATIONS, NON_FINITE_MESSAGE, SGD, Adam, DenseNetwork
+from gdcore._nn.network import ACTIVATIONS, SGD, Adam, DenseNetwork
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_X
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
+
+# scikit-learn's wording (code matching it keeps working), then what to do.
+NON_FINITE_WEIGHTS = ("Solver produced non-finite parameter weights. The input data may "
+                      "contain large values and need to be preprocessed. ")
+DIVERGED = ("The training loss became {value} at epoch {epoch}: the optimization diverged. "
+            "The likely cause is a learning rate too high (learning_rate_init={lr}); lower "
+            "it, or scale the input features.")
+# Arrays of the network's size a fit holds at once: parameters, gradient,
+# two optimizer moments (Adam) or velocity and a best copy (SGD).
+COPIES_IN_FIT = 4
+
+
+def check_network_size(units, dtype):
+    """Refuse a network whose parameters cannot be held, before anything is allocated."""
+    n_params = sum((a + 1) * b for a, b in zip(units[:-1], units[1:]))
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        memory = 2**50
+    need = n_params * np.dtype(dtype).itemsize * COPIES_IN_FIT
+    if need > memory:
+        raise ValueError(f"A network with layer sizes {units} has {n_params} parameters, "
+                         f"which need {need / 2**30:.3g} GiB to train, more than this "
+                         f"machine's {memory / 2**30:.3g} GiB; use smaller hidden layers.")
 
 
 class _Objective:
@@ -70,36 +98,27 @@ class _Objective:
         return (value + 0.5 * self.alpha * float(np.dot(w, w))) / total
 
 
-class BaseMLP(BaseEstimator):
-    """Common parameters, fitting and prediction of the two MLP estimators."""
+class BaseMLP(PeerFallbackMixin, BaseEstimator):
+    """Common parameters, fitting and prediction of the two MLP estimators.
 
+    Sparse X is fitted by scikit-learn's estimator of the same name.
+    """
+
+    # scikit-learn's constraints, plus gdcore's activation, n_jobs and dtype
     _parameter_constraints = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        **sk_nn.MLPClassifier._parameter_constraints,
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu", "leaky_relu"})],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [None, Integral],
         "dtype": [StrOptions(set(DTYPES)), type, None],
     }
+
+    def _fallback_reason(self, X, y=None, **fit_params):
+        return "sparse X" if sp.issparse(X) else None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # fitted by the peer
+        return tags
 
     # --- hooks for subclasses -------------------------------------------------
     def _validate_input(self, X, y, incremental, reset):
@@ -163,9 +182,10 @@ class BaseMLP(BaseEstimator):
                                                  ensure_non_negative=True)
         rng = check_random_state(self.random_state)
         if first_fit:
+            units = [X.shape[1]] + hidden + [Y.shape[1]]
+            check_network_size(units, dtype)
             self.out_activation_ = self._output_activation()
             self.n_outputs_ = Y.shape[1]
-            units = [X.shape[1]] + hidden + [Y.shape[1]]
             self.n_layers_ = len(units)
             net = DenseNetwork(units, self.activation, "identity", dtype)
             net.init_glorot(rng)
@@ -191,8 +211,8 @@ class BaseMLP(BaseEstimator):
             else:
                 self._fit_stochastic(objective, X, Y, y, sample_weight, rng, incremental)
         if not np.isfinite(net.theta).all():
-            raise ValueError("Solver produced non-finite parameter weights. The input "
-                             "data may contain large values and need to be preprocessed.")
+            raise ValueError(NON_FINITE_WEIGHTS + "Scale the input features (e.g. "
+                             "StandardScaler) or lower learning_rate_init.")
         self._publish(net)
         return self
 
@@ -287,8 +307,11 @@ class BaseMLP(BaseEstimator):
                 opt.step(net.theta, net.grad, objective.n_threads)
             self.n_iter_ += 1
             self.loss_ = total / n
-            if not np.isfinite(self.loss_):
-                raise ValueError(NON_FINITE_MESSAGE.format(
+            if not np.isfinite(self.loss_) and not self.early_stopping:
+                # the weights cannot come back: say so now, not after max_iter
+                # epochs of NaN (with early stopping, scikit-learn records NaN
+                # validation scores and restores the best weights)
+                raise ValueError(NON_FINITE_WEIGHTS + DIVERGED.format(
                     value=self.loss_, epoch=self.n_iter_, lr=self.learning_rate_init))
             self.t_ += n
             self.loss_curve_.append(self.loss_)

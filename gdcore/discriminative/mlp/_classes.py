@@ -26,7 +26,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from gdcore._validation import FLOAT_DTYPES
+from gdcore._fallback import delegate_to_peer
+from gdcore._validation import FLOAT_DTYPES, refuse_dates
 from gdcore.discriminative.mlp._base import BaseMLP
 
 
@@ -82,6 +83,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.dtype = dtype
 
     def _validate_input(self, X, y, incremental, reset):
+        refuse_dates(X)
         X, y = validate_data(self, X, y, multi_output=True, dtype=FLOAT_DTYPES,
                              order="C", reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -92,10 +94,6 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    "MLPClassifier needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {self.classes_[0]!r}.")
         else:
             classes = unique_labels(y)
             if self.warm_start and not incremental:
@@ -118,9 +116,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _validation_score(self, X, y, sample_weight):
         return accuracy_score(y, self._predict_validated(X), sample_weight=sample_weight)
 
+    _peer_class = "sklearn.neural_network.MLPClassifier"
+
     def fit(self, X, y, sample_weight=None):
         """Fit the network to X (n_samples, n_features) and labels y."""
         self._validate_params()
+        if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
+            return self
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(_check_solver)
@@ -148,11 +150,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return self.classes_[np.argmax(Z, axis=1)]
         return self._label_binarizer.inverse_transform(Z, threshold=0.0)
 
+    @delegate_to_peer
     def predict(self, X):
         """Return the most probable class of each row (a label indicator for multilabel)."""
         check_is_fitted(self)
         return self._predict_validated(self._check_predict_X(X))
 
+    @delegate_to_peer
     def predict_proba(self, X):
         """Class probabilities (float64), columns in the order of ``classes_``."""
         check_is_fitted(self)
@@ -168,6 +172,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return np.hstack([1 - P, P])
         return P
 
+    @delegate_to_peer
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``."""
         with np.errstate(divide="ignore"):
@@ -229,6 +234,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.dtype = dtype
 
     def _validate_input(self, X, y, incremental, reset):
+        refuse_dates(X)
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True,
                              dtype=FLOAT_DTYPES, order="C", reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -242,11 +248,18 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return "exp" if self.loss == "poisson" else "identity"
 
     def _validation_score(self, X, y, sample_weight):
-        return r2_score(y, self._predict_validated(X), sample_weight=sample_weight)
+        pred = self._predict_validated(X)
+        if not np.isfinite(pred).all():
+            return np.nan  # a diverged network, scored as scikit-learn scores it
+        return r2_score(y, pred, sample_weight=sample_weight)
+
+    _peer_class = "sklearn.neural_network.MLPRegressor"
 
     def fit(self, X, y, sample_weight=None):
         """Fit the network to X (n_samples, n_features) and targets y."""
         self._validate_params()
+        if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
+            return self
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(_check_solver)
@@ -261,6 +274,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             Z = np.exp(Z)
         return Z.ravel() if self.n_outputs_ == 1 else Z
 
+    @delegate_to_peer
     def predict(self, X):
         """Predicted targets (float64), one row per row of X."""
         check_is_fitted(self)

@@ -5,14 +5,22 @@ everything to the compiled builder.
 """
 
 import math
+import os
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn import tree as sk_tree
 from sklearn.utils import check_random_state, compute_sample_weight
-from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from gdcore._validation import check_classification_targets, check_sample_weight, check_X
+from gdcore._validation import (
+    check_classification_targets,
+    check_sample_weight,
+    check_X,
+    refuse_dates,
+)
 from gdcore.discriminative.tree import _tree_build, _tree_split
 from gdcore.discriminative.tree._bins import find_bins
 from gdcore.discriminative.tree._structure import Tree
@@ -23,30 +31,77 @@ CRITERIA_REG = {"squared_error": _tree_split.CRITERION_SQUARED_ERROR,
                 "poisson": _tree_split.CRITERION_POISSON}
 SEED_MAX = np.iinfo(np.int64).max
 
-# scikit-learn's constraints for the parameters trees and forests share.
-TREE_CONSTRAINTS = {
-    "splitter": [StrOptions({"best", "random"})],
-    "max_depth": [Interval(Integral, 1, None, closed="left"), None],
-    "min_samples_split": [Interval(Integral, 2, None, closed="left"),
-                          Interval(RealNotInt, 0.0, 1.0, closed="right")],
-    "min_samples_leaf": [Interval(Integral, 1, None, closed="left"),
-                         Interval(RealNotInt, 0.0, 1.0, closed="neither")],
-    "min_weight_fraction_leaf": [Interval(Real, 0.0, 0.5, closed="both")],
-    "max_features": [Interval(Integral, 1, None, closed="left"),
-                     Interval(RealNotInt, 0.0, 1.0, closed="right"),
-                     StrOptions({"sqrt", "log2"}), None],
-    "max_leaf_nodes": [Interval(Integral, 2, None, closed="left"), None],
-    "min_impurity_decrease": [Interval(Real, 0.0, None, closed="left")],
-    "ccp_alpha": [Interval(Real, 0.0, None, closed="left")],
-    "max_bins": [Interval(Integral, 2, 255, closed="both"), None],
-    "random_state": ["random_state"],
-}
+# scikit-learn's own constraints (every value it accepts is accepted: what the
+# kernels do not serve is fitted by the peer), plus gdcore's max_bins.
+GDCORE_CONSTRAINTS = {"max_bins": [Interval(Integral, 2, 255, closed="both"), None]}
+CLF_CONSTRAINTS = {**sk_tree.DecisionTreeClassifier._parameter_constraints,
+                   **GDCORE_CONSTRAINTS, "n_jobs": [Integral, None]}
+REG_CONSTRAINTS = {**sk_tree.DecisionTreeRegressor._parameter_constraints,
+                   **GDCORE_CONSTRAINTS, "n_jobs": [Integral, None]}
+
+# A lower bound on the memory of one fitted tree: its estimator object, its
+# Tree and nine node arrays even for a single leaf.  Only forests that could
+# never be held are refused, before the seeds are drawn.
+MIN_TREE_BYTES = 1024
+
+
+def fallback_reason(est, X, y):
+    """Why the compiled builder cannot fit this (X, parameters), or None.
+
+    Sparse y is refused first, as scikit-learn refuses it (trees: TypeError,
+    forests: ValueError); the checks are
+    type and parameter tests only, never a pass over the data.
+    """
+    if sp.issparse(y) and hasattr(est, "n_estimators"):
+        raise ValueError("sparse multilabel-indicator for y is not supported.")  # forests
+    if sp.issparse(y):
+        raise TypeError("Sparse data was passed for y, but dense data is required: "
+                        "use y.toarray() to convert it to a dense numpy array.")
+    if sp.issparse(X):
+        return "sparse X"
+    native = CRITERIA_CLF if est._is_classifier else CRITERIA_REG
+    if not isinstance(est.criterion, str) or est.criterion not in native:
+        return f"criterion={est.criterion!r}"
+    if getattr(est, "monotonic_cst", None) is not None:
+        return "monotonic_cst"
+    return None
+
+
+def check_forest_size(n_estimators):
+    """Refuse a forest that no machine here could hold, before anything is allocated."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        memory = 2**50
+    need = n_estimators * MIN_TREE_BYTES
+    if need > memory:
+        raise ValueError(f"n_estimators={n_estimators} trees need at least {need / 2**30:.3g} "
+                         f"GiB, more than this machine's {memory / 2**30:.3g} GiB of memory; "
+                         "use fewer trees.")
+
+
+def _check_poisson_y(est, y):
+    """scikit-learn's Poisson checks, made before X and y are checked against each other."""
+    y = np.asarray(y, dtype=np.float64)
+    if not np.isfinite(y).all():
+        return  # refused later, with the finiteness message
+    if (y < 0).any():
+        raise ValueError("Some value(s) of y are negative which is not allowed for "
+                         "Poisson regression.")
+    if not y.sum() > 0:
+        # scikit-learn's two wordings: trees and forests
+        which = "strictly positive" if hasattr(est, "n_estimators") else "positive"
+        raise ValueError(f"Sum of y is not {which} which is necessary for Poisson "
+                         "regression.")
 
 
 class TrainingSet:
     """A validated, binned training set, ready for ``_tree_build.build_trees``."""
 
     def __init__(self, est, X, y, sample_weight, is_classifier, n_threads):
+        refuse_dates(X)
+        if not is_classifier and est.criterion == "poisson":
+            _check_poisson_y(est, y)
         X, y = validate_data(est, X, y, reset=True, dtype=np.float32, order="C",
                              ensure_all_finite="allow-nan", multi_output=True,
                              y_numeric=not is_classifier)
@@ -65,9 +120,6 @@ class TrainingSet:
             for o in range(self.n_outputs):
                 c, codes[:, o] = np.unique(y2[:, o], return_inverse=True)
                 self.classes.append(c)
-            if all(len(c) < 2 for c in self.classes):
-                raise ValueError("y has only one class; a classifier needs at least 2 "
-                                 f"(got class {self.classes[0][0]!r}).")
             self.n_classes = np.array([len(c) for c in self.classes], dtype=np.intp)
             self.class_offset = np.concatenate(
                 [[0], np.cumsum(self.n_classes)[:-1]]).astype(np.int32)
@@ -91,13 +143,6 @@ class TrainingSet:
             y2 = np.ascontiguousarray(y2, dtype=np.float64)
             if not np.isfinite(y2).all():
                 raise ValueError("y contains NaN or inf; regression targets must be finite.")
-            if est.criterion == "poisson":
-                if (y2 < 0).any():
-                    raise ValueError("Some value(s) of y are negative which is not "
-                                     "allowed for Poisson regression.")
-                if (y2.sum(axis=0) <= 0).any():
-                    raise ValueError("Sum of y is not positive which is necessary for "
-                                     "Poisson regression.")
             self.n_classes = np.ones(self.n_outputs, dtype=np.intp)
             self.class_offset = np.arange(self.n_outputs, dtype=np.int32)
             self.K = self.n_outputs
@@ -158,9 +203,28 @@ class TrainingSet:
             self.class_offset, self.K, self.criterion, self.weight,
             np.asarray(seeds, dtype=np.uint64), n_draw=n_draw, n_threads=n_threads,
             balanced_subsample=self.balanced_subsample, **self.limits(est))
-        return [Tree(nodes, values, depth, self.X.shape[1], self.n_outputs,
-                     self.n_classes, self.is_classifier, self.class_offset)
+        return [Tree(*self._root_leaf_if_empty(nodes, values), depth, self.X.shape[1],
+                     self.n_outputs, self.n_classes, self.is_classifier, self.class_offset)
                 for nodes, values, depth in grown]
+
+    def _root_leaf_if_empty(self, nodes, values):
+        """Make a tree without nodes one leaf holding the weighted training prior.
+
+        A tree whose bootstrap drew only zero-weight rows has no node.
+        """
+        if len(nodes):
+            return nodes, values
+        nodes = np.zeros(1, dtype=nodes.dtype)
+        for name, v in (("left_child", -1), ("right_child", -1), ("feature", -2),
+                        ("threshold", -2.0)):
+            nodes[name] = v
+        if self.is_classifier:
+            prior = np.zeros((1, self.K))
+            for o in range(self.n_outputs):
+                np.add.at(prior[0], self.class_offset[o] + self.y_cls[:, o], self.weight)
+        else:
+            prior = np.average(self.y_reg, axis=0, weights=self.weight)[None, :]
+        return nodes, prior
 
 
 def check_predict_X(est, X):

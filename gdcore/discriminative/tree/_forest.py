@@ -10,23 +10,30 @@ Parameters are scikit-learn's, plus ``max_bins`` (see ``tree_bins``).
 """
 
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
+from sklearn import ensemble as sk_ensemble
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.metrics import r2_score
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from gdcore._fallback import PeerFallbackMixin, delegate_to_peer
 from gdcore._threads import effective_n_threads
 from gdcore.discriminative.tree import _tree_build, _tree_predict
-from gdcore.discriminative.tree._classes import DecisionTreeClassifier, DecisionTreeRegressor
+from gdcore.discriminative.tree._classes import (
+    DecisionTreeClassifier,
+    DecisionTreeRegressor,
+    regression_criterion,
+)
 from gdcore.discriminative.tree._common import (
+    GDCORE_CONSTRAINTS,
     SEED_MAX,
-    TREE_CONSTRAINTS,
     TrainingSet,
+    check_forest_size,
     check_predict_X,
+    fallback_reason,
 )
 from gdcore.discriminative.tree._pruning import prune
 from gdcore.discriminative.tree._structure import pack_forest
@@ -36,28 +43,51 @@ _TREE_PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf
                 "min_impurity_decrease", "ccp_alpha", "max_bins")
 
 
-class _BaseForest(BaseEstimator):
-    _parameter_constraints = {
-        **{k: v for k, v in TREE_CONSTRAINTS.items() if k != "splitter"},
-        "n_estimators": [Interval(Integral, 1, None, closed="left")],
-        "bootstrap": ["boolean"],
-        "oob_score": ["boolean"],
-        "n_jobs": [Integral, None],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "max_samples": [None, Interval(Real, 0.0, 1.0, closed="right"),
-                        Interval(Integral, 1, None, closed="left")],
-    }
+class _BaseForest(PeerFallbackMixin, BaseEstimator):
+    """Grow on the compiled builder, or through scikit-learn's forest of the same name.
+
+    The peer fits sparse X, other criteria and monotonic constraints.
+    """
+
+    def _fallback_reason(self, X, y=None, **fit_params):
+        return fallback_reason(self, X, y)
+
+    # scikit-learn's ensembles are sequences of their fitted trees
+    def __len__(self):
+        return len(self.estimators_)
+
+    def __getitem__(self, index):
+        return self.estimators_[index]
+
+    def __iter__(self):
+        return iter(self.estimators_)
+
+    @property
+    def estimator(self):
+        """The unfitted tree each member is grown as (scikit-learn's template)."""
+        tree = DecisionTreeClassifier if self._is_classifier else DecisionTreeRegressor
+        return tree(splitter=self._splitter)
+
+    @property
+    def estimator_(self):
+        return self.estimator
 
     def fit(self, X, y, sample_weight=None):
         """Grow the trees (in parallel); NaN in X is routed, not rejected."""
         self._validate_params()
+        check_forest_size(self.n_estimators)
+        if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
+            return self
         n_threads = effective_n_threads(self.n_jobs)
-        if not self.bootstrap and (self.oob_score or self.max_samples is not None):
-            raise ValueError("oob_score and max_samples need bootstrap=True.")
+        if not self.bootstrap and self.max_samples is not None:
+            raise ValueError("`max_sample` cannot be set if `bootstrap=False`. Either switch "
+                             "to `bootstrap=True` or set `max_sample=None`.")
+        if not self.bootstrap and self.oob_score:
+            raise ValueError("Out of bag estimation only available if bootstrap=True")
         data = TrainingSet(self, X, y, sample_weight, self._is_classifier, n_threads)
         n = data.X.shape[0]
         n_draw = self._n_draw(n) if self.bootstrap else 0
+        self._n_samples, self._n_draw_fitted = n, n_draw
         if not self.warm_start or not hasattr(self, "estimators_"):
             self.estimators_, self._seeds = [], []
         n_more = self.n_estimators - len(self.estimators_)
@@ -85,14 +115,33 @@ class _BaseForest(BaseEstimator):
         return self
 
     def _n_draw(self, n):
+        """Bootstrap draws per tree, scikit-learn 1.9's rule (a float may exceed 1)."""
         m = self.max_samples
         if m is None:
             return n
         if isinstance(m, Integral):
-            if m > n:
-                raise ValueError(f"max_samples={m} must be <= n_samples={n}.")
             return int(m)
-        return max(1, int(round(n * m)))
+        n_draw = max(int(m * n), 1)
+        if n_draw < max(10, n ** (1 / 3)):
+            warnings.warn(f"Using the fractional value max_samples={m} when the number of "
+                          f"samples is {n} results in a low number ({n_draw}) of bootstrap "
+                          "samples. We recommend passing `max_samples` as an integer "
+                          "instead.", stacklevel=3)
+        return n_draw
+
+    @property
+    def estimators_samples_(self):
+        """The rows drawn for each tree (with repeats), as int32 index arrays."""
+        peer = self.__dict__.get("_peer")
+        if peer is not None:
+            return peer.estimators_samples_
+        check_is_fitted(self, "estimators_")
+        rows = np.arange(self._n_samples, dtype=np.int32)
+        if not self._n_draw_fitted:
+            return [rows.copy() for _ in self._seeds]
+        return [np.repeat(rows, _tree_build.bootstrap_counts(
+            np.uint64(seed), self._n_samples, self._n_draw_fitted).astype(np.intp))
+            for seed in self._seeds]
 
     def _wrap(self, tree, data):
         """Return a fitted single-tree estimator around ``tree`` (scikit-learn's estimators_)."""
@@ -124,12 +173,14 @@ class _BaseForest(BaseEstimator):
         check_is_fitted(self, "estimators_")
         return check_predict_X(self, X)
 
+    @delegate_to_peer
     def apply(self, X):
         """(n_samples, n_estimators) leaf index of each sample in each tree."""
         X = self._X(X)
         n_threads = effective_n_threads(self.n_jobs)
         return np.stack([e.tree_.apply(X, n_threads) for e in self.estimators_], axis=1)
 
+    @delegate_to_peer
     def decision_path(self, X):
         """Return (indicator CSR over all trees' nodes, n_nodes_ptr), as scikit-learn."""
         import scipy.sparse as sp
@@ -150,7 +201,10 @@ class _BaseForest(BaseEstimator):
         return imp / imp.sum() if imp.sum() > 0 else imp
 
     def _oob_values(self, data, n_draw, n_threads):
-        """Sum of out-of-bag leaf values and OOB counts per training row."""
+        """Return the (n, n_outputs, width) mean out-of-bag leaf values per training row.
+
+        A row no tree left out gets 0, as in scikit-learn.
+        """
         X, n = data.X, data.X.shape[0]
         width = self._forest[2].shape[1]
         total, count = np.zeros((n, width)), np.zeros(n)
@@ -163,11 +217,13 @@ class _BaseForest(BaseEstimator):
             warnings.warn("Some inputs do not have OOB scores. This probably means too "
                           "few trees were used to compute any reliable OOB estimates.",
                           stacklevel=4)
-        return total.reshape(n, self.n_outputs_, -1), count
+        total /= np.maximum(count, 1)[:, None]
+        return total.reshape(n, self.n_outputs_, -1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True  # fitted by the peer
         tags.target_tags.multi_output = True
         return tags
 
@@ -175,6 +231,7 @@ class _BaseForest(BaseEstimator):
 class _ForestClassifierMixin(ClassifierMixin):
     _is_classifier = True
 
+    @delegate_to_peer
     def predict_proba(self, X):
         """Mean over trees of the class fractions of the leaves reached."""
         proba = self._mean_values(self._X(X))
@@ -182,11 +239,13 @@ class _ForestClassifierMixin(ClassifierMixin):
             return proba[:, 0, : self.n_classes_]
         return [proba[:, o, :k] for o, k in enumerate(self.n_classes_)]
 
+    @delegate_to_peer
     def predict_log_proba(self, X):
         proba = self.predict_proba(X)
         with np.errstate(divide="ignore"):
             return np.log(proba) if self.n_outputs_ == 1 else [np.log(p) for p in proba]
 
+    @delegate_to_peer
     def predict(self, X):
         """Return the class with the largest mean probability."""
         proba = self._mean_values(self._X(X))
@@ -196,42 +255,47 @@ class _ForestClassifierMixin(ClassifierMixin):
                          for o, c in enumerate(self.classes_)], axis=1)
 
     def _set_oob_score(self, data, n_draw, n_threads):
-        total, count = self._oob_values(data, n_draw, n_threads)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            decision = total / count[:, None, None]
-        scores = []
-        for o in range(self.n_outputs_):
-            k = data.n_classes[o]
-            seen = count > 0
-            pred = np.argmax(decision[seen, o, :k], axis=1)
-            scores.append(np.mean(pred == data.y_cls[seen, o]))
+        """Set scikit-learn's OOB attributes.
+
+        The score is ``oob_score(y, predicted)`` over every row, on class
+        indices (subset accuracy by default, so a multi-output row counts only
+        when all its outputs are right).
+        """
+        decision = self._oob_values(data, n_draw, n_threads)
+        pred = np.stack([np.argmax(decision[:, o, :k], axis=1)
+                         for o, k in enumerate(data.n_classes)], axis=1)
+        y = data.y_cls
+        if self.n_outputs_ == 1:
+            pred, y = pred[:, 0], y[:, 0]
+        score = self.oob_score if callable(self.oob_score) else accuracy_score
         self.oob_decision_function_ = (decision[:, 0, : data.n_classes[0]]
                                        if self.n_outputs_ == 1 else
                                        [decision[:, o, :k] for o, k in enumerate(data.n_classes)])
-        self.oob_score_ = float(np.mean(scores))
+        self.oob_score_ = score(y, pred)
 
 
 class _ForestRegressorMixin(RegressorMixin):
     _is_classifier = False
 
+    @delegate_to_peer
     def predict(self, X):
         """Mean over trees of the leaf means."""
         pred = self._mean_values(self._X(X))[:, :, 0]
         return pred[:, 0] if self.n_outputs_ == 1 else pred
 
     def _set_oob_score(self, data, n_draw, n_threads):
-        total, count = self._oob_values(data, n_draw, n_threads)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pred = total[:, :, 0] / count[:, None]
-        seen = count > 0
+        """Set scikit-learn's OOB attributes: ``oob_score(y, predicted)`` (R^2 by default)."""
+        pred = self._oob_values(data, n_draw, n_threads)[:, :, 0]
         self.oob_prediction_ = pred[:, 0] if self.n_outputs_ == 1 else pred
-        self.oob_score_ = float(r2_score(data.y_reg[seen], pred[seen]))
+        score = self.oob_score if callable(self.oob_score) else r2_score
+        y = data.y_reg[:, 0] if self.n_outputs_ == 1 else data.y_reg
+        self.oob_score_ = score(y, self.oob_prediction_)
 
 
 def _forest_init(self, n_estimators, criterion, max_depth, min_samples_split,
                  min_samples_leaf, min_weight_fraction_leaf, max_features, max_leaf_nodes,
                  min_impurity_decrease, bootstrap, oob_score, n_jobs, random_state,
-                 verbose, warm_start, ccp_alpha, max_samples, max_bins):
+                 verbose, warm_start, ccp_alpha, max_samples, monotonic_cst, max_bins):
     self.n_estimators = n_estimators
     self.criterion = criterion
     self.max_depth = max_depth
@@ -249,24 +313,21 @@ def _forest_init(self, n_estimators, criterion, max_depth, min_samples_split,
     self.warm_start = warm_start
     self.ccp_alpha = ccp_alpha
     self.max_samples = max_samples
+    self.monotonic_cst = monotonic_cst
     self.max_bins = max_bins
 
 
-_CLF_CONSTRAINTS = {
-    **_BaseForest._parameter_constraints,
-    "criterion": [StrOptions({"gini", "entropy", "log_loss"})],
-    "class_weight": [dict, list, StrOptions({"balanced", "balanced_subsample"}), None],
-}
-_REG_CONSTRAINTS = {
-    **_BaseForest._parameter_constraints,
-    "criterion": [StrOptions({"squared_error", "poisson"})],
-}
+_CLF_CONSTRAINTS = {**sk_ensemble.RandomForestClassifier._parameter_constraints,
+                    **GDCORE_CONSTRAINTS}
+_REG_CONSTRAINTS = {**sk_ensemble.RandomForestRegressor._parameter_constraints,
+                    **GDCORE_CONSTRAINTS}
 
 
 class RandomForestClassifier(_ForestClassifierMixin, _BaseForest):
     """Bootstrap-aggregated classification trees with random feature subsets."""
 
     _splitter = "best"
+    _peer_class = "sklearn.ensemble.RandomForestClassifier"
     _parameter_constraints = _CLF_CONSTRAINTS
 
     def __init__(self, n_estimators=100, *, criterion="gini", max_depth=None,
@@ -274,11 +335,12 @@ class RandomForestClassifier(_ForestClassifierMixin, _BaseForest):
                  max_features="sqrt", max_leaf_nodes=None, min_impurity_decrease=0.0,
                  bootstrap=True, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, class_weight=None, ccp_alpha=0.0,
-                 max_samples=None, max_bins=255):
+                 max_samples=None, monotonic_cst=None, max_bins=255):
         _forest_init(self, n_estimators, criterion, max_depth, min_samples_split,
                      min_samples_leaf, min_weight_fraction_leaf, max_features,
                      max_leaf_nodes, min_impurity_decrease, bootstrap, oob_score, n_jobs,
-                     random_state, verbose, warm_start, ccp_alpha, max_samples, max_bins)
+                     random_state, verbose, warm_start, ccp_alpha, max_samples, monotonic_cst,
+                     max_bins)
         self.class_weight = class_weight
 
 
@@ -286,6 +348,7 @@ class ExtraTreesClassifier(_ForestClassifierMixin, _BaseForest):
     """Extremely randomized classification trees: one random cut per drawn feature."""
 
     _splitter = "random"
+    _peer_class = "sklearn.ensemble.ExtraTreesClassifier"
     _parameter_constraints = _CLF_CONSTRAINTS
 
     def __init__(self, n_estimators=100, *, criterion="gini", max_depth=None,
@@ -293,11 +356,12 @@ class ExtraTreesClassifier(_ForestClassifierMixin, _BaseForest):
                  max_features="sqrt", max_leaf_nodes=None, min_impurity_decrease=0.0,
                  bootstrap=False, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, class_weight=None, ccp_alpha=0.0,
-                 max_samples=None, max_bins=255):
+                 max_samples=None, monotonic_cst=None, max_bins=255):
         _forest_init(self, n_estimators, criterion, max_depth, min_samples_split,
                      min_samples_leaf, min_weight_fraction_leaf, max_features,
                      max_leaf_nodes, min_impurity_decrease, bootstrap, oob_score, n_jobs,
-                     random_state, verbose, warm_start, ccp_alpha, max_samples, max_bins)
+                     random_state, verbose, warm_start, ccp_alpha, max_samples, monotonic_cst,
+                     max_bins)
         self.class_weight = class_weight
 
 
@@ -305,6 +369,7 @@ class RandomForestRegressor(_ForestRegressorMixin, _BaseForest):
     """Bootstrap-aggregated regression trees."""
 
     _splitter = "best"
+    _peer_class = "sklearn.ensemble.RandomForestRegressor"
     _parameter_constraints = _REG_CONSTRAINTS
 
     def __init__(self, n_estimators=100, *, criterion="squared_error", max_depth=None,
@@ -312,17 +377,19 @@ class RandomForestRegressor(_ForestRegressorMixin, _BaseForest):
                  max_features=1.0, max_leaf_nodes=None, min_impurity_decrease=0.0,
                  bootstrap=True, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, ccp_alpha=0.0, max_samples=None,
-                 max_bins=255):
-        _forest_init(self, n_estimators, criterion, max_depth, min_samples_split,
-                     min_samples_leaf, min_weight_fraction_leaf, max_features,
+                 monotonic_cst=None, max_bins=255):
+        _forest_init(self, n_estimators, regression_criterion(criterion), max_depth,
+                     min_samples_split, min_samples_leaf, min_weight_fraction_leaf, max_features,
                      max_leaf_nodes, min_impurity_decrease, bootstrap, oob_score, n_jobs,
-                     random_state, verbose, warm_start, ccp_alpha, max_samples, max_bins)
+                     random_state, verbose, warm_start, ccp_alpha, max_samples, monotonic_cst,
+                     max_bins)
 
 
 class ExtraTreesRegressor(_ForestRegressorMixin, _BaseForest):
     """Extremely randomized regression trees."""
 
     _splitter = "random"
+    _peer_class = "sklearn.ensemble.ExtraTreesRegressor"
     _parameter_constraints = _REG_CONSTRAINTS
 
     def __init__(self, n_estimators=100, *, criterion="squared_error", max_depth=None,
@@ -330,8 +397,9 @@ class ExtraTreesRegressor(_ForestRegressorMixin, _BaseForest):
                  max_features=1.0, max_leaf_nodes=None, min_impurity_decrease=0.0,
                  bootstrap=False, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, ccp_alpha=0.0, max_samples=None,
-                 max_bins=255):
-        _forest_init(self, n_estimators, criterion, max_depth, min_samples_split,
-                     min_samples_leaf, min_weight_fraction_leaf, max_features,
+                 monotonic_cst=None, max_bins=255):
+        _forest_init(self, n_estimators, regression_criterion(criterion), max_depth,
+                     min_samples_split, min_samples_leaf, min_weight_fraction_leaf, max_features,
                      max_leaf_nodes, min_impurity_decrease, bootstrap, oob_score, n_jobs,
-                     random_state, verbose, warm_start, ccp_alpha, max_samples, max_bins)
+                     random_state, verbose, warm_start, ccp_alpha, max_samples, monotonic_cst,
+                     max_bins)

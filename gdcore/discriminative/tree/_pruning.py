@@ -22,8 +22,13 @@ def _parents(tree):
     return parent
 
 
-def prune(tree, ccp_alpha):
-    """Return a copy of ``tree`` cut back by minimal cost-complexity pruning at ``ccp_alpha``."""
+def _weakest_links(tree):
+    """Prune ``tree`` weakest link first, one cut per step.
+
+    Yields (alpha, impurity, alive) before the first cut (alpha 0) and after
+    each cut: the cut's effective alpha, the total leaf impurity of the pruned
+    tree and the mask of its nodes (the same array, updated in place).
+    """
     n = tree.node_count
     r_node = tree.weighted_n_node_samples * tree.impurity / tree.weighted_n_node_samples[0]
     parent = _parents(tree)
@@ -36,12 +41,11 @@ def prune(tree, ccp_alpha):
         n_leaves[parent[i]] += n_leaves[i]
     candidate = ~is_leaf
     alive = np.ones(n, dtype=bool)
+    yield 0.0, float(r_branch[0]), alive
     while candidate[0]:
         with np.errstate(divide="ignore", invalid="ignore"):
             alpha = np.where(candidate, (r_node - r_branch) / (n_leaves - 1), np.inf)
         cut = int(np.argmin(alpha))
-        if alpha[cut] > ccp_alpha:
-            break
         # the branch below `cut` goes; `cut` becomes a leaf
         below = _descendants(tree, cut)
         alive[below] = False
@@ -54,7 +58,24 @@ def prune(tree, ccp_alpha):
             r_branch[a] += dr
             n_leaves[a] += dl
             a = parent[a]
-    return _keep(tree, alive)
+        yield float(alpha[cut]), float(r_branch[0]), alive
+
+
+def prune(tree, ccp_alpha):
+    """Return a copy of ``tree`` cut back by minimal cost-complexity pruning at ``ccp_alpha``."""
+    keep = None
+    for alpha, _, alive in _weakest_links(tree):
+        if alpha > ccp_alpha:
+            break
+        keep = alive.copy()
+    return _keep(tree, keep)
+
+
+def pruning_path(tree):
+    """(ccp_alphas, impurities) of every subtree on the pruning path, as scikit-learn's."""
+    steps = [(alpha, impurity) for alpha, impurity, _ in _weakest_links(tree)]
+    alphas, impurities = np.array(steps, dtype=np.float64).T
+    return alphas, impurities
 
 
 def _descendants(tree, node):

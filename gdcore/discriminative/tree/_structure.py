@@ -39,18 +39,20 @@ class Tree:
     def n_leaves(self):
         return int(np.sum(self.children_left == TREE_LEAF))
 
-    def apply(self, X, n_threads):
-        """Leaf index reached by each row of X (C-contiguous float32/float64)."""
+    def apply(self, X, n_threads=1):
+        """Leaf index reached by each row of X (float32 as the fit, or float64)."""
+        X = _rows(X, self.n_features)
         out = np.empty(X.shape[0], dtype=np.intp)
         _tree_predict.apply(X, self.children_left, self.children_right, self.feature,
                             self.threshold, self.missing_go_to_left, 0, out, n_threads)
         return out
 
-    def decision_path(self, X, n_threads):
+    def decision_path(self, X, n_threads=1):
         """CSR indicator (n_samples, node_count) of the nodes each row passes through.
 
         One NumPy step per tree level (O(depth) array operations), not per row.
         """
+        X = _rows(X, self.n_features)
         n = X.shape[0]
         rows, cols = [], []
         node = np.zeros(n, dtype=np.intp)
@@ -83,6 +85,19 @@ class Tree:
         return imp
 
 
+def _rows(X, n_features):
+    """Return X as the kernels take it: C-contiguous float32/float64 (n, n_features).
+
+    For calls on ``tree_`` that skip the estimator's checks; no copy if X is so.
+    """
+    X = np.asarray(X)
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float32)
+    if X.ndim != 2 or X.shape[1] != n_features:
+        raise ValueError(f"X must be 2-D with {n_features} features, got shape {X.shape}.")
+    return np.ascontiguousarray(X)
+
+
 def _node_values(values, n_outputs, n_classes, is_classifier, class_offset):
     """(n_nodes, K) kernel values -> (n_nodes, n_outputs, max classes)."""
     n_nodes = values.shape[0]
@@ -111,18 +126,25 @@ def pack_forest(trees, n_threads=1):
     (``_tree_predict.pack_forest``), parallel over trees.
     """
     sizes = np.array([t.node_count for t in trees], dtype=np.intp)
+    feature = np.concatenate([t.feature for t in trees], dtype=np.intp)
+    if sizes.max(initial=0) >= 2**31 or feature.max(initial=0) >= 2**30:
+        # the packed node holds a tree-local child id and 2 * feature + 1 in int32
+        raise ValueError("A tree with 2**31 nodes or 2**30 features cannot be packed for "
+                         "prediction; use fewer features or limit the tree's size "
+                         "(max_depth, max_leaf_nodes).")
     roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
     n_nodes = int(sizes.sum())
 
     def cat(name, dtype):
         return np.concatenate([getattr(t, name) for t in trees], dtype=dtype)
 
-    values = np.concatenate([t.value.reshape(t.node_count, -1) for t in trees])
+    width = int(np.prod(trees[0].value.shape[1:])) if trees else 0
+    values = np.concatenate([t.value.reshape(t.node_count, width) for t in trees])
     nodes = np.empty(n_nodes, dtype=PACKED_NODE)
     packed_values = np.empty_like(values)
     status = _tree_predict.pack_forest(
         cat("children_left", np.intp), cat("children_right", np.intp),
-        cat("feature", np.intp), cat("threshold", np.float64),
+        feature, cat("threshold", np.float64),
         cat("missing_go_to_left", np.uint8), values, roots,
         nodes, packed_values, np.empty(n_nodes, dtype=np.intp), n_threads)
     if status != _tree_predict.STATUS_OK:

@@ -263,7 +263,7 @@ def pack_forest(
     """Pack a forest for ``forest_mean``: tree k keeps its slots
     ``roots[k]:roots[k + 1]``, its nodes breadth first with siblings adjacent.
     Returns STATUS_OK, or STATUS_BAD_TREE if some tree is malformed."""
-    cdef Py_ssize_t k, lo, n_nodes = left.shape[0], n_trees = roots.shape[0]
+    cdef Py_ssize_t k, lo, size, n_nodes = left.shape[0], n_trees = roots.shape[0]
     cdef Py_ssize_t V = values.shape[1]
     cdef int nt = n_threads if n_nodes >= MIN_PARALLEL_PACK else 1
     cdef int[::1] status = np.zeros(max(n_trees, 1), dtype=np.intc)
@@ -272,8 +272,12 @@ def pack_forest(
     with nogil:
         for k in prange(n_trees, schedule="dynamic", num_threads=nt):
             lo = roots[k]
+            size = (roots[k + 1] if k + 1 < n_trees else n_nodes) - lo
+            if size <= 0 or lo < 0 or lo + size > n_nodes:
+                # an empty tree has no slot: &left[lo] would point past the end
+                status[k] = BAD_TREE
+                continue
             status[k] = _pack_tree(&left[lo], &right[lo], &feature[lo], &threshold[lo],
-                                   &missing_left[lo], &values[0, 0] + lo * V, V,
-                                   (roots[k + 1] if k + 1 < n_trees else n_nodes) - lo,
+                                   &missing_left[lo], &values[0, 0] + lo * V, V, size,
                                    &nodes[lo], &values_out[0, 0] + lo * V, &order[lo])
     return BAD_TREE if np.any(status) else OK

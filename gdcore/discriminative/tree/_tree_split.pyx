@@ -67,9 +67,12 @@ cdef double _clf_impurity(const TreeData* t, const double* s) noexcept nogil:
         hi = 2 + (t.class_offset[o + 1] if o + 1 < t.n_outputs else t.K)
         acc = 0.0
         if t.criterion == CRIT_GINI:
+            # sum of squared fractions, not sum s^2 / W^2: W * W underflows to 0
+            # when every weight is tiny (a division by zero)
             for c in range(lo, hi):
-                acc += s[c] * s[c]
-            imp += 1.0 - acc / (W * W)
+                p = s[c] / W
+                acc += p * p
+            imp += 1.0 - acc
         else:
             for c in range(lo, hi):
                 if s[c] > 0.0:

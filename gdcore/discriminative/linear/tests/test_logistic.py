@@ -234,20 +234,21 @@ def test_log_proba_and_decision_shapes():
 
 
 BAD_PARAMS = [
-    ({"C": 0.0}, "C must be"),
-    ({"C": -1.0}, "C must be"),
-    ({"penalty": "l3"}, "penalty must be"),
-    ({"penalty": "l1"}, "needs solver='fista'"),
-    ({"solver": "saga"}, "'fista'"),
-    ({"penalty": "elasticnet", "solver": "fista"}, "l1_ratio"),
-    ({"penalty": "elasticnet", "solver": "fista", "l1_ratio": 1.5}, "l1_ratio"),
-    ({"max_iter": 0}, "max_iter"),
+    ({"C": 0.0}, "'C' parameter"),
+    ({"C": -1.0}, "'C' parameter"),
+    ({"penalty": "l3"}, "'penalty' parameter"),
+    ({"l1_ratio": 1.0}, "supports only 'l2' or None"),
+    ({"solver": "newton"}, "'solver' parameter"),
+    ({"l1_ratio": None, "penalty": "elasticnet", "solver": "fista"}, "l1_ratio must be"),
+    ({"l1_ratio": 1.5, "solver": "fista"}, "l1_ratio"),
+    ({"max_iter": -1}, "max_iter"),
     ({"tol": -1.0}, "tol"),
     ({"n_jobs": 0}, "n_jobs"),
 ]
 
 
 @pytest.mark.parametrize("params,match", BAD_PARAMS)
+@pytest.mark.filterwarnings("ignore:'penalty' was deprecated:FutureWarning")
 def test_bad_parameters(params, match):
     X, y = _data("iris")
     with pytest.raises(ValueError, match=match):
@@ -256,7 +257,7 @@ def test_bad_parameters(params, match):
 
 def test_bad_data():
     X, y = _data("iris")
-    with pytest.raises(ValueError, match="only one class"):
+    with pytest.raises(ValueError, match="only one\\s+class"):
         LogisticRegression().fit(X, np.zeros(len(y)))
     Xn = X.copy()
     Xn[3, 1] = np.nan
@@ -291,3 +292,73 @@ def test_l1_ratio_outside_0_1_is_refused_whatever_the_penalty(l1_ratio):
     X, y = load_breast_cancer(return_X_y=True)
     with pytest.raises(ValueError, match="l1_ratio"):
         LogisticRegression(l1_ratio=l1_ratio).fit(X[:50], y[:50])
+
+
+# ---- drop-in: what scikit-learn 1.9 accepts is served ----------------------------------
+
+@pytest.mark.parametrize("params", [{"solver": "saga", "l1_ratio": 1.0, "max_iter": 2000},
+                                    {"solver": "liblinear"}, {"solver": "newton-cholesky"},
+                                    {"solver": "liblinear", "dual": True},
+                                    {"solver": "liblinear", "intercept_scaling": 2.0}])
+def test_peer_solvers_are_fitted_by_scikit_learn(params, caplog):
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with caplog.at_level("DEBUG", logger="gdcore"):
+        ours = LogisticRegression(**params, random_state=0).fit(X, y)
+    peer = sk.LogisticRegression(**params, random_state=0).fit(X, y)
+    assert "fitting through sklearn.linear_model.LogisticRegression" in caplog.text
+    np.testing.assert_array_equal(ours.coef_, peer.coef_)
+    np.testing.assert_array_equal(ours.predict_proba(X), peer.predict_proba(X))
+    # a native refit forgets the peer
+    ours.set_params(solver="lbfgs", dual=False, intercept_scaling=1, l1_ratio=0.0).fit(X, y)
+    assert "_peer" not in vars(ours)
+
+
+def test_deprecations_and_ignored_parameters_warn_as_scikit_learn():
+    X, y = _data("iris")
+    with pytest.warns(FutureWarning, match="'penalty' was deprecated"):
+        LogisticRegression(penalty="l2").fit(X, y)
+    with pytest.warns(FutureWarning, match="'l1_ratio=None' was deprecated"):
+        LogisticRegression(l1_ratio=None).fit(X, y)
+    with pytest.warns(UserWarning, match="l1_ratio parameter is only used"):
+        LogisticRegression(penalty="l2", l1_ratio=0.5).fit(X, y)
+    with pytest.warns(UserWarning, match="Setting penalty=None will ignore"):
+        LogisticRegression(penalty=None, C=2.0).fit(X, y)
+
+
+def test_l1_ratio_selects_the_penalty_natively():
+    X, y = _data("breast_cancer")
+    new = LogisticRegression(l1_ratio=1.0, solver="fista", C=0.1).fit(X, y)
+    with pytest.warns(FutureWarning):
+        old = LogisticRegression(penalty="l1", l1_ratio=1.0, solver="fista", C=0.1).fit(X, y)
+    np.testing.assert_array_equal(new.coef_, old.coef_)
+    assert (new.coef_ == 0).any()
+
+
+@pytest.mark.parametrize("make", [np.asarray, sp.csr_matrix])
+def test_float32_gives_float32_coefficients(make):
+    X, y = _data("iris")
+    m = LogisticRegression().fit(make(X.astype(np.float32)), y)
+    assert m.coef_.dtype == np.float32 and m.intercept_.dtype == np.float32
+
+
+def test_zero_max_iter_and_convergence_warning_text():
+    X, y = _data("iris")
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        m = LogisticRegression(max_iter=0).fit(X, y == 2)
+    assert m.n_iter_[0] == 0
+    with pytest.warns(ConvergenceWarning):
+        assert LogisticRegression(solver="newton-cg", max_iter=0).fit(X, y).n_iter_[0] == 0
+    with pytest.warns(ConvergenceWarning,
+                      match="newton-cg failed to converge.* Increase the number of iterations"):
+        LogisticRegression(solver="newton-cg", max_iter=1, tol=1e-15).fit(X, y)
+
+
+def test_sparsify_densify_keep_predictions():
+    X, y = _data("iris")
+    m = LogisticRegression().fit(X, y)
+    want = m.predict_proba(X)
+    assert sp.issparse(m.sparsify().coef_)
+    np.testing.assert_allclose(m.predict_proba(X), want, rtol=1e-12)
+    assert isinstance(m.densify().coef_, np.ndarray)
+    np.testing.assert_allclose(m.predict_proba(X), want, rtol=1e-12)

@@ -261,7 +261,6 @@ def _bad_fits():
         "rows differ": (MLPClassifier(), X, y[:-1]),
         "empty X": (MLPClassifier(), X[:0], y[:0]),
         "3-D X": (MLPClassifier(), X[:, :, None], y),
-        "one class": (MLPClassifier(), X, np.zeros(60)),
         "continuous y for a classifier": (MLPClassifier(), X, X[:, 0]),
         "empty layer": (MLPClassifier(hidden_layer_sizes=(10, 0)), X, y),
         "negative layer": (MLPRegressor(hidden_layer_sizes=(-3,)), X, y),
@@ -296,3 +295,59 @@ def test_bad_input_at_predict_time(breast_cancer):
         est.predict(Xa[:, :5])
     with pytest.raises(ValueError):
         est.predict_proba(np.where(Xa > 1, np.nan, Xa))
+
+
+# ---- drop-in: what scikit-learn accepts is served --------------------------------------
+
+def test_sparse_X_is_fitted_by_scikit_learn(caplog):
+    import scipy.sparse as sp
+    from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = sp.csr_matrix(X[:200] / X.max(axis=0))
+    y = y[:200]
+    with caplog.at_level("DEBUG", logger="gdcore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPClassifier(max_iter=20, random_state=0).fit(X, y)
+        peer = SkMLPClassifier(max_iter=20, random_state=0).fit(X, y)
+    assert "fitting through sklearn.neural_network.MLPClassifier: sparse X" in caplog.text
+    np.testing.assert_array_equal(ours.predict_proba(X), peer.predict_proba(X))
+
+
+def test_one_class_is_fitted_as_scikit_learn():
+    from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+
+    X, _ = load_breast_cancer(return_X_y=True)
+    X = X[:60] / X.max(axis=0)
+    y = np.full(60, 7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPClassifier(max_iter=20, random_state=0, dtype="float64").fit(X, y)
+        peer = SkMLPClassifier(max_iter=20, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(ours.predict(X), peer.predict(X))
+    np.testing.assert_allclose(ours.predict_proba(X), peer.predict_proba(X), rtol=1e-7)
+
+
+def test_diverging_sgd_with_early_stopping_records_nan_and_keeps_the_best_weights():
+    X, y = load_breast_cancer(return_X_y=True)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = MLPRegressor(solver="sgd", learning_rate_init=1.0, activation="identity",
+                           early_stopping=True, max_iter=15, random_state=0).fit(X, y)
+    assert np.isnan(est.validation_scores_[-1])
+    assert all(np.isfinite(c).all() for c in est.coefs_)
+
+
+def test_n_iter_no_change_inf_runs_max_iter_and_warns():
+    X, y = load_breast_cancer(return_X_y=True)
+    est = MLPClassifier(n_iter_no_change=np.inf, max_iter=5, warm_start=True, random_state=0)
+    for max_iter in (5, 8):
+        with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+            est.set_params(max_iter=max_iter).fit(X[:100], y[:100])
+        assert est.n_iter_ == max_iter
+
+
+def test_a_network_too_large_is_refused_with_its_parameter_count():
+    X, y = load_breast_cancer(return_X_y=True)
+    with pytest.raises(ValueError, match="parameters"):
+        MLPClassifier(hidden_layer_sizes=(2**31,)).fit(X[:20], y[:20])

@@ -45,7 +45,8 @@ def clf_impurity(s, class_offset, K, n_outputs, criterion):
         hi = class_offset[o + 1] if o + 1 < n_outputs else K
         c = s[2 + class_offset[o]: 2 + hi]
         if criterion == CRITERION_GINI:
-            imp += 1.0 - np.sum(c * c) / (W * W)
+            p = c / W  # fractions first: W * W underflows for tiny weights
+            imp += 1.0 - np.sum(p * p)
         else:
             p = c[c > 0] / W
             imp -= np.sum(p * np.log2(p))

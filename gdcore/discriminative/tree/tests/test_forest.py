@@ -146,8 +146,10 @@ def test_bad_inputs():
     X, y = load_iris(return_X_y=True)
     with pytest.raises(ValueError, match="bootstrap"):
         RandomForestClassifier(bootstrap=False, oob_score=True).fit(X, y)
-    with pytest.raises(ValueError, match="max_samples"):
-        RandomForestClassifier(max_samples=1000).fit(X, y)
+    with pytest.raises(ValueError, match="max_sample"):
+        RandomForestClassifier(bootstrap=False, max_samples=10).fit(X, y)
+    with pytest.raises(ValueError, match="use fewer trees"):
+        RandomForestClassifier(n_estimators=2**40).fit(X, y)
     with pytest.raises(ValueError, match="n_estimators"):
         RandomForestClassifier(n_estimators=0).fit(X, y)
     Xinf = X.copy()
@@ -167,3 +169,84 @@ def test_parameters_scikit_learn_refuses_are_refused(Est):
     # A negative class weight would give negative probabilities.
     with pytest.raises(ValueError, match="class_weight must be non-negative"):
         Est(n_estimators=3, class_weight={0: -1.0, 1: 2.0, 2: 1.0}).fit(X, y)
+
+
+# ---- drop-in: scikit-learn's forest protocol and what it accepts ------------------------
+
+FORESTS = [RandomForestClassifier, ExtraTreesClassifier]
+
+
+@pytest.mark.parametrize("Forest", FORESTS)
+def test_sparse_X_and_other_criteria_are_fitted_by_scikit_learn(Forest, caplog):
+    import scipy.sparse as sp
+    import sklearn.ensemble as ske
+
+    X, y = load_iris(return_X_y=True)
+    Xs = sp.csc_matrix(X)
+    with caplog.at_level("DEBUG", logger="gdcore"):
+        ours = Forest(n_estimators=10, random_state=0).fit(Xs, y)
+    peer = getattr(ske, Forest.__name__)(n_estimators=10, random_state=0).fit(Xs, y)
+    assert "sparse X" in caplog.text
+    np.testing.assert_array_equal(ours.predict_proba(Xs), peer.predict_proba(Xs))
+    assert len(ours) == 10 and ours.feature_importances_.shape == (4,)
+    reg = RandomForestRegressor(n_estimators=5, criterion="absolute_error", random_state=0)
+    peer = ske.RandomForestRegressor(n_estimators=5, criterion="absolute_error",
+                                     random_state=0)
+    np.testing.assert_array_equal(reg.fit(X, X[:, 0]).predict(X), peer.fit(X, X[:, 0]).predict(X))
+
+
+def test_forest_is_a_sequence_of_its_trees_with_their_samples():
+    X, y = load_iris(return_X_y=True)
+    rf = RandomForestClassifier(n_estimators=4, max_samples=0.5, random_state=0).fit(X, y)
+    assert len(rf) == 4 and rf[1] is rf.estimators_[1] and list(rf) == rf.estimators_
+    assert type(rf.estimator).__name__ == "DecisionTreeClassifier"
+    samples = rf.estimators_samples_
+    assert [len(s) for s in samples] == [75] * 4 and samples[0].dtype == np.int32
+    assert len(np.unique(samples[0])) < 75
+    et = ExtraTreesClassifier(n_estimators=2, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(et.estimators_samples_[0], np.arange(150))
+
+
+def test_multilabel_oob_score_is_subset_accuracy_and_callables_are_scored():
+    from sklearn.datasets import make_multilabel_classification
+    from sklearn.metrics import accuracy_score, f1_score
+
+    X, Y = make_multilabel_classification(random_state=0)
+    et = ExtraTreesClassifier(bootstrap=True, oob_score=True, random_state=0).fit(X, Y)
+    pred = np.stack([d.argmax(axis=1) for d in et.oob_decision_function_], axis=1)
+    assert et.oob_score_ == accuracy_score(Y, pred)  # every label of a row right
+    X, y = load_iris(return_X_y=True)
+    rf = RandomForestClassifier(oob_score=f1_score, random_state=0).fit(X, y == 2)
+    want = f1_score(y == 2, rf.oob_decision_function_.argmax(axis=1))
+    assert rf.oob_score_ == want and 0.8 < want <= 1.0
+
+
+def test_max_samples_above_one_draws_more_rows_than_n():
+    X, y = load_iris(return_X_y=True)
+    rf = RandomForestRegressor(n_estimators=3, max_samples=1.5, random_state=0).fit(X, y)
+    assert [len(s) for s in rf.estimators_samples_] == [225] * 3
+
+
+def test_sparse_y_is_refused_with_scikit_learns_message():
+    import scipy.sparse as sp
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="sparse multilabel-indicator for y"):
+        RandomForestClassifier(n_estimators=2).fit(X, sp.csr_matrix(y[:, None]))
+
+
+def test_one_class_is_fitted_as_scikit_learn():
+    X, y = load_iris(return_X_y=True)
+    rf = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, np.full(150, 4))
+    np.testing.assert_array_equal(rf.predict(X), np.full(150, 4))
+    np.testing.assert_array_equal(rf.predict_proba(X), np.ones((150, 1)))
+
+
+def test_a_bootstrap_of_zero_weight_rows_predicts_the_prior():
+    X, y = load_iris(return_X_y=True)
+    w = np.zeros(150)
+    w[[0, 60]] = 1.0  # most bootstraps of 2 draws miss both weighted rows
+    rf = RandomForestClassifier(n_estimators=20, max_samples=2, random_state=0)
+    proba = rf.fit(X, y, sample_weight=w).predict_proba(X)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)

@@ -199,8 +199,6 @@ def test_bad_inputs():
         clf.fit(X, np.where(y == 0, np.nan, y))
     with pytest.raises(ValueError, match="1 sample"):
         clf.fit(X[:1], y[:1])
-    with pytest.raises(ValueError, match="one class"):
-        clf.fit(X, np.zeros(150))
     with pytest.raises(ValueError, match="sample_weight"):
         clf.fit(X, y, sample_weight=np.ones(10))
     with pytest.raises(ValueError):
@@ -210,3 +208,89 @@ def test_bad_inputs():
     clf.fit(X, y)
     with pytest.raises(ValueError, match="features"):
         clf.predict(X[:, :3])
+
+
+# ---- drop-in: what scikit-learn's trees accept ------------------------------------------
+
+def test_sparse_X_absolute_error_and_monotonic_cst_are_fitted_by_scikit_learn(caplog):
+    import scipy.sparse as sp
+    import sklearn.tree as skt
+
+    X, y = load_iris(return_X_y=True)
+    cases = [(DecisionTreeClassifier, {}, sp.csr_matrix(X), y, "sparse X"),
+             (DecisionTreeRegressor, {"criterion": "absolute_error"}, X, X[:, 0],
+              "criterion='absolute_error'"),
+             (DecisionTreeClassifier, {"monotonic_cst": [1, 0, 0, 0]}, X, y == 2,
+              "monotonic_cst")]
+    for Tree, params, Xf, yf, reason in cases:
+        caplog.clear()
+        with caplog.at_level("DEBUG", logger="gdcore"):
+            ours = Tree(random_state=0, **params).fit(Xf, yf)
+        peer = getattr(skt, Tree.__name__)(random_state=0, **params).fit(Xf, yf)
+        assert reason in caplog.text
+        np.testing.assert_array_equal(ours.predict(Xf), peer.predict(Xf))
+        np.testing.assert_array_equal(ours.apply(Xf), peer.apply(Xf))
+        assert ours.get_depth() == peer.get_depth()
+
+
+def test_sparse_y_is_a_type_error():
+    import scipy.sparse as sp
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(TypeError, match="Sparse data was passed for y"):
+        DecisionTreeClassifier().fit(X, sp.csr_matrix(y[:, None]))
+
+
+def test_friedman_mse_is_squared_error_with_a_future_warning():
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(FutureWarning, match="friedman_mse"):
+        tree = DecisionTreeRegressor(criterion="friedman_mse", random_state=0)
+    assert tree.criterion == "squared_error"
+    want = DecisionTreeRegressor(random_state=0).fit(X, y).predict(X)
+    np.testing.assert_array_equal(tree.fit(X, y).predict(X), want)
+
+
+@pytest.mark.parametrize("max_bins", [255, None])
+def test_pruning_path_equals_scikit_learns(max_bins):
+    import sklearn.tree as skt
+
+    X, y = load_iris(return_X_y=True)
+    ours = DecisionTreeClassifier(max_bins=max_bins, random_state=0)
+    path = ours.cost_complexity_pruning_path(X, y)
+    if max_bins is None:
+        want = skt.DecisionTreeClassifier(random_state=0).cost_complexity_pruning_path(X, y)
+        np.testing.assert_allclose(path.ccp_alphas, want.ccp_alphas, atol=1e-12)
+        np.testing.assert_allclose(path.impurities, want.impurities, atol=1e-12)
+    assert path.ccp_alphas[0] == 0 and np.all(np.diff(path.ccp_alphas) >= 0)
+    # each alpha of the path prunes to a tree whose leaves sum to that impurity
+    for alpha, impurity in zip(path.ccp_alphas, path.impurities):
+        t = ours.set_params(ccp_alpha=alpha).fit(X, y).tree_
+        leaf = t.children_left == -1
+        total = np.sum(t.weighted_n_node_samples[leaf] * t.impurity[leaf])
+        np.testing.assert_allclose(total / t.weighted_n_node_samples[0], impurity,
+                                   atol=1e-12)
+
+
+def test_tree_arrays_answer_without_a_thread_count():
+    X, y = load_iris(return_X_y=True)
+    tree = DecisionTreeClassifier(random_state=0).fit(X, y)
+    np.testing.assert_array_equal(tree.tree_.apply(X), tree.apply(X))
+    np.testing.assert_array_equal(tree.tree_.decision_path(X).toarray(),
+                                  tree.decision_path(X).toarray())
+    with pytest.raises(ValueError, match="4 features"):
+        tree.tree_.apply(X[:, :2])
+
+
+def test_one_class_is_one_leaf_as_scikit_learn():
+    X, _ = load_iris(return_X_y=True)
+    tree = DecisionTreeClassifier().fit(X, np.full(150, "a"))
+    assert tree.tree_.node_count == 1
+    np.testing.assert_array_equal(tree.predict(X), np.full(150, "a"))
+
+
+def test_poisson_checks_come_before_the_length_check():
+    est = DecisionTreeRegressor(criterion="poisson")
+    with pytest.raises(ValueError, match="y is not positive.*Poisson"):
+        est.fit([[0, 1, 2]], [0, 0, 0])
+    with pytest.raises(ValueError, match="Some.*y are negative.*Poisson"):
+        est.fit([[0, 1, 2]], [5, -0.1, 2])

@@ -290,3 +290,33 @@ def test_pack_forest_raises_on_a_malformed_tree():
                              value=np.zeros((3, 1, 1)))]
     with pytest.raises(ValueError, match="not a binary tree"):
         pack_forest(trees)
+
+
+def test_pack_forest_refuses_an_empty_tree_without_reading_past_the_end():
+    # the empty tree is last: its first node would be one past the arrays' end
+    leaf = SimpleNamespace(node_count=1, children_left=np.array([-1]),
+                           children_right=np.array([-1]), feature=np.array([-2]),
+                           threshold=np.array([-2.0]), missing_go_to_left=np.zeros(1, np.uint8),
+                           value=np.ones((1, 1, 1)))
+    empty = SimpleNamespace(node_count=0, children_left=np.zeros(0, int),
+                            children_right=np.zeros(0, int), feature=np.zeros(0, int),
+                            threshold=np.zeros(0), missing_go_to_left=np.zeros(0, np.uint8),
+                            value=np.zeros((0, 1, 1)))
+    with pytest.raises(ValueError, match="not a binary tree"):
+        pack_forest([leaf, empty])
+
+
+@pytest.mark.parametrize("criterion", ["gini", "entropy"])
+def test_tiny_weights_give_the_same_tree_as_unit_weights(criterion):
+    # W * W underflows to 0 for weights of 1e-200: impurity must stay defined
+    from sklearn.datasets import load_iris
+
+    from gdcore import DecisionTreeClassifier
+
+    X, y = load_iris(return_X_y=True)
+    tree = DecisionTreeClassifier(criterion=criterion, random_state=0)
+    tiny = tree.fit(X, y, sample_weight=np.full(150, 1e-200)).tree_
+    assert np.isfinite(tiny.impurity).all()
+    unit = DecisionTreeClassifier(criterion=criterion, random_state=0).fit(X, y).tree_
+    np.testing.assert_array_equal(tiny.feature, unit.feature)
+    np.testing.assert_allclose(tiny.impurity, unit.impurity, rtol=1e-9)
