@@ -33,6 +33,18 @@ def glorot_uniform(rng, fan_in, fan_out, activation):
     return W, b
 
 
+def network_bytes(layer_units, dtype, batch_rows):
+    """Bytes a network of these widths takes to train on batches of ``batch_rows``.
+
+    Parameters, gradient and Adam's two moments (four flat vectors), and a
+    batch's activations and deltas; Python ints, so absurd widths do not
+    overflow.  Callers compare it with memory before building the network.
+    """
+    units = [int(u) for u in layer_units]
+    n_params = sum(p * q + q for p, q in zip(units[:-1], units[1:]))
+    return np.dtype(dtype).itemsize * (4 * n_params + 2 * int(batch_rows) * sum(units))
+
+
 class DenseNetwork:
     """A stack of dense layers over one flat parameter vector.
 

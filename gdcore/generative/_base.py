@@ -10,6 +10,12 @@ Subclasses supply one hook each:
 - ``_joint_log_likelihood(X)``: log P(x, c) for every row and class
   (classifiers), or ``score_samples`` itself (density models);
 - ``_sample_rows(class_index, rng)``: rows drawn from P(X | class).
+
+A row of probability zero under every class (or whose likelihood overflowed
+float64) has no posterior: ``predict``, ``predict_proba`` and
+``predict_log_proba`` of every Bayes classifier raise a ValueError naming it
+(``bayes_predict``, ``bayes_posterior``, ``bayes_log_posterior``), while
+``score_samples`` reports its log p(x) = -inf.
 """
 
 import numpy as np
@@ -24,6 +30,9 @@ from gdcore.generative import _bayes_rule
 def log_sum_exp_rows(a):
     """log(sum(exp(a), axis=1)) as a column, shifted by each row's maximum.
 
+    A row of -inf gives -inf (log 0): the marginal log-likelihood of a row of
+    probability zero, what ``score_samples`` reports for it.
+
     scipy.special.logsumexp gives the same numbers but, on the short rows of a
     few classes, is several times slower than the compiled likelihood pass it
     normalizes.
@@ -32,6 +41,65 @@ def log_sum_exp_rows(a):
     top[~np.isfinite(top)] = 0.0
     with np.errstate(divide="ignore"):
         return top + np.log(np.exp(a - top).sum(axis=1, keepdims=True))
+
+
+# Bayes' rule on a row that has probability zero under every class is 0 / 0.
+# One behaviour for every Bayes classifier: a ValueError naming the rows, never
+# a NaN posterior that ``predict`` would turn into the first class.
+UNDEFINED_POSTERIOR = (
+    "{name}: {count} row(s) of X (the first is row {first}) have probability zero under "
+    "every class (a joint log-likelihood of -inf for each class, or an overflowed, NaN "
+    "one), so P(class | x) is undefined and no class can be predicted. Such a row lies "
+    "outside everything the model has seen, or beyond float64's range: check those "
+    "rows, rescale the features, or fit with smoothing that leaves no value impossible "
+    "(alpha > 0 for the discrete naive Bayes models, var_smoothing > 0 for GaussianNB). "
+    "score_samples gives their log p(x) (-inf)."
+)
+
+
+def raise_undefined_rows(jll, name):
+    """Raise the ValueError of rows of ``jll`` whose largest entry is not finite."""
+    bad = np.flatnonzero(~np.isfinite(jll.max(axis=1)))
+    if bad.size:
+        raise ValueError(UNDEFINED_POSTERIOR.format(name=name, count=bad.size,
+                                                    first=int(bad[0])))
+
+
+def bayes_posterior(jll, n_threads, name):
+    """P(c | x) from joint log-likelihoods (n, k); ValueError on undefined rows.
+
+    ``name`` is the estimator's, for the message.  Every Bayes classifier's
+    ``predict_proba`` is this (HMMClassifier's over one row per sequence).
+    """
+    jll = np.ascontiguousarray(jll)
+    if jll.dtype not in (np.float32, np.float64):
+        jll = jll.astype(np.float64)
+    proba = np.empty(jll.shape)
+    if _bayes_rule.posterior_from_joint(jll, proba, n_threads):
+        raise_undefined_rows(jll, name)
+    return proba
+
+
+def bayes_log_posterior(jll, name):
+    """Log P(c | x) from joint log-likelihoods; ValueError on undefined rows."""
+    norm = log_sum_exp_rows(jll)
+    # The norm is finite exactly when the row is defined (NaN, +inf or all -inf
+    # make it NaN, inf or -inf): a check on n numbers, not n k.
+    if not np.isfinite(norm).all():
+        raise_undefined_rows(jll, name)
+    return jll - norm
+
+
+def bayes_predict(jll, name):
+    """Index of the most probable class of each row; ValueError on undefined rows.
+
+    NumPy's argmax picks a NaN if there is one, so the row's picked entry
+    is finite exactly when the row is defined: one O(n) gather, no second pass.
+    """
+    idx = np.argmax(jll, axis=1)
+    if not np.isfinite(jll[np.arange(len(idx)), idx]).all():
+        raise_undefined_rows(jll, name)
+    return idx
 
 
 class GenerativeMixin:
@@ -55,25 +123,30 @@ class BayesClassifierMixin:
         return self._joint_log_likelihood(self._check_X(X))
 
     def predict_log_proba(self, X):
-        """Log P(c | x): the joint log-probability normalized over classes."""
-        jll = self.predict_joint_log_proba(X)
-        return jll - log_sum_exp_rows(jll)
+        """Log P(c | x): the joint log-probability normalized over classes.
+
+        Raises a ValueError for a row of probability zero under every class
+        (its posterior is 0 / 0), as ``predict_proba`` and ``predict`` do.
+        """
+        return bayes_log_posterior(self.predict_joint_log_proba(X), type(self).__name__)
 
     def predict_proba(self, X):
-        """P(c | x) for each row and class, columns in the order of ``classes_``."""
-        jll = np.ascontiguousarray(self.predict_joint_log_proba(X))
-        if jll.dtype not in (np.float32, np.float64):
-            jll = jll.astype(np.float64)
-        proba = np.empty(jll.shape)
-        _bayes_rule.posterior_from_joint(
-            jll, proba, effective_n_threads(getattr(self, "n_jobs", None)))
-        return proba
+        """P(c | x) for each row and class, columns in the order of ``classes_``.
+
+        Raises a ValueError for a row of probability zero under every class
+        (or whose likelihood overflowed): Bayes' rule is 0 / 0 there.
+        """
+        return bayes_posterior(self.predict_joint_log_proba(X),
+                               effective_n_threads(getattr(self, "n_jobs", None)),
+                               type(self).__name__)
 
     def predict(self, X):
-        """Return the class of highest posterior probability for each row."""
-        jll = self.predict_joint_log_proba(X)
-        return self.classes_[np.argmax(jll, axis=1)]
+        """Return the class of highest posterior probability for each row.
 
+        Raises a ValueError for a row of probability zero under every class.
+        """
+        jll = self.predict_joint_log_proba(X)
+        return self.classes_[bayes_predict(jll, type(self).__name__)]
 
 
 class GenerativeClassifierMixin(BayesClassifierMixin):

@@ -6,7 +6,9 @@ import numpy as np
 def posterior_from_joint(jll, proba, n_threads):
     jll = np.asarray(jll, dtype=np.float64)
     top = jll.max(axis=1, keepdims=True)
-    top[~np.isfinite(top)] = 0.0
+    undefined = ~np.isfinite(top[:, 0])
     with np.errstate(invalid="ignore"):
-        p = np.exp(jll - top)
+        p = np.exp(jll - np.where(undefined[:, None], 0.0, top))
         proba[:] = p / p.sum(axis=1, keepdims=True)
+    proba[undefined] = np.nan
+    return int(undefined.sum())

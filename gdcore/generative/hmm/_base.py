@@ -25,10 +25,16 @@ Beyond hmmlearn: ``n_jobs``, ``n_init`` restarts, per-sequence scores
 (``score(..., per_sequence=True)``), ``sample_sequences`` for many sequences
 at once, and rows of ``startprob_``/``transmat_`` that receive no expected
 mass keep their previous value (with a warning) instead of becoming 0 or NaN.
+
+hmmlearn's reports go through ``logging`` on hmmlearn's own logger name,
+"hmmlearn.base", so that code reading them (a log handler, pytest's
+``caplog``) sees the same records: a parameter set on the model that
+``init_params`` will overwrite, too few data points for the free parameters
+(a degenerate solution), and an EM iteration that lowers the log-likelihood.
 """
 
-import sys
-import time
+import copy
+import os
 import warnings
 
 import numpy as np
@@ -40,48 +46,63 @@ from sklearn.utils.validation import check_is_fitted
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_n_samples
 from gdcore.generative.hmm import _hmm
+from gdcore.generative.hmm._monitor import ConvergenceMonitor
+from gdcore.generative.hmm._monitor import log as _log
 
 DECODER_ALGORITHMS = ("viterbi", "map")
 IMPLEMENTATIONS = ("log", "scaling")
 
+def check_model_size(n_doubles, what):
+    """Refuse a model whose arrays no machine here could hold, before allocating them.
 
-class ConvergenceMonitor:
-    """EM progress: the log-likelihood of each iteration, and when to stop.
-
-    As hmmlearn's: converged when ``n_iter`` iterations are done or the gain
-    of the last iteration is below ``tol``.  ``history`` holds every
-    iteration's log-likelihood (hmmlearn keeps only the last two).
+    ``n_doubles`` is the number of float64 values the fit would allocate at
+    once (parameters, per-frame arrays, kernel copies); a size beyond the
+    physical memory would end in a MemoryError, or the kernel's OOM killer,
+    after a long wait.  Plain arithmetic, no pass over the data.
     """
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        memory = 2**50
+    need = 8 * float(n_doubles)
+    if need > memory:
+        raise ValueError(f"{what} need at least {need / 2**30:.3g} GiB, more than this "
+                         f"machine's {memory / 2**30:.3g} GiB of memory.")
 
-    def __init__(self, tol, n_iter, verbose):
-        self.tol = tol
-        self.n_iter = n_iter
-        self.verbose = verbose
-        self.history = []
-        self.iter = 0
-        self._t0 = time.perf_counter()
 
-    def __repr__(self):
-        return (f"ConvergenceMonitor(tol={self.tol}, n_iter={self.n_iter}, "
-                f"iter={self.iter}, history={self.history[-2:]})")
+def raise_for_memory(status):
+    """MemoryError for a kernel's NO_MEMORY status (a thread's scratch was not allocated).
 
-    def report(self, log_prob):
-        if self.verbose:
-            delta = log_prob - self.history[-1] if self.history else np.nan
-            print(f"{self.iter + 1:>10d} {log_prob:>16.8f} {delta:>+16.8f} "
-                  f"{time.perf_counter() - self._t0:>9.3f}s", file=sys.stderr)
-        if self.history and log_prob - self.history[-1] < -1e-8 * max(1.0, abs(log_prob)):
-            warnings.warn(
-                f"EM decreased the log-likelihood: {self.history[-1]:.8f} -> "
-                f"{log_prob:.8f}; a prior below 1 can do this.", RuntimeWarning,
-                stacklevel=3)
-        self.history.append(log_prob)
-        self.iter += 1
+    The status is the same number in every HMM kernel module (_hmm_core.pxd).
+    """
+    if status == _hmm.STATUS_NO_MEMORY:
+        raise MemoryError("The HMM kernels could not allocate their per-thread scratch "
+                          "(memory proportional to the longest sequence times n_components): "
+                          "use fewer threads (n_jobs), shorter sequences or fewer states.")
 
-    @property
-    def converged(self):
-        return self.iter == self.n_iter or (
-            len(self.history) >= 2 and self.history[-1] - self.history[-2] < self.tol)
+
+def n_features_property(width):
+    """Return hmmlearn's ``n_features`` property for an emission model of that width.
+
+    ``width(model)`` reads it from the emission parameters (AttributeError
+    when they are not set yet); before that, the value a user assigned
+    (hmmlearn's tutorials set ``model.n_features`` before sampling from
+    hand-set parameters), which ``fit`` checks X against.
+    """
+    def get(self):
+        try:
+            return width(self)
+        except AttributeError:
+            pass
+        if "_n_features" in self.__dict__:
+            return self._n_features
+        raise AttributeError(f"{type(self).__name__}.n_features is not known yet: fit the "
+                             "model, set its emission parameters or assign n_features.")
+
+    def set(self, value):
+        self._n_features = value
+
+    return property(get, set, doc="Number of features of an observation.")
 
 
 def check_lengths(lengths, n_samples):
@@ -182,8 +203,10 @@ class BaseHMM(BaseEstimator):
         if self.implementation not in IMPLEMENTATIONS:
             raise ValueError(
                 f"implementation must be one of {IMPLEMENTATIONS}, got {self.implementation!r}.")
-        if not isinstance(self.n_iter, (int, np.integer)) or self.n_iter < 1:
-            raise ValueError(f"n_iter must be a positive integer, got {self.n_iter!r}.")
+        if (isinstance(self.n_iter, bool) or not isinstance(self.n_iter, (int, np.integer))
+                or self.n_iter < 0):
+            # 0 is hmmlearn's "initialize only".
+            raise ValueError(f"n_iter must be a non-negative integer, got {self.n_iter!r}.")
         if not isinstance(self.n_init, (int, np.integer)) or self.n_init < 1:
             raise ValueError(f"n_init must be a positive integer, got {self.n_init!r}.")
         if not isinstance(self.tol, (int, float, np.number)) or np.isnan(self.tol):
@@ -220,13 +243,63 @@ class BaseHMM(BaseEstimator):
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} "
                              f"is expecting {self.n_features} features as input.")
 
+    @property
+    def monitor_(self):
+        """The ``ConvergenceMonitor`` of EM (hmmlearn's), there from construction on.
+
+        Assign another one (e.g. a subclass with its own ``converged``)
+        before ``fit`` to change the stopping rule, as with hmmlearn.  The
+        one the model makes itself follows ``tol``, ``n_iter`` and
+        ``verbose`` as they are when ``fit`` starts.
+        """
+        monitor = self.__dict__.get("_monitor")
+        if monitor is None:
+            monitor = self._monitor = ConvergenceMonitor(self.tol, self.n_iter, self.verbose)
+            monitor._follows_params = True
+        return monitor
+
+    @monitor_.setter
+    def monitor_(self, monitor):
+        self._monitor = monitor
+
     # ---- initialization ---------------------------------------------------
 
     def _needs_init(self, code, name):
-        return code in self.init_params or not hasattr(self, name)
+        """Whether ``fit`` initializes ``name``; hmmlearn logs when that overwrites it."""
+        if code in self.init_params:
+            if hasattr(self, name):
+                _log.warning("Even though the %r attribute is set, it will be overwritten "
+                             "during initialization because 'init_params' contains %r",
+                             name, code)
+            return True
+        return not hasattr(self, name)
 
-    def _init(self, X, random_state):
-        """Hmmlearn's initialization: Dirichlet start and transitions, then emissions."""
+    def _check_and_set_n_features(self, X):
+        """ValueError unless X is as wide as an ``n_features`` assigned before fitting.
+
+        Only an assigned value that no emission parameter overrides is
+        checked (emission parameters are checked by ``_check_n_features``).
+        """
+        assigned = self.__dict__.get("_n_features")
+        if assigned is not None and X.shape[1] != self.n_features:
+            raise ValueError(f"Unexpected number of dimensions, got {X.shape[1]} but "
+                             f"expected {self.n_features}")
+
+    def _init(self, X, lengths=None):
+        """Initialize the parameters ``init_params`` names, as ``fit`` does before EM.
+
+        hmmlearn's hook, with its signature: X is validated as ``fit``
+        validates it; ``lengths`` is accepted for that signature, the
+        initialization does not depend on it.  ``random_state`` seeds it.
+        """
+        self._base_params_check()
+        X = self._validate_X(X, fitting=True)
+        self._check_size(len(X), X.shape[1] if X.ndim == 2 else 1)
+        self._initialize(X, self.random_state)
+
+    def _initialize(self, X, random_state):
+        """Initialize from validated X as hmmlearn: Dirichlet start and transitions, emissions."""
+        self._check_and_set_n_features(X)
         K = self.n_components
         rs = check_random_state(random_state)
         if self._needs_init("s", "startprob_"):
@@ -234,6 +307,11 @@ class BaseHMM(BaseEstimator):
         if self._needs_init("t", "transmat_"):
             self.transmat_ = rs.dirichlet(np.full(K, 1.0 / K), size=K)
         self._init_emissions(X, random_state)
+        per_param = self._get_n_fit_scalars_per_param()
+        n_fit_scalars = sum(per_param.get(p, 0) for p in set(self.params))
+        if X.size < n_fit_scalars:
+            _log.warning("Fitting a model with %d free scalar parameters with only %d data "
+                         "points will result in a degenerate solution.", n_fit_scalars, X.size)
 
     # ---- E and M steps ----------------------------------------------------
 
@@ -265,6 +343,7 @@ class BaseHMM(BaseEstimator):
 
     @staticmethod
     def _raise_for_loglik_status(status):
+        raise_for_memory(status)
         if status == _hmm.STATUS_BAD_LOGLIK:
             raise ValueError("the emission log-likelihoods hold NaN or +inf: check the "
                              "model parameters (variances must be positive, "
@@ -316,6 +395,7 @@ class BaseHMM(BaseEstimator):
         self._base_params_check()
         X = self._validate_X(X, fitting=True)
         offsets = check_lengths(lengths, len(X))
+        self._check_size(len(X), X.shape[1] if X.ndim == 2 else 1)
         n_threads = self._n_threads()
         names = ("startprob_", "transmat_") + tuple(self._emission_param_names)
         if self.n_init == 1:
@@ -323,15 +403,19 @@ class BaseHMM(BaseEstimator):
         else:
             seeds = check_random_state(self.random_state).randint(
                 np.iinfo(np.int32).max, size=self.n_init)
+        monitor = self.monitor_
+        if getattr(monitor, "_follows_params", False):
+            monitor.tol, monitor.n_iter, monitor.verbose = self.tol, self.n_iter, self.verbose
         start = {n: getattr(self, n) for n in names if hasattr(self, n)}
         best, best_lp = None, -np.inf
         for seed in seeds:
             for n, v in start.items():
                 setattr(self, n, v)
-            self._init(X, seed)
+            self._initialize(X, seed)
             self._check()
             self._check_n_features(X)
-            monitor = ConvergenceMonitor(self.tol, self.n_iter, self.verbose)
+            run = monitor if len(seeds) == 1 else copy.deepcopy(monitor)
+            run._reset()
             for _ in range(self.n_iter):
                 stats, logprob = self._do_estep(X, offsets, n_threads)
                 # Per-state d x d factorizations gain nothing from BLAS
@@ -340,16 +424,31 @@ class BaseHMM(BaseEstimator):
                 # then takes orders of magnitude longer than alone.
                 with single_threaded_blas():
                     self._do_mstep(stats)
-                monitor.report(logprob)
-                if monitor.converged:
+                run.report(logprob)
+                if run.converged:
                     break
-            if best is None or monitor.history[-1] > best_lp:
-                best_lp = monitor.history[-1]
-                best = ({n: getattr(self, n) for n in names}, monitor)
+            # n_iter=0 (initialization only) leaves no history: the first start is kept.
+            final = run.history[-1] if run.history else -np.inf
+            if best is None or final > best_lp:
+                best_lp = final
+                best = ({n: getattr(self, n) for n in names}, run)
         for n, v in best[0].items():
             setattr(self, n, v)
-        self.monitor_ = best[1]
+        self._monitor = best[1]
         return self
+
+    def _check_size(self, n_samples, n_features):
+        """ValueError for sizes no machine here could hold (see ``check_model_size``)."""
+        K = float(self.n_components)
+        # transmat_ and its transposed copy, the (n, K) log-likelihoods and
+        # posteriors, and the emission model's own arrays.
+        check_model_size(2 * K * K + 2 * n_samples * K + self._emission_doubles(n_samples,
+                                                                                n_features),
+                         f"n_components={self.n_components} states on {n_samples} samples")
+
+    def _emission_doubles(self, n_samples, n_features):
+        """Float64 values the emission model allocates in a fit (means and variances)."""
+        return 2.0 * self.n_components * n_features
 
     def _prepare(self, X, lengths):
         check_is_fitted(self, "startprob_")
@@ -379,19 +478,22 @@ class BaseHMM(BaseEstimator):
     def decode(self, X, lengths=None, algorithm=None):
         """(log-probability, most likely state sequence).
 
-        "viterbi": the jointly most likely path and its log joint probability.
-        "map": the most likely state of each frame; its log-probability is
-        the sum of the log of those posteriors (hmmlearn sums the
-        posteriors themselves, which is not a log-probability).
+        "viterbi": the jointly most likely path and its log joint probability
+        log P(X, path).
+        "map": the most likely state of each frame (posterior decoding).
+        Its first value is hmmlearn 0.3.3's: the sum over frames of the
+        decoded state's posterior probability, max_k P(state_t = k | X),
+        which is the expected number of frames whose state is decoded
+        right.  hmmlearn calls it a log-probability, but it is not one (the
+        decoded states need not even form a path the model allows);
+        ``score`` gives log P(X), ``predict_proba`` each frame's posteriors.
         """
         algorithm = algorithm or self.algorithm
         if algorithm not in DECODER_ALGORITHMS:
             raise ValueError(f"algorithm must be one of {DECODER_ALGORITHMS}, got {algorithm!r}.")
         if algorithm == "map":
             _, posteriors = self.score_samples(X, lengths)
-            states = np.argmax(posteriors, axis=1)
-            with np.errstate(divide="ignore"):
-                return float(np.log(posteriors.max(axis=1)).sum()), states
+            return float(posteriors.max(axis=1).sum()), np.argmax(posteriors, axis=1)
         X, offsets, n_threads = self._prepare(X, lengths)
         states = np.empty(len(X), dtype=np.intp)
         logprob = np.empty(len(offsets) - 1)

@@ -11,12 +11,13 @@ prior.
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import validate_data
 
 from gdcore._threads import single_threaded_blas
+from gdcore._validation import refuse_dates
 from gdcore.generative.hmm import _hmm_categorical as _sym
 from gdcore.generative.hmm import _hmm_emissions as _em
-from gdcore.generative.hmm._base import BaseHMM, _normalize_rows
+from gdcore.generative.hmm._base import BaseHMM, _normalize_rows, raise_for_memory
 
 
 class CategoricalHMM(BaseHMM):
@@ -27,7 +28,7 @@ class CategoricalHMM(BaseHMM):
     n_components : int, number of states.
     startprob_prior, transmat_prior, emissionprob_prior : Dirichlet priors.
     n_features : int or None, size of the alphabet; None = 1 + largest symbol
-        seen by ``fit``.
+        seen by ``fit``, which then sets it (as hmmlearn does).
     algorithm, random_state, n_iter, tol, verbose, params, init_params,
     implementation : as in hmmlearn ('s', 't', 'e' for emissionprob).
     n_init : int, default 1. EM restarts; the best final log-likelihood is kept.
@@ -48,31 +49,49 @@ class CategoricalHMM(BaseHMM):
                  n_init=1, n_jobs=None):
         self._store_params(locals())
 
-    def _alphabet_size(self):
-        if hasattr(self, "emissionprob_"):
+    def _alphabet_size(self, largest, fitting):
+        """Size of the alphabet in use: n_features, else the table's, else the data's."""
+        if self.n_features is not None:
+            return int(self.n_features)
+        if hasattr(self, "emissionprob_") and not (fitting and "e" in self.init_params):
             return np.atleast_2d(self.emissionprob_).shape[1]
-        return self.n_features
+        return largest + 1
 
-    def _validate_X(self, X, fitting):
-        X = check_array(X, dtype=None, ensure_all_finite=True)
-        if X.shape[1] != 1:
-            raise ValueError(f"CategoricalHMM takes one column of symbols, got {X.shape[1]}.")
+    @staticmethod
+    def _check_symbols(X):
         if not np.issubdtype(X.dtype, np.integer):
             raise ValueError(f"symbols must be integers, got dtype {X.dtype}.")
-        X = np.ascontiguousarray(X[:, 0], dtype=np.int64)
         if X.min() < 0:
             raise ValueError(f"symbols must be non-negative, got {X.min()}.")
-        if fitting and self.n_features is None and "e" in self.init_params:
-            self.n_features_ = int(X.max()) + 1
-        else:
-            self.n_features_ = self._alphabet_size()
-            if self.n_features_ is None:
-                self.n_features_ = int(X.max()) + 1
-        if X.max() >= self.n_features_:
-            raise ValueError(f"largest symbol is {X.max()} but the model only emits "
+        # Python ints: a uint64 symbol above int64's range is compared exactly.
+        return int(X.max())
+
+    def _validate_X(self, X, fitting):
+        refuse_dates(X)
+        X = validate_data(self, X, reset=fitting, dtype=None, ensure_all_finite=True)
+        if X.shape[1] != 1:
+            raise ValueError(f"CategoricalHMM takes one column of symbols, got {X.shape[1]}.")
+        largest = self._check_symbols(X)
+        self.n_features_ = self._alphabet_size(largest, fitting)
+        if largest >= self.n_features_:
+            raise ValueError(f"largest symbol is {largest} but the model only emits "
                              f"symbols up to {self.n_features_ - 1}.")
-        self.n_features_in_ = 1
-        return X
+        return np.ascontiguousarray(X[:, 0], dtype=np.int64)
+
+    def _check_and_set_n_features(self, X):
+        """Check symbols against ``n_features`` and set it if None (hmmlearn's helper)."""
+        X = np.asarray(X)
+        largest = self._check_symbols(X)
+        if self.n_features is None:
+            self.n_features = largest + 1
+        elif largest >= self.n_features:
+            raise ValueError(f"largest symbol is {largest} but the model only emits "
+                             f"symbols up to {self.n_features - 1}.")
+
+    def _emission_doubles(self, n_samples, n_features):
+        # emissionprob_, its transposed, scaled and log copies in the
+        # kernels, and the expected counts: a few (K, M) tables.
+        return 6.0 * self.n_components * self.n_features_
 
     def _check_n_features(self, X):
         """Check nothing: X is one column.
@@ -82,6 +101,8 @@ class CategoricalHMM(BaseHMM):
 
     def _check_emissions(self):
         e = np.atleast_2d(np.asarray(self.emissionprob_, dtype=np.float64))
+        if self.n_features is None:
+            self.n_features = e.shape[1]         # hmmlearn's _check sets it
         if e.shape[0] != self.n_components or (
                 self.n_features is not None and e.shape[1] != self.n_features):
             raise ValueError(f"emissionprob_ must have shape ({self.n_components}, "
@@ -92,6 +113,7 @@ class CategoricalHMM(BaseHMM):
         self.emissionprob_ = e
 
     def _init_emissions(self, X, random_state):
+        self.n_features = self.n_features_        # hmmlearn sets it at initialization
         if self._needs_init("e", "emissionprob_"):
             # A fresh generator from the same seed, as hmmlearn does.
             rs = check_random_state(random_state)
@@ -116,6 +138,7 @@ class CategoricalHMM(BaseHMM):
             status = _sym.forward_backward_symbols(
                 X, offsets, np.ascontiguousarray(self.emissionprob_.T), self.startprob_,
                 self.transmat_, logprob, start, trans, counts_t, n_threads, forward_only)
+        raise_for_memory(status)
         if status != _sym.STATUS_OK:
             raise ValueError(f"symbols must be in [0, {M}).")
         return logprob, start, trans, counts_t
@@ -137,6 +160,7 @@ class CategoricalHMM(BaseHMM):
             log_sp, log_tm = np.log(self.startprob_), np.log(self.transmat_)
         status = _sym.viterbi_symbols(X, offsets, log_e_t, log_sp, log_tm, states, logprob,
                                       n_threads)
+        raise_for_memory(status)
         if status != _sym.STATUS_OK:
             raise ValueError(f"symbols must be in [0, {log_e_t.shape[0]}).")
 

@@ -20,10 +20,16 @@ one label per sequence.
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from gdcore._validation import check_classification_targets, check_n_samples
-from gdcore.generative._base import log_sum_exp_rows
+from gdcore._threads import effective_n_threads
+from gdcore._validation import check_classification_targets, check_n_samples, refuse_dates
+from gdcore.generative._base import (
+    bayes_log_posterior,
+    bayes_posterior,
+    bayes_predict,
+    log_sum_exp_rows,
+)
 from gdcore.generative.bayes_classifier import class_prior, seeded_clone
 from gdcore.generative.hmm._base import BaseHMM, check_lengths
 
@@ -92,6 +98,23 @@ class HMMClassifier(ClassifierMixin, BaseEstimator):
         self.priors = priors
         self.random_state = random_state
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        hmm = _default_hmm() if self.hmm is None else self.hmm
+        if isinstance(hmm, BaseHMM):
+            tags.input_tags.allow_nan = hmm.__sklearn_tags__().input_tags.allow_nan
+        return tags
+
+    def _check_X(self, X, reset):
+        """2-D, non-empty X with the fitted feature names; dtypes are the HMM's to check.
+
+        Each class's HMM converts X to what it models (floats, integer
+        symbols) and decides about NaN, so only the shape and names are
+        checked here (and sparse input refused, which no HMM takes).
+        """
+        refuse_dates(X)
+        return validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+
     def _hmm(self):
         hmm = _default_hmm() if self.hmm is None else self.hmm
         if not isinstance(hmm, BaseHMM):
@@ -125,12 +148,11 @@ class HMMClassifier(ClassifierMixin, BaseEstimator):
             Length of each sequence; None means X is a single sequence.
         """
         self._validate_params()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
+                             "target y is None.")
         hmm = self._hmm()
-        X = np.asarray(X) if not hasattr(X, "iloc") else X.to_numpy()
-        if X.ndim != 2 or X.shape[0] == 0:
-            raise ValueError(
-                f"X must be a non-empty 2-D array (n_samples, n_features), got shape "
-                f"{X.shape}.")
+        X = self._check_X(X, reset=True)
         offsets = check_lengths(lengths, len(X))
         seq_lengths = np.diff(offsets)
         y = self._sequence_labels(y, len(seq_lengths))
@@ -150,28 +172,40 @@ class HMMClassifier(ClassifierMixin, BaseEstimator):
         self.class_prior_ = class_prior(counts, self.priors)
         with np.errstate(divide="ignore"):
             self.class_log_prior_ = np.log(self.class_prior_)
-        self.n_features_in_ = X.shape[1]
         return self
 
     def predict_joint_log_proba(self, X, lengths=None):
         """Log P(sequence, c), shape (n_sequences, n_classes)."""
         check_is_fitted(self)
+        X = self._check_X(X, reset=False)
         columns = [hmm.score(X, lengths, per_sequence=True) for hmm in self.hmms_]
         return np.column_stack(columns) + self.class_log_prior_
 
     def predict_log_proba(self, X, lengths=None):
-        """Log P(c | sequence), shape (n_sequences, n_classes)."""
-        jll = self.predict_joint_log_proba(X, lengths)
-        return jll - log_sum_exp_rows(jll)
+        """Log P(c | sequence), shape (n_sequences, n_classes).
+
+        A sequence of probability zero under every class's model has no
+        posterior: a ValueError names it, as for every gdcore Bayes classifier.
+        """
+        return bayes_log_posterior(self.predict_joint_log_proba(X, lengths),
+                                   type(self).__name__)
 
     def predict_proba(self, X, lengths=None):
-        """P(c | sequence), shape (n_sequences, n_classes), columns as ``classes_``."""
-        return np.exp(self.predict_log_proba(X, lengths))
+        """P(c | sequence), shape (n_sequences, n_classes), columns as ``classes_``.
+
+        ValueError for a sequence of probability zero under every class.
+        """
+        return bayes_posterior(self.predict_joint_log_proba(X, lengths),
+                               effective_n_threads(getattr(self.hmms_[0], "n_jobs", None)),
+                               type(self).__name__)
 
     def predict(self, X, lengths=None):
-        """Return the most probable class of each sequence, shape (n_sequences,)."""
+        """Return the most probable class of each sequence, shape (n_sequences,).
+
+        ValueError for a sequence of probability zero under every class.
+        """
         jll = self.predict_joint_log_proba(X, lengths)
-        return self.classes_[np.argmax(jll, axis=1)]
+        return self.classes_[bayes_predict(jll, type(self).__name__)]
 
     def score(self, X, y, lengths=None, sample_weight=None):
         """Accuracy over sequences (``sample_weight``: one weight per sequence)."""

@@ -16,18 +16,24 @@ values given the observed ones under each state (exact EM), frame by frame in
 the compiled kernels of ``gdcore.generative.hmm._hmm_missing``.
 """
 
+import numbers
 import warnings
 
 import numpy as np
 from scipy import linalg
-from sklearn.cluster import KMeans
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import validate_data
 
 from gdcore._threads import single_threaded_blas
-from gdcore._validation import FLOAT_DTYPES
+from gdcore._validation import FLOAT_DTYPES, refuse_dates
 from gdcore.generative.hmm import _hmm_emissions as _em
 from gdcore.generative.hmm import _hmm_missing as _miss
-from gdcore.generative.hmm._base import BaseHMM, initial_covariance
+from gdcore.generative.hmm._base import (
+    BaseHMM,
+    initial_covariance,
+    n_features_property,
+    raise_for_memory,
+)
+from gdcore.generative.hmm._kmeans import kmeans
 
 COVARIANCE_TYPES = ("spherical", "diag", "full", "tied")
 
@@ -50,10 +56,24 @@ def fill_covars(covars, covariance_type, n_components, n_features):
     return np.asarray(covars).reshape(-1)[:, None, None] * np.eye(n_features)[None]
 
 
+def check_min_covar(min_covar):
+    """ValueError unless ``min_covar`` is a finite number >= 0."""
+    if (isinstance(min_covar, bool) or not isinstance(min_covar, numbers.Real)
+            or not np.isfinite(min_covar) or min_covar < 0):
+        raise ValueError(f"min_covar must be a finite number >= 0 (it is added to the "
+                         f"diagonal of the initial covariances), got {min_covar!r}.")
+
+
 def validate_covars(covars, covariance_type, n_components):
-    """ValueError unless ``covars`` has the stored shape and is positive (definite)."""
+    """Return ``covars`` in its stored shape; ValueError unless it is positive (definite).
+
+    As hmmlearn, "spherical" takes any array of one value per state ((K,),
+    (K, 1), (K, 1, 1, 1), ...) and keeps it as (K,).
+    """
     if covariance_type == "spherical":
-        ok = covars.shape == (n_components,) and np.all(covars > 0)
+        ok = len(covars) == n_components and covars.size == n_components
+        covars = covars.reshape(-1) if ok else covars
+        ok = ok and np.all(covars > 0)
     elif covariance_type == "diag":
         ok = covars.ndim == 2 and covars.shape[0] == n_components and np.all(covars > 0)
     elif covariance_type == "tied":
@@ -68,6 +88,7 @@ def validate_covars(covars, covariance_type, n_components):
     if not ok or not np.all(np.isfinite(covars)):
         raise ValueError(f"{covariance_type!r} covars must have the shape of that type "
                          f"and be positive (definite); got shape {covars.shape}.")
+    return covars
 
 
 def _cholesky(cov, min_covar=1e-7):
@@ -120,19 +141,23 @@ class GaussianHMM(BaseHMM):
     @covars_.setter
     def covars_(self, covars):
         covars = np.array(covars, dtype=np.float64)
-        validate_covars(covars, self.covariance_type, self.n_components)
-        self._covars_ = covars
+        self._covars_ = validate_covars(covars, self.covariance_type, self.n_components)
 
-    @property
-    def n_features(self):
-        """Number of features of an observation (from ``means_``)."""
-        return np.asarray(self.means_).shape[1]
+    n_features = n_features_property(lambda self: np.shape(self.means_)[1])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True     # NaN = missing, marginalized out
+        return tags
 
     # ---- hooks ------------------------------------------------------------
 
     def _validate_X(self, X, fitting):
         check_covariance_type(self.covariance_type)
-        X = check_array(X, dtype=FLOAT_DTYPES, order="C", ensure_all_finite=False)
+        check_min_covar(self.min_covar)
+        refuse_dates(X)
+        X = validate_data(self, X, reset=fitting, dtype=FLOAT_DTYPES, order="C",
+                          ensure_all_finite=False)
         # One reduction decides the common case (all finite: the sum is
         # finite); only then are NaN and inf told apart.
         has_nan = False
@@ -142,7 +167,6 @@ class GaussianHMM(BaseHMM):
             has_nan = np.isnan(X).any()
         if fitting and has_nan and np.isnan(X).all(axis=1).any():
             raise ValueError("X has rows where every feature is NaN; drop them.")
-        self.n_features_in_ = X.shape[1]
         return X
 
     def _check_emissions(self):
@@ -153,7 +177,8 @@ class GaussianHMM(BaseHMM):
                              f"got {self.means_.shape}.")
         if not np.all(np.isfinite(self.means_)):
             raise ValueError("means_ must be finite.")
-        validate_covars(np.asarray(self._covars_), self.covariance_type, self.n_components)
+        self._covars_ = validate_covars(np.asarray(self._covars_, dtype=np.float64),
+                                        self.covariance_type, self.n_components)
         d = self.means_.shape[1]
         shape = {"spherical": (self.n_components,), "diag": (self.n_components, d),
                  "tied": (d, d), "full": (self.n_components, d, d)}[self.covariance_type]
@@ -162,7 +187,9 @@ class GaussianHMM(BaseHMM):
                              f"got {np.shape(self._covars_)}.")
 
     def _init_emissions(self, X, random_state):
-        if not (self._needs_init("m", "means_") or self._needs_init("c", "_covars_")):
+        init_means = self._needs_init("m", "means_")
+        init_covars = self._needs_init("c", "_covars_")
+        if not (init_means or init_covars):
             return
         complete = X[~np.isnan(X).any(axis=1)]
         if len(complete) < max(2, self.n_components):
@@ -170,10 +197,10 @@ class GaussianHMM(BaseHMM):
                 f"{len(complete)} rows without NaN (n_samples = {len(X)}) cannot initialize "
                 f"{self.n_components} means and a covariance (at least 2 are needed); pass "
                 "means_/covars_ and init_params without 'm'/'c'.")
-        if self._needs_init("m", "means_"):
-            kmeans = KMeans(n_clusters=self.n_components, random_state=random_state, n_init=10)
-            self.means_ = kmeans.fit(complete).cluster_centers_.astype(np.float64)
-        if self._needs_init("c", "_covars_"):
+        if init_means:
+            centers = kmeans(complete, self.n_components, random_state).cluster_centers_
+            self.means_ = centers.astype(np.float64)
+        if init_covars:
             cv = initial_covariance(complete, self.covariance_type, self.min_covar)
             if self.covariance_type != "tied":    # one copy per state
                 cv = np.tile(cv, (self.n_components,) + (1,) * np.ndim(cv))
@@ -193,6 +220,7 @@ class GaussianHMM(BaseHMM):
 
     @staticmethod
     def _raise_for_missing_status(status):
+        raise_for_memory(status)
         if status == _miss.STATUS_ILL_DEFINED:
             raise ValueError(
                 "a state's covariance is numerically singular on the observed features "
@@ -217,6 +245,7 @@ class GaussianHMM(BaseHMM):
                     # their observed features instead, frame by frame.
                     self._raise_for_missing_status(
                         _miss.gaussian_missing_loglik(X, means, covs, out, n_threads))
+        raise_for_memory(status)
         if status == _em.STATUS_INF:
             raise ValueError("X holds infinite values; only NaN (missing) is allowed.")
         return out
@@ -233,8 +262,8 @@ class GaussianHMM(BaseHMM):
             if "c" in self.params:
                 stats["obs**2"] = np.empty((K, d))
             with single_threaded_blas():
-                _em.weighted_sums(posteriors, X, stats["post"], stats["obs"], n_threads,
-                                  stats.get("obs**2"))
+                raise_for_memory(_em.weighted_sums(posteriors, X, stats["post"], stats["obs"],
+                                                   n_threads, stats.get("obs**2")))
             return stats
         stats["post"] = posteriors.sum(axis=0)
         if not complete and self.covariance_type in ("full", "tied"):
@@ -327,6 +356,12 @@ class GaussianHMM(BaseHMM):
         if self.covariance_type == "tied":
             return (cp + c_n.sum(axis=0)) / (cvweight + post.sum())
         return (cp + c_n) / (cvweight + post[:, None, None])
+
+    def _emission_doubles(self, n_samples, n_features):
+        K, d = float(self.n_components), float(n_features)
+        # means, covariances and their per-state Cholesky factors and statistics
+        full = self.covariance_type in ("full", "tied")
+        return 2 * K * d + (4 * K * d * d if full else 3 * K * d)
 
     def _emission_param_counts(self):
         K, d = self.n_components, self.n_features

@@ -21,16 +21,21 @@ import warnings
 
 import numpy as np
 from scipy import linalg
-from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import validate_data
 
 from gdcore._threads import single_threaded_blas
-from gdcore._validation import FLOAT_DTYPES
+from gdcore._validation import FLOAT_DTYPES, refuse_dates
 from gdcore.generative.hmm import _hmm_emissions as _em
 from gdcore.generative.hmm import _hmm_mixture as _mix
-from gdcore.generative.hmm._base import BaseHMM, initial_covariance
-from gdcore.generative.hmm._gaussian import _cholesky, check_covariance_type
+from gdcore.generative.hmm._base import (
+    BaseHMM,
+    initial_covariance,
+    n_features_property,
+    raise_for_memory,
+)
+from gdcore.generative.hmm._gaussian import _cholesky, check_covariance_type, check_min_covar
+from gdcore.generative.hmm._kmeans import kmeans
 
 
 class GMMHMM(BaseHMM):
@@ -67,20 +72,28 @@ class GMMHMM(BaseHMM):
                  n_init=1, n_jobs=None):
         self._store_params(locals())
 
-    @property
-    def n_features(self):
-        """Number of features of an observation (from ``means_``)."""
-        return np.asarray(self.means_).shape[2]
+    n_features = n_features_property(lambda self: np.shape(self.means_)[2])
 
     # ---- validation -------------------------------------------------------
 
+    def _check_n_mix(self):
+        if (isinstance(self.n_mix, bool) or not isinstance(self.n_mix, (int, np.integer))
+                or self.n_mix < 1):
+            raise ValueError(f"n_mix must be a positive integer, got {self.n_mix!r}.")
+
     def _validate_X(self, X, fitting):
         check_covariance_type(self.covariance_type)
-        if not isinstance(self.n_mix, (int, np.integer)) or self.n_mix < 1:
-            raise ValueError(f"n_mix must be a positive integer, got {self.n_mix!r}.")
-        X = check_array(X, dtype=FLOAT_DTYPES, order="C")
-        self.n_features_in_ = X.shape[1]
-        return X
+        check_min_covar(self.min_covar)
+        self._check_n_mix()
+        refuse_dates(X)
+        return validate_data(self, X, reset=fitting, dtype=FLOAT_DTYPES, order="C")
+
+    def _emission_doubles(self, n_samples, n_features):
+        K, nm, d = float(self.n_components), float(self.n_mix), float(n_features)
+        # the (n, K n_mix) component log-densities and weights, and the
+        # means and covariances (a d x d factor per component if full/tied)
+        per_component = d * d if self.covariance_type in ("full", "tied") else d
+        return 2 * n_samples * K * nm + 4 * K * nm * (d + per_component)
 
     def _covars_shape(self, d):
         K, nm = self.n_components, self.n_mix
@@ -88,6 +101,8 @@ class GMMHMM(BaseHMM):
                 "tied": (K, d, d)}[self.covariance_type]
 
     def _check_emissions(self):
+        check_covariance_type(self.covariance_type)
+        self._check_n_mix()
         K, nm = self.n_components, self.n_mix
         self.weights_ = np.asarray(self.weights_, dtype=np.float64)
         self.means_ = np.asarray(self.means_, dtype=np.float64)
@@ -142,33 +157,33 @@ class GMMHMM(BaseHMM):
 
     def _init_emissions(self, X, random_state):
         K, nm = self.n_components, self.n_mix
-        if not any(self._needs_init(c, n) for c, n in
-                   (("w", "weights_"), ("m", "means_"), ("c", "covars_"))):
+        init = {c: self._needs_init(c, n) for c, n in
+                (("w", "weights_"), ("m", "means_"), ("c", "covars_"))}
+        if not any(init.values()):
             return
         if len(X) < max(2, K):
             raise ValueError(f"n_samples = {len(X)} cannot initialize {K} states and their "
                              "covariances (at least 2 and n_components are needed).")
         rs = check_random_state(random_state)
         cv = initial_covariance(X, self.covariance_type, self.min_covar)
-        main = KMeans(n_clusters=K, random_state=random_state, n_init=10)
-        labels = main.fit_predict(X)
+        main = kmeans(X, K, random_state)
+        labels = main.labels_
         means = []
         for k in range(K):
             Xk = X[labels == k]
             if len(Xk) >= nm:
-                km = KMeans(n_clusters=nm, random_state=random_state, n_init=10).fit(Xk)
-                means.append(km.cluster_centers_)
+                means.append(kmeans(Xk, nm, random_state).cluster_centers_)
             else:
                 # hmmlearn draws these means around the centroid from the
                 # data's full covariance, whatever the covariance type.
                 centroid = main.cluster_centers_.mean(axis=0)
                 full = initial_covariance(X, "full", self.min_covar)
                 means.append(rs.multivariate_normal(centroid, full, size=nm))
-        if self._needs_init("w", "weights_"):
+        if init["w"]:
             self.weights_ = np.full((K, nm), 1.0 / nm)
-        if self._needs_init("m", "means_"):
+        if init["m"]:
             self.means_ = np.stack(means).astype(np.float64)
-        if self._needs_init("c", "covars_"):
+        if init["c"]:
             # One copy per state ("tied") or per state and mixture component.
             copies = (K,) if self.covariance_type == "tied" else (K, nm)
             self.covars_ = np.tile(cv, copies + (1,) * np.ndim(cv))
@@ -193,6 +208,7 @@ class GMMHMM(BaseHMM):
                     L = _cholesky(cov)
                     prec_chol[c] = linalg.solve_triangular(L, np.eye(d), lower=True).T
                 status = _em.gaussian_full_loglik(X, means, prec_chol, out, n_threads)
+        raise_for_memory(status)
         if status != _em.STATUS_OK:
             raise ValueError("X holds infinite values.")
         return out

@@ -33,7 +33,9 @@ the sequences, a function of their number only) go to separate partial
 arrays merged in chunk order, so results are bit-identical on any number of
 threads.  Every other output is per sequence.
 
-Status codes (0 = ok) are returned to the Python caller, which raises.  A
+Status codes (0 = ok) are returned to the Python caller, which raises
+(NO_MEMORY when a thread's scratch cannot be allocated: that thread then
+skips its share and the caller raises MemoryError).  A
 sequence with probability zero is not an error here: its log-probability is
 -inf and its posteriors NaN; the caller decides.  The NumPy twin, in log
 space, is ``gdcore/generative/hmm/_reference/hmm.py``.
@@ -46,8 +48,8 @@ from cython.parallel cimport parallel, prange
 from libc.math cimport INFINITY, NAN, isnan
 from libc.stdlib cimport free, malloc
 
-from gdcore.generative.hmm._hmm_core cimport (BACKWARD_BLOCK, backward_posteriors, forward_scaled,
-                                              maxplus_step, viterbi_backtrack)
+from gdcore.generative.hmm._hmm_core cimport (BACKWARD_BLOCK, NO_MEMORY, backward_posteriors,
+                                              forward_scaled, maxplus_step, viterbi_backtrack)
 from gdcore._cy._math cimport exp_or_zero
 
 cdef enum:
@@ -62,6 +64,7 @@ cdef enum:
 
 STATUS_OK = OK
 STATUS_BAD_LOGLIK = BAD_LOGLIK
+STATUS_NO_MEMORY = NO_MEMORY
 
 
 def n_seq_chunks(Py_ssize_t n_seq, Py_ssize_t n_states):
@@ -126,13 +129,18 @@ def forward_backward(
     cdef double* shift
     cdef double* post
     cdef int err
+    cdef bint scratch_ok
 
     with nogil, parallel(num_threads=n_threads):
         e = <double*> malloc(t_max * K * sizeof(double))
         beta = <double*> malloc(BACKWARD_BLOCK * K * sizeof(double))
         scale = <double*> malloc(t_max * sizeof(double))
         shift = <double*> malloc(t_max * sizeof(double))
+        scratch_ok = e != NULL and beta != NULL and scale != NULL and shift != NULL
         for ch in prange(n_chunks, schedule="dynamic"):
+            if not scratch_ok:
+                status[ch] = NO_MEMORY
+                continue
             for s in range((n_seq * ch) // n_chunks, (n_seq * (ch + 1)) // n_chunks):
                 o = offsets[s]
                 T = offsets[s + 1] - o
@@ -198,11 +206,16 @@ def viterbi(
     cdef double* delta
     cdef Py_ssize_t* keep
     cdef const floating* f
+    cdef bint scratch_ok
 
     with nogil, parallel(num_threads=n_threads):
         delta = <double*> malloc(t_max * K * sizeof(double))
         keep = <Py_ssize_t*> malloc(K * sizeof(Py_ssize_t))
+        scratch_ok = delta != NULL and keep != NULL
         for s in prange(n_seq, schedule="dynamic"):
+            if not scratch_ok:
+                status[s] = NO_MEMORY
+                continue
             o = offsets[s]
             T = offsets[s + 1] - o
             if T == 0:

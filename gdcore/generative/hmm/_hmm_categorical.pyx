@@ -30,8 +30,8 @@ from libc.math cimport INFINITY, log
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
 
-from gdcore.generative.hmm._hmm_core cimport (BACKWARD_BLOCK, backward_posteriors, forward_scaled,
-                                              maxplus_step, viterbi_backtrack)
+from gdcore.generative.hmm._hmm_core cimport (BACKWARD_BLOCK, NO_MEMORY, backward_posteriors,
+                                              forward_scaled, maxplus_step, viterbi_backtrack)
 
 cdef enum:
     OK = 0
@@ -43,6 +43,7 @@ cdef enum:
 
 STATUS_OK = OK
 STATUS_BAD_SYMBOL = BAD_SYMBOL
+STATUS_NO_MEMORY = NO_MEMORY
 
 
 def n_seq_chunks(Py_ssize_t n_seq, Py_ssize_t per_chunk):
@@ -106,6 +107,7 @@ def forward_backward_symbols(
     cdef double* scale
     cdef double* shift
     cdef double* cp
+    cdef bint scratch_ok
 
     with nogil, parallel(num_threads=n_threads):
         e = <double*> malloc(t_max * K * sizeof(double))
@@ -113,7 +115,12 @@ def forward_backward_symbols(
         beta = <double*> malloc(BACKWARD_BLOCK * K * sizeof(double))
         scale = <double*> malloc(t_max * sizeof(double))
         shift = <double*> malloc(t_max * sizeof(double))
+        scratch_ok = (e != NULL and alpha != NULL and beta != NULL and scale != NULL
+                      and shift != NULL)
         for ch in prange(n_chunks, schedule="dynamic"):
+            if not scratch_ok:
+                status[ch] = NO_MEMORY
+                continue
             cp = &part[ch, 0]       # [trans (K*K) | emission (M*K) | start (K)]
             for s in range((n_seq * ch) // n_chunks, (n_seq * (ch + 1)) // n_chunks):
                 o = offsets[s]
@@ -190,11 +197,16 @@ def viterbi_symbols(
     cdef Py_ssize_t* keep
     cdef const int64_t* x
     cdef const double* f
+    cdef bint scratch_ok
 
     with nogil, parallel(num_threads=n_threads):
         delta = <double*> malloc(t_max * K * sizeof(double))
         keep = <Py_ssize_t*> malloc(K * sizeof(Py_ssize_t))
+        scratch_ok = delta != NULL and keep != NULL
         for s in prange(n_seq, schedule="dynamic"):
+            if not scratch_ok:
+                status[s] = NO_MEMORY
+                continue
             o = offsets[s]
             T = offsets[s + 1] - o
             if T == 0:

@@ -11,6 +11,12 @@ from libc.math cimport INFINITY, log
 
 from gdcore._cy._blas cimport gemm
 
+cdef enum:
+    # Status of every HMM kernel whose per-thread scratch could not be
+    # allocated (the callers raise MemoryError): a bit of its own, above the
+    # other codes of each kernel module (1, 2), so that it can be or-ed.
+    NO_MEMORY = 8
+
 
 cdef inline void axpy_rows(const double* x, const double* M, Py_ssize_t K,
                            double* y) noexcept nogil:

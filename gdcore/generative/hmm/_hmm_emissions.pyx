@@ -29,7 +29,9 @@ rows as for the diagonal Gaussian.  ``weighted_sums`` gives the E-step
 moments sum_t gamma_tk, sum_t gamma_tk x_t and optionally sum_t gamma_tk
 x_t^2 (Poisson; diagonal and spherical Gaussians) by one gemm per block.
 
-Status codes (0 = ok) go back to the caller, which raises.  The NumPy twin is
+Status codes (0 = ok) go back to the caller, which raises (NO_MEMORY, from
+_hmm_core.pxd, when a thread's block scratch cannot be allocated: that
+thread skips its blocks and the caller raises MemoryError).  The NumPy twin is
 ``gdcore/generative/hmm/_reference/hmm_emissions.py``.
 """
 
@@ -43,6 +45,7 @@ from libc.stdlib cimport free, malloc
 
 from gdcore._cy._blas cimport gemm
 from gdcore._cy._math cimport all_finite
+from gdcore.generative.hmm._hmm_core cimport NO_MEMORY
 
 cdef enum:
     OK = 0
@@ -59,6 +62,7 @@ cdef enum:
 STATUS_OK = OK
 STATUS_INF = FOUND_INF
 STATUS_BAD_SYMBOL = BAD_SYMBOL
+STATUS_NO_MEMORY = NO_MEMORY
 
 
 cdef inline bint copy_block(const floating* X, Py_ssize_t rows, Py_ssize_t d,
@@ -89,6 +93,7 @@ def gaussian_diag_loglik(
     cdef double acc, x, dev
     cdef double* xb
     cdef double* x2
+    cdef bint scratch_ok
     cdef double log2pi = log(2.0 * M_PI)
     for k in range(K):
         const[k] = d * log2pi
@@ -102,7 +107,11 @@ def gaussian_diag_loglik(
     with nogil, parallel(num_threads=n_threads):
         xb = <double*> malloc(BLOCK_ROWS * d * sizeof(double))
         x2 = <double*> malloc(BLOCK_ROWS * d * sizeof(double))
+        scratch_ok = xb != NULL and x2 != NULL
         for b in prange(n_blocks, schedule="static"):
+            if not scratch_ok:
+                status[b] = NO_MEMORY
+                continue
             r0 = b * BLOCK_ROWS
             rows = min(BLOCK_ROWS, n - r0)
             if copy_block(&X[r0, 0], rows, d, xb):
@@ -154,6 +163,7 @@ def gaussian_full_loglik(
     cdef double acc, y
     cdef double* xb
     cdef double* yb
+    cdef bint scratch_ok
     cdef double log2pi = log(2.0 * M_PI)
     for k in range(K):
         const[k] = -0.5 * d * log2pi
@@ -167,7 +177,11 @@ def gaussian_full_loglik(
     with nogil, parallel(num_threads=n_threads):
         xb = <double*> malloc(BLOCK_ROWS * d * sizeof(double))
         yb = <double*> malloc(BLOCK_ROWS * d * sizeof(double))
+        scratch_ok = xb != NULL and yb != NULL
         for b in prange(n_blocks, schedule="static"):
+            if not scratch_ok:
+                status[b] = NO_MEMORY
+                continue
             r0 = b * BLOCK_ROWS
             rows = min(BLOCK_ROWS, n - r0)
             copy_block(&X[r0, 0], rows, d, xb)
@@ -232,12 +246,16 @@ def poisson_loglik(
     cdef Py_ssize_t b, r0, rows, i, j, k
     cdef bint any_zero = False
     cdef double* xb
+    cdef int[::1] status = np.zeros(max(n_blocks, 1), dtype=np.intc)
     for k in range(K):
         for j in range(d):
             any_zero = any_zero or zero_rate[k, j]
     with nogil, parallel(num_threads=n_threads):
         xb = <double*> malloc(BLOCK_ROWS * d * sizeof(double))
         for b in prange(n_blocks, schedule="static"):
+            if xb == NULL:
+                status[b] = NO_MEMORY
+                continue
             r0 = b * BLOCK_ROWS
             rows = min(BLOCK_ROWS, n - r0)
             copy_block(&X[r0, 0], rows, d, xb)
@@ -254,6 +272,9 @@ def poisson_loglik(
                                 out[r0 + i, k] = -INFINITY
                                 break
         free(xb)
+    for b in range(n_blocks):
+        if status[b] != OK:
+            return status[b]
     return OK
 
 
@@ -279,12 +300,16 @@ def weighted_sums(
     cdef Py_ssize_t w = 2 * d + 1 if squares else d + 1
     cdef Py_ssize_t n_chunks = max(1, min(MAX_CHUNKS, n // MIN_CHUNK_ROWS))
     cdef double[:, :, ::1] part = np.zeros((n_chunks, K, w))
+    cdef int[::1] status = np.zeros(n_chunks, dtype=np.intc)
     cdef Py_ssize_t ch, lo, hi, r0, rows, i, j, k
     cdef double x
     cdef double* xb
     with nogil, parallel(num_threads=n_threads):
         xb = <double*> malloc(BLOCK_ROWS * w * sizeof(double))
         for ch in prange(n_chunks, schedule="static"):
+            if xb == NULL:
+                status[ch] = NO_MEMORY
+                continue
             lo = (n * ch) // n_chunks
             hi = (n * (ch + 1)) // n_chunks
             r0 = lo
@@ -301,6 +326,9 @@ def weighted_sums(
                      &weights[r0, 0], <int> K, xb, <int> w, 1.0, &part[ch, 0, 0], <int> w)
                 r0 = r0 + rows
         free(xb)
+    for ch in range(n_chunks):
+        if status[ch] != OK:
+            return status[ch]
     with nogil:
         for k in range(K):
             weight_sums[k] = 0.0

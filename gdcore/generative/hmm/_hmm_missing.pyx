@@ -41,6 +41,7 @@ from gdcore.generative.mixture._gaussian_missing cimport (
     RowScratch, add_block_scatter, add_completed_row, conditional_row, scratch_alloc,
     scratch_free, split_row)
 
+from gdcore.generative.hmm._hmm_core cimport NO_MEMORY
 from gdcore.generative.mixture._mixture import n_chunks
 
 cdef enum:
@@ -57,6 +58,14 @@ cdef enum:
 
 STATUS_OK = OK
 STATUS_ILL_DEFINED = ILL_DEFINED
+STATUS_NO_MEMORY = NO_MEMORY
+
+
+cdef inline bint scratch_ok(RowScratch* sc, bint blocks) noexcept nogil:
+    """Whether every buffer of ``sc`` was allocated (D and WD only if ``blocks``)."""
+    return (sc.obs != NULL and sc.mis != NULL and sc.xt != NULL and sc.z != NULL
+            and sc.L != NULL and sc.W != NULL and sc.lp != NULL and sc.xm != NULL
+            and sc.C != NULL and (not blocks or (sc.D != NULL and sc.WD != NULL)))
 
 
 def gaussian_missing_loglik(
@@ -71,11 +80,16 @@ def gaussian_missing_loglik(
     cdef Py_ssize_t i, k, n_o
     cdef int status = OK
     cdef RowScratch sc
+    cdef bint have_scratch
     if n == 0:
         return OK
     with nogil, parallel(num_threads=n_threads):
         sc = scratch_alloc(d, K, 0)
+        have_scratch = scratch_ok(&sc, False)
         for i in prange(n, schedule="dynamic", chunksize=LOGLIK_GRAIN):
+            if not have_scratch:
+                status |= NO_MEMORY
+                continue
             n_o = split_row(&X[i, 0], d, sc.xt, sc.obs, sc.mis)
             if n_o == d:
                 continue
@@ -86,7 +100,8 @@ def gaussian_missing_loglik(
                                    sc.xm, sc.C):
                     status |= ILL_DEFINED
         scratch_free(&sc)
-    return status
+    # NO_MEMORY first: the rows a thread skipped were not checked for ILL_DEFINED.
+    return NO_MEMORY if status & NO_MEMORY else status
 
 
 def gaussian_missing_stats(
@@ -109,9 +124,14 @@ def gaussian_missing_stats(
     cdef Py_ssize_t ch, blk, b0, rows, i, t, k, n_o, n_m, start, stop
     cdef RowScratch sc    # per thread; sc.lp[0] takes the unused log-density
     cdef double* S_part
+    cdef bint have_scratch
     with nogil, parallel(num_threads=min(n_threads, n_ch)):
         sc = scratch_alloc(d, K, BLOCK_ROWS)
+        have_scratch = scratch_ok(&sc, True)
         for ch in prange(n_ch, schedule="dynamic"):
+            if not have_scratch:
+                status[ch] = NO_MEMORY
+                continue
             start = (n * ch) // n_ch
             stop = (n * (ch + 1)) // n_ch
             for blk in range((stop - start + BLOCK_ROWS - 1) // BLOCK_ROWS):

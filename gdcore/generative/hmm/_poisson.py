@@ -13,12 +13,12 @@ import warnings
 import numpy as np
 from scipy.special import gammaln
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import validate_data
 
 from gdcore._threads import single_threaded_blas
-from gdcore._validation import FLOAT_DTYPES
+from gdcore._validation import FLOAT_DTYPES, refuse_dates
 from gdcore.generative.hmm import _hmm_emissions as _em
-from gdcore.generative.hmm._base import BaseHMM
+from gdcore.generative.hmm._base import BaseHMM, n_features_property, raise_for_memory
 
 
 class PoissonHMM(BaseHMM):
@@ -48,16 +48,13 @@ class PoissonHMM(BaseHMM):
                  n_init=1, n_jobs=None):
         self._store_params(locals())
 
-    @property
-    def n_features(self):
-        """Number of count features (from ``lambdas_``)."""
-        return np.atleast_2d(self.lambdas_).shape[1]
+    n_features = n_features_property(lambda self: np.atleast_2d(self.lambdas_).shape[1])
 
     def _validate_X(self, X, fitting):
-        X = check_array(X, dtype=FLOAT_DTYPES, order="C")
+        refuse_dates(X)
+        X = validate_data(self, X, reset=fitting, dtype=FLOAT_DTYPES, order="C")
         if np.any(X < 0) or np.any(X != np.round(X)):
             raise ValueError("PoissonHMM observations must be non-negative integer counts.")
-        self.n_features_in_ = X.shape[1]
         return X
 
     def _check_emissions(self):
@@ -87,8 +84,9 @@ class PoissonHMM(BaseHMM):
         out = np.empty((len(X), self.n_components))
         row_const = gammaln(X.astype(np.float64) + 1).sum(axis=1)
         with single_threaded_blas():
-            _em.poisson_loglik(X, log_lam, lam.sum(axis=1), (~positive).view(np.uint8),
-                               row_const, out, n_threads)
+            raise_for_memory(_em.poisson_loglik(X, log_lam, lam.sum(axis=1),
+                                                (~positive).view(np.uint8), row_const, out,
+                                                n_threads))
         return out
 
     def _emission_stats(self, X, posteriors, n_threads):
@@ -97,7 +95,7 @@ class PoissonHMM(BaseHMM):
         post = np.empty(self.n_components)
         obs = np.empty((self.n_components, X.shape[1]))
         with single_threaded_blas():
-            _em.weighted_sums(posteriors, X, post, obs, n_threads)
+            raise_for_memory(_em.weighted_sums(posteriors, X, post, obs, n_threads))
         return {"post": post, "obs": obs}
 
     def _mstep_emissions(self, stats):

@@ -26,6 +26,15 @@ ILL_DEFINED = (
 NOT_FINITE = ("A sample's log-likelihood is not finite: X must not hold inf, and the "
               "mixture's parameters must be finite.")
 _STATUS = {kernels.STATUS_NOT_FINITE: NOT_FINITE}
+NO_MEMORY = ("GaussianMixture: out of memory for the kernels' per-thread buffers; use "
+             "fewer threads (n_jobs), fewer components or fewer features.")
+
+
+def raise_kernel_status(status, no_memory, messages):
+    """MemoryError for the kernel's ``no_memory`` status, else its ValueError (if any)."""
+    if status == no_memory:
+        raise MemoryError(NO_MEMORY)
+    raise_for_status(status, messages)
 
 
 class Stats:
@@ -149,7 +158,7 @@ def e_step(X, sample_weight, weights, means, prec_chol, covariance_type, n_threa
                 X, weight, np.ascontiguousarray(means_x.T, dtype=np.float64),
                 np.ascontiguousarray(prec.T), log_const, resp, log_norm, nk, sx,
                 scatter, want_stats, n_threads)
-    raise_for_status(status, _STATUS)
+    raise_kernel_status(status, kernels.STATUS_NO_MEMORY, _STATUS)
     stats = Stats(nk, sx, scatter, means_x.astype(np.float64)) if want_stats else None
     return resp, log_norm, stats
 
@@ -168,9 +177,10 @@ def stats_from_resp(X, sample_weight, resp, covariance_type, n_threads):
     if covariance_type == "full":
         scatter = np.zeros((len(nk), d, d))
         with single_threaded_blas():
-            kernels.stats_full(X, w, np.ascontiguousarray(resp, dtype=X.dtype),
-                               np.ascontiguousarray(centres, dtype=X.dtype),
-                               nk, sx, scatter, n_threads)
+            status = kernels.stats_full(X, w, np.ascontiguousarray(resp, dtype=X.dtype),
+                                        np.ascontiguousarray(centres, dtype=X.dtype),
+                                        nk, sx, scatter, n_threads)
+        raise_kernel_status(status, kernels.STATUS_NO_MEMORY, {})
     elif covariance_type == "tied":
         scatter = None
     else:

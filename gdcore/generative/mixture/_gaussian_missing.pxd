@@ -37,21 +37,40 @@ cdef struct RowScratch:
     double* WD        # (k, block_rows, d) the same times the row weights
 
 
+cdef inline void* _malloc_some(size_t n_bytes) noexcept nogil:
+    # At least one byte: malloc(0) may return NULL, which would read as a failure.
+    return malloc(n_bytes if n_bytes > 0 else 1)
+
+
 cdef inline RowScratch scratch_alloc(Py_ssize_t d, Py_ssize_t k,
                                      Py_ssize_t block_rows) noexcept nogil:
+    """One thread's buffers; check ``scratch_failed`` before using them."""
     cdef RowScratch sc
-    sc.obs = <Py_ssize_t*> malloc(d * sizeof(Py_ssize_t))
-    sc.mis = <Py_ssize_t*> malloc(d * sizeof(Py_ssize_t))
-    sc.xt = <double*> malloc(d * sizeof(double))
-    sc.z = <double*> malloc(d * sizeof(double))
-    sc.L = <double*> malloc(d * d * sizeof(double))
-    sc.W = <double*> malloc(d * d * sizeof(double))
-    sc.lp = <double*> malloc(k * sizeof(double))
-    sc.xm = <double*> malloc(k * d * sizeof(double))
-    sc.C = <double*> malloc(k * d * d * sizeof(double))
-    sc.D = <double*> malloc(k * block_rows * d * sizeof(double))
-    sc.WD = <double*> malloc(k * block_rows * d * sizeof(double))
+    sc.obs = <Py_ssize_t*> _malloc_some(d * sizeof(Py_ssize_t))
+    sc.mis = <Py_ssize_t*> _malloc_some(d * sizeof(Py_ssize_t))
+    sc.xt = <double*> _malloc_some(d * sizeof(double))
+    sc.z = <double*> _malloc_some(d * sizeof(double))
+    sc.L = <double*> _malloc_some(d * d * sizeof(double))
+    sc.W = <double*> _malloc_some(d * d * sizeof(double))
+    sc.lp = <double*> _malloc_some(k * sizeof(double))
+    sc.xm = <double*> _malloc_some(k * d * sizeof(double))
+    sc.C = <double*> _malloc_some(k * d * d * sizeof(double))
+    sc.D = <double*> _malloc_some(k * block_rows * d * sizeof(double))
+    sc.WD = <double*> _malloc_some(k * block_rows * d * sizeof(double))
     return sc
+
+
+cdef inline bint scratch_failed(const RowScratch* sc) noexcept nogil:
+    """True when one of the buffers could not be allocated (malloc gave NULL).
+
+    Kernels call it right after ``scratch_alloc`` inside their parallel
+    region, turn a failure into a status code (no row is computed by that
+    thread) and raise MemoryError with the GIL; ``scratch_free`` is safe on
+    a partly allocated scratch.
+    """
+    return (sc.obs == NULL or sc.mis == NULL or sc.xt == NULL or sc.z == NULL
+            or sc.L == NULL or sc.W == NULL or sc.lp == NULL or sc.xm == NULL
+            or sc.C == NULL or sc.D == NULL or sc.WD == NULL)
 
 
 cdef inline void scratch_free(RowScratch* sc) noexcept nogil:

@@ -255,7 +255,11 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
                 raise ValueError(f"The parameter 'weights' should have the shape of "
                                  f"({k},), but got {weights.shape}")
             if np.any(weights < 0) or np.any(weights > 1):
-                raise ValueError("The parameter 'weights' should be in the range [0, 1].")
+                # scikit-learn's text with its values in its order (the minimum
+                # as "max value"), which its own tests match.
+                raise ValueError("The parameter 'weights' should be in the range [0, 1], "
+                                 f"but got max value {np.min(weights):.5f}, "
+                                 f"min value {np.max(weights):.5f}")
             if abs(1.0 - weights.sum()) > (1e-6 if weights.dtype == np.float32 else 1e-8):
                 raise ValueError("The parameter 'weights' should be normalized, but got "
                                  f"sum(weights) = {weights.sum():.5f}")
@@ -388,6 +392,10 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
         sorted by component.
         """
         check_is_fitted(self)
+        if isinstance(n_samples, (int, np.integer)) and n_samples < 1:
+            raise ValueError(f"Invalid value for 'n_samples': {n_samples} . The sampling "
+                             "requires at least one sample: n_samples must be a positive "
+                             "integer.")
         n_samples = check_n_samples(n_samples)
         rng = check_random_state(self.random_state)
         counts = rng.multinomial(n_samples, self.weights_.astype(np.float64))

@@ -20,9 +20,8 @@ in the compiled kernel ``gdcore.generative.mixture._mixture_missing``.
 import numpy as np
 
 from gdcore._threads import single_threaded_blas
-from gdcore._validation import raise_for_status
 from gdcore.generative.mixture import _mixture_missing as kernel
-from gdcore.generative.mixture._em import ILL_DEFINED, NOT_FINITE
+from gdcore.generative.mixture._em import ILL_DEFINED, NOT_FINITE, raise_kernel_status
 
 _STATUS = {kernel.STATUS_ILL_DEFINED: ILL_DEFINED, kernel.STATUS_NOT_FINITE: NOT_FINITE}
 
@@ -90,6 +89,6 @@ def e_step(X, weight, params, covariance_type, centres=None, tied_centre=None,
         status = kernel.estep_missing(X, weight, log_w, means, covs, centres, resp,
                                       log_norm, filled, nk, sx, scatter, want_stats,
                                       want_fill, n_threads)
-    raise_for_status(status, _STATUS)
+    raise_kernel_status(status, kernel.STATUS_NO_MEMORY, _STATUS)
     stats = MissingStats(nk, sx, scatter, covariance_type) if want_stats else None
     return resp, log_norm, stats, filled if want_fill else None

@@ -58,6 +58,7 @@ from gdcore._cy._math cimport exp_or_zero, is_finite, logsumexp_row
 cdef enum:
     OK = 0
     NOT_FINITE = 1       # a row's log-likelihood is inf or NaN (inf in X, bad parameters)
+    NO_MEMORY = 3        # a thread's buffers could not be allocated (2: see _mixture_missing)
 
     # Rows per E-step tile: the (64 x k d) product tile is 128 KiB in float64
     # at k = d = 16, within L2 next to the (k d x d) factors (32 KiB); shorter
@@ -73,6 +74,7 @@ cdef enum:
 
 STATUS_OK = OK
 STATUS_NOT_FINITE = NOT_FINITE
+STATUS_NO_MEMORY = NO_MEMORY
 
 
 def n_chunks(Py_ssize_t n_rows, Py_ssize_t state_size):
@@ -186,6 +188,7 @@ def estep_full(
     cdef double[:, :, :, ::1] part_S = np.zeros((n_part, k, d, d))
     cdef int[::1] status = np.zeros(n_ch, dtype=np.intc)
     cdef Py_ssize_t ch, blk, b0, start, stop, rows, i, c
+    cdef bint no_memory
     cdef floating* Y
     cdef floating* diff
     cdef floating* wdiff
@@ -201,7 +204,12 @@ def estep_full(
         wdiff = <floating*> malloc(BLOCK_ROWS * d * sizeof(floating))
         tmp = <floating*> malloc(d * d * sizeof(floating))
         lp = <double*> malloc(BLOCK_ROWS * k * sizeof(double))
+        no_memory = (Y == NULL or diff == NULL or wdiff == NULL or tmp == NULL
+                     or lp == NULL)
         for ch in prange(n_ch, schedule="static"):
+            if no_memory:
+                status[ch] = NO_MEMORY
+                continue
             start = (n * ch) // n_ch
             stop = (n * (ch + 1)) // n_ch
             for blk in range((stop - start + BLOCK_ROWS - 1) // BLOCK_ROWS):
@@ -252,6 +260,7 @@ def estep_tied(
     cdef double[:, :, ::1] part_sx = np.zeros((n_part, k, d))
     cdef int[::1] status = np.zeros(n_ch, dtype=np.intc)
     cdef Py_ssize_t ch, blk, b0, start, stop, rows, i, c
+    cdef bint no_memory
     cdef floating* Y
     cdef double* lp
 
@@ -261,7 +270,11 @@ def estep_tied(
     with nogil, parallel(num_threads=min(n_threads, n_ch)):
         Y = <floating*> malloc(BLOCK_ROWS * d * sizeof(floating))
         lp = <double*> malloc(BLOCK_ROWS * k * sizeof(double))
+        no_memory = Y == NULL or lp == NULL
         for ch in prange(n_ch, schedule="static"):
+            if no_memory:
+                status[ch] = NO_MEMORY
+                continue
             start = (n * ch) // n_ch
             stop = (n * (ch + 1)) // n_ch
             for blk in range((stop - start + BLOCK_ROWS - 1) // BLOCK_ROWS):
@@ -318,6 +331,7 @@ def estep_diag(
     cdef int[::1] status = np.zeros(n_ch, dtype=np.intc)
     cdef Py_ssize_t ch, start, stop, i, j, c
     cdef double x, dv, rc
+    cdef bint no_memory
     cdef double* lp
     cdef double* psx
     cdef double* psq
@@ -331,7 +345,11 @@ def estep_diag(
         return OK
     with nogil, parallel(num_threads=min(n_threads, n_ch)):
         lp = <double*> malloc(k * sizeof(double))
+        no_memory = lp == NULL
         for ch in prange(n_ch, schedule="static"):
+            if no_memory:
+                status[ch] = NO_MEMORY
+                continue
             start = (n * ch) // n_ch
             stop = (n * (ch + 1)) // n_ch
             for i in range(start, stop):
@@ -392,17 +410,23 @@ def stats_full(
     cdef double[:, :, ::1] part_sx = np.zeros((n_ch, k, d))
     cdef double[:, :, :, ::1] part_S = np.zeros((n_ch, k, d, d))
     cdef Py_ssize_t ch, blk, b0, start, stop, rows, i, c
+    cdef int[::1] status = np.zeros(n_ch, dtype=np.intc)
     cdef floating* diff
     cdef floating* wdiff
     cdef floating* tmp
     cdef double* r
+    cdef bint no_memory
 
     with nogil, parallel(num_threads=min(n_threads, n_ch)):
         diff = <floating*> malloc(BLOCK_ROWS * d * sizeof(floating))
         wdiff = <floating*> malloc(BLOCK_ROWS * d * sizeof(floating))
         tmp = <floating*> malloc(d * d * sizeof(floating))
         r = <double*> malloc(BLOCK_ROWS * k * sizeof(double))
+        no_memory = diff == NULL or wdiff == NULL or tmp == NULL or r == NULL
         for ch in prange(n_ch, schedule="static"):
+            if no_memory:
+                status[ch] = NO_MEMORY
+                continue
             start = (n * ch) // n_ch
             stop = (n * (ch + 1)) // n_ch
             for blk in range((stop - start + BLOCK_ROWS - 1) // BLOCK_ROWS):
@@ -418,6 +442,8 @@ def stats_full(
         free(wdiff)
         free(tmp)
         free(r)
+    if _first_error(status) != OK:
+        return NO_MEMORY
     _merge(part_nk, part_sx, nk, sx)
     np.sum(part_S, axis=0, out=np.asarray(scatter))
     return OK
@@ -430,7 +456,11 @@ def _merge(part_nk, part_sx, double[::1] nk, double[:, ::1] sx):
 
 
 cdef int _first_error(const int[::1] status):
+    """NO_MEMORY if any chunk had it (whichever thread failed), else the first error."""
     cdef Py_ssize_t i
+    for i in range(status.shape[0]):
+        if status[i] == NO_MEMORY:
+            return NO_MEMORY
     for i in range(status.shape[0]):
         if status[i] != OK:
             return status[i]

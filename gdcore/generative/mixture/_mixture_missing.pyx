@@ -40,7 +40,7 @@ from cython.parallel cimport parallel, prange
 
 from gdcore.generative.mixture._gaussian_missing cimport (
     RowScratch, add_block_scatter, add_completed_row, conditional_row, scratch_alloc,
-    scratch_free, split_row)
+    scratch_failed, scratch_free, split_row)
 from gdcore._cy._math cimport exp_or_zero, is_finite, logsumexp_row
 
 from gdcore.generative.mixture._mixture import n_chunks
@@ -49,6 +49,7 @@ cdef enum:
     OK = 0
     NOT_FINITE = 1       # a row's log-likelihood is inf or NaN (inf in X, bad parameters)
     ILL_DEFINED = 2      # a component's observed block S_oo is not positive definite
+    NO_MEMORY = 3        # a thread's scratch buffers could not be allocated
 
     # Rows per scatter gemm: k completed (64 x d) tiles stay in L2 for k d <= 512;
     # shorter blocks mean more, smaller gemms.  No ``gdcore bench`` case runs
@@ -59,6 +60,7 @@ cdef enum:
 STATUS_OK = OK
 STATUS_NOT_FINITE = NOT_FINITE
 STATUS_ILL_DEFINED = ILL_DEFINED
+STATUS_NO_MEMORY = NO_MEMORY
 
 
 def estep_missing(
@@ -92,6 +94,7 @@ def estep_missing(
     cdef Py_ssize_t ch, blk, b0, rows, i, t, j, b, c, n_o, n_m, start, stop
     cdef RowScratch sc    # per thread; D, WD: the block's completed rows, weighted by r_ic w_i
     cdef double r, rw, lse
+    cdef bint no_memory
 
     if n == 0:
         nk[:] = 0.0
@@ -100,7 +103,11 @@ def estep_missing(
         return OK
     with nogil, parallel(num_threads=min(n_threads, n_ch)):
         sc = scratch_alloc(d, k, BLOCK_ROWS)
+        no_memory = scratch_failed(&sc)
         for ch in prange(n_ch, schedule="static"):
+            if no_memory:
+                status[ch] = NO_MEMORY
+                continue
             start = (n * ch) // n_ch
             stop = (n * (ch + 1)) // n_ch
             for blk in range((stop - start + BLOCK_ROWS - 1) // BLOCK_ROWS):
@@ -145,6 +152,9 @@ def estep_missing(
                     add_block_scatter(<int> rows, <int> d, &sc.WD[c * BLOCK_ROWS * d],
                                       &sc.D[c * BLOCK_ROWS * d], &part_S[ch, c, 0, 0])
         scratch_free(&sc)
+    for ch in range(n_ch):
+        if status[ch] == NO_MEMORY:
+            return NO_MEMORY
     for ch in range(n_ch):
         if status[ch] != OK:
             return status[ch]

@@ -19,6 +19,7 @@ from gdcore.generative.naive_bayes import _naive_bayes as kernels
 
 def kernel_errors(estimator_name):
     """Return the ValueError text for each kernel status, named for the estimator."""
+    what = "category codes 0, 1, ..." if estimator_name == "CategoricalNB" else "counts"
     return {
         kernels.STATUS_INF: f"Input X contains infinity; {estimator_name} accepts "
         "finite values (and NaN, where it marks a missing value).",
@@ -26,7 +27,7 @@ def kernel_errors(estimator_name):
         "NaN as missing; impute it first (e.g. sklearn.impute.SimpleImputer) or "
         "use GaussianNB, BernoulliNB or CategoricalNB, which marginalize it.",
         kernels.STATUS_NEGATIVE: f"Negative values in data passed to {estimator_name} "
-        "(input X): it models counts, which cannot be negative.",
+        f"(input X): it models {what}, which cannot be negative.",
         kernels.STATUS_BAD_CATEGORY: f"Input X of {estimator_name} holds a value that "
         "is not a category code: codes are integers 0, 1, ..., n_categories - 1 "
         "(encode them with sklearn.preprocessing.OrdinalEncoder), and predict "
@@ -41,6 +42,9 @@ class BaseNB(BayesClassifierMixin, ClassifierMixin, BaseEstimator):
         return effective_n_threads(getattr(self, "n_jobs", None))
 
     def _raise_for_status(self, status):
+        if status == kernels.STATUS_NO_MEMORY:
+            raise MemoryError(f"{type(self).__name__}: out of memory for a kernel's "
+                              "per-thread buffer; use fewer threads (n_jobs) or less data.")
         if status != kernels.STATUS_OK:
             raise ValueError(kernel_errors(type(self).__name__)[status])
 

@@ -7,6 +7,7 @@ from sklearn.utils._param_validation import Interval
 
 from gdcore._validation import check_X, check_X_y
 from gdcore.generative._base import GenerativeClassifierMixin
+from gdcore.generative._memory import refuse_absurd_allocation
 from gdcore.generative.naive_bayes import _naive_bayes as kernels
 from gdcore.generative.naive_bayes._discrete import _BaseDiscreteNB
 
@@ -47,6 +48,9 @@ class CategoricalNB(GenerativeClassifierMixin, _BaseDiscreteNB):
         first_call = refit or not hasattr(self, "classes_")
         X, y = check_X_y(self, X, y, reset=first_call, allow_nan=True,
                          kernel_checks_finite=True)
+        # Before any fitted attribute changes: a refused batch leaves the model as it was.
+        if np.any(X < 0):  # NaN compares False
+            raise ValueError("Negative values in data passed to CategoricalNB (input X).")
         first_call = self._start_classes(y, classes, refit)
         k, d = len(self.classes_), X.shape[1]
         if first_call:
@@ -81,8 +85,6 @@ class CategoricalNB(GenerativeClassifierMixin, _BaseDiscreteNB):
             col_max = np.where(observed, X, -1.0).max(axis=0) if X.size else np.zeros(0)
         if not np.all(np.isfinite(col_max)):
             self._raise_for_status(kernels.STATUS_INF)
-        if np.any(X[observed] < 0):
-            raise ValueError("Negative values in data passed to CategoricalNB (input X).")
         n_cat = np.maximum(col_max + 1, [c.shape[1] for c in self.category_count_])
         if self.min_categories is not None:
             min_cat = np.asarray(self.min_categories)
@@ -96,7 +98,15 @@ class CategoricalNB(GenerativeClassifierMixin, _BaseDiscreteNB):
                     f"array-like is provided. Got {min_cat.shape} instead."
                 )
             n_cat = np.maximum(n_cat, min_cat)
-        return np.floor(n_cat).astype(np.int64)
+        n_cat = np.floor(n_cat)
+        # One count per class and category, kept three times while merging.
+        refuse_absurd_allocation(
+            3 * 8 * len(self.classes_) * int(n_cat.sum()),
+            f"CategoricalNB's count tables (n_classes x n_categories, up to "
+            f"{int(n_cat.max())} categories in column {int(np.argmax(n_cat))})",
+            "category codes must be 0, 1, ..., n_categories - 1; encode them with "
+            "sklearn.preprocessing.OrdinalEncoder.")
+        return n_cat.astype(np.int64)
 
     def _update_feature_log_prob(self, alpha):
         self.feature_log_prob_ = []

@@ -22,6 +22,25 @@ from gdcore.generative.naive_bayes._base import BaseNB
 ALPHA_LOWER_BOUND = 1e-10
 
 
+def check_count_total(feature_count, name):
+    """Refuse counts whose total overflows float64 (a ValueError naming the column).
+
+    Every count model divides by a sum of counts (a class's total, or its
+    complement's); past float64's largest value that sum is inf and the
+    log-probabilities become -inf or NaN.  One sum over the (k, d) table.
+    """
+    with np.errstate(over="ignore"):
+        if np.isfinite(feature_count.sum()):
+            return
+        column = int(np.argmax(~np.isfinite(np.cumsum(feature_count.sum(axis=0)))))
+    raise ValueError(
+        f"{name}: the counts of X sum to more than float64 holds (about 1.8e308; the total "
+        f"overflows at column {column}): the model's probabilities would be NaN. Rescale "
+        "X (the counts of every column divided by one constant) or drop the rows with "
+        "astronomical counts."
+    )
+
+
 class _BaseDiscreteNB(BaseNB):
     """Counting, smoothing and linear scoring shared by the three count models."""
 
@@ -84,6 +103,7 @@ class _BaseDiscreteNB(BaseNB):
         self.feature_count_ += feature_count
         self.missing_count_ += missing_count
         self.class_count_ += np.bincount(y_idx, weights=weights, minlength=k)
+        check_count_total(self.feature_count_, type(self).__name__)
         self._after_count()
         self._update_feature_log_prob(self._check_alpha())
         self._update_class_log_prior()
@@ -228,8 +248,23 @@ class ComplementNB(_BaseDiscreteNB):
     def _after_count(self):
         self.feature_all_ = self.feature_count_.sum(axis=0)
 
+    def _complement_count(self, alpha):
+        """Return alpha + the counts of every class but c, per feature: sums, no difference.
+
+        scikit-learn's feature_all_ + alpha - feature_count_ cancels when one
+        class holds nearly all of a feature's count (a count of 1e300 leaves 0
+        instead of the other classes' counts plus alpha, and log 0 = -inf);
+        the classes before c plus the classes after c (exclusive running
+        sums, O(k d)) lose nothing.
+        """
+        fc = self.feature_count_
+        zero = np.zeros((1, fc.shape[1]))
+        before = np.concatenate([zero, np.cumsum(fc[:-1], axis=0)])
+        after = np.concatenate([np.cumsum(fc[:0:-1], axis=0)[::-1], zero])
+        return (before + after) + alpha
+
     def _update_feature_log_prob(self, alpha):
-        comp_count = self.feature_all_ + alpha - self.feature_count_
+        comp_count = self._complement_count(alpha)
         logged = np.log(comp_count / comp_count.sum(axis=1, keepdims=True))
         # predict takes the argmax, so store the complement's negated log-probability.
         if self.norm:

@@ -12,6 +12,16 @@ from gdcore.generative.naive_bayes import _naive_bayes as kernels
 from gdcore.generative.naive_bayes._base import BaseNB
 
 
+def raise_overflow(column):
+    """Raise the ValueError of a column whose squares overflow float64."""
+    raise ValueError(
+        f"GaussianNB: the values of column {column} are too large or too far apart for "
+        "float64: their mean or variance (squared deviations) overflows (beyond about "
+        "1e154 in absolute value). Rescale the column, e.g. divide it by its largest "
+        "absolute value."
+    )
+
+
 class GaussianNB(GenerativeClassifierMixin, BaseNB):
     """Gaussian naive Bayes, scikit-learn's ``GaussianNB`` with a compiled core.
 
@@ -88,8 +98,8 @@ class GaussianNB(GenerativeClassifierMixin, BaseNB):
             kernels.gaussian_class_stats(X, y_idx, weights, count, batch_mean, ssd,
                                          self._n_threads())
         )
-        epsilon = self.var_smoothing * self._largest_variance(X, count, batch_mean, ssd,
-                                                              sample_weight is None)
+        epsilon = self.var_smoothing * self._variance_scale(X, count, batch_mean, ssd,
+                                                            sample_weight is None)
         if first_call:
             self.theta_ = np.zeros((k, d))
             self.var_ = np.zeros((k, d))
@@ -104,6 +114,7 @@ class GaussianNB(GenerativeClassifierMixin, BaseNB):
         self.class_count_ += np.bincount(y_idx, weights=weights, minlength=k)
         self.var_ += self.epsilon_
         self._fill_unobserved()
+        self._refuse_zero_variance()
 
         if self.priors is not None:
             prior = self._check_class_prior(self.priors)
@@ -114,25 +125,54 @@ class GaussianNB(GenerativeClassifierMixin, BaseNB):
             self.class_prior_ = self.class_count_ / self.class_count_.sum()
         return self
 
-    @staticmethod
-    def _largest_variance(X, count, mean, ssd, unweighted):
-        """max_j var(X[:, j]) over observed values, as scikit-learn's epsilon uses.
+    def _variance_scale(self, X, count, mean, ssd, unweighted):
+        """Return the variance that epsilon_ is a fraction of: the largest feature variance.
 
-        Unweighted, the per-class statistics already hold it (pooled by the
+        As scikit-learn, max_j var(X[:, j]) over observed values.  Unweighted,
+        the per-class statistics already hold it (pooled by the
         parallel-axis theorem), saving a pass over X; weighted, scikit-learn
-        still uses the unweighted variance, so compute it directly.
+        still uses the unweighted variance, so compute it directly.  Where
+        every feature is constant (one sample, repeated rows) that variance
+        is 0, and scikit-learn's epsilon 0 leaves variances of 0 and NaN
+        answers; the scale is then the values' own, the largest squared
+        class mean (1 if every mean is 0).  A variance or mean that overflows
+        float64 is refused, naming its column.
         """
+        finite_stats = np.isfinite(mean).all(axis=0) & np.isfinite(ssd).all(axis=0)
         if not unweighted:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 var = np.nanvar(X, axis=0, dtype=np.float64)
         else:
             n = count.sum(axis=0)
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 pooled_mean = (count * mean).sum(axis=0) / n
                 var = (ssd + count * (mean - pooled_mean) ** 2).sum(axis=0) / n
-        var = var[np.isfinite(var)]
-        return float(var.max()) if var.size else 0.0
+        seen = count.sum(axis=0) > 0
+        overflow = seen & ~(finite_stats & np.isfinite(var))
+        if overflow.any():
+            raise_overflow(int(np.argmax(overflow)))
+        var = var[seen]
+        largest = float(var.max()) if var.size else 0.0
+        if largest > 0.0:
+            return largest
+        with np.errstate(over="ignore"):
+            mean_sq = np.where(count > 0, mean, 0.0) ** 2
+        if not np.isfinite(mean_sq).all():
+            raise_overflow(int(np.argmax(~np.isfinite(mean_sq).all(axis=0))))
+        return float(mean_sq.max()) or 1.0
+
+    def _refuse_zero_variance(self):
+        """var_smoothing=0 with a feature constant within a class: a degenerate Gaussian."""
+        zero = self.var_ <= 0.0
+        if zero.any():
+            c, j = np.argwhere(zero)[0]
+            raise ValueError(
+                f"GaussianNB: feature {j} is constant within class {self.classes_[c]}, so "
+                f"with var_smoothing={self.var_smoothing} its variance is 0 and the Gaussian "
+                "is a point mass (every other value impossible, the likelihood NaN). Use "
+                "var_smoothing > 0 (the default is 1e-9)."
+            )
 
     def _merge_batch(self, n_new, new_mean, ssd, weighted):
         """Chan-Golub-LeVeque update of each (class, feature) mean and variance."""

@@ -37,8 +37,9 @@ cdef enum:
     OK = 0
     FOUND_INF = 1        # an infinite value in X
     FOUND_NAN = 2        # NaN where the model cannot treat it as missing
-    FOUND_NEGATIVE = 3   # a negative count for a multinomial model
-    BAD_CATEGORY = 4     # a category that is negative, not an integer, or unseen
+    FOUND_NEGATIVE = 3   # a negative count, or a negative category code
+    BAD_CATEGORY = 4     # a category code that is not an integer, or unseen
+    NO_MEMORY = 5        # a per-thread buffer could not be allocated
 
     # Rows per likelihood block: small enough that the scan leaves the tile
     # in L1/L2 for the gemm (OpenBLAS's skinny gemm, n = the number of
@@ -60,6 +61,7 @@ STATUS_INF = FOUND_INF
 STATUS_NAN = FOUND_NAN
 STATUS_NEGATIVE = FOUND_NEGATIVE
 STATUS_BAD_CATEGORY = BAD_CATEGORY
+STATUS_NO_MEMORY = NO_MEMORY
 
 
 def n_stat_chunks(Py_ssize_t n_rows, Py_ssize_t state_size):
@@ -329,6 +331,9 @@ def linear_jll(
             if status[blk] != OK:
                 continue
             src = &X[start, 0]
+            if rewrite and buf == NULL:
+                status[blk] = NO_MEMORY
+                continue
             if rewrite:
                 for i in range(rows):
                     for j in range(d):
@@ -379,7 +384,7 @@ def categorical_class_counts(
                     code = _category(X[i, j], offsets[j + 1] - offsets[j], &status[ch])
                     if code >= 0:
                         part[ch, c, offsets[j] + code] += weight[i]
-    err = _first_error(status)
+    err = _category_error(status)
     if err != OK:
         return err
     with nogil:
@@ -415,7 +420,7 @@ def categorical_jll(
                 if code >= 0:
                     for c in range(k):
                         row[c] += log_prob_t[offsets[j] + code, c]
-    return _first_error(status)
+    return _category_error(status)
 
 
 cdef inline Py_ssize_t _category(double x, Py_ssize_t n_categories,
@@ -426,10 +431,23 @@ cdef inline Py_ssize_t _category(double x, Py_ssize_t n_categories,
     if isinf(x):
         status[0] = FOUND_INF
         return -1
-    if x < 0 or x != floor(x) or x >= n_categories:
-        status[0] = BAD_CATEGORY
+    if x < 0:
+        status[0] = FOUND_NEGATIVE
+        return -1
+    if x != floor(x) or x >= n_categories:
+        if status[0] != FOUND_NEGATIVE:
+            status[0] = BAD_CATEGORY
         return -1
     return <Py_ssize_t> x
+
+
+cdef int _category_error(const int[::1] status) noexcept nogil:
+    """A negative code first (scikit-learn's error for it), else the first error."""
+    cdef Py_ssize_t i
+    for i in range(status.shape[0]):
+        if status[i] == FOUND_NEGATIVE:
+            return FOUND_NEGATIVE
+    return _first_error(status)
 
 
 cdef int _first_error(const int[::1] status) noexcept nogil:

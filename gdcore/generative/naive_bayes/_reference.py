@@ -90,11 +90,13 @@ def _codes(X, offsets):
     """Return validated integer codes (-1 where missing), or a status code."""
     X = np.asarray(X, dtype=np.float64)
     missing = np.isnan(X)
+    x = np.where(missing, 0.0, X)
+    if ((x < 0) & np.isfinite(x)).any():  # scikit-learn's error for negative codes first
+        return None, STATUS_NEGATIVE
     if np.isinf(X).any():
         return None, STATUS_INF
     n_cat = np.diff(np.asarray(offsets))
-    x = np.where(missing, 0.0, X)
-    bad = (x < 0) | (x != np.floor(x)) | (x >= n_cat)
+    bad = (x != np.floor(x)) | (x >= n_cat)
     if bad.any():
         return None, STATUS_BAD_CATEGORY
     return np.where(missing, -1, x.astype(np.intp)), STATUS_OK

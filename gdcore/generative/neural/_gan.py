@@ -19,10 +19,17 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from gdcore._nn.network import ACTIVATIONS, NON_FINITE_MESSAGE, Adam, DenseNetwork
+from gdcore._nn.network import (
+    ACTIVATIONS,
+    NON_FINITE_MESSAGE,
+    Adam,
+    DenseNetwork,
+    network_bytes,
+)
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_classification_targets, check_n_samples, check_X, check_X_y
 from gdcore.generative._base import GenerativeMixin
+from gdcore.generative._memory import refuse_absurd_allocation
 from gdcore.generative.neural import _gan_steps
 from gdcore.generative.neural._gan_parzen import ParzenScore
 from gdcore.generative.neural._tabular import TabularEncoder, categorical_mask
@@ -169,10 +176,16 @@ class GAN(GenerativeMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         e = E.shape[1]
         self.pac_ = min(self.pac, E.shape[0])
-        gen = DenseNetwork([self.latent_dim + n_classes] + g_hidden + [e],
-                           self.generator_activation, "identity", dtype)
-        disc = DenseNetwork([(e + n_classes) * self.pac_] + d_hidden + [1],
-                            self.discriminator_activation, "identity", dtype)
+        gen_units = [self.latent_dim + n_classes] + g_hidden + [e]
+        disc_units = [(e + n_classes) * self.pac_] + d_hidden + [1]
+        refuse_absurd_allocation(
+            network_bytes(gen_units, dtype, len(E)) + network_bytes(disc_units, dtype, len(E)),
+            f"The GAN's generator and discriminator (latent_dim={self.latent_dim}, "
+            f"generator_hidden_layer_sizes={tuple(g_hidden)}, "
+            f"discriminator_hidden_layer_sizes={tuple(d_hidden)})",
+            "choose a smaller latent_dim or smaller hidden layers.")
+        gen = DenseNetwork(gen_units, self.generator_activation, "identity", dtype)
+        disc = DenseNetwork(disc_units, self.discriminator_activation, "identity", dtype)
         gen.init_glorot(rng)
         disc.init_glorot(rng)
         n_threads = effective_n_threads(self.n_jobs)

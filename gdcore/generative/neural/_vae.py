@@ -24,10 +24,17 @@ from sklearn.utils import check_array, check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from gdcore._nn.network import ACTIVATIONS, NON_FINITE_MESSAGE, Adam, DenseNetwork
+from gdcore._nn.network import (
+    ACTIVATIONS,
+    NON_FINITE_MESSAGE,
+    Adam,
+    DenseNetwork,
+    network_bytes,
+)
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_n_samples, check_X
 from gdcore.generative._base import GenerativeMixin
+from gdcore.generative._memory import refuse_absurd_allocation
 from gdcore.generative.neural import _vae_objective as obj
 
 
@@ -193,6 +200,12 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         n_threads = effective_n_threads(self.n_jobs)
         d, L = X.shape[1], self.latent_dim
+        refuse_absurd_allocation(
+            network_bytes([d] + hidden + [2 * L], X.dtype, len(X))
+            + network_bytes([L] + hidden[::-1] + [d], X.dtype, len(X)),
+            f"The VAE's encoder and decoder (latent_dim={L}, "
+            f"hidden_layer_sizes={tuple(hidden)})",
+            "choose a smaller latent_dim or smaller hidden_layer_sizes.")
         if self.decoder == "gaussian":
             self.mean_ = X.mean(axis=0, dtype=np.float64)
             scale = X.std(axis=0, dtype=np.float64)

@@ -296,7 +296,7 @@ def test_bad_parameters():
                           ({"covariance_type": "banana"}, "covariance_type"),
                           ({"algorithm": "beam"}, "algorithm"),
                           ({"implementation": "fast"}, "implementation"),
-                          ({"n_iter": 0}, "n_iter"), ({"n_init": 0}, "n_init"),
+                          ({"n_iter": -1}, "n_iter"), ({"n_init": 0}, "n_init"),
                           ({"n_jobs": 0}, "n_jobs")]:
         with pytest.raises(ValueError, match=match):
             GaussianHMM(2).set_params(**params).fit(X)

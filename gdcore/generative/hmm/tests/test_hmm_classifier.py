@@ -176,7 +176,7 @@ def test_bad_model_priors_and_inputs():
     bad[3, 1] = np.inf
     with pytest.raises(ValueError):
         HMMClassifier().fit(bad, y, lengths)
-    with pytest.raises(ValueError, match="2-D"):
+    with pytest.raises(ValueError, match="Expected 2D array"):
         HMMClassifier().fit(X[:, 0], y, lengths)
     clf = HMMClassifier(GaussianHMM(2, n_iter=2), random_state=0).fit(X, y, lengths)
     with pytest.raises(ValueError):
