@@ -107,6 +107,11 @@ class PeerFallbackMixin:
         peer = self.__dict__.get("_peer")
         if peer is not None and not name.startswith("__"):
             return getattr(peer, name)
+        attr = getattr(type(self), name, None)
+        if isinstance(attr, property):
+            # Without a peer, let the property's own error through (an unfitted
+            # estimator's NotFittedError) instead of a bare "no attribute".
+            return attr.fget(self)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 

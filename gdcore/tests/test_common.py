@@ -127,9 +127,9 @@ _HMM_CLASSIFIER = {name: _ONE_LABEL_PER_SEQUENCE for name in (
     "check_classifiers_one_label", "check_classifiers_regression_target",
     "check_classifiers_train", "check_classifiers_train(readonly_memmap=True)",
     "check_classifiers_train(readonly_memmap=True,X_dtype=float32)",
-    "check_complex_data", "check_dict_unchanged", "check_dont_overwrite_parameters",
-    "check_dtype_object", "check_estimators_dtypes", "check_estimators_empty_data_messages",
-    "check_estimators_fit_returns_self", "check_estimators_nan_inf",
+    "check_dict_unchanged", "check_dont_overwrite_parameters",
+    "check_dtype_object", "check_estimators_dtypes", "check_estimators_fit_returns_self",
+    "check_estimators_nan_inf",
     "check_estimators_overwrite_params", "check_estimators_pickle",
     "check_estimators_pickle(readonly_memmap=True)", "check_f_contiguous_array_estimator",
     "check_fit2d_1feature", "check_fit2d_1sample", "check_fit2d_predict1d",
@@ -139,14 +139,6 @@ _HMM_CLASSIFIER = {name: _ONE_LABEL_PER_SEQUENCE for name in (
     "check_pipeline_consistency", "check_positive_only_tag_during_fit",
     "check_readonly_memmap_input", "check_supervised_y_2d",
 )}
-_HMM_CLASSIFIER.update({
-    name: "sparse X is refused, but as 'got shape ()' rather than naming sparse input "
-          "(a known defect, open in the hostile-input issue)"
-    for name in ("check_estimator_sparse_array", "check_estimator_sparse_matrix",
-                 "check_estimator_sparse_tag")})
-_HMM_CLASSIFIER["check_requires_y_none"] = (
-    "fit(X) without y raises a ValueError about y's shape, not scikit-learn's "
-    "'requires y to be passed' (a known defect, open in the hostile-input issue)")
 
 _STRICT_CODES = (
     "CategoricalNB rejects non-integer category codes with a ValueError; "
@@ -155,6 +147,9 @@ _SVM_WEIGHTS = (
     "sample_weight is not equivalent to removing/repeating samples: the weighted dual "
     "(C w_i) and the one with repeated rows reach the same optimum only up to tol, and "
     "the Platt folds are drawn over different row sets (scikit-learn's SVC lists it too)")
+_SKLEARN_SPARSE_MANHATTAN = (
+    "sparse X is served by scikit-learn's KNeighborsRegressor, whose manhattan distance on "
+    "sparse input takes only 32-bit indices (the same check fails on scikit-learn's own)")
 _BOOTSTRAP = ("bootstrap resamples rows; weights are not repetitions (scikit-learn "
               "lists the same check for its own forests)")
 _FLOAT32 = (
@@ -178,9 +173,14 @@ def expected_failed(estimator):
         return {"check_sample_weight_equivalence_on_dense_data": _STRICT_CODES,
                 "check_classifiers_one_label_sample_weights": _STRICT_CODES}
     if name in ("SVC", "SVR"):
-        return {"check_sample_weight_equivalence_on_dense_data": _SVM_WEIGHTS}
+        return {"check_sample_weight_equivalence_on_dense_data": _SVM_WEIGHTS,
+                "check_sample_weight_equivalence_on_sparse_data": _SVM_WEIGHTS}
     if getattr(estimator, "bootstrap", False):
-        return {"check_sample_weight_equivalence_on_dense_data": _BOOTSTRAP}
+        return {"check_sample_weight_equivalence_on_dense_data": _BOOTSTRAP,
+                "check_sample_weight_equivalence_on_sparse_data": _BOOTSTRAP}
+    if name.startswith("KNeighbors") and estimator.metric == "manhattan":
+        return {"check_estimator_sparse_array": _SKLEARN_SPARSE_MANHATTAN,
+                "check_estimator_sparse_matrix": _SKLEARN_SPARSE_MANHATTAN}
     failures = {}
     if name.startswith("MLP"):
         if estimator.dtype == "float32":

@@ -58,9 +58,6 @@ def _answers_with_omp_threads(names, n):
     return json.loads(out.stdout)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "GaussianHMM and GMMHMM initialize their means with scikit-learn's KMeans, whose "
-    "result depends on its OpenMP thread count (the hostile-input issue)"))
 def test_omp_num_threads_changes_no_answer():
     # Every public estimator, fitted and queried in a fresh process under
     # OMP_NUM_THREADS=1 and =4: the same numbers to the last bit (NaN = NaN).
