@@ -1,4 +1,4 @@
-"""``python -m gdcore``: the command line.
+"""``gdcore`` (or ``python -m gdcore``): the command line.
 
 ``info`` (the build), ``bench`` (gdcore against its peers), ``compare``
 (generative vs discriminative classifiers on a dataset).
@@ -8,7 +8,36 @@ import argparse
 import sys
 
 from gdcore._show_config import show_config
+from gdcore._version import __version__
 from gdcore.compare.command import add_arguments as add_compare_arguments
+
+# What `gdcore --help` says: plain text, as a terminal shows it (the module
+# docstring is reST, for the API docs).
+DESCRIPTION = """\
+Classical machine learning from both families, generative and discriminative,
+compiled with OpenMP behind a scikit-learn-compatible API.
+Run "gdcore COMMAND --help" for a command's options.
+"""
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keep the description's line breaks; append each option's default to its help.
+
+    Only meaningful defaults are shown: not ``None`` (an option that is off
+    unless given), not ``False`` (a flag), and not where the help already says
+    what the default is.
+    """
+
+    def _get_help_string(self, action):
+        help_text = action.help or ""
+        default = action.default
+        if ("default" in help_text or default is None or default is False
+                or default == argparse.SUPPRESS
+                or (not action.option_strings and action.nargs not in ("?", "*"))):
+            return help_text
+        if isinstance(default, (list, tuple)) and not default:
+            return help_text
+        return help_text + " (default: %(default)s)"
 
 
 def _cmd_info(args):
@@ -22,8 +51,15 @@ def _cmd_bench(args):
     if args.list:
         print("\n".join(sorted(FAMILIES)))
         return 0
+    skipped = []
+
+    def on_skip(message):
+        skipped.append(message)
+        print(f"gdcore bench: {message}", file=sys.stderr, flush=True)
+
     try:
-        cases = load_cases(args.families, size="quick" if args.quick else "full")
+        cases = load_cases(args.families, size="quick" if args.quick else "full",
+                           on_skip=on_skip)
     except ValueError as exc:
         print(f"gdcore bench: {exc}", file=sys.stderr)
         return 2
@@ -33,8 +69,10 @@ def _cmd_bench(args):
     show_config()
     print()
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    results = run_cases(cases, progress=progress)
+    results = run_cases(cases, progress=progress, on_skip=on_skip)
     print(format_table(results))
+    for message in skipped:
+        print(message)
     print("\nspeed-up = peer time / gdcore time (median of repeats, same process).")
     return 0
 
@@ -47,23 +85,30 @@ def _cmd_compare(args):
 
 def build_parser():
     """Return the argument parser: one subcommand per command, each with its handler."""
-    parser = argparse.ArgumentParser(prog="python -m gdcore", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="gdcore", description=DESCRIPTION,
+                                     formatter_class=_HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"gdcore {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
-    p_info = sub.add_parser("info", help="version, OpenMP, threads and BLAS of this build")
+    def add(name, help_text):
+        return sub.add_parser(name, help=help_text, description=help_text,
+                              formatter_class=_HelpFormatter)
+
+    p_info = add("info", "version, OpenMP, threads and BLAS of this build")
     p_info.set_defaults(func=_cmd_info)
 
-    p_bench = sub.add_parser("bench", help="time gdcore against its peers on the same data")
+    p_bench = add("bench", "time gdcore against its peers on the same data")
     p_bench.add_argument("families", nargs="*", help="families to run (default: all)")
     p_bench.add_argument("--quick", action="store_true",
                          help="bundled datasets, a few seconds: a smoke run, not a claim")
-    p_bench.add_argument("--repeat", type=int, default=None, help="timed runs per task")
+    p_bench.add_argument("--repeat", type=int, default=None,
+                         help="timed runs per task (default: at least 3, repeated "
+                              "until both sides have run 1 s)")
     p_bench.add_argument("--list", action="store_true", help="list the families and exit")
     p_bench.add_argument("--quiet", action="store_true", help="no progress lines")
     p_bench.set_defaults(func=_cmd_bench)
 
-    p_cmp = sub.add_parser(
-        "compare", help="generative vs discriminative classifiers side by side, with a report")
+    p_cmp = add("compare", "generative vs discriminative classifiers side by side, with a report")
     add_compare_arguments(p_cmp)
     p_cmp.set_defaults(func=_cmd_compare)
     return parser
@@ -72,6 +117,12 @@ def build_parser():
 def main(argv=None):
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        # Bare `gdcore`: what it can do, on stdout, and success (as git and
+        # pip do), rather than argparse's "the following arguments are required".
+        parser.print_help()
+        return 0
     args.argv = argv  # the command as given, for the report's "exact command"
     return args.func(args)

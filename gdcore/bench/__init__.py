@@ -7,10 +7,16 @@ One definition of each benchmark therefore serves both.
 
 ``size`` is ``"full"`` (the sizes the project's speed claims are made at) or
 ``"quick"`` (bundled datasets, seconds in all: a smoke run, not a claim).
+
+A peer is an optional dependency (the ``test`` extra installs them all): a
+family whose peer cannot be imported, when its cases load or when one runs,
+is skipped with a line naming the missing package and the command that
+installs it, and the other families still run.
 """
 
 import importlib
 import pkgutil
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -99,15 +105,57 @@ def split_train_test(X, y, train_fraction=0.8):
     return {"X": X[:k], "y": y[:k], "Xt": X[k:], "yt": y[k:]}
 
 
-def load_cases(families=None, size="full"):
-    """Return the cases of ``families`` (default: all) at ``size``, "full" or "quick"."""
+# The pip name of a peer whose import name differs from it.
+PIP_NAMES = {
+    "faiss": "faiss-cpu",
+    "sklearn": "scikit-learn",
+    "sklearnex": "scikit-learn-intelex",
+}
+
+
+def missing_peer(exc):
+    """Return the top-level package an ImportError says is missing, or None if it is gdcore's."""
+    name = getattr(exc, "name", None)
+    if not name:
+        # An ImportError without a module name ("cannot import name X from Y"
+        # or a broken compiled peer): the message is the best there is.
+        return str(exc) or type(exc).__name__
+    top = name.split(".")[0]
+    return None if top == "gdcore" else top
+
+
+def skip_message(family, package):
+    """Return the line that says a family was skipped and how to get its peer."""
+    pip_name = PIP_NAMES.get(package, package)
+    return (f"skipped {family}: its peer {package} is not installed "
+            f"(pip install {pip_name}, or pip install 'gdcore[test]' for every peer)")
+
+
+def _print_skip(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_cases(families=None, size="full", on_skip=_print_skip):
+    """Return the cases of ``families`` (default: all) at ``size``, "full" or "quick".
+
+    A family whose case module cannot import its peer is left out and
+    ``on_skip`` is called with a line saying which package is missing and
+    how to install it (default: printed to stderr).  An ImportError from
+    gdcore itself is a bug and propagates.
+    """
     names = list(FAMILIES) if not families else list(families)
     unknown = [f for f in names if f not in FAMILIES]
     if unknown:
         raise ValueError(f"unknown bench families {unknown}; choose from {sorted(FAMILIES)}")
     cases = []
     for name in names:
-        cases.extend(importlib.import_module(FAMILIES[name]).cases(size))
+        try:
+            cases.extend(importlib.import_module(FAMILIES[name]).cases(size))
+        except ImportError as exc:
+            package = missing_peer(exc)
+            if package is None:
+                raise
+            on_skip(skip_message(name, package))
     return cases
 
 
@@ -158,12 +206,28 @@ def format_table(results):
     return "\n".join(lines)
 
 
-def run_cases(cases, progress=None):
-    """Time every case (freeing each dataset before the next) and return Results."""
+def run_cases(cases, progress=None, on_skip=_print_skip):
+    """Time every case (freeing each dataset before the next) and return Results.
+
+    A case whose peer is imported only when it runs, and is missing, is
+    skipped through ``on_skip`` as in ``load_cases``; so are the family's
+    later cases on the same peer, without trying again.
+    """
     results = []
+    missing = {}   # (family, peer label) -> package
     for case in cases:
+        if (case.family, case.peer) in missing:
+            continue
         if progress:
             progress(f"{case.family}: {case.task} on {case.shape} ...")
-        results.append(time_case(case))
-        case.release()
+        try:
+            results.append(time_case(case))
+        except ImportError as exc:
+            package = missing_peer(exc)
+            if package is None:
+                raise
+            missing[(case.family, case.peer)] = package
+            on_skip(skip_message(case.family, package))
+        finally:
+            case.release()
     return results
