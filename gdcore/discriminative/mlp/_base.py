@@ -10,7 +10,6 @@ its update one call of the optimizer's kernel.  Subclasses supply the input
 and target validation, the output link and the validation score.
 """
 
-import os
 import time
 import warnings
 from numbers import Integral
@@ -27,6 +26,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 from gdcore._fallback import PeerFallbackMixin
+from gdcore._memory import refuse_absurd_allocation
 from gdcore._nn import _dense_network
 from gdcore._nn.network import ACTIVATIONS, SGD, Adam, DenseNetwork
 from gdcore._threads import effective_n_threads, single_threaded_blas
@@ -48,15 +48,10 @@ COPIES_IN_FIT = 4
 def check_network_size(units, dtype):
     """Refuse a network whose parameters cannot be held, before anything is allocated."""
     n_params = sum((a + 1) * b for a, b in zip(units[:-1], units[1:]))
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        memory = 2**50
-    need = n_params * np.dtype(dtype).itemsize * COPIES_IN_FIT
-    if need > memory:
-        raise ValueError(f"A network with layer sizes {units} has {n_params} parameters, "
-                         f"which need {need / 2**30:.3g} GiB to train, more than this "
-                         f"machine's {memory / 2**30:.3g} GiB; use smaller hidden layers.")
+    refuse_absurd_allocation(
+        n_params * np.dtype(dtype).itemsize * COPIES_IN_FIT,
+        f"Training a network with layer sizes {units} ({n_params} parameters)",
+        "use smaller hidden layers.")
 
 
 class _Objective:

@@ -5,7 +5,6 @@ everything to the compiled builder.
 """
 
 import math
-import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,6 +14,7 @@ from sklearn.utils import check_random_state, compute_sample_weight
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
+from gdcore._memory import refuse_absurd_allocation
 from gdcore._validation import (
     check_classification_targets,
     check_sample_weight,
@@ -69,15 +69,8 @@ def fallback_reason(est, X, y):
 
 def check_forest_size(n_estimators):
     """Refuse a forest that no machine here could hold, before anything is allocated."""
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        memory = 2**50
-    need = n_estimators * MIN_TREE_BYTES
-    if need > memory:
-        raise ValueError(f"n_estimators={n_estimators} trees need at least {need / 2**30:.3g} "
-                         f"GiB, more than this machine's {memory / 2**30:.3g} GiB of memory; "
-                         "use fewer trees.")
+    refuse_absurd_allocation(n_estimators * MIN_TREE_BYTES, f"n_estimators={n_estimators} trees",
+                             "use fewer trees.")
 
 
 def _check_poisson_y(est, y):

@@ -34,7 +34,6 @@ hmmlearn's reports go through ``logging`` on hmmlearn's own logger name,
 """
 
 import copy
-import os
 import warnings
 
 import numpy as np
@@ -43,6 +42,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from gdcore._memory import refuse_absurd_allocation
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_n_samples
 from gdcore.generative.hmm import _hmm
@@ -56,18 +56,11 @@ def check_model_size(n_doubles, what):
     """Refuse a model whose arrays no machine here could hold, before allocating them.
 
     ``n_doubles`` is the number of float64 values the fit would allocate at
-    once (parameters, per-frame arrays, kernel copies); a size beyond the
-    physical memory would end in a MemoryError, or the kernel's OOM killer,
-    after a long wait.  Plain arithmetic, no pass over the data.
+    once (parameters, per-frame arrays, kernel copies).  Plain arithmetic, no
+    pass over the data.
     """
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        memory = 2**50
-    need = 8 * float(n_doubles)
-    if need > memory:
-        raise ValueError(f"{what} need at least {need / 2**30:.3g} GiB, more than this "
-                         f"machine's {memory / 2**30:.3g} GiB of memory.")
+    refuse_absurd_allocation(8 * n_doubles, what,
+                             "use fewer states, mixture components or symbols.")
 
 
 def raise_for_memory(status):

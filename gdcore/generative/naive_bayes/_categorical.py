@@ -5,9 +5,9 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
+from gdcore._memory import refuse_absurd_allocation
 from gdcore._validation import check_X, check_X_y
 from gdcore.generative._base import GenerativeClassifierMixin
-from gdcore.generative._memory import refuse_absurd_allocation
 from gdcore.generative.naive_bayes import _naive_bayes as kernels
 from gdcore.generative.naive_bayes._discrete import _BaseDiscreteNB
 

@@ -24,6 +24,7 @@ from sklearn.utils import check_array, check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from gdcore._memory import refuse_absurd_allocation
 from gdcore._nn.network import (
     ACTIVATIONS,
     NON_FINITE_MESSAGE,
@@ -34,7 +35,6 @@ from gdcore._nn.network import (
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_n_samples, check_X
 from gdcore.generative._base import GenerativeMixin
-from gdcore.generative._memory import refuse_absurd_allocation
 from gdcore.generative.neural import _vae_objective as obj
 
 

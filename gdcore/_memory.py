@@ -24,7 +24,7 @@ def physical_memory_bytes():
 def refuse_absurd_allocation(n_bytes, what, remedy):
     """Raise a ValueError if ``n_bytes`` exceed physical memory; ``what`` needs them.
 
-    ``n_bytes`` may be a Python int of any size (no overflow).
+    ``n_bytes`` may be a Python int of any size or a float (no overflow).
     """
     limit = physical_memory_bytes()
     if n_bytes > limit:
