@@ -206,6 +206,8 @@ cdef extern from *:
     ctypedef void (*gd_chunk_fn)(void* ctx, int chunk) noexcept nogil
     ctypedef struct gd_team:
         pass
+    int gd_load32(int* p) noexcept nogil
+    void gd_store32(int* p, int v) noexcept nogil
     void gd_team_init(gd_team* t) noexcept nogil
     void gd_team_run(gd_team* t, gd_chunk_fn fn, void* ctx, int n_chunks) noexcept nogil
     void gd_team_help(gd_team* t) noexcept nogil
