@@ -355,3 +355,13 @@ def test_pickle_into_a_fresh_process_gives_the_same_answers(tmp_path):
                          text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "[]", out.stdout
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES
+                                  if "random_state" in default_estimator(n).get_params()])
+def test_random_state_that_is_not_a_seed_is_refused(name):
+    p = problem(name)
+    for bad in ("bogus", -1):
+        with pytest.raises(ValueError):
+            fit(default_estimator(name).set_params(random_state=bad), p["X"], p["y"],
+                p["lengths"])
