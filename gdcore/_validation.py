@@ -43,6 +43,23 @@ def refuse_dates(X):
                         "since a reference date, or day of week and month).")
 
 
+def refuse_large_values(X, limit, consequence, prefix=""):
+    """Raise a ValueError naming the column if a value of dense X exceeds ``limit`` in size.
+
+    ``consequence`` says what would overflow beyond ``limit`` ("whose
+    distances overflow float64"); ``prefix`` starts the message where a
+    caller must keep scikit-learn's wording.  One min/max pass; the column
+    is looked for only when there is one to name.
+    """
+    if X.size == 0 or max(float(X.max()), -float(X.min())) <= limit:
+        return
+    col = int(np.argmax(np.abs(X).max(axis=0)))
+    raise ValueError(
+        f"{prefix}X holds values as large as {float(np.abs(X[:, col]).max()):.3g} in column "
+        f"{col}, {consequence} (values up to {limit:.3g} are served): rescale X, for example "
+        f"with sklearn.preprocessing.StandardScaler.")
+
+
 def check_X(estimator, X, *, reset, allow_nan=False, accept_sparse=False,
             dtype=FLOAT_DTYPES, kernel_checks_finite=False):
     """Validate X for an estimator: 2-D, non-empty, the right number of features.

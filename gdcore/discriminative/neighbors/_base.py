@@ -124,7 +124,7 @@ class NeighborsBase(PeerFallbackMixin, BaseEstimator):
         self.effective_metric_ = metric
         self.effective_metric_params_ = {"p": p} if metric == "minkowski" else {}
         self._limit = _params.magnitude_limit(metric, p, X.shape[1], X.dtype)
-        _params.check_magnitude(X, self._limit, "X")
+        _params.check_magnitude(X, self._limit)
         self.n_samples_fit_ = X.shape[0]
         self._fit_X = X
         self._fit_method = "brute"  # scikit-learn's name for the search that serves it
@@ -173,7 +173,7 @@ class NeighborsBase(PeerFallbackMixin, BaseEstimator):
                 )
             _check_non_negative(X)
         X = np.ascontiguousarray(X, dtype=self._fit_X.dtype)
-        _params.check_magnitude(X, self._limit, "X")
+        _params.check_magnitude(X, self._limit)
         return X, False
 
     def _check_k(self, n_neighbors, query_is_train):

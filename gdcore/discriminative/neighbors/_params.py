@@ -20,6 +20,8 @@ from sklearn.metrics import DistanceMetric
 from sklearn.neighbors import VALID_METRICS, BallTree, KDTree
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from gdcore._validation import refuse_large_values
+
 # scikit-learn 1.9's NeighborsBase._parameter_constraints (DistanceMetric as its
 # KNeighborsRegressor adds it to the list all its neighbour classes share).
 CONSTRAINTS = {
@@ -122,15 +124,7 @@ def magnitude_limit(metric, p, d, dtype):
     return math.exp(min((log_max - math.log(max(d, 1))) / power, 700.0)) / 2.0
 
 
-def check_magnitude(X, limit, what):
+def check_magnitude(X, limit):
     """Refuse values whose distances overflow, naming the column (see magnitude_limit)."""
-    if limit is None or X.size == 0:
-        return
-    if max(float(X.max()), -float(X.min())) <= limit:
-        return
-    col = int(np.argmax(np.abs(X).max(axis=0)))
-    raise ValueError(
-        f"{what} holds values as large as {float(np.abs(X[:, col]).max()):.3g} in column "
-        f"{col}, whose distances overflow {np.dtype(X.dtype).name} (values up to "
-        f"{limit:.3g} are searched exactly): rescale X, for example with "
-        f"sklearn.preprocessing.StandardScaler.")
+    if limit is not None:
+        refuse_large_values(X, limit, f"whose distances overflow {np.dtype(X.dtype).name}")

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from gdcore._fallback import PeerFallbackMixin
 from gdcore._threads import effective_n_threads, single_threaded_blas
-from gdcore._validation import check_X
+from gdcore._validation import check_X, refuse_large_values
 from gdcore.discriminative.svm import _svm
 
 KERNEL_CODES = {
@@ -146,15 +146,10 @@ def check_magnitude(X):
     if X.size == 0:
         return
     limit = float(np.sqrt(np.finfo(X.dtype).max / X.shape[1])) / 2.0
-    if max(float(X.max()), -float(X.min())) <= limit:
-        return
-    col = int(np.argmax(np.abs(X).max(axis=0)))
-    raise ValueError(
-        f"The dual coefficients or intercepts are not finite. The input data may contain "
-        f"large values and need to be preprocessed: X holds values as large as "
-        f"{float(np.abs(X[:, col]).max()):.3g} in column {col}, whose kernel values overflow "
-        f"{X.dtype.name} (values up to {limit:.3g} are served); rescale X, for example with "
-        f"sklearn.preprocessing.StandardScaler.")
+    refuse_large_values(
+        X, limit, f"whose kernel values overflow {X.dtype.name}",
+        prefix="The dual coefficients or intercepts are not finite. The input data may "
+               "contain large values and need to be preprocessed: ")
 
 
 def iteration_cap(max_iter, n_variables):
