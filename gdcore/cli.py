@@ -51,6 +51,8 @@ def _cmd_bench(args):
     if args.list:
         print("\n".join(sorted(FAMILIES)))
         return 0
+    if args.growth:
+        return _cmd_growth(args)
     skipped = []
 
     def on_skip(message):
@@ -74,6 +76,33 @@ def _cmd_bench(args):
     for message in skipped:
         print(message)
     print("\nspeed-up = peer time / gdcore time (median of repeats, same process).")
+    if args.results:
+        from gdcore.bench import results as results_file
+
+        results_file.merge(args.results, [results_file.speed_row(r) for r in results])
+        print(f"rows written to {args.results}")
+    return 0
+
+
+def _cmd_growth(args):
+    from gdcore.bench import FAMILIES
+    from gdcore.bench import results as results_file
+    from gdcore.bench.growth import growth_rows
+
+    unknown = [f for f in args.families if f not in FAMILIES]
+    if unknown:
+        print(f"gdcore bench: unknown bench families {unknown}; choose from {sorted(FAMILIES)}",
+              file=sys.stderr)
+        return 2
+    progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    rows = growth_rows(args.families or list(FAMILIES), progress=progress,
+                       on_skip=lambda m: print(f"gdcore bench: {m}", file=sys.stderr))
+    print(results_file.growth_table(rows))
+    print("\nOne run per size and side, each in a fresh process; exponent = slope of "
+          "log time on log size.")
+    if args.results:
+        results_file.merge(args.results, rows)
+        print(f"rows written to {args.results}")
     return 0
 
 
@@ -106,6 +135,13 @@ def build_parser():
                               "until both sides have run 1 s)")
     p_bench.add_argument("--list", action="store_true", help="list the families and exit")
     p_bench.add_argument("--quiet", action="store_true", help="no progress lines")
+    p_bench.add_argument("--growth", action="store_true",
+                         help="time and memory at growing sizes, one process per run, "
+                              "with the fitted time exponent")
+    p_bench.add_argument("--results", metavar="FILE",
+                         help="merge the rows into this JSON results file (the README's "
+                              "tables are made from benches/results.json by "
+                              "tools/readme_tables.py)")
     p_bench.set_defaults(func=_cmd_bench)
 
     p_cmp = add("compare", "generative vs discriminative classifiers side by side, with a report")

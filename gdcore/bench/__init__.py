@@ -56,6 +56,9 @@ class Case:
     agreement: Callable[[Any, Any, Any], str]
     repeat: int = 3
     min_seconds: float = MIN_SECONDS     # 0: exactly `repeat` runs
+    # The quantity a growth case grows (rows, sequences, database size): the
+    # x of the fitted time exponent in ``gdcore bench --growth``; 0 elsewhere.
+    size: float = 0
     _data: Any = field(default=None, repr=False)
 
     def data(self):
