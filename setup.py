@@ -90,6 +90,8 @@ _PRANGE_LASTPRIVATE_FILES = {
     "gdcore.generative.hmm._hmm",
     "gdcore.generative.hmm._hmm_categorical",
     "gdcore.generative.hmm._hmm_emissions",
+    "gdcore.generative.hmm._hmm_gaussian",
+    "gdcore.generative.hmm._hmm_kmeans",
     "gdcore.generative.mixture._mixture",
     "gdcore.generative.naive_bayes._naive_bayes",
 }

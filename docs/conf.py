@@ -125,15 +125,26 @@ def _plain_section_headers(app, what, name, obj, options, lines):
 
 
 # A bare name ending in "_" (``coef_``) is a reST hyperlink reference; in
-# prose it means a fitted attribute, so it is set as code.  Lines with a colon
-# (numpydoc entries "coef_ : ndarray", roles, directives) are left alone.
-_BARE_ATTRIBUTE = re.compile(r"(?<![`\w])([A-Za-z][A-Za-z0-9_]*_)(?![\w`])")
+# prose, and in the type of a numpydoc entry ("of shape (n_features_in_,)"),
+# it means a fitted attribute, so it is set as code.  The name of an entry
+# ("coef_ : ndarray"), doctest lines and lines with roles or literals are left
+# alone.
+# An index ("n_categories_[j]") goes inside the literal: a literal may not
+# end right before "[".
+_BARE_ATTRIBUTE = re.compile(r"(?<![`\w])([A-Za-z][A-Za-z0-9_]*_(?:\[[^\]\s]*\])?)(?![\w`\[])")
+_ENTRY = re.compile(r"^(\s*[\w*][\w, *]* : )(.*)$")
 
 
 def _code_fitted_attributes(app, what, name, obj, options, lines):
-    """Set bare fitted-attribute names in prose as code (see _BARE_ATTRIBUTE)."""
+    """Set bare fitted-attribute names as code (see _BARE_ATTRIBUTE)."""
     for i, line in enumerate(lines):
-        if ":" not in line and "`" not in line:
+        stripped = line.lstrip()
+        if "`" in line or stripped.startswith(("..", ">>>", "...", ":")):
+            continue
+        m = _ENTRY.match(line)
+        if m:
+            lines[i] = m.group(1) + _BARE_ATTRIBUTE.sub(r"``\1``", m.group(2))
+        else:
             lines[i] = _BARE_ATTRIBUTE.sub(r"``\1``", line)
 
 

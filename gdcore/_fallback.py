@@ -30,6 +30,9 @@ import inspect
 import logging
 from collections import Counter
 
+from gdcore._doc_link import DocLinkMixin
+from gdcore._sklearn_compat import follow_installed_peer
+
 logger = logging.getLogger("gdcore")
 
 # (estimator name, peer, reason) -> number of fits served by the peer in this
@@ -42,7 +45,7 @@ def _peer_type(path):
     return getattr(importlib.import_module(module), name)
 
 
-class PeerFallbackMixin:
+class PeerFallbackMixin(DocLinkMixin):
     """Fit and predict through the peer's implementation where the kernels cannot.
 
     Subclasses set ``_peer_class`` (the dotted path of the peer estimator)
@@ -50,6 +53,13 @@ class PeerFallbackMixin:
     """
 
     _peer_class = None
+
+    def __init_subclass__(cls, **kwargs):
+        # On an older scikit-learn, the peer's constructor of that release
+        # (parameters since removed, defaults since changed): gdcore._sklearn_compat.
+        super().__init_subclass__(**kwargs)
+        if cls._peer_class is not None:
+            follow_installed_peer(cls)
 
     def _fallback_reason(self, X, y=None, **fit_params):
         """Return why gdcore's kernels cannot serve this fit, or None if they can."""
@@ -68,12 +78,18 @@ class PeerFallbackMixin:
         parameters that are None are not passed on, so a peer whose ``fit``
         lacks one (``sample_weight``) still fits.
         """
+        previous = self.__dict__.get("_peer")
         self._drop_peer()
         reason = self._fallback_reason(X, y, **fit_params)
         if reason is None:
             return False
         peer_type = _peer_type(self._peer_class)
-        peer = peer_type(**self._peer_params(peer_type))
+        params = self._peer_params(peer_type)
+        if getattr(self, "warm_start", False) and type(previous) is peer_type:
+            # warm_start continues from the previous fallback fit, as the peer would.
+            peer = previous.set_params(**params)
+        else:
+            peer = peer_type(**params)
         name = type(self).__name__
         logger.debug("%s: fitting through %s: %s", name, self._peer_class, reason)
         FALLBACKS[(name, self._peer_class, reason)] += 1

@@ -13,7 +13,24 @@ from gdcore._threads import cpu_count, effective_n_threads
 
 
 def config_info():
-    """Return a dict of version, OpenMP, thread and BLAS facts (what ``show_config`` prints)."""
+    """Return a dict of version, OpenMP, thread, BLAS and fallback facts.
+
+    What :func:`show_config` prints, for programs and bug reports.
+
+    Returns
+    -------
+    info : dict
+        Keys 'gdcore', 'python', 'platform', 'numpy' (versions), 'openmp'
+        (bool), 'threads', 'cpus', 'wait_policy', 'spin_count', 'blas' (a
+        list of dicts) and 'fallbacks' (a list of dicts: estimator, peer,
+        reason, fits).
+
+    Examples
+    --------
+    >>> from gdcore._show_config import config_info
+    >>> sorted(config_info())[:4]
+    ['blas', 'cpus', 'fallbacks', 'gdcore']
+    """
     from gdcore import __version__
 
     blas = [
@@ -50,6 +67,24 @@ def show_config(file=None):
     A fallback is a fit that gdcore's kernels could not serve and that ran
     through the peer's implementation (scikit-learn's estimator), with the
     reason; the ``gdcore`` logger reports each at debug level as it happens.
+
+    Parameters
+    ----------
+    file : file-like object, default=None
+        Where to print; None prints to ``sys.stdout``.
+
+    See Also
+    --------
+    config_info : The same facts as a dict.
+
+    Examples
+    --------
+    >>> import io
+    >>> import gdcore
+    >>> out = io.StringIO()
+    >>> gdcore.show_config(file=out)
+    >>> [line.split()[0] for line in out.getvalue().splitlines()[:4]]
+    ['gdcore', 'python', 'numpy', 'openmp']
     """
     info = config_info()
     out = file or sys.stdout

@@ -9,7 +9,9 @@ import scipy.sparse as sp
 from sklearn.utils.multiclass import (
     check_classification_targets as sklearn_check_classification_targets,
 )
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import validate_data
+
+from gdcore._sklearn_compat import _check_sample_weight
 
 FLOAT_DTYPES = (np.float64, np.float32)
 

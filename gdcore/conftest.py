@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from gdcore.tests._tolerance import rtol_for
+from gdcore.tests.dask_fixtures import dask_client  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(params=[np.float64, np.float32], ids=["float64", "float32"])

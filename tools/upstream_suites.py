@@ -75,9 +75,15 @@ SUITES = (
     ("sklearn", "discriminative/tree", ("ensemble/tests/test_forest.py",)),
     ("sklearn", "discriminative/linear", ("linear_model/tests/test_logistic.py",)),
     ("sklearn", "discriminative/mlp", ("neural_network/tests/test_mlp.py",)),
+    (
+        "sklearn",
+        "discriminative/boosting",
+        ("ensemble/_hist_gradient_boosting/tests/test_gradient_boosting.py",),
+    ),
     ("hmmlearn", "generative/hmm", ("tests/test_gaussian_hmm.py",)),
     ("hmmlearn", "generative/hmm", ("tests/test_categorical_hmm.py",)),
     ("hmmlearn", "generative/hmm", ("tests/test_poisson_hmm.py",)),
+    ("hmmlearn", "generative/hmm", ("tests/test_multinomial_hmm.py",)),
     ("hmmlearn", "generative/hmm", ("tests/test_gmm_hmm*.py",)),
     ("hmmlearn", "generative/hmm", ("tests/test_variational_*.py",)),
 )

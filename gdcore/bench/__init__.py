@@ -110,6 +110,8 @@ def split_train_test(X, y, train_fraction=0.8):
 
 # The pip name of a peer whose import name differs from it.
 PIP_NAMES = {
+    "dask_ml": "dask-ml",
+    "distributed": "dask[distributed]",
     "faiss": "faiss-cpu",
     "sklearn": "scikit-learn",
     "sklearnex": "scikit-learn-intelex",
@@ -131,7 +133,7 @@ def skip_message(family, package):
     """Return the line that says a family was skipped and how to get its peer."""
     pip_name = PIP_NAMES.get(package, package)
     return (f"skipped {family}: its peer {package} is not installed "
-            f"(pip install {pip_name}, or pip install 'gdcore[test]' for every peer)")
+            f"(pip install {pip_name}, or pip install 'gdcore[bench]' for every peer)")
 
 
 def _print_skip(message):

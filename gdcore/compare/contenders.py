@@ -129,6 +129,12 @@ def _forest(seed):
     return RandomForestClassifier(n_estimators=100, random_state=seed)
 
 
+def _boosting(seed):
+    from gdcore import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(random_state=seed)
+
+
 def _mlp(seed):
     from gdcore import MLPClassifier
 
@@ -142,6 +148,7 @@ ALL = [
     Contender("k-NN", DISCRIMINATIVE, _neighbors),
     Contender("SVC (rbf)", DISCRIMINATIVE, _svc),
     Contender("Random forest", DISCRIMINATIVE, _forest),
+    Contender("Gradient boosting", DISCRIMINATIVE, _boosting),
     Contender("MLP", DISCRIMINATIVE, _mlp),
 ]
 

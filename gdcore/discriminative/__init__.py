@@ -1,5 +1,9 @@
 """Discriminative estimators: models of P(y | X) or a decision boundary."""
 
+from gdcore.discriminative.boosting import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
 from gdcore.discriminative.linear import LogisticRegression, OrdinalLogisticRegression
 from gdcore.discriminative.mlp import MLPClassifier, MLPRegressor
 from gdcore.discriminative.neighbors import (
@@ -22,6 +26,8 @@ __all__ = [
     "DecisionTreeRegressor",
     "ExtraTreesClassifier",
     "ExtraTreesRegressor",
+    "HistGradientBoostingClassifier",
+    "HistGradientBoostingRegressor",
     "KNeighborsClassifier",
     "KNeighborsRegressor",
     "LogisticRegression",

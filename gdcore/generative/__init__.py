@@ -1,7 +1,14 @@
 """Generative estimators: models of P(X) or P(X, y)."""
 
 from gdcore.generative.bayes_classifier import GenerativeClassifier
-from gdcore.generative.hmm import GMMHMM, CategoricalHMM, GaussianHMM, HMMClassifier, PoissonHMM
+from gdcore.generative.hmm import (
+    GMMHMM,
+    CategoricalHMM,
+    GaussianHMM,
+    HMMClassifier,
+    MultinomialHMM,
+    PoissonHMM,
+)
 from gdcore.generative.mixture import GaussianMixture
 from gdcore.generative.naive_bayes import (
     BernoulliNB,
@@ -10,7 +17,7 @@ from gdcore.generative.naive_bayes import (
     GaussianNB,
     MultinomialNB,
 )
-from gdcore.generative.neural import GAN, VAE
+from gdcore.generative.neural import GAN, VAE, TabularDiffusion
 
 __all__ = [
     "BernoulliNB",
@@ -24,7 +31,9 @@ __all__ = [
     "GaussianNB",
     "GenerativeClassifier",
     "HMMClassifier",
+    "MultinomialHMM",
     "MultinomialNB",
     "PoissonHMM",
+    "TabularDiffusion",
     "VAE",
 ]

@@ -22,6 +22,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from gdcore._dask import dask_dispatch
+from gdcore._doc_link import DocLinkMixin
 from gdcore._threads import effective_n_threads
 from gdcore._validation import check_n_samples
 from gdcore.generative import _bayes_rule
@@ -102,7 +104,7 @@ def bayes_predict(jll, name):
     return idx
 
 
-class GenerativeMixin:
+class GenerativeMixin(DocLinkMixin):
     """``score`` as the mean log-likelihood, for models of P(X)."""
 
     def score(self, X, y=None):
@@ -110,18 +112,20 @@ class GenerativeMixin:
         return float(np.mean(self.score_samples(X)))
 
 
-class BayesClassifierMixin:
+class BayesClassifierMixin(DocLinkMixin):
     """Bayes-rule classification over ``_joint_log_likelihood``.
 
     Put this before ``ClassifierMixin`` so that ``score`` stays accuracy, as
     scikit-learn's classifiers define it.
     """
 
+    @dask_dispatch
     def predict_joint_log_proba(self, X):
         """Log P(x, c) for each row x of X and each class c in ``classes_``."""
         check_is_fitted(self)
         return self._joint_log_likelihood(self._check_X(X))
 
+    @dask_dispatch
     def predict_log_proba(self, X):
         """Log P(c | x): the joint log-probability normalized over classes.
 
@@ -130,6 +134,7 @@ class BayesClassifierMixin:
         """
         return bayes_log_posterior(self.predict_joint_log_proba(X), type(self).__name__)
 
+    @dask_dispatch
     def predict_proba(self, X):
         """P(c | x) for each row and class, columns in the order of ``classes_``.
 
@@ -140,6 +145,7 @@ class BayesClassifierMixin:
                                effective_n_threads(getattr(self, "n_jobs", None)),
                                type(self).__name__)
 
+    @dask_dispatch
     def predict(self, X):
         """Return the class of highest posterior probability for each row.
 
@@ -156,6 +162,7 @@ class GenerativeClassifierMixin(BayesClassifierMixin):
     takes ``BayesClassifierMixin`` alone.)
     """
 
+    @dask_dispatch
     def score_samples(self, X):
         """Log p(x), the marginal log-likelihood of each row under the model."""
         return log_sum_exp_rows(self.predict_joint_log_proba(X))[:, 0]

@@ -11,8 +11,7 @@ marginalizes them.
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils import check_random_state
-from sklearn.utils._tags import get_tags
+from sklearn.utils import check_random_state, get_tags
 
 from gdcore._validation import check_classification_targets, check_sample_weight, check_X, check_X_y
 from gdcore.generative._base import GenerativeClassifierMixin
@@ -71,10 +70,36 @@ class GenerativeClassifier(GenerativeClassifierMixin, ClassifierMixin, BaseEstim
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    densities_ : list of fitted estimators, one per class
+        The class labels, sorted.
+    densities_ : list of estimators
+        The fitted clone of ``density`` of each class, in the order of
+        ``classes_``.
     class_prior_ : ndarray of shape (n_classes,)
+        Probability of each class.
     class_log_prior_ : ndarray of shape (n_classes,)
+        Its logarithm.
     n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen in ``fit``, when X had string column names.
+
+    See Also
+    --------
+    GaussianNB : The special case of one Gaussian per feature.
+    GaussianMixture : A density to put in each class.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from gdcore import GaussianMixture, GenerativeClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> qda = GenerativeClassifier().fit(X, y)  # one full Gaussian per class
+    >>> qda.predict(X[[0, 50, 100]])
+    array([0, 1, 2])
+    >>> mix = GenerativeClassifier(GaussianMixture(n_components=2, random_state=0),
+    ...                            random_state=0).fit(X, y)
+    >>> len(mix.densities_), mix.densities_[0].n_components
+    (3, 2)
     """
 
     _parameter_constraints = {
@@ -105,7 +130,33 @@ class GenerativeClassifier(GenerativeClassifierMixin, ClassifierMixin, BaseEstim
         return check_X(self, X, reset=False, allow_nan=self._allow_nan())
 
     def fit(self, X, y, sample_weight=None):
-        """Fit one clone of ``density`` per class, and the class priors."""
+        """Fit one clone of ``density`` per class, and the class priors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows; NaN marks a missing value where the density
+            accepts it.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row, passed to each class's density (which must
+            then accept ``sample_weight``) and used in the class priors.
+
+        Returns
+        -------
+        self : GenerativeClassifier
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import GenerativeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> model = GenerativeClassifier(random_state=0).fit(X, y)
+        >>> model.class_prior_.round(3)
+        array([0.333, 0.333, 0.333])
+        """
         self._validate_params()
         X, y = check_X_y(self, X, y, reset=True, allow_nan=self._allow_nan())
         check_classification_targets(y)
@@ -129,6 +180,180 @@ class GenerativeClassifier(GenerativeClassifierMixin, ClassifierMixin, BaseEstim
         with np.errstate(divide="ignore"):
             self.class_log_prior_ = np.log(self.class_prior_)
         return self
+
+    def predict_joint_log_proba(self, X):
+        """Return log P(x, c) = log P(c) + log p(x | c) for each row and class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows; NaN marks a missing value where the density
+            marginalizes it.
+
+        Returns
+        -------
+        joint_log_proba : ndarray of shape (n_samples, n_classes)
+            Joint log-likelihoods, columns in the order of ``classes_``
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import GenerativeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> model = GenerativeClassifier(random_state=0).fit(X, y)
+        >>> model.predict_joint_log_proba(X[:2]).shape
+        (2, 3)
+        """
+        return super().predict_joint_log_proba(X)
+
+    def predict(self, X):
+        """Return the class of highest posterior probability for each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows; NaN marks a missing value where the density
+            marginalizes it.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The predicted classes, from ``classes_``.
+
+        Raises
+        ------
+        ValueError
+            For a row of probability zero under every class.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import GenerativeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> model = GenerativeClassifier(random_state=0).fit(X, y)
+        >>> model.predict(X[[0, 50, 100]])
+        array([0, 1, 2])
+        """
+        return super().predict(X)
+
+    def predict_proba(self, X):
+        """Return P(c | x) = P(c) p(x | c) / sum_k P(k) p(x | k) for each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows; NaN marks a missing value where the density
+            marginalizes it.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Posterior probabilities, columns in the order of ``classes_``.
+
+        Raises
+        ------
+        ValueError
+            For a row of probability zero under every class.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import GenerativeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> model = GenerativeClassifier(random_state=0).fit(X, y)
+        >>> model.predict_proba(X[:1]).round(3)
+        array([[1., 0., 0.]])
+        """
+        return super().predict_proba(X)
+
+    def predict_log_proba(self, X):
+        """Return log P(c | x) for each row and class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows; NaN marks a missing value where the density
+            marginalizes it.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-posteriors, normalized in log space (no underflow).
+
+        Raises
+        ------
+        ValueError
+            For a row of probability zero under every class.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import GenerativeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> model = GenerativeClassifier(random_state=0).fit(X, y)
+        >>> model.predict_log_proba(X[:1]).argmax(axis=1)
+        array([0])
+        """
+        return super().predict_log_proba(X)
+
+    def score_samples(self, X):
+        """Return log p(x) = logsumexp over c of log P(c) + log p(x | c).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows; NaN marks a missing value where the density
+            marginalizes it.
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+            Marginal log-likelihood of each row.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import GenerativeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> model = GenerativeClassifier(random_state=0).fit(X, y)
+        >>> model.score_samples(X[:2]).round(2)
+        array([1.57, 0.74])
+        """
+        return super().score_samples(X)
+
+    def sample(self, n_samples=1, y=None, random_state=None):
+        """Draw rows from the fitted joint distribution P(X, y).
+
+        Needs densities with a ``sample`` method.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to draw.
+        y : array-like of shape (n_samples,) or scalar, default=None
+            The classes to draw rows of (one label per row, or one label for
+            every row); None draws the classes from ``class_prior_``.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draw; None uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            The drawn rows.
+        y : ndarray of shape (n_samples,)
+            The class of each drawn row.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import GenerativeClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> model = GenerativeClassifier(random_state=0).fit(X, y)
+        >>> X_new, y_new = model.sample(3, y=1, random_state=0)
+        >>> X_new.shape, y_new
+        ((3, 4), array([1, 1, 1]))
+        """
+        return super().sample(n_samples, y=y, random_state=random_state)
 
     @staticmethod
     def _fit_density(est, X, weights, weighted):

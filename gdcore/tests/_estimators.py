@@ -12,12 +12,12 @@ from sklearn.base import clone
 
 from gdcore.tests.test_common import INSTANCES
 
-COUNTS = {"MultinomialNB", "ComplementNB", "PoissonHMM"}
+COUNTS = {"MultinomialNB", "ComplementNB", "PoissonHMM", "MultinomialHMM"}
 CODES = {"CategoricalNB", "CategoricalHMM"}
-HMMS = {"GaussianHMM", "GMMHMM", "PoissonHMM", "CategoricalHMM"}
+HMMS = {"GaussianHMM", "GMMHMM", "PoissonHMM", "CategoricalHMM", "MultinomialHMM"}
 REGRESSORS = {"KNeighborsRegressor", "SVR", "DecisionTreeRegressor", "RandomForestRegressor",
-              "ExtraTreesRegressor", "MLPRegressor"}
-UNSUPERVISED = {"GaussianMixture", "NearestNeighbors", "VAE", "GAN"}
+              "ExtraTreesRegressor", "MLPRegressor", "HistGradientBoostingRegressor"}
+UNSUPERVISED = {"GaussianMixture", "NearestNeighbors", "VAE", "GAN", "TabularDiffusion"}
 METHODS = ("predict_proba", "predict_log_proba", "predict", "decision_function",
            "score_samples", "kneighbors", "transform")
 # The HMM problems are 6 sequences of equal length; HMMClassifier takes one

@@ -10,6 +10,7 @@ fails ``test_every_public_estimator_is_checked``, so nothing goes unchecked.
 import inspect
 import warnings
 
+import pytest
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -39,12 +40,14 @@ from gdcore import (
     LogisticRegression,
     MLPClassifier,
     MLPRegressor,
+    MultinomialHMM,
     MultinomialNB,
     NearestNeighbors,
     OrdinalLogisticRegression,
     PoissonHMM,
     RandomForestClassifier,
     RandomForestRegressor,
+    TabularDiffusion,
 )
 
 INSTANCES = {
@@ -59,10 +62,13 @@ INSTANCES = {
     "GMMHMM": [GMMHMM(2, n_mix=2, n_iter=3)],
     "PoissonHMM": [PoissonHMM(2, n_iter=3)],
     "CategoricalHMM": [CategoricalHMM(2, n_iter=3)],
+    "MultinomialHMM": [MultinomialHMM(2, n_iter=3)],
     "HMMClassifier": [HMMClassifier()],
     "VAE": [VAE(hidden_layer_sizes=(8,), max_iter=20)],
     "GAN": [GAN(generator_hidden_layer_sizes=(8,), discriminator_hidden_layer_sizes=(8,),
                 max_iter=5)],
+    "TabularDiffusion": [TabularDiffusion(n_steps=20, n_sampling_steps=5,
+                                          hidden_layer_sizes=(8,), max_iter=5)],
     "LogisticRegression": [LogisticRegression()],
     "OrdinalLogisticRegression": [OrdinalLogisticRegression()],
     "NearestNeighbors": [NearestNeighbors(), NearestNeighbors(metric="precomputed")],
@@ -79,6 +85,8 @@ INSTANCES = {
     "RandomForestRegressor": [RandomForestRegressor(n_estimators=5, random_state=0)],
     "ExtraTreesClassifier": [ExtraTreesClassifier(n_estimators=5, random_state=0)],
     "ExtraTreesRegressor": [ExtraTreesRegressor(n_estimators=5, random_state=0)],
+    "HistGradientBoostingClassifier": [gdcore.HistGradientBoostingClassifier(max_iter=10)],
+    "HistGradientBoostingRegressor": [gdcore.HistGradientBoostingRegressor(max_iter=10)],
     "MLPClassifier": [
         MLPClassifier(max_iter=100),
         MLPClassifier(solver="lbfgs", max_iter=100, dtype="float64"),
@@ -165,7 +173,7 @@ def expected_failed(estimator):
     name = type(estimator).__name__
     if name in ("GaussianHMM", "GMMHMM"):
         return _HMM
-    if name in ("PoissonHMM", "CategoricalHMM"):
+    if name in ("PoissonHMM", "CategoricalHMM", "MultinomialHMM"):
         return _HMM_DISCRETE
     if name == "HMMClassifier":
         return _HMM_CLASSIFIER
@@ -203,6 +211,14 @@ def test_every_public_estimator_is_checked():
     assert sorted(INSTANCES) == _public_estimator_names()
     for name, instances in INSTANCES.items():
         assert all(type(est) is getattr(gdcore, name) for est in instances), name
+
+
+@pytest.mark.parametrize("name", _public_estimator_names())
+def test_html_repr_links_to_the_api_page(name):
+    est = INSTANCES[name][0]
+    url = f"https://gdcore.github.io/gdcore/generated/gdcore.{name}.html"
+    assert est._get_doc_link() == url
+    assert url in est._repr_html_()
 
 
 @parametrize_with_checks(

@@ -7,6 +7,22 @@ parameters (init_params="") and runs ``fit`` with ``n_iter=1``; the peer is
 hmmlearn's default (implementation="log") and, in a second case, its
 implementation="scaling".  Quick runs use 10 sequences of 500 steps.
 
+Initialization: a default ``GaussianHMM(n_components=8, n_iter=5)`` fit,
+k-means initialization included, on 200,000 x 16 frames of one sequence
+(quick: 20,000) against hmmlearn's; agreement gives both final
+log-likelihoods, and gdcore's mean over five seeds from its default
+sampled k-means and from the whole-data one (``init_sample_size=None``,
+hmmlearn's initialization).
+
+MultinomialHMM (8 states, 10 categories, 20 trials per frame) on 50
+sequences x 1,000 steps (quick: 10 x 200): one EM iteration from the same
+parameters against hmmlearn's (which logs a notice about its 0.3 change at
+construction; silenced here).
+
+Growth (``growth_cases``, ``gdcore bench --growth``): the GaussianHMM EM
+iteration above on 25 -> 100 -> 400 -> 1,600 sequences of 2,000 steps
+against hmmlearn's implementation="scaling", time and peak memory per size.
+
 Missing values: GaussianHMM (4 states, full covariance, 20 % of the values
 NaN) on 20 sequences x 500 steps (quick: 5 x 200), one EM iteration, with 8
 features (214 distinct missing patterns in 10,000 frames) and 16 (3,774:
@@ -16,6 +32,7 @@ Python iteration per missing pattern, the estimator's code before the
 kernels), swapped in for the kernel module.
 """
 
+import logging
 import warnings
 from unittest import mock
 
@@ -121,6 +138,92 @@ def _viterbi_agreement(ours, theirs, data):
     return f"logP rel {abs(ours[0] - theirs[0]) / abs(theirs[0]):.0e}, path {same:.4f} same"
 
 
+INIT_ROWS = {"full": 200_000, "quick": 20_000}
+MULTINOMIAL = {"full": (50, 1000), "quick": (10, 200)}
+
+
+def _multinomial_params(K=8, M=10, seed=0):
+    rng = np.random.default_rng(seed)
+    startprob, transmat = _random_params(K, seed)
+    return {"startprob_": startprob, "transmat_": transmat,
+            "emissionprob_": rng.dirichlet(np.ones(M), K)}
+
+
+def _multinomial_data(size):
+    n_seq, T = MULTINOMIAL[size]
+    truth = _model(gdcore.MultinomialHMM, _multinomial_params(), n_trials=20)
+    X, _, lengths = truth.sample_sequences(n_seq, T, random_state=1)
+    return {"X": X, "lengths": lengths, "init": _multinomial_params(seed=2)}
+
+
+def _fit_multinomial(cls, data):
+    logger = logging.getLogger("hmmlearn")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        return _fit_once(cls, data, n_trials=20)
+    finally:
+        logger.setLevel(level)
+GROWTH_SEQUENCES = (25, 100, 400, 1_600)
+
+
+def _init_data(size):
+    """One sequence of 8-state, 16-feature Gaussian HMM frames (overlapping states)."""
+    rng = np.random.default_rng(0)
+    K, d = 8, 16
+    startprob, transmat = _random_params(K, 0)
+    truth = _model(gdcore.GaussianHMM, {"startprob_": startprob, "transmat_": transmat,
+                                        "means_": rng.normal(0, 1.5, (K, d)),
+                                        "covars_": rng.uniform(0.5, 2.0, (K, d))})
+    X, _ = truth.sample(INIT_ROWS[size], random_state=1)
+    return {"X": X}
+
+
+def _fit_default(cls, data, random_state=0, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cls(n_components=8, n_iter=5, random_state=random_state, **kw).fit(data["X"])
+
+
+def _init_agreement(ours, theirs, data):
+    # Which local optimum 5 EM iterations reach depends on the seed whichever
+    # k-means starts them, so the two initializations are compared by their
+    # mean final log-likelihood over five seeds.
+    seeds = range(5)
+    sample = np.mean([_fit_default(gdcore.GaussianHMM, data, random_state=s)
+                      .monitor_.history[-1] for s in seeds])
+    whole = np.mean([_fit_default(gdcore.GaussianHMM, data, random_state=s,
+                                  init_sample_size=None).monitor_.history[-1] for s in seeds])
+    return (f"logL {ours.monitor_.history[-1]:.6g} vs {theirs.monitor_.history[-1]:.6g}; "
+            f"mean over 5 seeds: sampled k-means {sample:.6g}, whole-data {whole:.6g}")
+
+
+def growth_cases():
+    """GaussianHMM (diag, K=16, d=16) 1 EM iteration on 25 -> 1,600 sequences x 2,000 steps.
+
+    One Case per size (``Case.size`` = sequences), against hmmlearn's
+    implementation="scaling"; ``gdcore bench --growth`` runs each once per
+    side in a fresh process and fits the time exponent.
+    """
+    out = []
+    for n_seq in GROWTH_SEQUENCES:
+        def make(n_seq=n_seq):
+            return cached(("growth", n_seq), lambda: _sequences(n_seq, 2000))
+        out.append(Case(
+            family="hmm", task="GaussianHMM diag K=16 d=16: 1 EM iteration",
+            shape=f"{n_seq} x 2000", peer="hmmlearn (scaling)", make_data=make,
+            run_gdcore=lambda d: _fit_once(gdcore.GaussianHMM, d),
+            run_peer=lambda d: _fit_once(hl.GaussianHMM, d, implementation="scaling"),
+            agreement=_em_agreement, repeat=1, min_seconds=0, size=n_seq))
+    return out
+
+
+def _sequences(n_seq, T):
+    truth = _model(gdcore.GaussianHMM, _gaussian_params())
+    X, _, lengths = truth.sample_sequences(n_seq, T, random_state=1)
+    return {"X": X, "lengths": lengths, "init": _gaussian_params(seed=2), "kind": "gauss"}
+
+
 def cases(size="full"):
     """Return this family's cases at ``size``, "full" or "quick"."""
     out = []
@@ -146,6 +249,21 @@ def cases(size="full"):
             run_gdcore=lambda d, c=ours_cls: _model(c, d["init"]).decode(d["X"], d["lengths"]),
             run_peer=lambda d, c=peer_cls: _model(c, d["init"]).decode(d["X"], d["lengths"]),
             agreement=_viterbi_agreement, repeat=3))
+    out.append(Case(
+        family="hmm", task="GaussianHMM K=8 default fit (k-means init + 5 EM iterations)",
+        shape=f"{INIT_ROWS[size]} x 16", peer="hmmlearn",
+        make_data=lambda: cached(("init", size), lambda: _init_data(size)),
+        run_gdcore=lambda d: _fit_default(gdcore.GaussianHMM, d),
+        run_peer=lambda d: _fit_default(hl.GaussianHMM, d),
+        agreement=_init_agreement, repeat=1, min_seconds=0))
+    n_seq, T = MULTINOMIAL[size]
+    out.append(Case(
+        family="hmm", task="MultinomialHMM K=8 M=10 n_trials=20: 1 EM iteration",
+        shape=f"{n_seq} x {T}", peer="hmmlearn",
+        make_data=lambda: cached(("multinomial", size), lambda: _multinomial_data(size)),
+        run_gdcore=lambda d: _fit_multinomial(gdcore.MultinomialHMM, d),
+        run_peer=lambda d: _fit_multinomial(hl.MultinomialHMM, d),
+        agreement=_em_agreement, repeat=3))
     n_seq, T = SIZES[size]["missing"]
     for d in (8, 16):
         out.append(Case(

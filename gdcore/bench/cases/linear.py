@@ -1,11 +1,16 @@
-"""Logistic regression against scikit-learn (lbfgs) and statsmodels (ordinal).
+"""Logistic regression against scikit-learn, scikit-learn-intelex, statsmodels.
 
 Full sizes are the README's: make_classification(200,000 x 100), binary and 10
-classes, L2 with C = 1, both sides lbfgs at tol 1e-4 on 2 threads; the ordinal
-fit on 200,000 x 50 with 5 levels against statsmodels' OrderedModel (BFGS,
-its default).  The agreement column gives both final objectives (scikit-learn's
-scaled objective, or the negative mean log-likelihood), so a speed-up at a
-worse objective would show.  Quick runs use the bundled datasets.
+classes, L2 with C = 1, every side lbfgs at tol 1e-4 on 2 threads, against
+scikit-learn and against scikit-learn-intelex (``sklearnex.linear_model``,
+oneDAL, not patched into scikit-learn; imported where its cases run, so that
+a missing package skips only those rows); the ordinal fit on 200,000 x 50
+with 5 levels against statsmodels' OrderedModel (BFGS, its default).  The
+agreement column gives both final objectives (scikit-learn's scaled
+objective, or the negative mean log-likelihood), so a speed-up at a worse
+objective would show.  Quick runs use the bundled datasets.
+``growth_cases`` gives the binary fit at 12,500 -> 800,000 rows for
+``gdcore bench --growth``.
 """
 
 import warnings
@@ -17,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 import gdcore
-from gdcore.bench import Case
+from gdcore.bench import Case, cached
 from gdcore.discriminative.linear._logistic_loss import LogisticLoss
 
 N_THREADS = 2
@@ -60,6 +65,15 @@ def _fit_sklearn(data):
         return sk.LogisticRegression().fit(data["X"], data["y"])
 
 
+def _fit_intelex(data):
+    from sklearnex.linear_model import LogisticRegression as IntelexLogisticRegression
+
+    # oneDAL's threads follow n_jobs; BLAS is held as for scikit-learn.
+    with threadpool_limits(limits=N_THREADS), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn 1.9 deprecates n_jobs here
+        return IntelexLogisticRegression(n_jobs=N_THREADS).fit(data["X"], data["y"])
+
+
 def _ordinal_data(n, d, levels, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
@@ -91,6 +105,28 @@ def _ordinal_agreement(ours, theirs, data):
             f"max |dcoef| {np.abs(ours.coef_ - res.params[:d]).max():.1e}")
 
 
+def _logistic_cases(key, make, shape, task, repeat):
+    """Return the fit of ``make``'s data against scikit-learn and scikit-learn-intelex."""
+    data = lambda: cached(key, make)  # noqa: E731
+    return [Case("linear", task, shape, peer, data, _fit_ours, run_peer, _l2_agreement,
+                 repeat=repeat)
+            for peer, run_peer in (("scikit-learn", _fit_sklearn),
+                                   ("scikit-learn-intelex", _fit_intelex))]
+
+
+def growth_cases():
+    """Binary LogisticRegression fit on 12,500 -> 800,000 rows x 100, against sklearnex.
+
+    One Case per size (``Case.size`` = rows), growing 4x; ``gdcore bench
+    --growth`` runs each once per side in a fresh process and fits the
+    time exponent.
+    """
+    return [Case("linear", "LogisticRegression binary fit", f"{n}x100",
+                 "scikit-learn-intelex", lambda n=n: _classification(n, 100, 2),
+                 _fit_ours, _fit_intelex, _l2_agreement, repeat=1, min_seconds=0, size=n)
+            for n in (12_500, 50_000, 200_000, 800_000)]
+
+
 def cases(size="full"):
     """Return this family's cases at ``size``, "full" or "quick"."""
     if size == "full":
@@ -107,10 +143,10 @@ def cases(size="full"):
         shapes = ("breast_cancer x20", "digits x5", "5000x10 K=5")
         repeat = 3
     return [
-        Case("linear", "LogisticRegression binary fit", shapes[0], "scikit-learn",
-             binary, _fit_ours, _fit_sklearn, _l2_agreement, repeat=repeat),
-        Case("linear", "LogisticRegression multinomial fit", shapes[1], "scikit-learn",
-             multi, _fit_ours, _fit_sklearn, _l2_agreement, repeat=repeat),
+        *_logistic_cases("binary", binary, shapes[0], "LogisticRegression binary fit",
+                         repeat),
+        *_logistic_cases("multi", multi, shapes[1], "LogisticRegression multinomial fit",
+                         repeat),
         Case("linear", "OrdinalLogisticRegression fit", shapes[2], "statsmodels",
              ordinal, _ordinal_ours, _ordinal_statsmodels, _ordinal_agreement, repeat=1),
     ]

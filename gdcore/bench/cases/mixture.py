@@ -7,7 +7,9 @@ EM itself, not the initialization; the agreement column compares the
 lower bounds reached, which must be equal.  Full sizes: the README's
 200,000 x 16 with 16 components (full and diag, float64 and float32), then
 the growth of time in n, d and k (full covariance, float64).  Quick runs
-use the bundled digits data.
+use the bundled digits data.  ``growth_cases`` gives the full-covariance fit
+of the README's shape (16 features, 16 components) at 25,000 -> 1,600,000
+rows for ``gdcore bench --growth``.
 """
 
 import warnings
@@ -66,6 +68,22 @@ def _case(n, d, k, cov, dtype, make_X=None):
     return Case("mixture", f"{ITERS} EM iterations", shape, "scikit-learn", make,
                 lambda data: _fit(gdcore.GaussianMixture, data, n_jobs=THREADS),
                 lambda data: _fit(SkGaussianMixture, data), _agreement)
+
+
+def growth_cases():
+    """Full-covariance EM on 25,000 -> 1,600,000 rows x 16, k = 16, against scikit-learn.
+
+    One Case per size (``Case.size`` = rows), growing 4x; ``gdcore bench
+    --growth`` runs each once per side in a fresh process and fits the
+    time exponent.  Both sides start from the same k-means start, made with
+    the data (untimed).
+    """
+    cases = []
+    for n in (25_000, 100_000, 400_000, 1_600_000):
+        case = _case(n, 16, 16, "full", np.float64)
+        case.repeat, case.min_seconds, case.size = 1, 0, n
+        cases.append(case)
+    return cases
 
 
 def _digits():

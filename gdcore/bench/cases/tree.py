@@ -1,14 +1,14 @@
-"""Trees and forests against scikit-learn (and LightGBM's random-forest mode if installed).
+"""Trees and forests against scikit-learn, scikit-learn-intelex and LightGBM's rf mode.
 
 Full sizes are the README's: make_classification(100,000 x 40, 20 informative,
 random_state=0), 80/20 split; RandomForestClassifier(n_estimators=100) fit
 and predict, one DecisionTreeClassifier fit, 2 threads on both sides
-(a scikit-learn tree has no threads).  Then fit time against n (10k, 100k,
-1M rows, 10 trees each) for the growth curve.  Quick runs use breast_cancer
-tiled 20 times (11,380 x 30).
+(a scikit-learn tree has no threads); the same forest fit and predict
+against scikit-learn-intelex and LightGBM's random-forest mode, there and
+at 1,000,000 x 40; TreeSHAP against the shap package.  Then fit time against
+n (10k, 100k, 1M rows, 10 trees each) for the growth curve.  Quick runs use
+breast_cancer tiled 20 times (11,380 x 30).
 """
-
-import importlib.util
 
 import numpy as np
 from sklearn import ensemble as ske
@@ -78,11 +78,51 @@ def _forest_cases(make, shape, n_estimators, repeat):
              data, lambda d: d["ours"].predict(d["Xt"]), lambda d: d["peer"].predict(d["Xt"]),
              _pred_acc, repeat=3),
     ]
-    if importlib.util.find_spec("lightgbm") is not None:
-        out.append(Case("tree", f"RandomForestClassifier({n_estimators}) fit", shape,
-                        "LightGBM rf", data, lambda d: ours().fit(d["X"], d["y"]),
-                        lambda d: _lightgbm_rf(n_estimators, d["X"].shape[1])
-                        .fit(d["X"], d["y"]), _acc, repeat=repeat))
+    return out + _strong_peer_cases(make, shape, n_estimators, repeat)
+
+
+def _sklearnex_rf(n_estimators):
+    """scikit-learn-intelex's (oneDAL's) forest with scikit-learn's defaults, 2 threads."""
+    from sklearnex.ensemble import RandomForestClassifier  # a bench-only peer
+
+    return RandomForestClassifier(n_estimators, n_jobs=N_JOBS, random_state=0)
+
+
+def _strong_peer_cases(make, shape, n_estimators, repeat):
+    """Forest fit and predict against the strongest CPU peers: oneDAL and LightGBM's rf mode.
+
+    Each peer is imported inside its run, so a missing one is skipped; its
+    fitted model for the predict row is made on first use (peer imported then).
+    """
+    ours = lambda: gdcore.RandomForestClassifier(n_estimators, n_jobs=N_JOBS,  # noqa: E731
+                                                 random_state=0)
+    peers = {"scikit-learn-intelex": lambda d: _sklearnex_rf(n_estimators),
+             "LightGBM rf": lambda d: _lightgbm_rf(n_estimators, d["X"].shape[1])}
+    out = []
+    for label, make_peer in peers.items():
+        def fitted(label=label, make_peer=make_peer):
+            d = make()
+            return {**d, "ours": ours().fit(d["X"], d["y"])}
+
+        data = lambda fitted=fitted: cached(("forest-strong", shape, n_estimators),  # noqa: E731
+                                             fitted)
+
+        def peer_model(d, label=label, make_peer=make_peer):
+            key = "peer " + label
+            if key not in d:
+                d[key] = make_peer(d).fit(d["X"], d["y"])
+            return d[key]
+
+        out += [
+            Case("tree", f"RandomForestClassifier({n_estimators}) fit", shape, label, data,
+                 lambda d: ours().fit(d["X"], d["y"]),
+                 lambda d, make_peer=make_peer: make_peer(d).fit(d["X"], d["y"]),
+                 _acc, repeat=repeat),
+            Case("tree", f"RandomForestClassifier({n_estimators}) predict", shape, label, data,
+                 lambda d: d["ours"].predict(d["Xt"]),
+                 lambda d, peer_model=peer_model: peer_model(d).predict(d["Xt"]),
+                 _pred_acc, repeat=3),
+        ]
     return out
 
 
@@ -106,13 +146,59 @@ def _growth_case(n):
                 .fit(d["X"], d["y"]), _acc, repeat=1)
 
 
+def _shap_case(n_train, n_explain, n_estimators, max_depth, repeat):
+    """TreeSHAP of a forest against the shap package's TreeExplainer on scikit-learn's.
+
+    Both forests grow on the same rows with the same parameters (depth-limited:
+    TreeSHAP costs O(L D^2) per row and tree, and fully grown trees would take
+    minutes on either side); each side explains ``n_explain`` test rows with
+    its own trees.  The agreement column is each side's additivity error
+    (contributions + base value against predict_proba) and mean leaves per tree.
+    """
+    shape = f"{n_explain} rows, {n_estimators} trees depth {max_depth}"
+
+    def make():
+        X, y = make_classification(n_samples=n_train + n_explain, n_features=40,
+                                   n_informative=20, random_state=0)
+        X = X.astype(np.float32)
+        kw = dict(max_depth=max_depth, n_jobs=N_JOBS, random_state=0)
+        return {"Xt": X[n_train:],
+                "ours": gdcore.RandomForestClassifier(n_estimators, **kw)
+                .fit(X[:n_train], y[:n_train]),
+                "peer": ske.RandomForestClassifier(n_estimators, **kw)
+                .fit(X[:n_train], y[:n_train])}
+
+    def run_peer(d):
+        import shap  # a bench-only peer
+
+        explainer = shap.TreeExplainer(d["peer"])
+        return explainer.shap_values(d["Xt"], check_additivity=False), explainer.expected_value
+
+    def agreement(ours, theirs, d):
+        err = [np.abs(phi.sum(axis=1) + base - d[side].predict_proba(d["Xt"])).max()
+               for (phi, base), side in ((ours, "ours"), (theirs, "peer"))]
+        leaves = [np.mean([e.tree_.n_leaves for e in d[side].estimators_])
+                  for side in ("ours", "peer")]
+        return (f"additivity {err[0]:.1e} vs {err[1]:.1e}, "
+                f"leaves/tree {leaves[0]:.0f} vs {leaves[1]:.0f}")
+
+    data = lambda: cached(("shap", n_train, n_explain, n_estimators, max_depth), make)  # noqa: E731
+    return [Case("tree", f"RandomForestClassifier({n_estimators}) shap_values", shape, "shap",
+                 data, lambda d: (d["ours"].shap_values(d["Xt"]), d["ours"].expected_value_),
+                 run_peer, agreement, repeat=repeat)]
+
+
 def cases(size):
     """Return this family's cases at ``size``, "full" or "quick"."""
     if size == "quick":
         shape = "9104x30 breast_cancer x20"
         return (_forest_cases(_breast_cancer_tiled, shape, 20, 3)
-                + _tree_case(_breast_cancer_tiled, shape, 3))
+                + _tree_case(_breast_cancer_tiled, shape, 3)
+                + _shap_case(5_000, 1_000, 100, 6, 3))
     shape = "80000x40 (+20000 test)"
     make = lambda: _classification(100_000)  # noqa: E731
+    big = lambda: _classification(1_250_000)  # noqa: E731
     return (_forest_cases(make, shape, 100, 1) + _tree_case(make, shape, 1)
+            + _strong_peer_cases(big, "1000000x40 (+250000 test)", 100, 1)
+            + _shap_case(20_000, 10_000, 100, 6, 1)
             + [_growth_case(n) for n in (10_000, 100_000, 1_000_000)])

@@ -22,14 +22,16 @@ from scipy.special import expit, log_softmax
 from sklearn import linear_model as sk_linear
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
+from gdcore._dask import dask_dispatch
 from gdcore._fallback import PeerFallbackMixin, delegate_to_peer
+from gdcore._sklearn_compat import StrOptions, sklearn_version_at_least
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_classification_targets, check_sample_weight, check_X, check_X_y
+from gdcore.discriminative.linear._callbacks import CallbackSupport
 from gdcore.discriminative.linear._logistic_loss import LogisticLoss
 from gdcore.discriminative.linear._logistic_solvers import SOLVERS, fista
 
@@ -37,14 +39,15 @@ from gdcore.discriminative.linear._logistic_solvers import SOLVERS, fista
 PEER_SOLVERS = ("liblinear", "sag", "saga", "newton-cholesky")
 
 
-class LogisticRegression(PeerFallbackMixin, ClassifierMixin, BaseEstimator):
+class LogisticRegression(CallbackSupport, PeerFallbackMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression (binary logit or multinomial softmax) on compiled kernels.
 
-    Parameters are scikit-learn 1.9's, with its deprecations (``penalty``:
-    use ``l1_ratio`` and ``C``; ``l1_ratio=None``).  Solvers 'liblinear',
+    A drop-in for ``sklearn.linear_model.LogisticRegression`` (scikit-learn
+    1.9's parameters, with its deprecations): the loss and its gradient come
+    from one compiled, OpenMP-parallel pass over X.  Solvers 'liblinear',
     'sag', 'saga', 'newton-cholesky', ``dual=True`` and
-    ``intercept_scaling != 1`` are fitted by
-    ``sklearn.linear_model.LogisticRegression``.
+    ``intercept_scaling != 1`` are fitted by scikit-learn's estimator (the
+    fallback is logged and listed by :func:`gdcore.show_config`).
 
     Parameters
     ----------
@@ -55,18 +58,21 @@ class LogisticRegression(PeerFallbackMixin, ClassifierMixin, BaseEstimator):
     C : float, default=1.0
         Inverse regularization strength, > 0; ``np.inf`` means no penalty.
     l1_ratio : float in [0, 1], default=0.0
-        The l1 share of the penalty.
+        The l1 share of the penalty: 0 is a pure l2 penalty, 1 a pure l1
+        penalty (solver 'fista' or 'saga'), in between elastic-net.
     dual : bool, default=False
         liblinear's dual formulation (fitted by scikit-learn).
     tol : float, default=1e-4
         Stop when the largest entry of the objective's gradient (for l1 and
         elastic-net: of its optimality residual) is below ``tol``.
     fit_intercept : bool, default=True
+        Whether to fit an intercept (one per score); it is never penalized.
     intercept_scaling : float, default=1
         liblinear's synthetic feature (values other than 1: scikit-learn).
     class_weight : dict, 'balanced' or None, default=None
-        Multiplies each row's sample weight by its class's weight.
-    random_state : None, int or RandomState
+        Multiplies each row's sample weight by its class's weight; 'balanced'
+        uses ``n_samples / (n_classes * np.bincount(y))``.
+    random_state : int, RandomState instance or None, default=None
         Used by scikit-learn's stochastic solvers; gdcore's are deterministic.
     solver : {'lbfgs', 'newton-cg', 'fista', 'liblinear', 'sag', 'saga', \
 'newton-cholesky'}, default='lbfgs'
@@ -75,21 +81,56 @@ class LogisticRegression(PeerFallbackMixin, ClassifierMixin, BaseEstimator):
         proximal gradient) handles every penalty and is gdcore's for 'l1' and
         'elasticnet'.  The others are scikit-learn's.
     max_iter : int, default=100
+        Maximum number of solver iterations; 0 returns the starting point.
     verbose : int, default=0
         Print iteration, objective and time when positive.
     warm_start : bool, default=False
         Start from the previous fit's coefficients when the shapes match.
     n_jobs : int or None, default=None
-        OpenMP threads for the loss pass (None: OpenMP's default; -1: all cores).
+        OpenMP threads for the loss pass (None: OpenMP's default; -1: all
+        cores).  The answer does not depend on it.
 
     Attributes
     ----------
-    classes_ : (n_classes,) array
-    coef_ : (1, n_features) for two classes, else (n_classes, n_features)
-        In X's floating dtype (float32 stays float32).
-    intercept_ : (1,) or (n_classes,)
-    n_iter_ : (1,) int array, iterations of the solver
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients: one row (the log-odds of ``classes_[1]``) for two
+        classes, else one row per class.  In X's floating dtype (float32
+        stays float32); a CSR matrix after :meth:`sparsify`.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts, zeros when ``fit_intercept=False``.
+    n_iter_ : ndarray of shape (1,)
+        Iterations the solver ran.
     n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen in ``fit``, when X had string column names.
+
+    See Also
+    --------
+    OrdinalLogisticRegression : Logistic model of ordered classes.
+    sklearn.linear_model.LogisticRegression : The estimator this one replaces.
+
+    Notes
+    -----
+    The fit minimizes scikit-learn's objective, scaled the same way, so that
+    coefficients agree with scikit-learn's to the solvers' tolerance.  Since
+    scikit-learn 1.9, ``set_callbacks`` registers fit callbacks, run for
+    ``solver='lbfgs'`` as scikit-learn runs them.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from gdcore import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LogisticRegression(max_iter=1000).fit(X, y)
+    >>> clf.predict(X[:2])
+    array([0, 0])
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 3)
+    >>> print(f"{clf.score(X, y):.2f}")
+    0.97
     """
 
     _peer_class = "sklearn.linear_model.LogisticRegression"
@@ -147,6 +188,9 @@ class LogisticRegression(PeerFallbackMixin, ClassifierMixin, BaseEstimator):
                 penalty = "l1" if r == 1 else "elasticnet"
             if self.C == np.inf:
                 penalty = None
+        elif not sklearn_version_at_least("1.8"):
+            # Before 1.8 `penalty` is the parameter itself (default 'l2'), not a deprecation.
+            penalty = self.penalty
         else:
             penalty = self.penalty
             warnings.warn("'penalty' was deprecated in version 1.8 and will be removed in "
@@ -162,7 +206,8 @@ class LogisticRegression(PeerFallbackMixin, ClassifierMixin, BaseEstimator):
         if penalty != "elasticnet" and r is not None and 0 < r < 1:
             warnings.warn("l1_ratio parameter is only used when penalty is 'elasticnet'. "
                           f"Got (penalty={penalty})", stacklevel=3)
-        if (self.penalty == "l2" and r != 0) or (self.penalty == "l1" and r != 1):
+        if sklearn_version_at_least("1.8") and (
+                (self.penalty == "l2" and r != 0) or (self.penalty == "l1" and r != 1)):
             warnings.warn(f"Inconsistent values: penalty={self.penalty} with "
                           f"l1_ratio={r}. penalty is deprecated. Please use l1_ratio only.",
                           stacklevel=3)
@@ -193,8 +238,36 @@ class LogisticRegression(PeerFallbackMixin, ClassifierMixin, BaseEstimator):
         return sw
 
     # -------------------------------------------------------------------- fit
+    @dask_dispatch
     def fit(self, X, y, sample_weight=None):
-        """Fit the model; ``sample_weight`` multiplies each row's loss."""
+        """Fit the model to the training data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data, float32 or float64 (other dtypes become float64).
+        y : array-like of shape (n_samples,)
+            Class labels, at least two distinct.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in the loss (times its class weight); None
+            weighs every row 1.
+
+        Returns
+        -------
+        self : LogisticRegression
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from gdcore import LogisticRegression
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> X = StandardScaler().fit_transform(X)
+        >>> clf = LogisticRegression().fit(X, y)
+        >>> clf.coef_.shape, clf.intercept_.shape
+        ((1, 30), (1,))
+        """
         self._validate_params()
         if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
             return self
@@ -212,35 +285,77 @@ class LogisticRegression(PeerFallbackMixin, ClassifierMixin, BaseEstimator):
         n_out = 1 if n_classes == 2 else n_classes
         loss = LogisticLoss(X, y_idx, sw, n_out, self.fit_intercept, alpha, n_threads)
         w0 = self._start(loss)
-        with single_threaded_blas():
-            if self.solver == "fista":
-                w, n_iter, converged = fista(loss, w0, l1, self.max_iter, self.tol,
-                                             self.verbose)
-            else:
-                w, n_iter, converged = SOLVERS[self.solver](
-                    loss, w0, self.max_iter, self.tol, self.verbose)
-        W, b = loss.unpack(w)
-        self.coef_ = np.array(W, dtype=X.dtype)
-        self.intercept_ = np.array(b, dtype=X.dtype)
-        self.n_iter_ = np.array([n_iter], dtype=np.int32)
-        if not converged:
-            # scikit-learn's wording, so code that filters its warnings filters these
-            warnings.warn(f"{self.solver} failed to converge after {n_iter} iteration(s) "
-                          f"(tol={self.tol}). Increase the number of iterations "
-                          f"(max_iter={self.max_iter}) or scale the data.",
-                          ConvergenceWarning, stacklevel=2)
-        if alpha == 0.0 and l1 == 0.0:
-            self._warn_if_separated(X, y_idx, sw)
+        with self._fit_hooks(X, y, sample_weight) as hooks:
+            with single_threaded_blas():
+                w, n_iter, converged = self._solve(loss, w0, l1, hooks)
+            W, b = loss.unpack(w)
+            self.coef_ = np.array(W, dtype=X.dtype)
+            self.intercept_ = np.array(b, dtype=X.dtype)
+            self.n_iter_ = np.array([n_iter], dtype=np.int32)
+            if not converged:
+                # scikit-learn's wording, so code that filters its warnings filters these
+                warnings.warn(f"{self.solver} failed to converge after {n_iter} "
+                              f"iteration(s) (tol={self.tol}). Increase the number of "
+                              f"iterations (max_iter={self.max_iter}) or scale the data.",
+                              ConvergenceWarning, stacklevel=2)
+            if alpha == 0.0 and l1 == 0.0:
+                self._warn_if_separated(X, y_idx, sw)
+            if hooks is not None:
+                hooks.end()
         return self
 
+    def _solve(self, loss, w0, l1, hooks):
+        """(w, n_iter, converged) from the solver; ``hooks``: the fit's callbacks or None."""
+        if self.solver == "fista":
+            return fista(loss, w0, l1, self.max_iter, self.tol, self.verbose)
+        if hooks is None:
+            return SOLVERS[self.solver](loss, w0, self.max_iter, self.tol, self.verbose)
+        iterations = hooks.iterations(loss.unpack, w0)
+        result = SOLVERS["lbfgs"](loss, w0, self.max_iter, self.tol, self.verbose,
+                                  on_iteration=iterations)
+        iterations.close()
+        return result
+
     def sparsify(self):
-        """Store ``coef_`` as a CSR matrix (scikit-learn's ``SparseCoefMixin``)."""
+        """Store ``coef_`` as a CSR matrix (scikit-learn's ``SparseCoefMixin``).
+
+        Worth it when most coefficients are zero (an l1 penalty).
+
+        Returns
+        -------
+        self : LogisticRegression
+            The estimator, its ``coef_`` now sparse.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import LogisticRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = LogisticRegression(l1_ratio=1, C=0.1, solver="fista", max_iter=5000).fit(X, y)
+        >>> clf.sparsify().coef_.format
+        'csr'
+        """
         check_is_fitted(self, "coef_")
         self.coef_ = sp.csr_matrix(self.coef_)
         return self
 
     def densify(self):
-        """Store ``coef_`` as a dense array again (undo ``sparsify``)."""
+        """Store ``coef_`` as a dense array again (undo :meth:`sparsify`).
+
+        Returns
+        -------
+        self : LogisticRegression
+            The estimator, its ``coef_`` a dense ndarray.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import LogisticRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = LogisticRegression(max_iter=1000).fit(X, y).sparsify()
+        >>> type(clf.densify().coef_).__name__
+        'ndarray'
+        """
         check_is_fitted(self, "coef_")
         if sp.issparse(self.coef_):
             self.coef_ = self.coef_.toarray()
@@ -278,34 +393,125 @@ class LogisticRegression(PeerFallbackMixin, ClassifierMixin, BaseEstimator):
     def _raw(self, X):
         return np.asarray(safe_sparse_dot(X, self.coef_.T, dense_output=True)) + self.intercept_
 
+    @dask_dispatch
     @delegate_to_peer
     def decision_function(self, X):
-        """Scores: the log-odds of ``classes_[1]`` (two classes), else one per class."""
+        """Return the linear scores of each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes the log-odds of ``classes_[1]``, else one score
+            per class (the softmax's logits).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import LogisticRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = LogisticRegression(max_iter=1000).fit(X, y)
+        >>> clf.decision_function(X[:2]).shape
+        (2, 3)
+        >>> clf.fit(X, y == 0).decision_function(X[:2]).shape
+        (2,)
+        """
         check_is_fitted(self)
         X = check_X(self, X, reset=False, accept_sparse=True)
         raw = self._raw(X)
         return raw[:, 0] if raw.shape[1] == 1 else raw
 
+    @dask_dispatch
     @delegate_to_peer
     def predict_log_proba(self, X):
-        """Log P(class | x), columns in the order of ``classes_``."""
+        """Return log P(class | x) for each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to classify.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in the order of ``classes_``, computed
+            without forming the probabilities (no underflow to -inf).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import LogisticRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = LogisticRegression(max_iter=1000).fit(X, y)
+        >>> np.exp(clf.predict_log_proba(X[:2])).sum(axis=1).round(6)
+        array([1., 1.])
+        """
         raw = self.decision_function(X)
         if raw.ndim == 1:
             return np.column_stack([-np.logaddexp(0.0, raw), -np.logaddexp(0.0, -raw)])
         return log_softmax(raw, axis=1)
 
+    @dask_dispatch
     @delegate_to_peer
     def predict_proba(self, X):
-        """P(class | x), columns in the order of ``classes_``."""
+        """Return P(class | x) for each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to classify.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities (the logistic of the score for two classes, the
+            softmax of the scores otherwise), columns in the order of
+            ``classes_``; each row sums to 1.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import LogisticRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = LogisticRegression(max_iter=1000).fit(X, y)
+        >>> clf.predict_proba(X[:1]).argmax(axis=1)
+        array([0])
+        """
         raw = self.decision_function(X)
         if raw.ndim == 1:
             p = expit(raw)
             return np.column_stack([1.0 - p, p])
         return np.exp(log_softmax(raw, axis=1))
 
+    @dask_dispatch
     @delegate_to_peer
     def predict(self, X):
-        """Return the most probable class of each row."""
+        """Return the most probable class of each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to classify.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The class of highest score for each row, from ``classes_``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import LogisticRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = LogisticRegression(max_iter=1000).fit(X, y)
+        >>> clf.predict(X[[0, 50, 100]])
+        array([0, 1, 2])
+        """
         raw = self.decision_function(X)
         idx = (raw > 0).astype(int) if raw.ndim == 1 else raw.argmax(axis=1)
         return self.classes_[idx]

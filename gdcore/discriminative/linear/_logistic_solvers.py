@@ -22,17 +22,24 @@ import numpy as np
 from scipy.optimize import minimize
 
 
-def _progress(verbose, name):
-    """Return a callback printing iteration, objective and time when verbose."""
-    if not verbose:
+def _progress(verbose, name, on_iteration=None):
+    """Return SciPy's per-iteration callback, or None when there is nothing to do.
+
+    It prints iteration, objective and time when verbose, and passes each new
+    iterate to ``on_iteration`` (scikit-learn's fit callbacks) when given.
+    """
+    if not verbose and on_iteration is None:
         return None
     t0 = time.perf_counter()
     state = {"it": 0}
 
     def callback(intermediate_result):
         state["it"] += 1
-        print(f"[{name}] iter {state['it']:4d}  objective {intermediate_result.fun:.10g}"
-              f"  {time.perf_counter() - t0:.2f}s")
+        if verbose:
+            print(f"[{name}] iter {state['it']:4d}  objective "
+                  f"{intermediate_result.fun:.10g}  {time.perf_counter() - t0:.2f}s")
+        if on_iteration is not None:
+            on_iteration(intermediate_result.x)
 
     return callback
 
@@ -52,10 +59,10 @@ def _converged(res):
     return res.status == 2 and float(np.abs(res.jac).max()) <= floor
 
 
-def lbfgs(loss, w0, max_iter, tol, verbose=0):
+def lbfgs(loss, w0, max_iter, tol, verbose=0, on_iteration=None):
     res = minimize(
         loss.loss_grad, w0, method="L-BFGS-B", jac=True,
-        callback=_progress(verbose, "lbfgs"),
+        callback=_progress(verbose, "lbfgs", on_iteration),
         # ftol = 0: stop on tol, or when the objective stops decreasing at all.
         # scikit-learn's ftol = 64 eps stopped digits at a gradient of 2e-9
         # whatever tol asked, 1e-5 away from the optimum in the coefficients.
@@ -66,6 +73,10 @@ def lbfgs(loss, w0, max_iter, tol, verbose=0):
 
 
 def newton_cg(loss, w0, max_iter, tol, verbose=0):
+    if max_iter == 0:
+        # SciPy's trust-ncg takes a step even with maxiter=0; scikit-learn's
+        # newton-cg returns the starting point (its users inspect it).
+        return w0, 0, False
     res = minimize(
         loss.loss_grad_keep, w0, method="trust-ncg", jac=True, hessp=loss.hessp,
         callback=_progress(verbose, "newton-cg"),

@@ -22,13 +22,12 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
-from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import _check_sample_weight
 
 from gdcore._fallback import PeerFallbackMixin
 from gdcore._memory import refuse_absurd_allocation
 from gdcore._nn import _dense_network
 from gdcore._nn.network import ACTIVATIONS, SGD, Adam, DenseNetwork
+from gdcore._sklearn_compat import StrOptions, _check_sample_weight
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_X
 
@@ -52,6 +51,14 @@ def check_network_size(units, dtype):
         n_params * np.dtype(dtype).itemsize * COPIES_IN_FIT,
         f"Training a network with layer sizes {units} ({n_params} parameters)",
         "use smaller hidden layers.")
+
+
+def has_partial_fit(est):
+    """partial_fit exists only for the stochastic solvers (scikit-learn's rule)."""
+    if est.solver not in ("sgd", "adam"):
+        raise AttributeError(f"partial_fit is only available for stochastic "
+                             f"optimizers. {est.solver!r} is not stochastic.")
+    return True
 
 
 class _Objective:
@@ -162,7 +169,14 @@ class BaseMLP(PeerFallbackMixin, BaseEstimator):
             return net.forward(X, n_threads)[-1].copy()
 
     def _check_predict_X(self, X):
-        return check_X(self, X, reset=False, dtype=self.coefs_[0].dtype)
+        """(X in the network's dtype, X's own float dtype).
+
+        Predictions are returned in X's float dtype, as scikit-learn's are:
+        float32 rows give float32 answers whatever precision the network
+        trained in.
+        """
+        X = check_X(self, X, reset=False)
+        return X.astype(self.coefs_[0].dtype, copy=False), X.dtype
 
     # --- fitting ---------------------------------------------------------------
     def _fit(self, X, y, sample_weight, incremental):
@@ -253,7 +267,9 @@ class BaseMLP(PeerFallbackMixin, BaseEstimator):
 
     def _split_validation(self, X, Y, y, sample_weight, rng):
         """scikit-learn's held-out split (stratified for single-output classifiers)."""
-        stratify = y if self._stratify_validation() else None
+        # scikit-learn stratifies on the binarized targets: the same split and,
+        # for a class too small to split, the same error.
+        stratify = Y != 0 if self._stratify_validation() else None
         arrays = [X, Y, y] + ([] if sample_weight is None else [sample_weight])
         parts = train_test_split(*arrays, random_state=rng,
                                  test_size=self.validation_fraction, stratify=stratify)

@@ -23,12 +23,14 @@ import numpy as np
 from scipy import sparse
 from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator
+from sklearn.metrics import pairwise_distances
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from gdcore._dask import dask_dispatch
 from gdcore._fallback import PeerFallbackMixin, delegate_to_peer
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES, check_X, raise_for_status, refuse_dates
-from gdcore.discriminative.neighbors import _neighbors, _params
+from gdcore.discriminative.neighbors import _neighbors, _neighbors_sparse, _params
 
 # user's metric name -> (kernel, kernel metric code, name for scipy's cdist)
 _METRICS = {
@@ -108,11 +110,13 @@ class NeighborsBase(PeerFallbackMixin, BaseEstimator):
         metric = _effective_metric(self.metric, _params.effective_p(self))
         p = _params.check_p(self, metric)
         refuse_dates(X)
+        is_sparse = sparse.issparse(X)
         if isinstance(y, str) and y == "no_validation":
-            X = check_X(self, X, reset=True)
+            X = check_X(self, X, reset=True, accept_sparse=is_sparse)
         else:
             X, y = validate_data(self, X, y, reset=True, dtype=FLOAT_DTYPES, order="C",
-                                 multi_output=True, y_numeric=y_numeric)
+                                 multi_output=True, y_numeric=y_numeric,
+                                 accept_sparse="csr" if is_sparse else False)
         if metric == "precomputed":
             if X.shape[0] != X.shape[1]:
                 raise ValueError(
@@ -124,46 +128,82 @@ class NeighborsBase(PeerFallbackMixin, BaseEstimator):
         self.effective_metric_ = metric
         self.effective_metric_params_ = {"p": p} if metric == "minkowski" else {}
         self._limit = _params.magnitude_limit(metric, p, X.shape[1], X.dtype)
-        _params.check_magnitude(X, self._limit)
+        self._sparse = is_sparse
+        if is_sparse:
+            X = _canonical_csr(X, self._limit)
+            self._csc = X.tocsc()
+            self._csc.sort_indices()
+            self._csc.indices = self._csc.indices.astype(np.intc, copy=False)
+            self._csc.indptr = self._csc.indptr.astype(np.intc, copy=False)
+            self._y_sqnorms = _csr_sqnorms(X)
+        else:
+            _params.check_magnitude(X, self._limit)
         self.n_samples_fit_ = X.shape[0]
         self._fit_X = X
         self._fit_method = "brute"  # scikit-learn's name for the search that serves it
-        self._prepare_database(X)
+        if not is_sparse:
+            self._prepare_database(X)
         return y
 
     def _prepare_database(self, X):
-        """Gemm operands of the database: shifted by its mean, or unit rows.
+        """Compute what the gemm kernel needs besides X: a shift, row scales, operand norms.
 
-        They are float32 whenever their values fit float32 comfortably,
-        float64 data included: the kernel verifies every answer in double,
-        and float32 tiles run faster (twice the flops per SIMD instruction,
-        half the bytes; measured by `gdcore bench neighbors`, kneighbors
-        k=10 float64).  Values beyond 1e15 (squares near
-        float32's limit) or all below 1e-15 keep float64 tiles.
+        The kernel makes its operands tile by tile (X shifted by its mean,
+        or rows scaled to norm 1 for cosine), so no copy of the database is
+        held beyond X itself (``_operand_chunks``).  They are float32 whenever
+        their values fit float32 comfortably, float64 data included: the
+        kernel verifies every answer in double, and float32 tiles run
+        faster (twice the flops per SIMD instruction, half the bytes;
+        measured by `gdcore bench neighbors`, kneighbors k=10 float64).
+        Values beyond 1e15 (squares near float32's limit) or all below
+        1e-15 keep float64 tiles.
         """
         kind, code, _ = _METRICS[self.effective_metric_]
         self._shift = None
         if kind != "gemm":
             return
+        d = X.shape[1]
         if code == _neighbors.METRIC_SQEUCLIDEAN:
-            self._shift = X.mean(axis=0, dtype=np.float64)
-            Yg = X - self._shift
+            self._shift = _useful_shift(X)
+            self._y_scale = np.empty(0)
         else:
-            Yg = _unit_rows(X)
-        scale = float(np.abs(Yg).max()) if Yg.size else 0.0
+            self._shift = np.zeros(d)
+            self._y_scale = 1.0 / _row_norms(X)
+        scale = max((float(np.abs(c).max()) for c in _operand_chunks(X, self._shift,
+                                                                     self._y_scale)),
+                    default=0.0)
         self._gemm_dtype = np.float32 if 1e-15 <= scale <= 1e15 else np.float64
-        self._Yg = np.ascontiguousarray(Yg, dtype=self._gemm_dtype)
-        self._yg_sqnorms = np.einsum("ij,ij->i", self._Yg, self._Yg,
-                                     dtype=np.float64).astype(self._gemm_dtype)
+        self._yg_sqnorms = np.empty(len(X), dtype=self._gemm_dtype)
+        start = 0
+        for c in _operand_chunks(X, self._shift, self._y_scale):
+            c = c.astype(self._gemm_dtype)
+            self._yg_sqnorms[start:start + len(c)] = np.einsum("ij,ij->i", c, c,
+                                                                dtype=np.float64)
+            start += len(c)
 
     # ------------------------------------------------------------ queries
     def _check_query(self, X):
         """Return validated queries in the training dtype; None means the training set."""
         if X is None:
             return self._fit_X, True
+        if self.__dict__.get("_sparse"):
+            X = check_X(self, X, reset=False, accept_sparse=True)
+            X = sparse.csr_matrix(X) if not sparse.issparse(X) else X
+            return _canonical_csr(X.astype(self._fit_X.dtype, copy=False), self._limit), False
         if sparse.issparse(X):
-            raise ValueError(f"{type(self).__name__} was fitted on dense X and cannot search "
-                             f"sparse queries: pass X.toarray(), or fit on sparse X.")
+            # Dense database, sparse queries: scikit-learn's brute force searches
+            # them as dense rows; its trees and sparse distance graphs do not.
+            if self.effective_metric_ == "precomputed":
+                setting = "metric='precomputed'"
+            elif self.algorithm in ("kd_tree", "ball_tree"):
+                setting = f"algorithm={self.algorithm!r}"
+            else:
+                setting = None
+            if setting:
+                raise ValueError(
+                    f"{type(self).__name__} was fitted on dense X with {setting} and cannot "
+                    f"search sparse queries: pass X.toarray(), or fit on sparse X.")
+            X = check_X(self, X, reset=False, accept_sparse=True).toarray()
         X = check_X(self, X, reset=False)
         if self.effective_metric_ == "precomputed":
             if X.shape[1] != self.n_samples_fit_:
@@ -190,17 +230,39 @@ class NeighborsBase(PeerFallbackMixin, BaseEstimator):
             )
         return int(k)
 
+    @dask_dispatch
     @delegate_to_peer
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
         """Return the n_neighbors nearest training points of each query, nearest first.
 
-        With X=None the queries are the training points and none is returned
-        as its own neighbour.  Ties in distance are broken by the lower index,
-        with scikit-learn's exception for a point with more than n_neighbors
-        duplicates of lower index (see ``_self_ties_as_sklearn``).
+        Ties in distance are broken by the lower index, with scikit-learn's
+        exception for a point with more than n_neighbors duplicates of lower
+        index (see ``_self_ties_as_sklearn``).
 
-        Returns (distances, indices), or indices alone if not return_distance;
-        both have shape (n_queries, n_neighbors).
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_queries, n_features), default=None
+            Query points (distances to the training points if
+            metric="precomputed").  None: the training points, none of them
+            returned as its own neighbour.
+        n_neighbors : int, default=None
+            Neighbours per query; None uses the estimator's ``n_neighbors``.
+        return_distance : bool, default=True
+            Whether to return the distances too.
+
+        Returns
+        -------
+        neigh_dist : ndarray of shape (n_queries, n_neighbors)
+            Distances, nearest first (only if return_distance).
+        neigh_ind : ndarray of shape (n_queries, n_neighbors)
+            Indices of the neighbours among the training points.
+
+        Examples
+        --------
+        >>> from gdcore.discriminative.neighbors import NearestNeighbors
+        >>> nn = NearestNeighbors(n_neighbors=1).fit([[0.0], [1.0], [3.0]])
+        >>> nn.kneighbors([[2.9]], return_distance=False).tolist()
+        [[2]]
         """
         self._check_is_fitted()
         Q, query_is_train = self._check_query(X)
@@ -239,16 +301,19 @@ class NeighborsBase(PeerFallbackMixin, BaseEstimator):
         dist = np.empty((Q.shape[0], k), dtype=Q.dtype)
         ind = np.empty((Q.shape[0], k), dtype=np.intp)
         X = self._fit_X
-        if kind == "gemm":
-            if exclude_self:
-                Qg = self._Yg
-            elif code == _neighbors.METRIC_SQEUCLIDEAN:
-                Qg = np.ascontiguousarray(Q - self._shift, dtype=self._gemm_dtype)
-            else:
-                Qg = np.ascontiguousarray(_unit_rows(Q), dtype=self._gemm_dtype)
+        if self.__dict__.get("_sparse"):
+            C = self._csc
+            status = _neighbors_sparse.kneighbors_csr(
+                Q.data, Q.indices, Q.indptr, X.data, X.indices, X.indptr, C.data, C.indices,
+                C.indptr, self._y_sqnorms, code, exclude_self, dist, ind, n_threads)
+            raise_for_status(status, _KERNEL_ERRORS)
+            if self.effective_metric_ in ("euclidean", "l2"):
+                np.sqrt(dist, out=dist)
+        elif kind == "gemm":
             with single_threaded_blas():
-                status = _neighbors.kneighbors_gemm(Q, X, Qg, self._Yg, self._yg_sqnorms, code,
-                                              exclude_self, dist, ind, n_threads)
+                status = _neighbors.kneighbors_gemm(Q, X, self._shift, self._y_scale,
+                                                    self._yg_sqnorms, code, exclude_self,
+                                                    dist, ind, n_threads)
             raise_for_status(status, _KERNEL_ERRORS)
             if self.effective_metric_ in ("euclidean", "l2"):
                 np.sqrt(dist, out=dist)
@@ -326,6 +391,8 @@ class NeighborsBase(PeerFallbackMixin, BaseEstimator):
         if self.effective_metric_ == "precomputed":
             return np.array(Q, dtype=np.float64)
         name = _METRICS[self.effective_metric_][2]
+        if sparse.issparse(Q):
+            return pairwise_distances(Q, self._fit_X, metric=name).astype(np.float64)
         if name == "cosine":
             # scikit-learn's convention: a zero vector is at distance 1 from all.
             A, B = _unit_rows(Q.astype(np.float64)), _unit_rows(self._fit_X.astype(np.float64))
@@ -355,11 +422,76 @@ def _check_radius(radius, n_queries):
                      f"({n_queries}), got {radius!r}.")
 
 
-def _unit_rows(X):
-    """Rows scaled to norm 1 (computed in float64); zero rows stay zero."""
+def _canonical_csr(X, limit):
+    """CSR X with sorted, unique column indices held as C ints (the CSR kernel's form).
+
+    Values beyond ``limit`` (whose distances overflow) are refused.
+    """
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    if limit is not None and X.nnz and float(np.abs(X.data).max()) > limit:
+        raise ValueError(f"X has values above {limit:.3g} in magnitude, whose distances "
+                         f"overflow {np.dtype(X.dtype).name}; rescale X.")
+    if X.indices.dtype != np.intc or X.indptr.dtype != np.intc:
+        X = sparse.csr_matrix((X.data, X.indices.astype(np.intc), X.indptr.astype(np.intc)),
+                              shape=X.shape)
+    return X
+
+
+def _csr_sqnorms(X):
+    """Squared norms of a CSR matrix's rows, in float64."""
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    return np.bincount(rows, weights=np.square(X.data, dtype=np.float64),
+                       minlength=X.shape[0])
+
+
+# The database mean is subtracted from both sides only when it is larger than
+# this share of the rows' spread: below it, centering shrinks the norms that
+# bound the products' rounding (and so the verification's rescans) by at
+# most that share, and the kernel can multiply the rows as they are, without
+# copying each tile (`gdcore bench neighbors`, kneighbors k=10 float32 d=512).
+_SHIFT_SHARE = 0.01
+
+
+def _useful_shift(X):
+    """Return the database mean in float64 where centering matters, else zeros."""
+    if not len(X):
+        return np.zeros(X.shape[1])
+    mean = X.mean(axis=0, dtype=np.float64)
+    spread = X.var(axis=0, dtype=np.float64).sum()
+    return mean if mean @ mean > _SHIFT_SHARE * spread else np.zeros(X.shape[1])
+
+
+def _row_norms(X):
+    """Euclidean norms of X's rows in float64, a zero row's taken as 1."""
     norms = np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64))
     norms[norms == 0] = 1.0
-    return X / norms[:, None]
+    return norms
+
+
+def _unit_rows(X):
+    """Rows scaled to norm 1 (computed in float64); zero rows stay zero."""
+    return X / _row_norms(X)[:, None]
+
+
+# Rows per chunk of gemm operands made at fit: 2**20 values (8 MB in
+# float64), so that fit never holds a copy of the database.
+_OPERAND_CHUNK_VALUES = 2**20
+
+
+def _operand_chunks(X, shift, y_scale):
+    """Yield the kernel's gemm operands of X, in float64, a chunk of rows at a time.
+
+    Row j is (X_j - shift) * y_scale[j] (y_scale empty: 1), as
+    ``kneighbors_gemm`` makes it before rounding to its tile type.
+    """
+    rows = max(1, _OPERAND_CHUNK_VALUES // max(1, X.shape[1]))
+    for start in range(0, len(X), rows):
+        c = X[start:start + rows] - shift
+        if len(y_scale):
+            c *= y_scale[start:start + rows, None]
+        yield c
 
 
 def _check_non_negative(D):

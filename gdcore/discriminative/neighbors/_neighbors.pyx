@@ -6,12 +6,18 @@ Two entry points, one per way of computing distances:
 blocks of QUERY_BLOCK rows and the database into tiles of DB_TILE rows; each
 (block, tile) pair is one BLAS gemm, Q_b @ Y_t^T, into a per-thread buffer,
 so memory is bounded by the tiles (QUERY_BLOCK * DB_TILE values per thread),
-never by n_queries * n_database.  From the dot products a *reduced* distance
+never by n_queries * n_database.  The operands (rows shifted, or scaled to
+norm 1 for cosine) are made tile by tile in a per-thread buffer, so no
+operand copy of the database is held.  Up to FUSED_D the gemm is replaced by
+``gd_knn_dots4_f`` (``_neighbors_simd.pxd``): 4 queries x 64 rows of dot
+products in registers, tested against the thresholds in the same pass, with
+no product tile in memory.  From the dot products a *reduced* distance
 is formed, ||y||^2 - 2 x.y (the query's own ||x||^2 is the same for every
 candidate, so it is left out) or -x.y for cosine on unit rows, and each query
 keeps its best ``kc = k + slack`` candidates below a threshold.  Work is
-O(n_q * n * d) flops in gemm plus O(n_q * n) comparisons, tested 32 at a
-time branch-free; a value is only stored when it beats the threshold,
+O(n_q * n * d) flops plus O(n_q * n) comparisons, tested 32 at a time
+branch-free (vectorized C with AVX-512 / AVX2 clones); a value is only
+stored when it beats the threshold,
 which a partial selection (quickselect) lowers once a batch has been
 admitted (``_scan_row``).  The tiling is the scheme of faiss' ``IndexFlatL2``
 (Johnson, Douze, Jegou, "Billion-scale similarity search with GPUs", 2017,
@@ -28,8 +34,9 @@ the k-th exact distance is below the largest candidate value minus delta,
 no point outside the candidates can be closer and the answer is exact;
 otherwise (rare: points far from the origin, or huge ties) that query is
 redone by a direct exact scan.
-The estimators center the data on the database mean first, which keeps
-delta small and the fallback rare, and give float64 data float32 tiles
+The estimators center the data on the database mean where it is far from
+the origin, which keeps delta small and the fallback rare, and give float64
+data float32 tiles
 (``gemm_t``): the verification makes the answer exact all the same, at
 float32's speed (twice the flops per SIMD instruction, half the bytes;
 measured by `gdcore bench neighbors`, kneighbors k=10 float64).
@@ -52,12 +59,16 @@ NumPy twin: ``gdcore/discriminative/neighbors/_reference.py``.
 from cython cimport floating
 from cython.parallel cimport parallel, prange
 from libc.math cimport INFINITY, NAN, fabs, pow, sqrt
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free, malloc
 
 from gdcore._cy._blas cimport blas_dims_fit, gemm
 from gdcore._cy._prefetch cimport GDCORE_PREFETCH
 from gdcore.discriminative.neighbors._neighbors_select cimport (
     gemm_t, _heap_init, _heap_offer, _heap_sort, _keep_smallest,
+)
+from gdcore.discriminative.neighbors._neighbors_simd cimport (
+    GD_KNN_CHUNK, GD_KNN_COLS, gd_knn_mask_t, gd_knn_dots4_f, gd_knn_hit_chunks_d,
+    gd_knn_hit_chunks_f, gd_knn_lowest_bit,
 )
 
 cdef enum:
@@ -74,12 +85,20 @@ cdef enum:
     # scanned.  Square tiles rather than short, wide ones: a taller gemm
     # amortizes OpenBLAS' packing of the database tile, so the scan adds
     # little to the bare gemm calls.  Measured by `gdcore bench neighbors`
-    # (kneighbors k=10 float32).
+    # (kneighbors k=10 float32).  DB_TILE is at most 2048: a tile row's hit
+    # chunks are the bits of one 64-bit mask (_scan_row).
     QUERY_BLOCK = 512
     DB_TILE = 512
-    # Values tested together in a tile scan (see _scan_row): 32 floats are
-    # two AVX-512 / four AVX / eight SSE registers.
-    SCAN_CHUNK = 32
+    # Up to this d the dot products are computed by gd_knn_dots4_f (4
+    # queries x 64 rows in registers, scanned at once: no product tile in
+    # memory) rather than by sgemm, whose packing, zeroing of C and product
+    # tile cost more than the products when d is small.  Beyond it a packed
+    # group of the tile (d x 64 floats, 32 KiB at d = 128) no longer stays
+    # in L1.  Measured by `gdcore bench neighbors` (kneighbors k=10 float32,
+    # d = 8, 64 and 512).
+    FUSED_D = 128
+    # Values tested together within a hit chunk of GD_KNN_CHUNK (32, see
+    # _scan_row) before any is stored.
     SUB_CHUNK = 8
     # The candidates' rows are scattered over the database: each one read
     # for its exact distance is a cache miss (a main-memory latency, a large
@@ -249,9 +268,9 @@ cdef inline void _write_row(const double* hd, const Py_ssize_t* hi, Py_ssize_t k
 def kneighbors_gemm(
     const floating[:, ::1] Q,         # IN (n_q, d) queries
     const floating[:, ::1] Y,         # IN (n, d) database
-    const gemm_t[:, ::1] Qg,          # IN (n_q, d) gemm operand for Q (see below)
-    const gemm_t[:, ::1] Yg,          # IN (n, d) gemm operand for Y
-    const gemm_t[::1] yg_sqnorms,     # IN (n,) squared norms of Yg's rows
+    const double[::1] shift,          # IN (d,) subtracted from both sides (see below)
+    const double[::1] y_scale,        # IN (n,) COSINE: 1 / ||y_j||; unused (may be empty) else
+    const gemm_t[::1] yg_sqnorms,     # IN (n,) squared norms of the database operand rows
     int metric,                       # SQEUCLIDEAN or COSINE
     bint exclude_self,                # query i is database row i: never its own neighbour
     floating[:, ::1] dist,            # OUT (n_q, k) squared Euclidean / cosine distances
@@ -260,12 +279,16 @@ def kneighbors_gemm(
 ):
     """The k nearest database rows of each query, by gemm tiles and verified.
 
-    The tiles multiply the operands Qg, Yg: for SQEUCLIDEAN, Q and Y shifted
-    by one common vector (the estimators use the database mean, which makes
-    the products' rounding small), for COSINE, Q and Y with rows scaled to
-    norm 1 (zero rows left zero).  Final distances are recomputed exactly
-    from Q and Y themselves, so the shift or scaling only has to rank well;
-    Qg and Yg may be float32 for float64 data (the error bound follows).
+    The tiles multiply operands made on the fly, tile by tile, in the type of
+    yg_sqnorms (gemm_t): for SQEUCLIDEAN, rows minus ``shift`` (the
+    estimators use the database mean, which makes the products' rounding
+    small), for COSINE, rows scaled to norm 1 (``y_scale`` for the
+    database, computed here for the queries; zero rows stay zero, shift is
+    zero).  No operand copy of the database is ever held: a thread holds one
+    tile of it.  yg_sqnorms must be the squared norms of exactly these
+    operand rows.  Final distances are recomputed exactly from Q and Y
+    themselves, so the operands only have to rank well; they may be float32
+    for float64 data (the error bound follows).
     """
     cdef Py_ssize_t nq = Q.shape[0], n = Y.shape[0], d = Q.shape[1], k = dist.shape[1]
     cdef Py_ssize_t kc = n_candidates(k, n - exclude_self)
@@ -277,91 +300,218 @@ def kneighbors_gemm(
     cdef int status = OK
     cdef int* failed = &status   # shared: written by a thread whose malloc failed
     cdef Py_ssize_t cap = kc + max(kc, MIN_BATCH)   # candidates kept + arrivals between selections
-    cdef Py_ssize_t b, q0, q1, nb, tile, t0, t1, nt, qi, j
+    cdef Py_ssize_t b, q0, q1, nb, tile, t0, t1, nt, qi, j, grp, g0, m, r
+    # Small d: the dot products by gd_knn_dots4_f on a packed tile, not gemm.
+    cdef bint fused = gemm_t is float and d <= FUSED_D
+    # Unshifted Euclidean rows in the tiles' type are their own operands:
+    # gemm reads Y itself, and no tile is copied.
+    cdef bint own = False
+    cdef gemm_t* qg       # the block's query operands (nb, d), zero rows up to a multiple of 4
+    cdef gemm_t* yt       # one database tile's operands: (nt, d), or packed if fused
     cdef gemm_t* prod
     cdef gemm_t* cv       # per query of the block: cap candidate values...
     cdef int* ci          # ...and their database rows (see MAX_ROWS)
     cdef Py_ssize_t* cnt  # per query: candidates held
     cdef double* thr      # per query: admission threshold
+    cdef float* thr4      # the same as float, padded to a multiple of 4 (fused only)
     cdef double* fd       # one query's kc exact distances...
     cdef Py_ssize_t* fi   # ...and rows, while it is finished
     cdef gemm_t* row
+    cdef gd_knn_mask_t hits
     cdef bint complete = kc == n - exclude_self
     # The scan's norm terms, halved (exact: a power of two) so that a value
-    # is hn_j - x.y_j without a multiply; zero for cosine.
+    # is hn_j - x.y_j without a multiply; zero for cosine.  +inf past n:
+    # gd_knn_dots4_f tests whole groups of GD_KNN_COLS.
     cdef gemm_t* hn
     # Rows index as C ints (ci), and d goes to gemm as BLAS's int.
     if n > MAX_ROWS or not blas_dims_fit(d):
         return TOO_MANY_ROWS
-    hn = <gemm_t*> malloc(max(1, n) * sizeof(gemm_t))
+    hn = <gemm_t*> malloc((n + GD_KNN_COLS) * sizeof(gemm_t))
     if hn == NULL:
         return OUT_OF_MEMORY
     for j in range(n):
         max_ny = max(max_ny, <double> yg_sqnorms[j])
         hn[j] = yg_sqnorms[j] / 2 if metric == SQEUCLIDEAN else 0
+    for j in range(n, n + GD_KNN_COLS):
+        hn[j] = INFINITY
+    if (gemm_t is float and floating is float) or (gemm_t is double and floating is double):
+        own = not fused and metric == SQEUCLIDEAN
+        for j in range(d):
+            own = own and shift[j] == 0
 
     with nogil, parallel(num_threads=n_threads):
-        prod = <gemm_t*> malloc(qblock * DB_TILE * sizeof(gemm_t))
+        qg = <gemm_t*> calloc((qblock + 3) * d, sizeof(gemm_t))
+        yt = <gemm_t*> malloc(DB_TILE * d * sizeof(gemm_t))
+        prod = <gemm_t*> malloc((4 * GD_KNN_COLS if fused else qblock * DB_TILE)
+                                * sizeof(gemm_t))
         cv = <gemm_t*> malloc(qblock * cap * sizeof(gemm_t))
         ci = <int*> malloc(qblock * cap * sizeof(int))
         cnt = <Py_ssize_t*> malloc(qblock * sizeof(Py_ssize_t))
         thr = <double*> malloc(qblock * sizeof(double))
+        thr4 = <float*> malloc((qblock + 3) * sizeof(float))
         fd = <double*> malloc(kc * sizeof(double))
         fi = <Py_ssize_t*> malloc(kc * sizeof(Py_ssize_t))
-        if (prod == NULL or cv == NULL or ci == NULL or cnt == NULL or thr == NULL
-                or fd == NULL or fi == NULL):
+        if (qg == NULL or yt == NULL or prod == NULL or cv == NULL or ci == NULL
+                or cnt == NULL or thr == NULL or thr4 == NULL or fd == NULL or fi == NULL):
             failed[0] = OUT_OF_MEMORY
         else:
             for b in prange(n_blocks, schedule="dynamic"):
                 q0 = b * qblock
                 q1 = min(nq, q0 + qblock)
                 nb = q1 - q0
+                _load_queries(metric, Q, q0, nb, shift, qg)
                 for qi in range(nb):
                     cnt[qi] = 0
                     thr[qi] = INFINITY
+                for qi in range(qblock + 3):
+                    thr4[qi] = INFINITY
                 for tile in range((n + DB_TILE - 1) // DB_TILE):
                     t0 = tile * DB_TILE
                     t1 = min(n, t0 + DB_TILE)
                     nt = t1 - t0
-                    # prod (nb, nt) = Q_b @ Y_t^T, row stride nt
-                    gemm(False, True, nb, nt, d, 1.0, &Qg[q0, 0], d,
-                         &Yg[t0, 0], d, 0.0, prod, nt)
-                    for qi in range(nb):
-                        row = prod + qi * nt
-                        if exclude_self and t0 <= q0 + qi < t1:
-                            row[q0 + qi - t0] = NAN   # NaN is never admitted
-                        cnt[qi] = _scan_row(row, hn + t0, t0, nt, cv + qi * cap,
-                                            ci + qi * cap, cnt[qi], kc, cap, &thr[qi])
+                    if not own:
+                        _load_tile(metric, Y, t0, nt, shift, y_scale, fused, yt)
+                    if fused:
+                        # Database rows in groups of 64, queries 4 at a time; each
+                        # query still meets the rows in order.
+                        for grp in range((nt + GD_KNN_COLS - 1) // GD_KNN_COLS):
+                            g0 = grp * GD_KNN_COLS
+                            m = min(<Py_ssize_t> GD_KNN_COLS, nt - g0)
+                            for qi in range(0, nb, 4):
+                                hits = _dots4(qg + qi * d, d, yt + g0 * d, hn + t0 + g0,
+                                              thr4 + qi, prod)
+                                for r in range(min(4, nb - qi)):
+                                    if (hits >> (2 * r)) & 3:
+                                        cnt[qi + r] = _admit(
+                                            prod + r * GD_KNN_COLS, hn, t0 + g0, m,
+                                            q0 + qi + r, exclude_self, (hits >> (2 * r)) & 3,
+                                            cv + (qi + r) * cap, ci + (qi + r) * cap,
+                                            cnt[qi + r], kc, cap, &thr[qi + r])
+                                        thr4[qi + r] = <float> thr[qi + r]
+                    else:
+                        # prod (nb, nt) = Q_b @ Y_t^T, row stride nt
+                        gemm(False, True, nb, nt, d, 1.0, qg, d,
+                             <const gemm_t*> &Y[t0, 0] if own else yt, d, 0.0, prod, nt)
+                        for qi in range(nb):
+                            row = prod + qi * nt
+                            hits = _hit_chunks(row, hn + t0, <gemm_t> thr[qi], nt)
+                            if hits:
+                                cnt[qi] = _admit(row, hn, t0, nt, q0 + qi, exclude_self, hits,
+                                                 cv + qi * cap, ci + qi * cap, cnt[qi], kc,
+                                                 cap, &thr[qi])
                 for qi in range(nb):
-                    _finish_query(metric, Q, Y, &Qg[q0 + qi, 0], q0 + qi,
+                    _finish_query(metric, Q, Y, qg + qi * d, q0 + qi,
                                   exclude_self, complete, cv + qi * cap, ci + qi * cap,
                                   cnt[qi], fd, fi, kc, k, u, max_ny,
                                   &dist[q0 + qi, 0], &ind[q0 + qi, 0])
+        free(qg)
+        free(yt)
         free(prod)
         free(cv)
         free(ci)
         free(cnt)
         free(thr)
+        free(thr4)
         free(fd)
         free(fi)
     free(hn)
     return status
 
 
+cdef inline Py_ssize_t _admit(gemm_t* row, const gemm_t* hn, Py_ssize_t j0, Py_ssize_t m,
+                              Py_ssize_t q, bint exclude_self, gd_knn_mask_t hits,
+                              gemm_t* cv, int* ci, Py_ssize_t count, Py_ssize_t kc,
+                              Py_ssize_t cap, double* threshold) noexcept nogil:
+    """Admit query q's dot products row[:m] with database rows j0.. (see _scan_row).
+
+    ``hits`` flags the chunks to visit; the excluded self may have flagged
+    one, and is made NaN first.
+    """
+    if exclude_self and j0 <= q < j0 + m:
+        row[q - j0] = NAN   # NaN is never admitted
+    return _scan_row(row, hn + j0, j0, m, hits, cv, ci, count, kc, cap, threshold)
+
+
+cdef inline gd_knn_mask_t _hit_chunks(const gemm_t* row, const gemm_t* hn, gemm_t thr,
+                                      Py_ssize_t nt) noexcept nogil:
+    if gemm_t is float:
+        return gd_knn_hit_chunks_f(row, hn, thr, nt)
+    return gd_knn_hit_chunks_d(row, hn, thr, nt)
+
+
+cdef inline gd_knn_mask_t _dots4(const gemm_t* x, Py_ssize_t d, const gemm_t* yt,
+                                 const gemm_t* hn, const float* thr4,
+                                 gemm_t* out) noexcept nogil:
+    """out (4, 64) = four queries' dot products with a packed group, and their hit
+    chunks (float tiles only)."""
+    if gemm_t is float:
+        return gd_knn_dots4_f(x, d, yt, hn, thr4, out)
+    return 0
+
+
+cdef inline void _load_queries(int metric, const floating[:, ::1] Q, Py_ssize_t q0,
+                               Py_ssize_t nb, const double[::1] shift,
+                               gemm_t* qg) noexcept nogil:
+    """qg (nb, d) = the operands of queries q0..q0+nb: shifted, or unit rows for COSINE."""
+    cdef Py_ssize_t d = Q.shape[1], qi, f
+    cdef double s
+    for qi in range(nb):
+        s = 1.0
+        if metric == COSINE:
+            s = _dot(&Q[q0 + qi, 0], &Q[q0 + qi, 0], d)
+            s = 1.0 / sqrt(s) if s > 0 else 1.0
+        for f in range(d):
+            qg[qi * d + f] = <gemm_t> ((<double> Q[q0 + qi, f] - shift[f]) * s)
+
+
+cdef inline void _load_tile(int metric, const floating[:, ::1] Y, Py_ssize_t t0,
+                            Py_ssize_t nt, const double[::1] shift,
+                            const double[::1] y_scale, bint packed,
+                            gemm_t* yt) noexcept nogil:
+    """The operands of database rows t0..t0+nt: (nt, d), or packed.
+
+    Packed (for gd_knn_dots4_f), each group of GD_KNN_COLS rows is stored
+    transposed, d x GD_KNN_COLS contiguous, so that a group stays in L1
+    (columns of one transposed tile would be DB_TILE values apart, and
+    alias in the cache); the columns past nt in the last group are zeroed.
+    """
+    cdef Py_ssize_t d = Y.shape[1], j, f, pad, g
+    cdef double s = 1.0
+    if packed:
+        pad = (nt + GD_KNN_COLS - 1) // GD_KNN_COLS * GD_KNN_COLS
+        for j in range(nt):
+            if metric == COSINE:
+                s = y_scale[t0 + j]
+            g = (j // GD_KNN_COLS) * GD_KNN_COLS * d + j % GD_KNN_COLS
+            for f in range(d):
+                yt[g + f * GD_KNN_COLS] = <gemm_t> ((<double> Y[t0 + j, f] - shift[f]) * s)
+        for j in range(nt, pad):
+            g = (j // GD_KNN_COLS) * GD_KNN_COLS * d + j % GD_KNN_COLS
+            for f in range(d):
+                yt[g + f * GD_KNN_COLS] = 0
+        return
+    for j in range(nt):
+        if metric == COSINE:
+            s = y_scale[t0 + j]
+        for f in range(d):
+            yt[j * d + f] = <gemm_t> ((<double> Y[t0 + j, f] - shift[f]) * s)
+
+
 cdef inline Py_ssize_t _scan_row(const gemm_t* row, const gemm_t* hn, Py_ssize_t t0,
-                                 Py_ssize_t nt, gemm_t* cv, int* ci,
+                                 Py_ssize_t nt, gd_knn_mask_t hits, gemm_t* cv, int* ci,
                                  Py_ssize_t count, Py_ssize_t kc, Py_ssize_t cap,
                                  double* threshold) noexcept nogil:
     """Admit one query's values hn_j - x.y_j of a tile below its threshold.
 
     hn_j is half the reduced distance's norm term (||y_j||^2 / 2, or 0 for
     cosine), so a value is one subtraction in the tile's own precision.
-    Past the first tiles few values pass, so each SCAN_CHUNK values are
-    first tested together, branch-free: a fixed-length loop of subtract,
-    compare, or that the compiler turns into SIMD; only a chunk with a hit
-    is walked value by value.  (A scalar loop with a branch per value and a
-    float->double round trip costs about as much as the sgemm that made the
-    tile.)
+    Past the first tiles few values pass, so each GD_KNN_CHUNK values are
+    first tested together, branch-free, by the caller (``hits``: bit c for
+    values 32c .. 32c + 31, from gd_knn_hit_chunks_* or gd_knn_dots_mask_f,
+    vectorized); only a chunk with a hit is walked.  (A scalar loop with a
+    branch per value and a float->double round trip costs about as much as
+    the sgemm that made the tile.)  The threshold only falls during the
+    scan, so a chunk without a hit at the start has none later.
 
     A chunk with a hit is tested again by sub-chunks of SUB_CHUNK (at large
     k a good fraction of a query's chunks hit, mostly in the first tiles,
@@ -369,7 +519,7 @@ cdef inline Py_ssize_t _scan_row(const gemm_t* row, const gemm_t* hn, Py_ssize_t
     and a sub-chunk with a hit is compacted without branches (each value stored,
     the count advanced by the comparison's 0 or 1): hits are rare and
     random, so a branch per value would mispredict at every one.  When
-    fewer than SCAN_CHUNK free slots remain, a selection keeps the kc
+    fewer than GD_KNN_CHUNK free slots remain, a selection keeps the kc
     smallest and their largest becomes the threshold.  This replaces a heap
     of kc, whose every admission sifts through log2(kc) levels of
     unpredictable branches (a large share of the scan at large k); here an
@@ -379,34 +529,30 @@ cdef inline Py_ssize_t _scan_row(const gemm_t* row, const gemm_t* hn, Py_ssize_t
     value is >= the largest value held.  NaN (the excluded self) never
     passes.  Returns the new count.
     """
-    cdef Py_ssize_t c = 0, s, j, end, send
+    cdef Py_ssize_t c, s, j, end, send
     cdef gemm_t v, thr = <gemm_t> threshold[0]   # exact: a held gemm_t value, or inf
     cdef bint hit
-    while c < nt:
-        end = min(nt, c + SCAN_CHUNK)
-        hit = end - c < SCAN_CHUNK   # a short last chunk is simply walked
-        if not hit:
-            for j in range(c, c + SCAN_CHUNK):
-                hit = hit | (hn[j] - row[j] < thr)
-        if hit:
-            if count > cap - SCAN_CHUNK:   # make room for a whole chunk
-                thr = _keep_smallest(cv, ci, count, kc)
-                count = kc
-            s = c
-            while s < end:   # the same test on sub-chunks, then compaction
-                send = min(end, s + SUB_CHUNK)
-                hit = send - s < SUB_CHUNK
-                if not hit:
-                    for j in range(s, s + SUB_CHUNK):
-                        hit = hit | (hn[j] - row[j] < thr)
-                if hit:
-                    for j in range(s, send):   # store every value, keep those below thr
-                        v = hn[j] - row[j]
-                        cv[count] = v
-                        ci[count] = <int> (t0 + j)
-                        count += v < thr
-                s = send
-        c = end
+    while hits:   # the flagged chunks, in order
+        c = gd_knn_lowest_bit(hits) * GD_KNN_CHUNK
+        hits &= hits - 1
+        end = min(nt, c + GD_KNN_CHUNK)
+        if count > cap - GD_KNN_CHUNK:   # make room for a whole chunk
+            thr = _keep_smallest(cv, ci, count, kc)
+            count = kc
+        s = c
+        while s < end:   # the same test on sub-chunks, then compaction
+            send = min(end, s + SUB_CHUNK)
+            hit = send - s < SUB_CHUNK
+            if not hit:
+                for j in range(s, s + SUB_CHUNK):
+                    hit = hit | (hn[j] - row[j] < thr)
+            if hit:
+                for j in range(s, send):   # store every value, keep those below thr
+                    v = hn[j] - row[j]
+                    cv[count] = v
+                    ci[count] = <int> (t0 + j)
+                    count += v < thr
+            s = send
     threshold[0] = thr
     return count
 

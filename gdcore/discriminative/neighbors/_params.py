@@ -2,8 +2,9 @@
 
 The parameter constraints are scikit-learn's own (``sklearn.neighbors``), so
 every value scikit-learn accepts is accepted here; the kernels serve the
-metrics of ``_base._METRICS`` on dense X, and ``fallback_reason`` sends the
-rest (sparse X, DistanceMetric objects, callables, seuclidean, mahalanobis,
+metrics of ``_base._METRICS`` on dense X and those of ``SPARSE_METRICS`` on
+sparse X, and ``fallback_reason`` sends the rest (sparse X with another
+metric, DistanceMetric objects, callables, seuclidean, mahalanobis,
 haversine, boolean metrics, weighted minkowski, a fitted index as X, a metric
 a tree algorithm refuses) to scikit-learn's estimator of the same name.
 """
@@ -18,8 +19,8 @@ from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.metrics import DistanceMetric
 from sklearn.neighbors import VALID_METRICS, BallTree, KDTree
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from gdcore._sklearn_compat import Interval, StrOptions
 from gdcore._validation import refuse_large_values
 
 # scikit-learn 1.9's NeighborsBase._parameter_constraints (DistanceMetric as its
@@ -46,7 +47,9 @@ def fallback_reason(est, X, served_metrics):
     Type and parameter tests only: no pass over the data.
     """
     if sparse.issparse(X):
-        return "sparse X"
+        reason = _sparse_reason(est, X)
+        if reason:
+            return reason
     if isinstance(X, (BallTree, KDTree)) or (
             isinstance(X, BaseEstimator) and hasattr(X, "kneighbors")):
         return "X is a fitted BallTree, KDTree or neighbours estimator"
@@ -62,6 +65,29 @@ def fallback_reason(est, X, served_metrics):
         # scikit-learn refuses the pair with its own message.
         return f"metric {metric!r} with algorithm={est.algorithm!r}"
     return None
+
+
+# Metrics the CSR kernel (``_neighbors_sparse``) serves, after scikit-learn's
+# minkowski(p=2) -> euclidean rule (sqeuclidean on sparse X goes to
+# scikit-learn, which refuses it with its own message).
+SPARSE_METRICS = ("euclidean", "l2", "cosine")
+
+
+def _sparse_reason(est, X):
+    """Why the CSR kernel cannot serve sparse X (type and parameter tests), or None."""
+    metric = est.metric
+    if metric == "minkowski" and not (est.metric_params or {}).keys() - {"p"} \
+            and effective_p(est) == 2:
+        metric = "euclidean"
+    if not isinstance(metric, str) or metric not in SPARSE_METRICS:
+        return f"sparse X with metric {est.metric!r}"
+    if getattr(X, "nnz", 0) > _INDEX_MAX or max(X.shape) > _INDEX_MAX:
+        return "sparse X with 2**31 or more rows, columns or non-zeros"
+    return None
+
+
+# The CSR kernel's row and column indices are C ints.
+_INDEX_MAX = 2**31 - 1
 
 
 def _is_positive(p):

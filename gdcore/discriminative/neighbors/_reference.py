@@ -53,8 +53,9 @@ def _top_k(D, exclude_self, dist, ind):
         dist[i] = D[i, order]
 
 
-def kneighbors_gemm(Q, Y, Qg, Yg, yg_sqnorms, metric, exclude_self, dist, ind, n_threads):
-    """Qg, Yg, yg_sqnorms only steer the kernel's search: the answer ignores them."""
+def kneighbors_gemm(Q, Y, shift, y_scale, yg_sqnorms, metric, exclude_self, dist, ind,
+                    n_threads):
+    """shift, y_scale, yg_sqnorms only steer the kernel's search: the answer ignores them."""
     _top_k(_distances(Q, Y, metric, 2.0), exclude_self, dist, ind)
     return STATUS_OK
 
@@ -64,4 +65,18 @@ def kneighbors_direct(Q, Y, metric, p, exclude_self, dist, ind, n_threads):
     _top_k(D, exclude_self, dist, ind)
     if metric == METRIC_MINKOWSKI:
         dist[:] = dist ** (1.0 / p)
+    return STATUS_OK
+
+
+def kneighbors_csr(q_data, q_indices, q_indptr, y_data, y_indices, y_indptr, c_data, c_rows,
+                   c_indptr, y_sqnorms, metric, exclude_self, dist, ind, n_threads):
+    """Search the CSR rows made dense; the CSC copy and norms only steer the kernel."""
+    from scipy import sparse
+
+    n_cols = int(max(q_indices.max(initial=-1), y_indices.max(initial=-1))) + 1
+    Q = sparse.csr_matrix((q_data, q_indices, q_indptr),
+                          shape=(len(q_indptr) - 1, n_cols)).toarray()
+    Y = sparse.csr_matrix((y_data, y_indices, y_indptr),
+                          shape=(len(y_indptr) - 1, n_cols)).toarray()
+    _top_k(_distances(Q, Y, metric, 2.0), exclude_self, dist, ind)
     return STATUS_OK

@@ -2,12 +2,14 @@
 
 The dual is solved by ``gdcore.discriminative.svm._svm.smo_solve`` (libsvm's Solver,
 WSS2 + shrinking + LRU row cache, kernel rows by BLAS gemv in parallel).
-Prediction needs K(X, support vectors): one gemm per block of test rows
-(``kernel_matrix``), where libsvm evaluates one dot product at a time.
+Prediction needs K(X, support vectors) reduced against the dual
+coefficients: ``_svm_predict.decision_values`` (tiles of gemm, kernel
+transform and a reducing gemm), where libsvm evaluates one dot product at a
+time.
 """
 
+import sys
 import warnings
-from contextlib import nullcontext
 from numbers import Integral, Real
 from typing import NamedTuple
 
@@ -15,13 +17,14 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._fallback import PeerFallbackMixin
+from gdcore._sklearn_compat import Interval, StrOptions, _num_samples
 from gdcore._threads import effective_n_threads, single_threaded_blas
-from gdcore._validation import check_X, refuse_large_values
-from gdcore.discriminative.svm import _svm
+from gdcore._validation import check_X, check_X_y, refuse_large_values
+from gdcore.discriminative.svm import _sparse, _svm, _svm_predict
 
 KERNEL_CODES = {
     "linear": _svm.LINEAR,
@@ -30,20 +33,12 @@ KERNEL_CODES = {
     "sigmoid": _svm.SIGMOID,
     "precomputed": _svm.PRECOMPUTED,
 }
-# Test rows per block of K(X, SV) at prediction: 2048 x 5000 doubles = 80 MB
-# at most, while a block still keeps gemm efficient.
-PREDICT_BLOCK = 2048
 # Several problems (class pairs) run one per thread when the sum of n_p^2 d
 # reaches 2**22 (about a millisecond of kernel rows): below it, waking and
 # joining the threads costs more than the pairs' work, above it the pairs
 # are independent and spread evenly.  Measured by `gdcore bench svm` (SVC
 # rbf fit, digits: 45 pairs, ~2**28).
 MIN_PARALLEL_PAIRS_WORK = 2**22
-# Multiply-adds of K(X block, SV) below which BLAS runs on one thread (and
-# always when n_jobs=1): a few milliseconds of single-thread gemm, where a
-# second BLAS thread gains little on an idle machine and loses much when
-# the cores are busy.  Measured by `gdcore bench svm` (SVC rbf predict).
-MIN_BLAS_THREADS_WORK = 2**26
 # rbf kernel rows are computed in float32 (see solver_data) from n x d =
 # 2**13 on: a gemv reads the whole active matrix for every row, and past
 # 2**13 doubles (64 KB) it no longer fits a typical 32-48 KB L1, so the
@@ -79,6 +74,8 @@ def kernel_matrix(A, B, kernel, gamma, coef0, degree, sq_b=None):
     ``sq_b`` may hold B's squared row norms, computed once at fit.
     """
     dots = A @ B.T
+    if sparse.issparse(dots):
+        dots = dots.toarray()
     if dots.dtype != np.float64:
         dots = dots.astype(np.float64)
     if kernel == "linear":
@@ -88,9 +85,9 @@ def kernel_matrix(A, B, kernel, gamma, coef0, degree, sq_b=None):
         dots += coef0
         return dots**degree
     if kernel == "rbf":
-        sq_a = np.einsum("ij,ij->i", A, A, dtype=np.float64)
+        sq_a = sq_norms(A)
         if sq_b is None:
-            sq_b = np.einsum("ij,ij->i", B, B, dtype=np.float64)
+            sq_b = sq_norms(B)
         dots *= 2.0
         dots -= sq_a[:, None]
         dots -= sq_b[None, :]
@@ -102,6 +99,13 @@ def kernel_matrix(A, B, kernel, gamma, coef0, degree, sq_b=None):
     dots *= gamma
     dots += coef0
     return np.tanh(dots, out=dots)
+
+
+def sq_norms(X):
+    """Squared row norms of a dense or CSR X, in float64."""
+    if sparse.issparse(X):
+        return _sparse.row_sq_norms(X)
+    return np.einsum("ij,ij->i", X, X, dtype=np.float64)
 
 
 def solver_data(Xk, name, gamma, n_rows=None):
@@ -122,7 +126,9 @@ def solver_data(Xk, name, gamma, n_rows=None):
     double rows and their data as given, like libsvm.
     """
     if name == "precomputed":
-        return np.ascontiguousarray(Xk), np.zeros(len(Xk)), None, 0.0
+        return np.ascontiguousarray(Xk), np.zeros(Xk.shape[0]), None, 0.0
+    if sparse.issparse(Xk):
+        return Xk, _sparse.row_sq_norms(Xk), None, 0.0     # rows in double, like libsvm
     n_rows = len(Xk) if n_rows is None else n_rows
     if name == "rbf" and n_rows * Xk.shape[1] >= FLOAT32_ROWS_FROM:
         X32 = (Xk - Xk.mean(axis=0, dtype=np.float64)).astype(np.float32)
@@ -136,6 +142,13 @@ def solver_data(Xk, name, gamma, n_rows=None):
     return Xk, np.einsum("ij,ij->i", Xk, Xk, dtype=np.float64), None, 0.0
 
 
+def support_rows(X, support):
+    """X's rows ``support``: CSR (a csr_matrix, as scikit-learn's) for a sparse X."""
+    if sparse.issparse(X):
+        return sparse.csr_matrix(X[support])
+    return X[support]
+
+
 def check_magnitude(X):
     """Refuse values whose kernel products overflow X's dtype, naming the column.
 
@@ -143,13 +156,16 @@ def check_magnitude(X):
     squared norms), so values up to sqrt(max / d) / 2 keep K(x, z) finite,
     differences of two points included.  scikit-learn answers NaN there.
     """
-    if X.size == 0:
+    if X.shape[0] * X.shape[1] == 0:
         return
     limit = float(np.sqrt(np.finfo(X.dtype).max / X.shape[1])) / 2.0
-    refuse_large_values(
-        X, limit, f"whose kernel values overflow {X.dtype.name}",
-        prefix="The dual coefficients or intercepts are not finite. The input data may "
-               "contain large values and need to be preprocessed: ")
+    prefix = ("The dual coefficients or intercepts are not finite. The input data may "
+              "contain large values and need to be preprocessed: ")
+    if sparse.issparse(X):
+        _sparse.check_magnitude(X, limit, prefix)
+        return
+    refuse_large_values(X, limit, f"whose kernel values overflow {X.dtype.name}",
+                        prefix=prefix)
 
 
 def iteration_cap(max_iter, n_variables):
@@ -165,11 +181,26 @@ def iteration_cap(max_iter, n_variables):
     return int(max(10_000_000, min(100 * n_variables, 2**31 - 1)))
 
 
+def report_solves(alpha, C, var_ptr, n_iter, obj, rho):
+    """Print libsvm's summary of each solved dual (verbose).
+
+    Iterations, objective, rho, support vectors (nSV) and those at their
+    bound C (nBSV), as libsvm prints them.
+    """
+    for q in range(len(n_iter)):
+        a, c = alpha[var_ptr[q]:var_ptr[q + 1]], C[var_ptr[q]:var_ptr[q + 1]]
+        print(f"optimization finished, #iter = {n_iter[q]}\n"
+              f"obj = {obj[q]:.6f}, rho = {rho[q]:.6f}\n"
+              f"nSV = {int(np.count_nonzero(a > 0))}, nBSV = {int(np.count_nonzero(a >= c))}",
+              flush=True)
+
+
 class BaseSVM(PeerFallbackMixin, BaseEstimator):
     """Parameters and fitting machinery of the kernel SVMs (not for direct use).
 
-    Sparse X goes to scikit-learn's estimator of the same name (libsvm's
-    sparse rows); every dense input is solved here.
+    Sparse X is solved here too, on CSR rows (``_sparse``), but for a
+    precomputed or callable kernel: that goes to scikit-learn's estimator of
+    the same name.
     """
 
     _parameter_constraints: dict = {
@@ -187,7 +218,9 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
     }
 
     def _fallback_reason(self, X, y=None, **fit_params):
-        return "sparse X" if sparse.issparse(X) else None
+        if sparse.issparse(X) and (callable(self.kernel) or self.kernel == "precomputed"):
+            return "sparse X with a precomputed or callable kernel"
+        return None
 
     # -- kernels ---------------------------------------------------------
     def _kernel_name(self):
@@ -197,11 +230,27 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
         if self._kernel_name() == "precomputed":
             return 0.0
         if self.gamma == "scale":
-            var = float(np.asarray(X, dtype=np.float64).var())
+            var = (_sparse.variance(X) if sparse.issparse(X) else
+                   float(np.asarray(X, dtype=np.float64).var()))
             return 1.0 / (X.shape[1] * var) if var != 0 else 1.0
         if self.gamma == "auto":
             return 1.0 / X.shape[1]
         return float(self.gamma)
+
+    def _validate_train(self, X, y, **kwargs):
+        """Return (X, y) checked by ``check_X_y``; rows a callable kernel reads as they are.
+
+        A callable kernel on non-numeric rows (strings, objects) gets them
+        unconverted, as scikit-learn passes them: the kernel alone reads X.
+        """
+        if callable(self.kernel) and np.asarray(X).dtype.kind in "OSU":
+            check_consistent_length(X, y)
+            self.__dict__.pop("n_features_in_", None)
+            self._sparse = False
+            return X, column_or_1d(y, warn=True)
+        X, y = check_X_y(self, X, y, reset=True, accept_sparse=True, **kwargs)
+        self._sparse = sparse.issparse(X)
+        return (_sparse.as_csr(X) if self._sparse else X), y
 
     def _train_matrix(self, X):
         """Return what the solver reads: X itself, or the Gram matrix (n x n)."""
@@ -220,10 +269,10 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
     def _gram(self, A, B):
         """K(A, B) from a callable kernel, checked to be a finite float matrix."""
         K = np.asarray(self.kernel(A, B), dtype=np.float64)
-        if K.shape != (A.shape[0], B.shape[0]):
+        if K.shape != (_num_samples(A), _num_samples(B)):
             raise ValueError(
                 f"The kernel callable must return an array of shape "
-                f"{(A.shape[0], B.shape[0])}; got {K.shape}."
+                f"{(_num_samples(A), _num_samples(B))}; got {K.shape}."
             )
         if not np.isfinite(K).all():
             raise ValueError("The kernel callable returned NaN or infinite values.")
@@ -231,13 +280,18 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
 
     def _check_predict_X(self, X):
         check_is_fitted(self)
-        if sparse.issparse(X):
+        if sparse.issparse(X) and not self._sparse:
             raise ValueError(f"cannot use sparse input in {type(self).__name__!r} trained on "
                              f"dense data: pass X.toarray(), or fit on sparse X.")
         if callable(self.kernel):
             X = check_X(self, X, reset=False) if hasattr(self, "n_features_in_") else X
-            return self._gram(X, self._X_fit[self.support_])
-        X = check_X(self, X, reset=False)
+            # K(X, every training row), then the support columns, as
+            # scikit-learn calls the kernel (a kernel may assume that).
+            return self._gram(X, self._X_fit)[:, self.support_]
+        X = check_X(self, X, reset=False, accept_sparse=self._sparse)
+        if self._sparse:
+            # Dense rows are served as CSR, as scikit-learn's sparse fits do.
+            X = _sparse.as_csr(X)
         if self.kernel == "precomputed":
             if X.shape[1] != self.shape_fit_[0]:
                 raise ValueError(
@@ -248,24 +302,41 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
         check_magnitude(X)
         return X
 
-    def _kernel_blocks(self, X):
-        """Yield (rows, K(X[rows], support_vectors_)) by blocks of test rows."""
-        Xk = self._check_predict_X(X)
-        name = self._kernel_name()
-        for start in range(0, Xk.shape[0], PREDICT_BLOCK):
-            block = Xk[start:start + PREDICT_BLOCK]
-            if name == "precomputed":
-                yield slice(start, start + len(block)), block
-                continue
-            sv = self.support_vectors_.astype(block.dtype, copy=False)
-            # Small products on one BLAS thread (see MIN_BLAS_THREADS_WORK):
-            # a second thread's wake-up and join outweigh its share of them.
-            one_thread = (self._n_threads() == 1
-                          or block.shape[0] * block.shape[1] * len(sv) < MIN_BLAS_THREADS_WORK)
-            with single_threaded_blas() if one_thread else nullcontext():
-                K = kernel_matrix(block, sv, name, self._gamma, self.coef0, self.degree,
-                                  self._sv_sq)
-            yield slice(start, start + len(block)), K
+    def _decision_values(self, X, group_ptr, out_col, n_out):
+        """Decision values (n, n_out) of X with libsvm's signs: a fused, tiled kernel.
+
+        ``group_ptr`` and ``out_col`` route the support vectors' coefficients
+        to the outputs (see ``_svm_predict.decision_values``).  A callable or
+        precomputed kernel returns None: its K(X, SV) is a given matrix.
+        """
+        if self._kernel_name() == "precomputed":
+            return None
+        X = self._check_predict_X(X)
+        sv = self.support_vectors_
+        if (group_ptr[-1] != sv.shape[0] or np.any(np.diff(group_ptr) < 0)
+                or self._dual_coef_.shape[1] != sv.shape[0]):
+            raise ValueError(
+                f"The internal representation of {type(self).__name__} was altered: "
+                f"n_support_ sums to {group_ptr[-1]} for {sv.shape[0]} support vectors "
+                f"and {self._dual_coef_.shape[1]} dual coefficients; fit again.")
+        if self._sparse:
+            with single_threaded_blas():
+                return _sparse.decision_values(
+                    X, sv, self._sv_sq, KERNEL_CODES[self.kernel], float(self._gamma),
+                    float(self.coef0), int(self.degree), self._dual_coef_, group_ptr, out_col,
+                    self._intercept_, n_out, self._n_threads())
+        dtype = np.result_type(X.dtype, sv.dtype)
+        X, sv = (np.ascontiguousarray(a, dtype=dtype) for a in (X, sv))
+        out = np.empty((X.shape[0], n_out))
+        with single_threaded_blas():
+            _svm_predict.decision_values(
+                X, sv, self._sv_sq, KERNEL_CODES[self.kernel], float(self._gamma),
+                float(self.coef0), int(self.degree), np.ascontiguousarray(self._dual_coef_),
+                np.asarray(group_ptr, dtype=np.intc),
+                np.ascontiguousarray(out_col, dtype=np.intc),
+                np.ascontiguousarray(self._intercept_, dtype=np.float64), out,
+                self._n_threads())
+        return out
 
     # -- solving -----------------------------------------------------------
     def _solve_many(self, Xk, problems, cache_bytes, n_threads):
@@ -298,7 +369,8 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
         name = self._kernel_name()
         sizes = np.diff(duals.row_ptr)
         Xk, sq, X32, f32_limit = solver_data(Xk, name, self._gamma, int(sizes.max()))
-        width = 1 if name == "precomputed" else Xk.shape[1]
+        width = (1 if name == "precomputed" else
+                 max(1, Xk.nnz // max(Xk.shape[0], 1)) if self._sparse else Xk.shape[1])
         m = len(sizes)
         if m > 1 and float(np.sum(sizes.astype(np.float64) ** 2)) * width < (
                 MIN_PARALLEL_PAIRS_WORK):
@@ -309,12 +381,21 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
         alpha = np.empty(len(y))
         status, n_iter = np.empty(m, dtype=np.intc), np.empty(m, dtype=np.int64)
         rho, obj = np.empty(m), np.empty(m)
+        if self.verbose:
+            sys.stdout.flush()      # before the kernel's own lines on C's stdout
+        csr = {}
+        if self._sparse:
+            data, indices, indptr = _sparse.csr_parts(Xk)
+            Xk, csr = data[None, :], dict(X_indptr=indptr, X_indices=indices,
+                                         n_features=Xk.shape[1])
         _svm.smo_solve_many(
             Xk, sq, KERNEL_CODES[name], float(self._gamma), float(self.coef0),
             int(self.degree), rows, row_ptr, var_data, var_ptr, y, p, C, alpha,
             status, n_iter, rho, obj, float(self.tol), iteration_cap(self.max_iter, len(y)),
             float(cache_bytes) / min(m, n_threads), bool(self.shrinking), int(n_threads),
-            X32, f32_limit)
+            X32, f32_limit, int(bool(self.verbose)), **csr)
+        if self.verbose:
+            report_solves(alpha, C, var_ptr, n_iter, obj, rho)
         return alpha, status, n_iter, rho
 
     def _n_threads(self):
@@ -322,11 +403,10 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
 
     def _finish_fit(self, X, statuses):
         """Fitted attributes every SVM shares; the ConvergenceWarning."""
-        self.shape_fit_ = X.shape
+        self.shape_fit_ = getattr(X, "shape", (_num_samples(X),))
         self.fit_status_ = int(max(statuses))
         if self._kernel_name() != "precomputed":
-            self._sv_sq = np.einsum(
-                "ij,ij->i", self.support_vectors_, self.support_vectors_, dtype=np.float64)
+            self._sv_sq = sq_norms(self.support_vectors_)
         else:
             self._sv_sq = None
         if self.fit_status_:
@@ -359,9 +439,18 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
             raise AttributeError("coef_ is only available when using a linear kernel")
         check_is_fitted(self)
         peer = self.__dict__.get("_peer")
-        coef = peer.coef_ if peer is not None else self._primal_coef()
-        coef.flags.writeable = False
+        if peer is not None:
+            coef = peer.coef_
+        else:
+            coef = self._primal_coef(self._public_dual_coef())
+            # A sparse fit's coef_ is sparse, as scikit-learn's.
+            coef = sparse.csr_matrix(coef) if self._sparse else coef
+        (coef.data if sparse.issparse(coef) else coef).flags.writeable = False
         return coef
 
-    def _primal_coef(self):
-        return self.dual_coef_ @ self.support_vectors_
+    def _public_dual_coef(self):
+        """dual_coef_ as a dense array (a sparse fit's is CSR, as scikit-learn's)."""
+        return self.dual_coef_.toarray() if sparse.issparse(self.dual_coef_) else self.dual_coef_
+
+    def _primal_coef(self, dual_coef):
+        return np.asarray(dual_coef @ self.support_vectors_)

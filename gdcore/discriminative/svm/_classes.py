@@ -1,34 +1,41 @@
-"""SVC and SVR: scikit-learn's kernel SVMs on gdcore's SMO kernel.
+"""SVC: scikit-learn's kernel SVM classifier on gdcore's SMO kernel.
 
-Same parameters, defaults and fitted attributes as ``sklearn.svm.SVC`` /
-``SVR`` (libsvm's layout, see ``svm_multiclass``), plus ``n_jobs``.  The dual
-problems are those of libsvm: C-SVC with per-row bounds
-C * class_weight[y] * sample_weight, epsilon-SVR with 2n variables.
+Same parameters, defaults and fitted attributes as ``sklearn.svm.SVC``
+(libsvm's layout, see ``_multiclass``), plus ``n_jobs``.  The dual problems
+are libsvm's C-SVC with per-row bounds C * class_weight[y] * sample_weight
+(SVR, in ``_svr``, shares ``_row_bounds``).
 """
 
 import warnings
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin
+from scipy import sparse
+from sklearn.base import ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
-from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import Hidden, Interval, Real, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.deprecation import deprecated
-from sklearn.utils.multiclass import _ovr_decision_function
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
 
 from gdcore._fallback import delegate_to_peer
+from gdcore._sklearn_compat import (
+    Hidden,
+    StrOptions,
+    _check_sample_weight,
+    _ovr_decision_function,
+    sklearn_version_at_least,
+)
 from gdcore._threads import single_threaded_blas
-from gdcore._validation import check_classification_targets, check_X_y
-from gdcore.discriminative.svm._base import BaseSVM
+from gdcore._validation import check_classification_targets
+from gdcore.discriminative.svm._base import BaseSVM, support_rows
 from gdcore.discriminative.svm._multiclass import (
     assemble_ovo,
     ovo_coef,
     ovo_decision,
     ovo_duals,
     ovo_vote,
+    pair_columns,
     solve_pairs,
 )
 from gdcore.discriminative.svm._platt import coupled_proba, fit_platt, pair_proba
@@ -51,12 +58,117 @@ def _row_bounds(C, sample_weight, X):
 class SVC(ClassifierMixin, BaseSVM):
     """C-Support Vector Classification (libsvm's C-SVC, one-vs-one multiclass).
 
-    Parameters are scikit-learn's ``SVC``'s; ``n_jobs`` sets the threads
-    (kernel rows, or several class pairs at once).  With ``probability=True``
-    ``predict_proba`` uses Platt scaling fitted by internal 5-fold
-    cross-validation, and pairwise coupling for more than two classes, as
-    libsvm does (``probability`` is deprecated in scikit-learn 1.9, and
-    warns as there).  Sparse X is fitted by ``sklearn.svm.SVC``.
+    The dual of the soft-margin SVM is solved by SMO with libsvm's
+    working-set selection, shrinking and kernel cache, on compiled kernel
+    rows (OpenMP); prediction reduces K(X, support vectors) tile by tile.
+    Same parameters, defaults and fitted attributes as ``sklearn.svm.SVC``,
+    plus ``n_jobs``.  Sparse X is solved here on its CSR rows (libsvm's sparse
+    kernel rows); only a sparse X with a precomputed or callable kernel is
+    fitted by ``sklearn.svm.SVC``.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Regularization: the bound of each dual variable (times its class
+        weight and sample weight).  Must be positive; ``np.inf`` is a hard
+        margin.
+    kernel : {'linear', 'poly', 'rbf', 'sigmoid', 'precomputed'} or callable, \
+default='rbf'
+        The kernel K(x, z): ``x.z``, ``(gamma x.z + coef0)^degree``,
+        ``exp(-gamma |x - z|^2)``, ``tanh(gamma x.z + coef0)``, a Gram matrix
+        passed as X (``'precomputed'``), or a callable returning K(X, Z).
+    degree : int, default=3
+        Degree of the 'poly' kernel; ignored by the others.
+    gamma : {'scale', 'auto'} or float, default='scale'
+        Coefficient of 'rbf', 'poly' and 'sigmoid': ``1 / (n_features *
+        X.var())`` for 'scale', ``1 / n_features`` for 'auto', else the value
+        (non-negative).
+    coef0 : float, default=0.0
+        Independent term of 'poly' and 'sigmoid'.
+    shrinking : bool, default=True
+        Whether to use libsvm's shrinking heuristic.
+    probability : bool, default="deprecated"
+        Fit Platt scaling by internal 5-fold cross-validation and enable
+        ``predict_proba`` (slower fit).  Deprecated in scikit-learn 1.9, and
+        warns as there; "deprecated" means False.
+    tol : float, default=1e-3
+        Stopping tolerance on the maximal violation of the optimality
+        conditions (the duality gap SMO reports).
+    cache_size : float, default=200
+        Size of the kernel-row cache in MB (shared by concurrent class pairs).
+    class_weight : dict or 'balanced', default=None
+        Multiply C of class i by ``class_weight[i]``; 'balanced' uses
+        ``n_samples / (n_classes * np.bincount(y))``.
+    verbose : bool, default=False
+        Print the solver's progress: every 1,000 SMO iterations the
+        iteration, the active variables and the gap, then libsvm's summary
+        of each dual (iterations, objective, rho, nSV, nBSV).
+    max_iter : int, default=-1
+        Iteration limit of each dual; -1 is libsvm's own cap (max(10**7,
+        100 x the variables)), which warns when reached.
+    decision_function_shape : {'ovo', 'ovr'}, default='ovr'
+        Shape of ``decision_function`` for more than two classes: the
+        k(k-1)/2 pairwise values ('ovo') or k one-vs-rest scores ('ovr').
+    break_ties : bool, default=False
+        With 'ovr' and more than two classes, predict the argmax of
+        ``decision_function`` instead of libsvm's vote.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the cross-validation folds of ``probability=True``.
+    n_jobs : int, default=None
+        Threads for the kernel rows (or several class pairs at once) and
+        prediction; None uses OpenMP's default, -1 every core.
+
+    Attributes
+    ----------
+    class_weight_ : ndarray of shape (n_classes,)
+        Multipliers of C per class.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : {ndarray, sparse matrix} of shape (n_classes * (n_classes - 1) / 2, n_features)
+        Primal weights, only for kernel='linear' (read-only).
+    dual_coef_ : {ndarray, sparse matrix} of shape (n_classes - 1, n_SV)
+        Dual coefficients y alpha of the support vectors in each pair
+        (libsvm's layout).
+    fit_status_ : int
+        0 if every dual converged, 1 if an iteration limit stopped one.
+    intercept_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
+        Constants of the pairwise decision functions.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when X had string column names.
+    n_iter_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
+        SMO iterations of each pair's dual.
+    support_ : ndarray of shape (n_SV,)
+        Indices of the support vectors, grouped by class.
+    support_vectors_ : {ndarray, sparse matrix} of shape (n_SV, n_features)
+        The support vectors (empty for a precomputed kernel).  A sparse fit's
+        support_vectors_, dual_coef_ and coef_ are CSR matrices, as
+        scikit-learn's.
+    n_support_ : ndarray of shape (n_classes,), dtype=int32
+        Number of support vectors of each class.
+    probA_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
+        Platt's A per pair (deprecated, as ``probability``).
+    probB_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
+        Platt's B per pair (deprecated, as ``probability``).
+    shape_fit_ : tuple of int of shape (n_dimensions_of_X,)
+        Shape of the training X.
+
+    See Also
+    --------
+    SVR : Epsilon-Support Vector Regression on the same solver.
+    sklearn.svm.SVC : scikit-learn's libsvm estimator this one replaces.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from gdcore.discriminative.svm import SVC
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SVC(kernel="rbf", C=1.0).fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> clf.n_support_
+    array([ 7, 29, 24], dtype=int32)
     """
 
     _peer_class = "sklearn.svm.SVC"
@@ -93,21 +205,48 @@ class SVC(ClassifierMixin, BaseSVM):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True  # fitted by scikit-learn (BaseSVM._fallback_reason)
+        tags.input_tags.sparse = True  # CSR rows (_sparse.py)
         tags.input_tags.pairwise = self.kernel == "precomputed"
         return tags
 
     def fit(self, X, y, sample_weight=None):
-        """Fit on X (n, d), or an (n, n) Gram matrix for kernel='precomputed'."""
+        """Fit the SVM on X (n, d), or an (n, n) Gram matrix for kernel='precomputed'.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, n_samples)
+            Training vectors, or their Gram matrix for kernel='precomputed'.
+            Sparse X is solved on its CSR rows (with a precomputed or
+            callable kernel, by scikit-learn's estimator).
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample multipliers of C; rows of zero or negative weight are
+            dropped, as libsvm does.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore.discriminative.svm import SVC
+        >>> X, y = load_iris(return_X_y=True)
+        >>> SVC().fit(X, y).support_vectors_.shape[1]
+        4
+        """
         self._validate_params()
-        if self.probability != "deprecated":
+        if self.probability != "deprecated" and sklearn_version_at_least("1.9"):
             warnings.warn(
                 "The `probability` parameter was deprecated in 1.9 and will be removed in "
                 "version 1.11. Use `CalibratedClassifierCV(SVC(), ensemble=False)` instead "
                 "of `SVC(probability=True)`", FutureWarning, stacklevel=2)
         if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
             return self
-        X, y = check_X_y(self, X, y, reset=True)
+        X, y = self._validate_train(X, y)
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -149,7 +288,7 @@ class SVC(ClassifierMixin, BaseSVM):
             y_idx, n_classes, duals, alpha, rhos)
         self.support_ = support.astype(np.int32)
         self._n_support = n_support
-        self.support_vectors_ = (X[support] if self._kernel_name() != "precomputed"
+        self.support_vectors_ = (support_rows(X, support) if self._kernel_name() != "precomputed"
                                  else np.empty((0, 0)))
         self.n_iter_ = np.asarray(n_iters, dtype=np.int32)
         self._probA = np.array([p[0] for p in probs]) if self._with_proba() else np.empty(0)
@@ -160,6 +299,8 @@ class SVC(ClassifierMixin, BaseSVM):
             self.dual_coef_, self.intercept_ = -dual_coef, -intercept
         else:
             self.dual_coef_, self.intercept_ = dual_coef, intercept.copy()
+        if self._sparse:
+            self.dual_coef_ = sparse.csr_matrix(self.dual_coef_)   # as scikit-learn's
         self._finish_fit(X, statuses)
         return self
 
@@ -179,10 +320,10 @@ class SVC(ClassifierMixin, BaseSVM):
         """Platt's B of each class pair (empty without probability=True)."""
         return self._probB
 
-    def _primal_coef(self):
+    def _primal_coef(self, dual_coef):
         if len(self.classes_) == 2:
-            return self.dual_coef_ @ self.support_vectors_
-        return ovo_coef(self.dual_coef_, self._n_support, self.support_vectors_)
+            return np.asarray(dual_coef @ self.support_vectors_)
+        return ovo_coef(dual_coef, self._n_support, self.support_vectors_)
 
     def _solve_binary(self, Xk, rows, n_pos, bounds, cache_bytes, n_threads):
         """Solve the C-SVC dual on ``rows`` (the first n_pos have y = +1): alpha, y alpha, rho."""
@@ -195,15 +336,43 @@ class SVC(ClassifierMixin, BaseSVM):
 
     def _ovo_decision(self, X):
         """Libsvm's pairwise decision values (> 0 for the first class of a pair)."""
-        blocks = [(rows, ovo_decision(K, self._dual_coef_, self._intercept_, self._n_support))
-                  for rows, K in self._kernel_blocks(X)]
-        if not blocks:
-            return np.empty((0, len(self._intercept_)))
-        return np.concatenate([b for _, b in blocks])
+        check_is_fitted(self)
+        k = len(self.classes_)
+        dec = self._decision_values(X, np.concatenate([[0], np.cumsum(self._n_support)]),
+                                    pair_columns(k), len(self._intercept_))
+        if dec is None:
+            dec = ovo_decision(self._check_predict_X(X), self._dual_coef_, self._intercept_,
+                               self._n_support)
+        return dec
 
     @delegate_to_peer
     def decision_function(self, X):
-        """(n,) for two classes, else (n, k) for 'ovr' or (n, k(k-1)/2) for 'ovo'."""
+        """Signed distances to the decision boundaries.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, n_samples_fit)
+            Test vectors, or their kernel values against the training rows
+            for kernel='precomputed'.
+
+        Returns
+        -------
+        dec : ndarray of shape (n_samples,), (n_samples, n_classes) or \
+                (n_samples, n_classes * (n_classes - 1) / 2)
+            For two classes, positive values favour ``classes_[1]``; else the
+            one-vs-rest scores ('ovr', from libsvm's votes and values) or the
+            pairwise values ('ovo', positive for the pair's first class).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore.discriminative.svm import SVC
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = SVC().fit(X, y)
+        >>> clf.decision_function(X).shape
+        (150, 3)
+        """
         dec = self._ovo_decision(X)
         if len(self.classes_) == 2:
             return -dec.ravel()
@@ -213,7 +382,29 @@ class SVC(ClassifierMixin, BaseSVM):
 
     @delegate_to_peer
     def predict(self, X):
-        """Class labels: libsvm's one-vs-one vote, or the ovr argmax with break_ties."""
+        """Predict class labels: libsvm's one-vs-one vote (the ovr argmax with break_ties).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, n_samples_fit)
+            Test vectors, or their kernel values against the training rows
+            for kernel='precomputed'.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore.discriminative.svm import SVC
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = SVC().fit(X, y)
+        >>> clf.predict(X[[0, 149]])
+        array([0, 2])
+        """
         check_is_fitted(self)
         if self.break_ties and self.decision_function_shape == "ovo":
             raise ValueError("break_ties must be False when decision_function_shape is 'ovo'")
@@ -230,7 +421,34 @@ class SVC(ClassifierMixin, BaseSVM):
     @available_if(_check_proba)
     @delegate_to_peer
     def predict_proba(self, X):
-        """Platt-scaled pairwise probabilities, coupled across the classes (n, k)."""
+        """Class probabilities: Platt-scaled pairwise ones, coupled across the classes.
+
+        Only with ``probability=True`` (deprecated in scikit-learn 1.9).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, n_samples_fit)
+            Test vectors, or their kernel values against the training rows
+            for kernel='precomputed'.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, columns in ``classes_`` order.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore.discriminative.svm import SVC
+        >>> import warnings
+        >>> X, y = load_iris(return_X_y=True)
+        >>> with warnings.catch_warnings():  # probability is deprecated in 1.9
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     clf = SVC(probability=True, random_state=0).fit(X, y)
+        >>> clf.predict_proba(X[:2]).shape
+        (2, 3)
+        """
         check_is_fitted(self)
         if self._probA.size == 0:
             raise NotFittedError(
@@ -241,86 +459,30 @@ class SVC(ClassifierMixin, BaseSVM):
     @available_if(_check_proba)
     @delegate_to_peer
     def predict_log_proba(self, X):
-        """Log of predict_proba."""
+        """Log of the class probabilities of ``predict_proba``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, n_samples_fit)
+            Test vectors, or their kernel values against the training rows
+            for kernel='precomputed'.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class, columns in ``classes_`` order.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore.discriminative.svm import SVC
+        >>> import warnings
+        >>> X, y = load_iris(return_X_y=True)
+        >>> with warnings.catch_warnings():  # probability is deprecated in 1.9
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     clf = SVC(probability=True, random_state=0).fit(X, y)
+        >>> clf.predict_log_proba(X[:2]).shape
+        (2, 3)
+        """
         return np.log(self.predict_proba(X))
-
-
-class SVR(RegressorMixin, BaseSVM):
-    """Epsilon-Support Vector Regression (libsvm's epsilon-SVR).
-
-    Parameters are scikit-learn's ``SVR``'s plus ``n_jobs``.  Sparse X is
-    fitted by ``sklearn.svm.SVR``.
-    """
-
-    _peer_class = "sklearn.svm.SVR"
-    _parameter_constraints: dict = {
-        **BaseSVM._parameter_constraints,
-        "epsilon": [Interval(Real, 0.0, None, closed="left")],
-    }
-
-    def __init__(self, *, kernel="rbf", degree=3, gamma="scale", coef0=0.0, tol=1e-3,
-                 C=1.0, epsilon=0.1, shrinking=True, cache_size=200, verbose=False,
-                 max_iter=-1, n_jobs=None):
-        self.kernel = kernel
-        self.degree = degree
-        self.gamma = gamma
-        self.coef0 = coef0
-        self.tol = tol
-        self.C = C
-        self.epsilon = epsilon
-        self.shrinking = shrinking
-        self.cache_size = cache_size
-        self.verbose = verbose
-        self.max_iter = max_iter
-        self.n_jobs = n_jobs
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True  # fitted by scikit-learn (BaseSVM._fallback_reason)
-        tags.input_tags.pairwise = self.kernel == "precomputed"
-        return tags
-
-    def fit(self, X, y, sample_weight=None):
-        """Fit on X (n, d), or an (n, n) Gram matrix for kernel='precomputed'."""
-        self._validate_params()
-        if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
-            return self
-        X, y = check_X_y(self, X, y, reset=True, y_numeric=True)
-        y = np.asarray(y, dtype=np.float64)
-        bounds, keep = _row_bounds(self.C, sample_weight, X)
-        Xk = self._train_matrix(X)
-        self._gamma = self._resolve_gamma(X)
-        m = len(keep)
-        z = y[keep]
-        var_data = np.concatenate([np.arange(m), np.arange(m)])
-        signs = np.concatenate([np.ones(m), -np.ones(m)])
-        p = np.concatenate([self.epsilon - z, self.epsilon + z])
-        C = np.concatenate([bounds[keep], bounds[keep]])
-        with single_threaded_blas():
-            [(alpha, status, n_iter, rho)] = self._solve_many(
-                Xk, [(keep, var_data, signs, p, C)], self.cache_size * 2**20,
-                self._n_threads())
-        coef = alpha[:m] - alpha[m:]
-        sv = np.flatnonzero(coef != 0)
-        self.support_ = keep[sv].astype(np.int32)
-        self._n_support = np.array([0, 0], dtype=np.int32)
-        self.support_vectors_ = (X[self.support_] if self._kernel_name() != "precomputed"
-                                 else np.empty((0, 0)))
-        self.dual_coef_ = self._dual_coef_ = coef[sv][None, :]
-        self.intercept_ = self._intercept_ = np.array([-rho])
-        self.n_iter_ = int(n_iter)
-        self._finish_fit(X, [status])
-        return self
-
-    @property
-    def n_support_(self):
-        check_is_fitted(self)
-        return np.array([len(self.support_)], dtype=np.int32)
-
-    @delegate_to_peer
-    def predict(self, X):
-        """Compute sum_s dual_coef_s K(x, sv_s) + intercept_."""
-        check_is_fitted(self)
-        out = np.empty(0)
-        parts = [K @ self._dual_coef_[0] + self._intercept_[0] for _, K in self._kernel_blocks(X)]
-        return np.concatenate(parts) if parts else out

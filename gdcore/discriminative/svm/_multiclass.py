@@ -86,6 +86,18 @@ def assemble_ovo(y_idx, n_classes, duals, alpha, pair_rhos):
     return support, n_support, dual_coef, intercept
 
 
+def pair_columns(n_classes):
+    """(k, k - 1) int array: the pair index that dual_coef_ row r of class c's vectors feeds.
+
+    Class c's coefficient in pair (c, o) sits in row o if o < c, else o - 1
+    (see the module docstring), so row r stands for the other class
+    o = r if r < c else r + 1.
+    """
+    index = {pair: p for p, pair in enumerate(class_pairs(n_classes))}
+    return np.array([[index[min(c, o), max(c, o)] for o in range(n_classes) if o != c]
+                     for c in range(n_classes)], dtype=np.intc)
+
+
 def ovo_decision(K, dual_coef, intercept, n_support):
     """Libsvm's pairwise decision values (n, k(k-1)/2) from K(X, SV); > 0 votes for a."""
     n_classes = len(n_support)

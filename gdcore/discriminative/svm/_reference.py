@@ -20,6 +20,7 @@ twice (y = +1 with p = eps - z, y = -1 with p = eps + z).
 """
 
 import numpy as np
+from scipy import sparse
 
 LINEAR, POLY, RBF, SIGMOID, PRECOMPUTED = 0, 1, 2, 3, 4
 STATUS_OK = 0
@@ -157,3 +158,53 @@ def smo_solve(X, sqnorm, kernel, gamma, coef0, degree, var_data, y, p, C,
     alpha[:] = a
     obj = 0.5 * float(np.dot(a, G + p))
     return status, n_iter, float(_rho(G, y, a, C)), obj
+
+
+def decision_values(X, SV, sv_sq, kernel, gamma, coef0, degree, coef, group_ptr, out_col,
+                    intercept, out, n_threads):
+    """Twin of ``_svm_predict.decision_values``: fill out (n, n_out) in place.
+
+    out[i, out_col[g, r]] = intercept + the sum over groups g of
+    coef[r, s] K(X_i, SV_s) over group g's columns s; rbf's squared distance
+    is clamped at 0 as in the kernel.  ``n_threads`` is accepted and ignored.
+    """
+    X = np.asarray(X, np.float64)
+    SV = np.asarray(SV, np.float64)
+    if kernel == RBF:
+        dots = X @ SV.T
+        d2 = np.maximum((X * X).sum(1)[:, None] + np.asarray(sv_sq)[None, :] - 2 * dots, 0)
+        K = np.exp(-gamma * d2)
+    else:
+        K = kernel_matrix(X, SV, None, None, kernel, gamma, coef0, degree)
+    out[:] = intercept
+    for g in range(len(group_ptr) - 1):
+        cols = slice(group_ptr[g], group_ptr[g + 1])
+        for r in range(coef.shape[0]):
+            out[:, out_col[g, r]] += K[:, cols] @ coef[r, cols]
+
+
+
+def sparse_kernel_matrix(data, indices, indptr, sv_data, sv_indices, sv_indptr, sq_x, sq_sv,
+                         kernel, gamma, coef0, degree, n_features, out, n_threads):
+    """Twin of ``_svm_sparse.sparse_kernel_matrix`` and of the solver's CSR kernel rows.
+
+    Fill out (n, m) with K(X, SV) of CSR rows (each layout with one padding
+    value after its nnz entries): dot products in double, rbf through the
+    squared norms with the distance clamped at 0.  ``n_threads`` is
+    accepted and ignored.
+    """
+    def csr(values, columns, ptr):
+        nnz = ptr[-1]
+        return sparse.csr_matrix((np.asarray(values[:nnz], np.float64), columns[:nnz], ptr),
+                                 shape=(len(ptr) - 1, n_features))
+
+    dots = (csr(data, indices, indptr) @ csr(sv_data, sv_indices, sv_indptr).T).toarray()
+    if kernel == LINEAR:
+        out[:] = dots
+    elif kernel == POLY:
+        out[:] = (gamma * dots + coef0) ** degree
+    elif kernel == RBF:
+        d2 = np.asarray(sq_x)[:, None] + np.asarray(sq_sv)[None, :] - 2 * dots
+        out[:] = np.exp(-gamma * np.maximum(d2, 0))
+    else:
+        out[:] = np.tanh(gamma * dots + coef0)

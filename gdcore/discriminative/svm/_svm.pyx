@@ -42,6 +42,10 @@ What differs from libsvm, and why:
   one-vs-one pairs of a multiclass fit are solved in one call, one pair per
   thread, without copying X per pair; the state is malloc'd per problem
   and freed when it is solved, so memory is that of the running problems.
+- CSR X (``X_indptr``) is served by the same solver, cache and shrinking:
+  a kernel row scatters x_i into a dense work vector (one per problem, so
+  one per thread) and each other row's dot product reads only its non-zeros,
+  O(nnz) a row as libsvm's sparse rows; there is no P to copy at a shrink.
 - rbf rows go through a vectorized exp, and may be computed from float32
   data, row by row where the rounding error allows (init_float32_rows).
 - while every variable of a C-SVC or SVR problem is active (before any shrink:
@@ -68,6 +72,7 @@ import numpy as np
 from cython cimport floating
 from cython.parallel cimport parallel, prange
 from libc.math cimport INFINITY
+from libc.stdio cimport fflush, printf, stdout
 from libc.stdlib cimport calloc, free, malloc
 
 from gdcore._cy._blas cimport BLAS_INT_MAX, blas_dims_fit
@@ -96,6 +101,9 @@ cdef enum:
     # second (the iterations of `gdcore bench svm`'s 20,000-row fit take
     # microseconds each, up to tens with a small kernel cache).
     INTERRUPT_CHECK_EVERY = 4096
+    # SMO iterations between two progress lines with verbose (libsvm prints
+    # its "." as often: at every shrinking step).
+    REPORT_EVERY = 1000
     # Multiply-adds per chunk of a kernel row (640 rows at d = 50): enough
     # work that claiming a chunk costs little next to its gemv, few enough
     # that a team of threads splits one row evenly.
@@ -115,7 +123,6 @@ STATUS_MAX_ITER = MAX_ITER_STATUS
 # Measured by `gdcore bench svm` (SVC rbf fit, 20000x50 hard, 2 threads).
 cdef long long TEAM_ROWS = 32768
 cdef int TEAM_VARS = 4096
-
 
 # The dense scans (_svm_simd.pxd) run where they apply; tests turn
 # them off to hold them to the general loops.
@@ -327,6 +334,28 @@ cdef double calculate_rho(State* s) noexcept nogil:
     return 0.5 * (ub + lb)
 
 
+cdef double max_violation(State* s) noexcept nogil:
+    """The duality gap SMO stops on: max over I_up of -y G plus max over I_low
+    of y G, on the active variables (verbose's progress, not the hot path)."""
+    cdef double up = -INFINITY, low = -INFINITY, v
+    cdef int k, t
+    for k in range(s.la):
+        t = s.A[k]
+        v = -s.y[t] * s.G[t]
+        if s.bound[t] != s.up_out[t] and v > up:
+            up = v
+        if s.bound[t] != s.low_out[t] and -v > low:
+            low = -v
+    return up + low
+
+
+cdef void report(State* s, long long it, const char* what) noexcept nogil:
+    """One line of verbose progress on C's stdout, as libsvm prints its own."""
+    printf(b"%s iter %lld, active %d of %d, gap %.6g, kernel rows computed %lld\n",
+           what, it, s.la, s.l, max_violation(s), s.n_rows)
+    fflush(stdout)
+
+
 cdef extern from "Python.h":
     # Declared without Cython's "except -1": the KeyboardInterrupt it sets is
     # cleared here and raised again once every solver has stopped.
@@ -356,7 +385,7 @@ cdef bint interrupt_requested() noexcept nogil:
 
 
 cdef int solve(State* s, double tol, long long max_iter, bint shrinking,
-               long long* n_iter, floating dummy) noexcept nogil:
+               long long* n_iter, int verbose, floating dummy) noexcept nogil:
     cdef long long it = 0
     cdef int counter, i = 0, j = 0, status = OK_STATUS, t
     cdef bint unshrink = False
@@ -385,18 +414,22 @@ cdef int solve(State* s, double tol, long long max_iter, bint shrinking,
             counter = 1     # shrink again at the next iteration
         it += 1
         update_pair(s, i, j, dummy)
+        if verbose and it % REPORT_EVERY == 0:
+            report(s, it, b"[SMO]")
         if it % INTERRUPT_CHECK_EVERY == 0 and interrupt_requested():
             status = INTERRUPTED_STATUS
             break
     if s.la < s.l:
         reconstruct_gradient(s, dummy)
         activate_all(s, dummy)
+    if verbose:
+        report(s, it, b"[SMO] finished:")
     n_iter[0] = it
     return status
 
 
-cdef int state_init(State* s, const floating* X, const float* X32, double f32_limit,
-                    int N, int d, const double* sqnorm,
+cdef int state_init(State* s, const floating* X, const int* sp_ptr, const int* sp_idx,
+                    const float* X32, double f32_limit, int N, int d, const double* sqnorm,
                     int kernel, double gamma, double coef0, int degree,
                     const int* rows, int n, const int* var_data, int l,
                     const double* y, const double* p, const double* C, double* alpha,
@@ -411,7 +444,7 @@ cdef int state_init(State* s, const floating* X, const float* X32, double f32_li
     memset(s, 0, sizeof(State))
     s.n, s.d, s.l, s.kernel, s.degree, s.N = n, d, l, kernel, degree, N
     s.gamma, s.coef0 = gamma, coef0
-    s.X, s.rows = X, rows
+    s.X, s.rows, s.sp_ptr, s.sp_idx = X, rows, sp_ptr, sp_idx
     s.var_data, s.y, s.p, s.C, s.alpha = var_data, y, p, C, alpha
     s.dense_scans = DENSE_SCANS
     for t in range(l):
@@ -420,7 +453,8 @@ cdef int state_init(State* s, const floating* X, const float* X32, double f32_li
     s.team_rows, s.team_vars = TEAM_ROWS, TEAM_VARS
     # A multiple of 16 rows, so that the gemv's blocking of rows is the same
     # in every chunk.
-    s.row_chunk = max(16, (ROW_CHUNK_WORK // max(d, 1)) // 16 * 16)
+    s.row_width = d if sp_ptr == NULL else max(1, sp_ptr[N] // max(N, 1))
+    s.row_chunk = max(16, (ROW_CHUNK_WORK // max(s.row_width, 1)) // 16 * 16)
     s.sq = <double*> malloc(n * sizeof(double))
     s.G = <double*> malloc(l * sizeof(double))
     s.G_bar = <double*> malloc(l * sizeof(double))
@@ -435,7 +469,9 @@ cdef int state_init(State* s, const floating* X, const float* X32, double f32_li
     s.low_out = <char*> malloc(l)
     s.perm = <int*> malloc(n * sizeof(int))
     s.data_mark = <char*> malloc(n)
-    s.P = malloc((<size_t> n if kernel != PRECOMPUTED_K else 1) * d * sizeof(floating))
+    s.P = malloc((<size_t> n if kernel != PRECOMPUTED_K and sp_ptr == NULL else 1)
+                 * d * sizeof(floating))
+    s.work = calloc(d if sp_ptr != NULL else 1, sizeof(floating))
     s.sqp = <double*> malloc(n * sizeof(double))
     s.tmp = malloc(n * sizeof(floating))
     s.row_buf = <float*> malloc(n * sizeof(float))
@@ -451,7 +487,7 @@ cdef int state_init(State* s, const floating* X, const float* X32, double f32_li
             or s.QD == NULL or s.A == NULL
             or s.is_active == NULL or s.bound == NULL or s.up_out == NULL
             or s.low_out == NULL or s.perm == NULL or s.data_mark == NULL
-            or s.P == NULL or s.sqp == NULL or s.tmp == NULL or s.row_buf == NULL
+            or s.P == NULL or s.work == NULL or s.sqp == NULL or s.tmp == NULL or s.row_buf == NULL
             or s.cache == NULL
             or s.slot_of == NULL or s.data_of == NULL or s.stamp == NULL
             or s.gen == NULL or s.red_val == NULL or s.red_idx == NULL):
@@ -514,6 +550,7 @@ cdef void state_free(State* s) noexcept nogil:
     free(s.perm)
     free(s.data_mark)
     free(s.P)
+    free(s.work)
     free(s.sqp)
     free(s.tmp)
     free(s.row_buf)
@@ -529,14 +566,15 @@ cdef void state_free(State* s) noexcept nogil:
     free(s.tmp32)
 
 
-cdef int solve_problem(const floating* X, const float* X32, double f32_limit,
+cdef int solve_problem(const floating* X, const int* sp_ptr, const int* sp_idx,
+                       const float* X32, double f32_limit,
                        int N, int d, const double* sqnorm,
                        int kernel, double gamma, double coef0, int degree,
                        const int* rows, int n, const int* var_data, int l,
                        const double* y, const double* p, const double* C, double* alpha,
                        double tol, long long max_iter, double cache_bytes,
                        bint shrinking, int n_threads, long long* n_iter,
-                       double* rho, double* obj) noexcept nogil:
+                       double* rho, double* obj, int verbose) noexcept nogil:
     """One dual problem from allocation to (status, n_iter, rho, objective).
 
     With n_threads > 1 and a problem large enough for a team, one parallel
@@ -547,21 +585,21 @@ cdef int solve_problem(const floating* X, const float* X32, double f32_limit,
     cdef int status, t
     cdef int* status_out = &status
     cdef floating dummy = 0
-    status = state_init(&s, X, X32, f32_limit, N, d, sqnorm, kernel, gamma, coef0, degree,
-                        rows, n, var_data, l, y, p, C, alpha, cache_bytes)
+    status = state_init(&s, X, sp_ptr, sp_idx, X32, f32_limit, N, d, sqnorm, kernel, gamma,
+                        coef0, degree, rows, n, var_data, l, y, p, C, alpha, cache_bytes)
     if status == OK_STATUS and n_threads > 1 and (
-            <long long> n * d >= TEAM_ROWS or l >= TEAM_VARS):
+            <long long> n * s.row_width >= TEAM_ROWS or l >= TEAM_VARS):
         gd_team_init(&team)
         s.team = &team
         with parallel(num_threads=n_threads):
             if omp_get_thread_num() == 0:
-                status_out[0] = solve(&s, tol, max_iter, shrinking, n_iter, dummy)
+                status_out[0] = solve(&s, tol, max_iter, shrinking, n_iter, verbose, dummy)
                 gd_team_stop(&team)
             else:
                 gd_team_help(&team)
         s.team = NULL
     elif status == OK_STATUS:
-        status = solve(&s, tol, max_iter, shrinking, n_iter, dummy)
+        status = solve(&s, tol, max_iter, shrinking, n_iter, verbose, dummy)
     if status != MEMORY_STATUS:
         rho[0] = calculate_rho(&s)
         obj[0] = 0.0
@@ -601,6 +639,7 @@ def smo_solve(
     bint shrinking,
     int n_threads,
     X32=None, double f32_limit=0.0,   # IN as in smo_solve_many
+    int verbose=0,                # IN as in smo_solve_many
 ):
     """Solve the dual; fill alpha and return (status, n_iter, rho, objective).
 
@@ -615,7 +654,7 @@ def smo_solve(
                                 np.empty(1), np.empty(1))
     smo_solve_many(X, sqnorm, kernel, gamma, coef0, degree, rows, row_ptr, var_data,
                    var_ptr, y, p, C, alpha, status, n_iter, rho, obj, tol, max_iter,
-                   cache_bytes, shrinking, n_threads, X32, f32_limit)
+                   cache_bytes, shrinking, n_threads, X32, f32_limit, verbose)
     return int(status[0]), int(n_iter[0]), float(rho[0]), float(obj[0])
 
 
@@ -642,6 +681,11 @@ def smo_solve_many(
     int n_threads,
     const float[:, ::1] X32=None,  # IN (N, d) rbf: X in float32, X's values exactly
     double f32_limit=0.0,          # IN rbf: rows with |x_i| max|x_j| <= this use X32
+    int verbose=0,                 # IN > 0: a progress line (iterations, active
+                                   # variables, gap) every REPORT_EVERY iterations
+    const int[::1] X_indptr=None,  # IN (N + 1,) CSR X: X is then its data, shape
+    const int[::1] X_indices=None,  # (1, nnz + 1) (one padding value), and
+    int n_features=0,              # X_indices its columns, < n_features
 ):
     """Solve m independent duals on rows of one X (one-vs-one class pairs).
 
@@ -653,10 +697,19 @@ def smo_solve_many(
     solve_problem).  Raises MemoryError when a problem's buffers cannot be
     allocated.
     """
-    check_int_dims(X.shape[0], X.shape[1], y.shape[0])
     cdef int m = row_ptr.shape[0] - 1, q, inner = n_threads, outer = 1
     cdef int N = X.shape[0], d = X.shape[1]
     cdef const float* X32_ptr = NULL
+    cdef const int* sp_ptr = NULL
+    cdef const int* sp_idx = NULL
+    if X_indptr is not None:
+        N, d = X_indptr.shape[0] - 1, n_features
+        if (X_indices is None or X.shape[0] != 1 or X.shape[1] != X_indptr[N] + 1
+                or X_indices.shape[0] < X_indptr[N] or kernel == PRECOMPUTED_K):
+            raise ValueError("CSR X needs X_indices and X of shape (1, nnz + 1), "
+                             "and a kernel other than precomputed")
+        sp_ptr, sp_idx = &X_indptr[0], &X_indices[0] if X_indptr[N] > 0 else NULL
+    check_int_dims(N, d, y.shape[0])
     if X32 is not None and floating is double:
         if X32.shape[0] != N or X32.shape[1] != d:
             raise ValueError(f"X32 has shape {(X32.shape[0], X32.shape[1])}, X {(N, d)}")
@@ -667,19 +720,23 @@ def smo_solve_many(
         if outer == 1:
             for q in range(m):
                 status[q] = solve_problem(
-                    &X[0, 0], X32_ptr, f32_limit, N, d, &sqnorm[0], kernel, gamma, coef0, degree,
+                    &X[0, 0], sp_ptr, sp_idx, X32_ptr, f32_limit, N, d, &sqnorm[0], kernel,
+                    gamma, coef0, degree,
                     &rows[row_ptr[q]], row_ptr[q + 1] - row_ptr[q],
                     &var_data[var_ptr[q]], var_ptr[q + 1] - var_ptr[q],
                     &y[var_ptr[q]], &p[var_ptr[q]], &C[var_ptr[q]], &alpha[var_ptr[q]],
-                    tol, max_iter, cache_bytes, shrinking, inner, &n_iter[q], &rho[q], &obj[q])
+                    tol, max_iter, cache_bytes, shrinking, inner, &n_iter[q], &rho[q], &obj[q],
+                    verbose)
         else:
             for q in prange(m, num_threads=outer, schedule='dynamic'):
                 status[q] = solve_problem(
-                    &X[0, 0], X32_ptr, f32_limit, N, d, &sqnorm[0], kernel, gamma, coef0, degree,
+                    &X[0, 0], sp_ptr, sp_idx, X32_ptr, f32_limit, N, d, &sqnorm[0], kernel,
+                    gamma, coef0, degree,
                     &rows[row_ptr[q]], row_ptr[q + 1] - row_ptr[q],
                     &var_data[var_ptr[q]], var_ptr[q + 1] - var_ptr[q],
                     &y[var_ptr[q]], &p[var_ptr[q]], &C[var_ptr[q]], &alpha[var_ptr[q]],
-                    tol, max_iter, cache_bytes, shrinking, inner, &n_iter[q], &rho[q], &obj[q])
+                    tol, max_iter, cache_bytes, shrinking, inner, &n_iter[q], &rho[q], &obj[q],
+                    verbose)
     for q in range(m):
         if status[q] == INTERRUPTED_STATUS:
             gd_store32(&_interrupted, 0)

@@ -1,5 +1,6 @@
 # The SMO solver's vectorized loops: the rbf transform of a kernel row
-# (exponents, exp, float conversion; _svm_rows.pxd), and its two passes over
+# (exponents, exp, float conversion; _svm_rows.pxd; in double for
+# prediction's tiles, _svm_predict.pyx), and its two passes over
 # the variables (_svm.pyx), for the common case where they are all active
 # and variable t's data row is t mod n (C-SVC, and SVR's 2n variables, before
 # any shrinking: every iteration of most of digits' 45 class pairs).  The
@@ -33,8 +34,14 @@ cdef extern from *:
     /* target_clones needs the loader's ifunc: glibc on Linux (not musl). */
     #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
     #define GD_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+    /* Prediction's rbf rows also get an AVX-512 clone: exp is half of a
+       large rbf prediction (`gdcore bench svm`, SVC rbf predict, 20000x50
+       hard), and no result elsewhere must equal these bit for bit. */
+    #define GD_PREDICT_CLONES \
+        __attribute__((target_clones("avx512f", "avx2", "default")))
     #else
     #define GD_SIMD_CLONES
+    #define GD_PREDICT_CLONES
     #endif
 
     /* exp(t) for -708 <= t <= 708 (a normal double), in straight-line
@@ -75,6 +82,24 @@ cdef extern from *:
         }
     GD_RBF_ROW(gd_rbf_row_f, float)
     GD_RBF_ROW(gd_rbf_row_d, double)
+
+    /* A row of K(X, support vectors) at prediction, in double:
+       out[k] = exp(-gamma max(sq_i + sqp[k] - 2 dots[k], 0)).  The squared
+       distance of near-equal rows can round below 0, and a large gamma would
+       then make exp(+large) (scikit-learn clamps it the same way). */
+    #define GD_RBF_PREDICT_ROW(NAME, T) \
+        GD_PREDICT_CLONES \
+        static void NAME(const T* dots, const double* sqp, double sq_i, double gamma, \
+                         long n, double* out) { \
+            GD_OMP(omp simd) \
+            for (long k = 0; k < n; k++) { \
+                double d2 = sq_i + sqp[k] - 2.0 * (double) dots[k]; \
+                double e = -gamma * (d2 > 0.0 ? d2 : 0.0); \
+                out[k] = gd_exp_poly(e > -708.0 ? e : -708.0); \
+            } \
+        }
+    GD_RBF_PREDICT_ROW(gd_rbf_predict_row_f, float)
+    GD_RBF_PREDICT_ROW(gd_rbf_predict_row_d, double)
 
     /* The last t in [lo, hi) with v[t] == m. */
     static int gd_last_equal(const double* v, long lo, long hi, double m) {
@@ -135,6 +160,10 @@ cdef extern from *:
                       long n, float* out) noexcept nogil
     void gd_rbf_row_d(const double* dots, const double* sqp, double sq_i, double gamma,
                       long n, float* out) noexcept nogil
+    void gd_rbf_predict_row_f(const float* dots, const double* sqp, double sq_i,
+                              double gamma, long n, double* out) noexcept nogil
+    void gd_rbf_predict_row_d(const double* dots, const double* sqp, double sq_i,
+                              double gamma, long n, double* out) noexcept nogil
     int gd_svm_low_dense(long lo, long hi, const double* y, const double* G,
                          const double* QD, const double* low_gate, const float* Ki,
                          double g_max, double QD_i, double tau,

@@ -27,7 +27,14 @@ ctypedef struct State:
     # problem: n data rows, rows[k] of X (N rows), and l variables on them
     int n, d, l, kernel, degree, N
     double gamma, coef0
-    const void* X          # (N, d) floating, or (N, N) for precomputed
+    const void* X          # (N, d) floating, or (N, N) for precomputed, or CSR data
+    # CSR X (sp_ptr not NULL): row r's values X[sp_ptr[r]:sp_ptr[r+1]] at
+    # columns sp_idx[...]; a kernel row scatters x_i into work (d zeros
+    # between rows) and each other row's dot product reads only its non-zeros
+    const int* sp_ptr
+    const int* sp_idx
+    void* work             # (d,) floating, zero but while a row is computed
+    int row_width          # d, or the mean non-zeros of a CSR row: work per data row
     const int* rows        # (n,) row of X of each data row
     double* sq             # (n,) squared norms of the data rows
     const int* var_data
@@ -77,6 +84,7 @@ ctypedef struct State:
     long long* stamp       # (n_slots,) last use
     int* gen               # (n_slots,) generation of a partial row, or FULL
     long long clock
+    long long n_rows           # kernel rows (or completions of rows) computed: verbose
     int cur_gen
     # work sharing: chunks fixed by the problem alone (never by the thread
     # count), so every result is the same on any number of threads

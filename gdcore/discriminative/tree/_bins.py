@@ -16,6 +16,7 @@ splits exactly, with the same thresholds as scikit-learn.
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from gdcore.discriminative.tree import _tree_bins
 
@@ -41,28 +42,56 @@ class BinTable:
     is_exact: np.ndarray    # (d,) uint8
 
     def transform(self, X, n_threads):
-        """Codes of X, feature-major (d, n): uint8 if every code fits, else uint32."""
+        """Codes of X, feature-major (d, n): uint8 if every code fits, else uint32.
+
+        A sparse X (CSC) is binned column by column: a column's implicit
+        zeros all get the code of 0, its stored values are searched in the
+        table as the kernel does (``searchsorted`` left), so sparse and
+        dense X give the same codes and the same trees, without a dense copy.
+        """
         n, d = X.shape
-        if int(self.n_bins.max(initial=0)) <= 255:
-            codes = np.empty((d, n), dtype=np.uint8)
-            kernel = _tree_bins.bin_codes_u8
-        else:
-            codes = np.empty((d, n), dtype=np.uint32)
-            kernel = _tree_bins.bin_codes_u32
+        small = int(self.n_bins.max(initial=0)) <= 255
+        codes = np.empty((d, n), dtype=np.uint8 if small else np.uint32)
+        if sp.issparse(X):
+            X = X.tocsc()
+            for f in range(d):
+                edges = self.table[f, : self.n_edges[f]]
+                lo, hi = X.indptr[f], X.indptr[f + 1]
+                vals = X.data[lo:hi].astype(np.float64)
+                codes[f] = np.searchsorted(edges, 0.0, side="left")
+                codes[f, X.indices[lo:hi]] = np.where(
+                    np.isnan(vals), self.n_bins[f], np.searchsorted(edges, vals, side="left"))
+            return codes
+        kernel = _tree_bins.bin_codes_u8 if small else _tree_bins.bin_codes_u32
         kernel(X, self.table, self.n_edges, self.n_bins, codes, n_threads)
         return codes
 
 
+def _sorted_column(X, f):
+    """Column f of a dense or CSC X, sorted (NaN last), implicit zeros included.
+
+    For CSC only the stored values are sorted, O(nnz log nnz): a wide, sparse
+    X is binned without sorting its zeros.
+    """
+    if not sp.issparse(X):
+        return np.sort(X[:, f])
+    stored = np.sort(X.data[X.indptr[f]: X.indptr[f + 1]])
+    cut = np.searchsorted(stored, 0.0, side="left")  # negatives first, then zeros
+    zeros = np.zeros(X.shape[0] - len(stored), dtype=X.dtype)
+    return np.concatenate([stored[:cut], zeros, stored[cut:]])
+
+
 def find_bins(X, max_bins, random_state):
-    """Bins of every feature of X (float32/float64, NaN = missing)."""
+    """Bins of every feature of X (float32/float64 dense or CSC sparse, NaN = missing)."""
     n, d = X.shape
+    X = X.tocsc() if sp.issparse(X) else X  # _sorted_column reads CSC column pointers
     sample = X
     if max_bins is not None and n > QUANTILE_SUBSAMPLE:
-        rows = random_state.choice(n, QUANTILE_SUBSAMPLE, replace=False)
-        sample = X[np.sort(rows)]
+        rows = np.sort(random_state.choice(n, QUANTILE_SUBSAMPLE, replace=False))
+        sample = sp.csc_matrix(X.tocsr()[rows]) if sp.issparse(X) else X[rows]
     tables, exact = [], []
     for f in range(d):
-        col = np.sort(sample[:, f])
+        col = _sorted_column(sample, f)
         col = col[~np.isnan(col)]
         keep = np.empty(len(col), dtype=bool)
         keep[:1] = True

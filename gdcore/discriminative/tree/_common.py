@@ -11,10 +11,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn import tree as sk_tree
 from sklearn.utils import check_random_state, compute_sample_weight
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from gdcore._memory import refuse_absurd_allocation
+from gdcore._memory import physical_memory_bytes, refuse_absurd_allocation
+from gdcore._sklearn_compat import Interval
 from gdcore._validation import (
     check_classification_targets,
     check_sample_weight,
@@ -49,22 +49,35 @@ def fallback_reason(est, X, y):
     """Why the compiled builder cannot fit this (X, parameters), or None.
 
     Sparse y is refused first, as scikit-learn refuses it (trees: TypeError,
-    forests: ValueError); the checks are
-    type and parameter tests only, never a pass over the data.
+    forests: ValueError); sparse X is served natively unless its binned copy
+    would not fit in memory.  The checks are type, shape and parameter tests
+    only, never a pass over the data.
     """
     if sp.issparse(y) and hasattr(est, "n_estimators"):
         raise ValueError("sparse multilabel-indicator for y is not supported.")  # forests
     if sp.issparse(y):
         raise TypeError("Sparse data was passed for y, but dense data is required: "
                         "use y.toarray() to convert it to a dense numpy array.")
-    if sp.issparse(X):
-        return "sparse X"
+    if sp.issparse(X) and _codes_bytes(X) > physical_memory_bytes() // SPARSE_MEMORY_SHARE:
+        return "sparse X whose binned copy (1 byte per cell) would not fit in memory"
     native = CRITERIA_CLF if est._is_classifier else CRITERIA_REG
     if not isinstance(est.criterion, str) or est.criterion not in native:
         return f"criterion={est.criterion!r}"
     if getattr(est, "monotonic_cst", None) is not None:
         return "monotonic_cst"
     return None
+
+
+# A sparse X is binned into a dense (n_features, n_samples) matrix of 1-byte
+# codes (the kernels' layout) when that takes at most this share of physical
+# memory; larger ones (text features) are fitted by the peer's sparse splitter.
+SPARSE_MEMORY_SHARE = 4
+
+
+def _codes_bytes(X):
+    """Bytes of X's binned codes: one per cell (0 for what has no 2-D shape)."""
+    shape = getattr(X, "shape", None)
+    return shape[0] * shape[1] if shape is not None and len(shape) == 2 else 0
 
 
 def check_forest_size(n_estimators):
@@ -96,8 +109,16 @@ class TrainingSet:
         if not is_classifier and est.criterion == "poisson":
             _check_poisson_y(est, y)
         X, y = validate_data(est, X, y, reset=True, dtype=np.float32, order="C",
-                             ensure_all_finite="allow-nan", multi_output=True,
-                             y_numeric=not is_classifier)
+                             accept_sparse="csc", ensure_all_finite="allow-nan",
+                             multi_output=True, y_numeric=not is_classifier)
+        if sp.issparse(X):
+            if np.isnan(X.data).any():  # scikit-learn's rule: NaN is missing only in dense X
+                raise ValueError("Input X contains NaN. Sparse X cannot hold missing values "
+                                 "(NaN): impute them, or pass a dense array where NaN is "
+                                 "routed as missing.")
+            if not X.has_canonical_format:
+                X = X.copy()  # not the caller's matrix: summing duplicates is in place
+                X.sum_duplicates()
         n = X.shape[0]
         if n < 2:
             raise ValueError(f"A tree needs at least 2 samples to fit, got {n} sample "
@@ -123,11 +144,16 @@ class TrainingSet:
             # in the kernel; without bootstrap it is "balanced" (scikit-learn's rule)
             self.balanced_subsample = (class_weight == "balanced_subsample"
                                        and getattr(est, "bootstrap", False))
-            if class_weight == "balanced_subsample" and not self.balanced_subsample:
-                class_weight = "balanced"
-            if class_weight is not None and not self.balanced_subsample:
-                weight = weight * compute_sample_weight(class_weight, y2 if
-                                                        self.n_outputs > 1 else y2[:, 0])
+            if hasattr(est, "_validate_y_class_weight"):
+                # forests: scikit-learn's rule, "balanced" counts weighted rows
+                expanded = est._validate_y_class_weight(y2, sample_weight)[1]
+            elif class_weight is not None:
+                expanded = compute_sample_weight(class_weight,
+                                                 y2 if self.n_outputs > 1 else y2[:, 0])
+            else:
+                expanded = None
+            if expanded is not None:
+                weight = weight * expanded
                 if (weight < 0).any():
                     raise ValueError(
                         "class_weight must be non-negative: a negative weight would "
@@ -146,7 +172,10 @@ class TrainingSet:
         self.weight = np.ascontiguousarray(weight, dtype=np.float64)
         self.is_classifier = is_classifier
         self.criterion = (CRITERIA_CLF if is_classifier else CRITERIA_REG)[est.criterion]
-        self.bins = find_bins(X, est.max_bins, check_random_state(est.random_state))
+        # Bins from the rows that weigh: a zero weight then equals removing the
+        # row (scikit-learn's contract), bins included.
+        weighed = X if (weight > 0).all() else X[np.flatnonzero(weight > 0)]
+        self.bins = find_bins(weighed, est.max_bins, check_random_state(est.random_state))
         self.codes = self.bins.transform(X, n_threads)
 
     def limits(self, est):
@@ -221,5 +250,8 @@ class TrainingSet:
 
 
 def check_predict_X(est, X):
-    """Rows to predict: float32 like the fit (thresholds were made on float32), NaN allowed."""
-    return check_X(est, X, reset=False, allow_nan=True, dtype=np.float32)
+    """Rows to predict: float32 like the fit (thresholds were made on float32), NaN allowed.
+
+    A sparse X stays a CSR matrix (see ``dense_rows``).
+    """
+    return check_X(est, X, reset=False, allow_nan=True, accept_sparse=True, dtype=np.float32)

@@ -9,17 +9,18 @@ and prediction walks them all in one kernel call, parallel over row blocks.
 Parameters are scikit-learn's, plus ``max_bins`` (see ``tree_bins``).
 """
 
+import time
 import warnings
-from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn import ensemble as sk_ensemble
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._fallback import PeerFallbackMixin, delegate_to_peer
+from gdcore._sklearn_compat import forest_bootstrap_size
 from gdcore._threads import effective_n_threads
 from gdcore.discriminative.tree import _tree_build, _tree_predict
 from gdcore.discriminative.tree._classes import (
@@ -35,8 +36,14 @@ from gdcore.discriminative.tree._common import (
     check_predict_X,
     fallback_reason,
 )
+from gdcore.discriminative.tree._docs import forest_doc
+from gdcore.discriminative.tree._forest_outputs import (
+    _ForestClassifierMixin,
+    _ForestRegressorMixin,
+)
 from gdcore.discriminative.tree._pruning import prune
-from gdcore.discriminative.tree._structure import pack_forest
+from gdcore.discriminative.tree._shap import explain
+from gdcore.discriminative.tree._structure import dense_rows, pack_forest
 
 _TREE_PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf",
                 "min_weight_fraction_leaf", "max_features", "max_leaf_nodes",
@@ -46,7 +53,8 @@ _TREE_PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf
 class _BaseForest(PeerFallbackMixin, BaseEstimator):
     """Grow on the compiled builder, or through scikit-learn's forest of the same name.
 
-    The peer fits sparse X, other criteria and monotonic constraints.
+    The peer fits other criteria, monotonic constraints, and sparse X too
+    large to bin in memory.
     """
 
     def _fallback_reason(self, X, y=None, **fit_params):
@@ -73,7 +81,33 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
         return self.estimator
 
     def fit(self, X, y, sample_weight=None):
-        """Grow the trees (in parallel); NaN in X is routed, not rejected."""
+        """Grow the trees (in parallel); NaN in X is routed, not rejected.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows, handled as float32.  NaN (dense X only) is a
+            value the trees learn to route; sparse X is binned column by
+            column and grows the same forest as its dense copy.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (classifier) or targets (regressor).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights, multiplied by each tree's bootstrap
+            counts; None weighs every row 1.
+
+        Returns
+        -------
+        self : object
+            The fitted forest.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import RandomForestClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> len(RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y))
+        5
+        """
         self._validate_params()
         check_forest_size(self.n_estimators)
         if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
@@ -88,6 +122,11 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
         n = data.X.shape[0]
         n_draw = self._n_draw(n) if self.bootstrap else 0
         self._n_samples, self._n_draw_fitted = n, n_draw
+        # scikit-learn's private names for the draws and the combined weights,
+        # which its own tests and some user code read
+        self._n_samples_bootstrap = n_draw if self.bootstrap else None
+        self._sample_weight = (data.weight if sample_weight is not None
+                               or getattr(self, "class_weight", None) is not None else None)
         if not self.warm_start or not hasattr(self, "estimators_"):
             self.estimators_, self._seeds = [], []
         n_more = self.n_estimators - len(self.estimators_)
@@ -99,10 +138,15 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
             warnings.warn("Warm-start fitting without increasing n_estimators does not "
                           "fit new trees.", stacklevel=2)
         else:
-            seeds = check_random_state(self.random_state).randint(
-                SEED_MAX, size=self.n_estimators, dtype=np.int64)[len(self.estimators_):]
-            trees = data.build(self, seeds, n_draw=n_draw, n_threads=n_threads)
-            self.estimators_ += [self._wrap(t, data) for t in trees]
+            # scikit-learn's per-tree random_state ints; each tree's seed is
+            # the one a DecisionTree with that random_state draws, so a member
+            # refitted on its estimators_samples_ rows is the same tree
+            states = check_random_state(self.random_state).randint(
+                np.iinfo(np.int32).max, size=self.n_estimators)[len(self.estimators_):]
+            seeds = [check_random_state(int(r)).randint(SEED_MAX, dtype=np.int64)
+                     for r in states]
+            trees = self._grow(data, seeds, n_draw, n_threads)
+            self.estimators_ += [self._wrap(t, data, int(r)) for t, r in zip(trees, states)]
             self._seeds += [int(s) for s in seeds]
         self.n_outputs_ = data.n_outputs
         if self._is_classifier:
@@ -110,24 +154,38 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
             self.n_classes_ = (int(data.n_classes[0]) if data.n_outputs == 1
                                else [int(k) for k in data.n_classes])
         self._pack(n_threads)
-        if self.oob_score:
-            self._set_oob_score(data, n_draw, n_threads)
+        if self.oob_score and (n_more > 0 or not hasattr(self, "oob_score_")):
+            # scikit-learn's name: a warm start that adds no tree keeps the score
+            self._set_oob_score_and_attributes(data, n_draw, n_threads)
         return self
 
+    def _grow(self, data, seeds, n_draw, n_threads):
+        """Grow one tree per seed; with ``verbose``, in batches, printing progress.
+
+        Each tree comes from its own seed, so batches give the same forest.
+        Like scikit-learn (joblib's lines): verbose > 0 prints the trees
+        built after each batch, verbose > 1 also each tree as it starts.
+        """
+        if not self.verbose:
+            return data.build(self, seeds, n_draw=n_draw, n_threads=n_threads)
+        n, trees, start = len(seeds), [], time.perf_counter()
+        # about ten lines per fit, each batch a multiple of the threads
+        per_line = -(-n // 10)
+        step = -(-per_line // n_threads) * n_threads
+        for lo in range(0, n, step):
+            batch = seeds[lo: lo + step]
+            if self.verbose > 1:
+                for k in range(lo, lo + len(batch)):
+                    print(f"building tree {k + 1} of {n}", flush=True)
+            trees += data.build(self, batch, n_draw=n_draw, n_threads=n_threads)
+            print(f"[{type(self).__name__}(n_jobs={self.n_jobs})]: Done {len(trees):4d} out "
+                  f"of {n:4d} | elapsed: {time.perf_counter() - start:6.1f}s"
+                  + (" finished" if len(trees) == n else ""), flush=True)
+        return trees
+
     def _n_draw(self, n):
-        """Bootstrap draws per tree, scikit-learn 1.9's rule (a float may exceed 1)."""
-        m = self.max_samples
-        if m is None:
-            return n
-        if isinstance(m, Integral):
-            return int(m)
-        n_draw = max(int(m * n), 1)
-        if n_draw < max(10, n ** (1 / 3)):
-            warnings.warn(f"Using the fractional value max_samples={m} when the number of "
-                          f"samples is {n} results in a low number ({n_draw}) of bootstrap "
-                          "samples. We recommend passing `max_samples` as an integer "
-                          "instead.", stacklevel=3)
-        return n_draw
+        """Bootstrap draws per tree, the installed scikit-learn's rule (1.9: may exceed n)."""
+        return int(forest_bootstrap_size(n, self.max_samples))
 
     @property
     def estimators_samples_(self):
@@ -143,10 +201,11 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
             np.uint64(seed), self._n_samples, self._n_draw_fitted).astype(np.intp))
             for seed in self._seeds]
 
-    def _wrap(self, tree, data):
+    def _wrap(self, tree, data, random_state):
         """Return a fitted single-tree estimator around ``tree`` (scikit-learn's estimators_)."""
         cls = DecisionTreeClassifier if self._is_classifier else DecisionTreeRegressor
-        est = cls(**{k: getattr(self, k) for k in _TREE_PARAMS}, splitter=self._splitter)
+        est = cls(**{k: getattr(self, k) for k in _TREE_PARAMS}, splitter=self._splitter,
+                  random_state=random_state)
         est.tree_ = prune(tree, self.ccp_alpha) if self.ccp_alpha > 0 else tree
         est.n_outputs_ = data.n_outputs
         est.n_features_in_ = data.X.shape[1]
@@ -164,10 +223,14 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
     def _mean_values(self, X):
         """(n, n_outputs, width) mean of the trees' leaf values."""
         nodes, roots, values = self._forest
-        out = np.empty((X.shape[0], values.shape[1]))
-        _tree_predict.forest_mean(X, nodes, roots, values, out,
-                                  effective_n_threads(self.n_jobs))
-        return out.reshape(X.shape[0], self.n_outputs_, -1)
+        n_threads = effective_n_threads(self.n_jobs)
+
+        def mean(rows):
+            out = np.empty((rows.shape[0], values.shape[1]))
+            _tree_predict.forest_mean(rows, nodes, roots, values, out, n_threads)
+            return out
+
+        return dense_rows(X, mean).reshape(X.shape[0], self.n_outputs_, -1)
 
     def _X(self, X):
         check_is_fitted(self, "estimators_")
@@ -175,19 +238,63 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
 
     @delegate_to_peer
     def apply(self, X):
-        """(n_samples, n_estimators) leaf index of each sample in each tree."""
+        """Return the leaf each sample reaches in each tree.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to route.
+
+        Returns
+        -------
+        leaves : ndarray of shape (n_samples, n_estimators)
+            Node index of each row's leaf in each tree.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import RandomForestClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> RandomForestClassifier(n_estimators=4).fit(X, y).apply(X[:2]).shape
+        (2, 4)
+        """
         X = self._X(X)
         n_threads = effective_n_threads(self.n_jobs)
-        return np.stack([e.tree_.apply(X, n_threads) for e in self.estimators_], axis=1)
+        return dense_rows(X, lambda rows: np.stack(
+            [e.tree_.apply(rows, n_threads) for e in self.estimators_], axis=1))
 
     @delegate_to_peer
     def decision_path(self, X):
-        """Return (indicator CSR over all trees' nodes, n_nodes_ptr), as scikit-learn."""
-        import scipy.sparse as sp
+        """Return the nodes each sample visits in every tree.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to route.
+
+        Returns
+        -------
+        indicator : sparse matrix of shape (n_samples, n_nodes)
+            CSR indicator over all trees' nodes, tree after tree.
+        n_nodes_ptr : ndarray of shape (n_estimators + 1,)
+            Columns ``n_nodes_ptr[i]:n_nodes_ptr[i + 1]`` are tree i's nodes.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import RandomForestClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> indicator, ptr = RandomForestClassifier(n_estimators=4).fit(X, y).decision_path(X)
+        >>> indicator.shape == (150, ptr[-1])
+        True
+        """
         X = self._X(X)
-        paths = [e.tree_.decision_path(X, 1) for e in self.estimators_]
-        ptr = np.cumsum([0] + [p.shape[1] for p in paths])
-        return sp.hstack(paths).tocsr(), ptr
+        indicator = dense_rows(
+            X, lambda rows: sp.hstack([e.tree_.decision_path(rows, 1)
+                                       for e in self.estimators_], format="csr"),
+            combine=lambda blocks: sp.vstack(blocks, format="csr"))
+        ptr = np.cumsum([0] + [e.tree_.node_count for e in self.estimators_])
+        return indicator, ptr
 
     @property
     def feature_importances_(self):
@@ -200,17 +307,64 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
         imp = np.mean(imps, axis=0)
         return imp / imp.sum() if imp.sum() > 0 else imp
 
+    def shap_values(self, X):
+        """Exact Shapley contributions of each feature to each prediction (TreeSHAP).
+
+        Lundberg et al. 2020, Algorithm 2, on every tree, averaged over the
+        trees as the forest averages its predictions.  Compiled, parallel
+        over rows (``n_jobs``); the same values as the ``shap`` package's
+        ``TreeExplainer`` on the scikit-learn forest with the same trees.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to explain; NaN is routed as in ``predict``.
+
+        Returns
+        -------
+        shap_values : ndarray or list of ndarray
+            A classifier's contributions to each class probability, of shape
+            (n_samples, n_features, n_classes) (a list of those per output
+            if y had several columns); a regressor's of shape
+            (n_samples, n_features), or (n_samples, n_features, n_outputs).
+            Summed over features and added to ``expected_value_``, they give
+            ``predict_proba`` (classifier) or ``predict`` (regressor).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import RandomForestClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> rf = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+        >>> phi = rf.shap_values(X)
+        >>> bool(np.allclose(phi.sum(axis=1) + rf.expected_value_, rf.predict_proba(X)))
+        True
+        """
+        return explain(self, X)[0]
+
+    @property
+    def expected_value_(self):
+        """The base value of ``shap_values``: the trees' mean cover-weighted leaf value.
+
+        A float for a single-output regressor, (n_classes,) probabilities for
+        a classifier (a list per output for multi-output ones), (n_outputs,)
+        for a multi-output regressor.
+        """
+        return explain(self, None)[1]
+
     def _oob_values(self, data, n_draw, n_threads):
         """Return the (n, n_outputs, width) mean out-of-bag leaf values per training row.
 
         A row no tree left out gets 0, as in scikit-learn.
         """
         X, n = data.X, data.X.shape[0]
+        X = X.tocsr() if sp.issparse(X) else X  # rows are drawn: CSR, not the fit's CSC
         width = self._forest[2].shape[1]
         total, count = np.zeros((n, width)), np.zeros(n)
         for est, seed in zip(self.estimators_, self._seeds):
             oob = np.flatnonzero(_tree_build.bootstrap_counts(np.uint64(seed), n, n_draw) == 0)
-            leaves = est.tree_.apply(np.ascontiguousarray(X[oob]), n_threads)
+            leaves = est.tree_.apply(X[oob], n_threads)
             total[oob] += est.tree_.value.reshape(est.tree_.node_count, -1)[leaves]
             count[oob] += 1
         if (count == 0).any():
@@ -223,73 +377,9 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
-        tags.input_tags.sparse = True  # fitted by the peer
+        tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         return tags
-
-
-class _ForestClassifierMixin(ClassifierMixin):
-    _is_classifier = True
-
-    @delegate_to_peer
-    def predict_proba(self, X):
-        """Mean over trees of the class fractions of the leaves reached."""
-        proba = self._mean_values(self._X(X))
-        if self.n_outputs_ == 1:
-            return proba[:, 0, : self.n_classes_]
-        return [proba[:, o, :k] for o, k in enumerate(self.n_classes_)]
-
-    @delegate_to_peer
-    def predict_log_proba(self, X):
-        proba = self.predict_proba(X)
-        with np.errstate(divide="ignore"):
-            return np.log(proba) if self.n_outputs_ == 1 else [np.log(p) for p in proba]
-
-    @delegate_to_peer
-    def predict(self, X):
-        """Return the class with the largest mean probability."""
-        proba = self._mean_values(self._X(X))
-        if self.n_outputs_ == 1:
-            return self.classes_[np.argmax(proba[:, 0, : self.n_classes_], axis=1)]
-        return np.stack([c[np.argmax(proba[:, o, : len(c)], axis=1)]
-                         for o, c in enumerate(self.classes_)], axis=1)
-
-    def _set_oob_score(self, data, n_draw, n_threads):
-        """Set scikit-learn's OOB attributes.
-
-        The score is ``oob_score(y, predicted)`` over every row, on class
-        indices (subset accuracy by default, so a multi-output row counts only
-        when all its outputs are right).
-        """
-        decision = self._oob_values(data, n_draw, n_threads)
-        pred = np.stack([np.argmax(decision[:, o, :k], axis=1)
-                         for o, k in enumerate(data.n_classes)], axis=1)
-        y = data.y_cls
-        if self.n_outputs_ == 1:
-            pred, y = pred[:, 0], y[:, 0]
-        score = self.oob_score if callable(self.oob_score) else accuracy_score
-        self.oob_decision_function_ = (decision[:, 0, : data.n_classes[0]]
-                                       if self.n_outputs_ == 1 else
-                                       [decision[:, o, :k] for o, k in enumerate(data.n_classes)])
-        self.oob_score_ = score(y, pred)
-
-
-class _ForestRegressorMixin(RegressorMixin):
-    _is_classifier = False
-
-    @delegate_to_peer
-    def predict(self, X):
-        """Mean over trees of the leaf means."""
-        pred = self._mean_values(self._X(X))[:, :, 0]
-        return pred[:, 0] if self.n_outputs_ == 1 else pred
-
-    def _set_oob_score(self, data, n_draw, n_threads):
-        """Set scikit-learn's OOB attributes: ``oob_score(y, predicted)`` (R^2 by default)."""
-        pred = self._oob_values(data, n_draw, n_threads)[:, :, 0]
-        self.oob_prediction_ = pred[:, 0] if self.n_outputs_ == 1 else pred
-        score = self.oob_score if callable(self.oob_score) else r2_score
-        y = data.y_reg[:, 0] if self.n_outputs_ == 1 else data.y_reg
-        self.oob_score_ = score(y, self.oob_prediction_)
 
 
 def _forest_init(self, n_estimators, criterion, max_depth, min_samples_split,
@@ -324,7 +414,7 @@ _REG_CONSTRAINTS = {**sk_ensemble.RandomForestRegressor._parameter_constraints,
 
 
 class RandomForestClassifier(_ForestClassifierMixin, _BaseForest):
-    """Bootstrap-aggregated classification trees with random feature subsets."""
+    # numpydoc docstring: set below the class from _docs' shared entries
 
     _splitter = "best"
     _peer_class = "sklearn.ensemble.RandomForestClassifier"
@@ -345,7 +435,7 @@ class RandomForestClassifier(_ForestClassifierMixin, _BaseForest):
 
 
 class ExtraTreesClassifier(_ForestClassifierMixin, _BaseForest):
-    """Extremely randomized classification trees: one random cut per drawn feature."""
+    # numpydoc docstring: set below the class from _docs' shared entries
 
     _splitter = "random"
     _peer_class = "sklearn.ensemble.ExtraTreesClassifier"
@@ -366,7 +456,7 @@ class ExtraTreesClassifier(_ForestClassifierMixin, _BaseForest):
 
 
 class RandomForestRegressor(_ForestRegressorMixin, _BaseForest):
-    """Bootstrap-aggregated regression trees."""
+    # numpydoc docstring: set below the class from _docs' shared entries
 
     _splitter = "best"
     _peer_class = "sklearn.ensemble.RandomForestRegressor"
@@ -386,7 +476,7 @@ class RandomForestRegressor(_ForestRegressorMixin, _BaseForest):
 
 
 class ExtraTreesRegressor(_ForestRegressorMixin, _BaseForest):
-    """Extremely randomized regression trees."""
+    # numpydoc docstring: set below the class from _docs' shared entries
 
     _splitter = "random"
     _peer_class = "sklearn.ensemble.ExtraTreesRegressor"
@@ -403,3 +493,14 @@ class ExtraTreesRegressor(_ForestRegressorMixin, _BaseForest):
                      max_leaf_nodes, min_impurity_decrease, bootstrap, oob_score, n_jobs,
                      random_state, verbose, warm_start, ccp_alpha, max_samples, monotonic_cst,
                      max_bins)
+
+
+
+for _cls, _summary, _kind, _boot in [
+        (RandomForestClassifier, "Bootstrap-aggregated classification trees with random "
+         "feature subsets.", "clf", "True"),
+        (ExtraTreesClassifier, "Extremely randomized classification trees: one random cut "
+         "per drawn feature.", "clf", "False"),
+        (RandomForestRegressor, "Bootstrap-aggregated regression trees.", "reg", "True"),
+        (ExtraTreesRegressor, "Extremely randomized regression trees.", "reg", "False")]:
+    _cls.__doc__ = forest_doc(_cls.__name__, _summary, _kind, _boot)

@@ -18,11 +18,18 @@ histograms alive.  Node histograms (and exact sorted scans) are spread over
 features with ``prange`` when the node is large.
 
 Nodes with fewer than HIST_MIN_FILL samples per bin skip histograms and
-sort their codes instead (a counting sort for one-byte codes).
+sort their codes instead (a counting sort for one-byte codes).  A node's
+weights and classes are gathered once into node-ordered arrays before its
+features are searched (``gather_node``), and small nodes read a row-major
+copy of the codes (``col8_of``): the bottom of a fully grown tree is many
+small nodes whose samples are scattered over the training set.
 
 Forests grow trees in ``prange`` over trees, one thread per tree, each from
-its own 64-bit seed (bootstrap draws and feature draws both come from it),
-so a forest is identical on any number of threads.  A node costs
+its own 64-bit seed, so a forest is identical on any number of threads.
+Feature draws come from the seed's splitmix64 stream and bootstrap draws
+from a second stream (the seed xor BOOTSTRAP_STREAM): a forest's tree is then
+the tree a DecisionTree with the same seed grows on the drawn rows, as in
+scikit-learn (its ``estimators_samples_`` contract).  A node costs
 O(n_node * mtry) (plus O(bins) per histogram); a tree about O(n log n * mtry).
 NumPy twin: ``gdcore/discriminative/tree/_reference/tree_build.py`` (the same trees from the same
 seeds, grown recursively in Python).  The stack / heap of nodes to split is
@@ -38,13 +45,18 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 
 from gdcore._cy._openmp cimport omp_get_thread_num
+
+# The bootstrap stream of a tree is seeded with its seed xor this constant
+# (2**64 / golden ratio, splitmix64's increment): any fixed odd constant
+# separates it from the feature-draw stream seeded with the seed itself.
+cdef uint64_t BOOTSTRAP_STREAM = 0x9E3779B97F4A7C15ULL
 from gdcore.discriminative.tree._tree_draws cimport balance_subsample, bootstrap
 from gdcore.discriminative.tree._tree_frontier cimport (
     Frontier, Record, frontier_free, frontier_pop, frontier_pop_max, frontier_push,
     frontier_sift_up,
 )
 from gdcore.discriminative.tree._tree_split cimport (
-    Limits, Split, TreeData, feature_histogram, node_stats, partition,
+    Limits, Split, TreeData, feature_histogram, gather_node, node_stats, partition,
     random_split, rng_int, scan_histogram, scan_sorted, tree_data,
 )
 
@@ -63,10 +75,12 @@ cdef enum:
     # needs ~depth of them; best first does not use them).
     MAX_HISTS = 128
     # Nodes with fewer than HIST_MIN_FILL samples per histogram bin are
-    # searched by sorting (see _use_hist): a histogram's O(bins) build and
-    # scan per feature only pays off once the node fills its bins.  Measured
-    # by `gdcore bench tree` (DecisionTreeClassifier fit).
-    HIST_MIN_FILL = 2
+    # searched by sorting (see _use_hist): a histogram's O(bins) clear and
+    # scan per feature only pays off once the node fills its bins, while a
+    # counting sort's second pass and its candidate cut per distinct value
+    # cost more than the histogram's once it does.  Measured by `gdcore bench
+    # tree` (RandomForestClassifier(100) fit, DecisionTreeClassifier fit).
+    HIST_MIN_FILL = 1
 
 STATUS_OK = OK
 STATUS_NO_MEMORY = NO_MEMORY
@@ -132,6 +146,8 @@ cdef struct Builder:
     Py_ssize_t* idx
     double* w
     Py_ssize_t* features
+    double* nw                     # (n,) the node's weights and classes in node order
+    int* ny                        # (gather_node), while its split is searched
     Split* fbest                   # (d,) per-feature best, merged in feature order
     uint64_t* keys                 # (n_threads, 2 n) sort keys and their radix-sort buffer
     double* scratch                # (n_threads, 4 S)
@@ -163,13 +179,21 @@ cdef inline void _hist_give(Builder* b, int h) noexcept nogil:
         b.hist_used[h] = False
 
 
+cdef inline bint _gather(Builder* b, Py_ssize_t start, Py_ssize_t end) noexcept nogil:
+    """Gather the node's weights and classes into b.nw, b.ny (see gather_node)."""
+    return gather_node(b.t, b.idx, start, end, b.w, b.nw, b.ny)
+
+
 cdef void _all_histograms(Builder* b, Py_ssize_t start, Py_ssize_t end,
                           double* H) noexcept nogil:
     cdef const TreeData* t = b.t
     cdef Py_ssize_t f, HS = t.hist_bins * (2 + t.K)
     cdef int nt = b.p.n_threads if (end - start) * t.d >= MIN_PARALLEL_WORK else 1
+    cdef bint g = _gather(b, start, end)
+    cdef const double* nw = b.nw if g else NULL
+    cdef const int* ny = b.ny if g else NULL
     for f in prange(t.d, schedule="dynamic", num_threads=nt):
-        feature_histogram(t, b.idx, start, end, b.w, f, H + f * HS)
+        feature_histogram(t, b.idx, start, end, b.w, nw, ny, f, H + f * HS)
 
 
 cdef void _subtract(Builder* b, double* big, const double* small) noexcept nogil:
@@ -196,6 +220,9 @@ cdef void _search_all(Builder* b, Py_ssize_t start, Py_ssize_t end, int hist,
     cdef Py_ssize_t f, n = t.n, S = 2 + t.K, HS = t.hist_bins * S
     cdef int nt = b.p.n_threads if (end - start) * t.d >= MIN_PARALLEL_WORK else 1
     cdef int tid
+    cdef bint g = hist < 0 and _gather(b, start, end)
+    cdef const double* nw = b.nw if g else NULL
+    cdef const int* ny = b.ny if g else NULL
     for f in range(t.d):
         b.fbest[f].feature = -1
         b.fbest[f].proxy = -INFINITY
@@ -207,7 +234,7 @@ cdef void _search_all(Builder* b, Py_ssize_t start, Py_ssize_t end, int hist,
     else:
         for f in prange(t.d, schedule="dynamic", num_threads=nt):
             tid = omp_get_thread_num()
-            scan_sorted(t, b.idx, start, end, b.w, f, b.total, b.lim, &b.fbest[f],
+            scan_sorted(t, b.idx, start, end, b.w, nw, ny, f, b.total, b.lim, &b.fbest[f],
                         b.keys + tid * 2 * n, b.scratch + tid * 4 * S)
     _merge(b, best)
 
@@ -219,6 +246,9 @@ cdef void _search_drawn(Builder* b, Py_ssize_t start, Py_ssize_t end,
     cdef const TreeData* t = b.t
     cdef Py_ssize_t j, k, f, tmp, visited = 0, varying = 0
     cdef bint varies
+    cdef bint g = not b.p.random_splitter and _gather(b, start, end)
+    cdef const double* nw = b.nw if g else NULL
+    cdef const int* ny = b.ny if g else NULL
     for j in range(t.d):
         k = j + rng_int(&b.rng, t.d - j)
         tmp = b.features[j]
@@ -229,10 +259,10 @@ cdef void _search_drawn(Builder* b, Py_ssize_t start, Py_ssize_t end,
             varies = random_split(t, b.idx, start, end, b.w, f, b.total, b.lim, best,
                                   &b.rng, b.scratch)
         elif _use_hist(b, end - start):
-            feature_histogram(t, b.idx, start, end, b.w, f, b.hists[0])
+            feature_histogram(t, b.idx, start, end, b.w, nw, ny, f, b.hists[0])
             varies = scan_histogram(t, b.hists[0], f, b.total, b.lim, best, b.scratch)
         else:
-            varies = scan_sorted(t, b.idx, start, end, b.w, f, b.total, b.lim, best,
+            varies = scan_sorted(t, b.idx, start, end, b.w, nw, ny, f, b.total, b.lim, best,
                                  b.keys, b.scratch)
         visited += 1
         varying += varies
@@ -468,6 +498,8 @@ cdef void _free_builder(Builder* b) noexcept nogil:
     free(b.idx)
     free(b.w)
     free(b.features)
+    free(b.nw)
+    free(b.ny)
     free(b.fbest)
     free(b.keys)
     free(b.scratch)
@@ -483,6 +515,7 @@ cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* we
     cdef Builder b
     cdef Py_ssize_t S = 2 + t.K, i, m = 0, n = max(t.n, 1)
     cdef int nt = max(p.n_threads, 1), status = NO_MEMORY
+    cdef uint64_t boot_rng
     memset(&b, 0, sizeof(Builder))
     b.t = t
     b.p = p
@@ -492,17 +525,21 @@ cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* we
     b.idx = <Py_ssize_t*> malloc(n * sizeof(Py_ssize_t))
     b.w = <double*> malloc(n * sizeof(double))
     b.features = <Py_ssize_t*> malloc(t.d * sizeof(Py_ssize_t))
+    b.nw = <double*> malloc(n * sizeof(double))
+    b.ny = <int*> malloc(n * sizeof(int))
     b.fbest = <Split*> malloc(t.d * sizeof(Split))
     b.scratch = <double*> malloc(nt * 4 * S * sizeof(double))
     b.total = <double*> malloc(3 * S * sizeof(double))
     b.keys = <uint64_t*> malloc(nt * 2 * n * sizeof(uint64_t))
     # hists[0] is the one-feature histogram of feature-by-feature searches
     if (b.idx != NULL and b.w != NULL and b.features != NULL and b.fbest != NULL
+            and b.nw != NULL and b.ny != NULL
             and b.scratch != NULL and b.total != NULL
             and b.keys != NULL
             and (t.codes8 == NULL or _hist_take(&b) == 0)):
         if p.n_draw > 0:
-            bootstrap(&b.rng, t.n, p.n_draw, <double*> b.keys)  # keys: free until growth
+            boot_rng = seed ^ BOOTSTRAP_STREAM
+            bootstrap(&boot_rng, t.n, p.n_draw, <double*> b.keys)  # keys: free until growth
             for i in range(t.n):
                 b.w[i] = (<double*> b.keys)[i] * weight[i]
             if p.balanced_subsample and t.y_cls != NULL:
@@ -533,7 +570,7 @@ cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* we
 def bootstrap_counts(uint64_t seed, Py_ssize_t n, Py_ssize_t n_draw):
     """The in-bag counts of the tree grown from ``seed`` (for out-of-bag scores)."""
     cdef double[::1] counts = np.zeros(max(n, 1))
-    cdef uint64_t rng = seed
+    cdef uint64_t rng = seed ^ BOOTSTRAP_STREAM
     bootstrap(&rng, n, n_draw, &counts[0])
     return np.asarray(counts)[:n]
 
@@ -562,10 +599,20 @@ def build_trees(
     cdef Tree* trees = <Tree*> calloc(max(n_trees, 1), sizeof(Tree))
     cdef int[::1] status = np.zeros(max(n_trees, 1), dtype=np.intc)
     cdef int outer = n_threads if n_trees > 1 else 1
+    cdef uint8_t* rows8 = NULL
     if trees == NULL:
         raise MemoryError("no memory for the trees")
     t = tree_data(codes8, codes32, n_bins, table, is_exact, y_cls, y_reg, class_offset,
                   K, criterion)
+    if t.codes8 != NULL and t.n > 0:
+        # the row-major copy small nodes read (see ROWWISE_MAX_BYTES)
+        rows8 = <uint8_t*> malloc(t.n * t.d)
+        if rows8 == NULL:
+            free(trees)
+            raise MemoryError("no memory for the row-major codes")
+        with nogil:
+            _transpose(t.codes8, t.n, t.d, rows8)
+        t.rows8 = rows8
     p.max_depth = max_depth
     p.min_samples_split = min_samples_split
     p.min_samples_leaf = min_samples_leaf
@@ -591,7 +638,22 @@ def build_trees(
             free(trees[k].nodes)
             free(trees[k].values)
         free(trees)
+        free(rows8)
     return result
+
+
+cdef void _transpose(const uint8_t* cols, Py_ssize_t n, Py_ssize_t d,
+                     uint8_t* rows) noexcept nogil:
+    """rows (n, d) = cols (d, n) transposed, in tiles of TILE rows: a tile's
+    rows (TILE x d bytes) stay in cache while each column is read in order
+    into them; a one-off O(n d) copy per fit, small beside growing the trees
+    (`gdcore bench tree`, RandomForestClassifier(100) fit)."""
+    cdef Py_ssize_t i0 = 0, i, f, TILE = 256
+    while i0 < n:
+        for f in range(d):
+            for i in range(i0, min(i0 + TILE, n)):
+                rows[i * d + f] = cols[f * n + i]
+        i0 += TILE
 
 
 cdef object _to_arrays(Tree* tr, Py_ssize_t K):

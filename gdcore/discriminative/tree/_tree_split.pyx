@@ -46,6 +46,12 @@ cdef double FEATURE_THRESHOLD = 1e-7
 # instead of quicksort: a radix pass costs O(n + 256) whatever n, so it only
 # beats the quicksort's O(n log n) once n is well above the 256 buckets.
 cdef Py_ssize_t RADIX_MIN = 256
+# Nodes of at most SORT_SMALL values sort their one-byte codes by insertion
+# (_sort_keys) instead of counting: a counting sort's clear and prefix sum
+# over every bin cost more than an insertion sort of so few keys, and a fully
+# grown tree's deepest nodes are that small.  Measured by `gdcore bench tree`
+# (RandomForestClassifier(100) fit).
+cdef Py_ssize_t SORT_SMALL = 16
 cdef double EPSILON = 2.220446049250313e-16
 cdef double INV_LN2 = 1.4426950408889634
 
@@ -56,12 +62,27 @@ CRITERION_SQUARED_ERROR = CRIT_SQUARED_ERROR
 CRITERION_POISSON = CRIT_POISSON
 
 
-cdef double _clf_impurity(const TreeData* t, const double* s) noexcept nogil:
+cdef inline double _clf_impurity(const TreeData* t, const double* s) noexcept nogil:
     """Gini or entropy (bits) of the class weights in s, averaged over outputs."""
-    cdef double W = s[1], imp = 0.0, acc, p
+    cdef double W = s[1], imp = 0.0, acc = 0.0, p
     cdef int o, c, lo, hi
     if W <= 0.0:
         return 0.0
+    if t.n_outputs == 1:
+        # One output (every forest of one target): the loop below without its
+        # output bookkeeping, the same operations in the same order, so the
+        # same bits.  Called twice per candidate cut, the innermost step of
+        # every split search.
+        if t.criterion == CRIT_GINI:
+            for c in range(2, 2 + t.K):
+                p = s[c] / W
+                acc += p * p
+            return 1.0 - acc
+        for c in range(2, 2 + t.K):
+            if s[c] > 0.0:
+                p = s[c] / W
+                acc -= p * log(p) * INV_LN2
+        return acc
     for o in range(t.n_outputs):
         lo = 2 + t.class_offset[o]
         hi = 2 + (t.class_offset[o + 1] if o + 1 < t.n_outputs else t.K)
@@ -84,6 +105,11 @@ cdef double _clf_impurity(const TreeData* t, const double* s) noexcept nogil:
 
 cdef double proxy(const TreeData* t, const double* L, const double* R) noexcept nogil:
     """scikit-learn's proxy impurity improvement of the cut L | R (larger is better)."""
+    return _proxy(t, L, R)
+
+
+cdef inline double _proxy(const TreeData* t, const double* L, const double* R) noexcept nogil:
+    """proxy, inlined into the scans (it is evaluated at every candidate cut)."""
     cdef double s = 0.0
     cdef int o
     if t.criterion == CRIT_GINI or t.criterion == CRIT_ENTROPY:
@@ -137,16 +163,43 @@ cdef void node_stats(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
     impurity[0] = loss / (total[1] * t.n_outputs)
 
 
-cdef void feature_histogram(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
-                            Py_ssize_t end, const double* w, Py_ssize_t f,
-                            double* hist) noexcept nogil:
-    """hist[b] = stats of the node's samples in bin b of feature f, b <= n_bins[f]."""
-    cdef Py_ssize_t S = 2 + t.K, p, i
-    cdef const uint8_t* col = t.codes8 + f * t.n
-    memset(hist, 0, (t.n_bins[f] + 1) * S * sizeof(double))
+cdef bint gather_node(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
+                      Py_ssize_t end, const double* w, double* nw,
+                      int* ny) noexcept nogil:
+    """nw[p - start], ny[p - start] = weight and class stat of sample idx[p], for
+    one-output classification; False (nothing written) otherwise.
+
+    A node's split search reads every sample's weight and class once per
+    feature searched; gathered once per node, those reads are in order from
+    two short arrays instead of scattered over the training set.
+    """
+    cdef Py_ssize_t p, i
+    if t.y_cls == NULL or t.n_outputs != 1:
+        return False
     for p in range(start, end):
         i = idx[p]
-        add_sample(t, i, w[i], hist + col[i] * S)
+        nw[p - start] = w[i]
+        ny[p - start] = t.class_offset[0] + t.y_cls[i]
+    return True
+
+
+cdef void feature_histogram(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
+                            Py_ssize_t end, const double* w, const double* nw,
+                            const int* ny, Py_ssize_t f, double* hist) noexcept nogil:
+    """hist[b] = stats of the node's samples in bin b of feature f, b <= n_bins[f].
+
+    nw, ny: the node's gather_node arrays, or NULL.
+    """
+    cdef Py_ssize_t S = 2 + t.K, p, i, st
+    cdef const uint8_t* col = col8_of(t, f, end - start, &st)
+    memset(hist, 0, (t.n_bins[f] + 1) * S * sizeof(double))
+    if nw != NULL:
+        for p in range(start, end):
+            add_gathered(nw, ny, p - start, hist + col[idx[p] * st] * S)
+        return
+    for p in range(start, end):
+        i = idx[p]
+        add_sample(t, i, w[i], hist + col[i * st] * S)
 
 
 cdef inline double _threshold(const TreeData* t, Py_ssize_t f, Py_ssize_t bl,
@@ -187,7 +240,7 @@ cdef inline void _consider(const TreeData* t, Py_ssize_t f, Py_ssize_t bl, Py_ss
             continue
         if L[1] <= 0.0 or R[1] <= 0.0:
             continue
-        q = proxy(t, L, R)
+        q = _proxy(t, L, R)
         if q > best.proxy:
             best.proxy = q
             best.feature = f
@@ -325,15 +378,17 @@ cdef uint64_t* _radix_sort_keys(uint64_t* a, uint64_t* tmp, Py_ssize_t n,
 
 
 cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
-                      Py_ssize_t end, const double* w, Py_ssize_t f, const double* total,
+                      Py_ssize_t end, const double* w, const double* nw, const int* ny,
+                      Py_ssize_t f, const double* total,
                       Limits lim, Split* best, uint64_t* keys,
                       double* scratch) noexcept nogil:
     """Best exact cut of feature f by sorting the node's codes; False if constant.
 
     keys: 2 * (end - start) uint64; scratch: 4 * (2 + K) doubles.  A key is
     (code << 32 | position), so the sort also fixes the order of equal codes.
+    nw, ny: the node's gather_node arrays, or NULL.
     """
-    cdef Py_ssize_t S = 2 + t.K, nb = t.n_bins[f], p, q, m = 0, i
+    cdef Py_ssize_t S = 2 + t.K, nb = t.n_bins[f], p, q, m = 0, i, st = 1
     cdef uint64_t c, cn, max_code = 0
     cdef double* left = scratch
     cdef double* L = scratch + S
@@ -342,28 +397,44 @@ cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start
     cdef bint varies = False
     cdef Py_ssize_t count[257]
     cdef const uint8_t* col8
+    cdef uint8_t* node8
     memset(left, 0, S * sizeof(double))
     memset(miss, 0, S * sizeof(double))
     if t.codes8 != NULL:
-        # One-byte codes: a counting sort, O(m + 256), in place of the
-        # quicksort, which would be the costliest step of a forest fit's
-        # small nodes (measured by `gdcore bench tree`,
-        # RandomForestClassifier(100) fit).
-        col8 = t.codes8 + f * t.n
-        memset(count, 0, 257 * sizeof(Py_ssize_t))
+        col8 = col8_of(t, f, end - start, &st)
+    if t.codes8 != NULL and end - start <= SORT_SMALL:
         for p in range(start, end):
             i = idx[p]
-            if col8[i] == nb:
+            c = col8[i * st]
+            if <Py_ssize_t> c == nb:
                 add_sample(t, i, w[i], miss)
             else:
-                count[col8[i] + 1] += 1
-        for q in range(256):
-            count[q + 1] += count[q]
-        m = count[256]
+                keys[m] = (c << 32) | <uint64_t> (p - start)
+                m += 1
+        _sort_keys(keys, m)
+    elif t.codes8 != NULL:
+        # One-byte codes: a counting sort, O(m + bins), in place of the
+        # quicksort, which would be the costliest step of a forest fit's
+        # small nodes (measured by `gdcore bench tree`,
+        # RandomForestClassifier(100) fit).  The node's codes are gathered
+        # once into the free upper half of keys, so the second pass reads
+        # them in order instead of gathering them through idx again.
+        node8 = <uint8_t*> (keys + (end - start))
+        memset(count, 0, (nb + 1) * sizeof(Py_ssize_t))
         for p in range(start, end):
-            c = col8[idx[p]]
+            i = idx[p]
+            node8[p - start] = col8[i * st]
+            if node8[p - start] == nb:
+                add_sample(t, i, w[i], miss)
+            else:
+                count[node8[p - start] + 1] += 1
+        for q in range(nb):
+            count[q + 1] += count[q]
+        m = count[nb]
+        for p in range(end - start):
+            c = node8[p]
             if <Py_ssize_t> c != nb:
-                keys[count[c]] = (c << 32) | <uint64_t> (p - start)
+                keys[count[c]] = (c << 32) | <uint64_t> p
                 count[c] += 1
     else:
         for p in range(start, end):
@@ -380,8 +451,11 @@ cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start
         else:
             _sort_keys(keys, m)
     for q in range(m):
-        i = idx[start + <Py_ssize_t> (keys[q] & 0xFFFFFFFFULL)]
-        add_sample(t, i, w[i], left)
+        if nw != NULL:
+            add_gathered(nw, ny, <Py_ssize_t> (keys[q] & 0xFFFFFFFFULL), left)
+        else:
+            i = idx[start + <Py_ssize_t> (keys[q] & 0xFFFFFFFFULL)]
+            add_sample(t, i, w[i], left)
         if q + 1 < m:
             c = keys[q] >> 32
             cn = keys[q + 1] >> 32
@@ -451,10 +525,13 @@ cdef bint random_split(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t star
 cdef Py_ssize_t partition(const TreeData* t, Py_ssize_t* idx, Py_ssize_t start,
                           Py_ssize_t end, const Split* s) noexcept nogil:
     """Reorder idx[start:end] so the left child comes first; return its end."""
-    cdef Py_ssize_t nb = t.n_bins[s.feature], lo = start, hi = end - 1, c, tmp
+    cdef Py_ssize_t nb = t.n_bins[s.feature], lo = start, hi = end - 1, c, tmp, st = 1
+    cdef const uint8_t* col8 = NULL
     cdef bint go_left
+    if t.codes8 != NULL:
+        col8 = col8_of(t, s.feature, end - start, &st)
     while lo <= hi:
-        c = code_of(t, s.feature, idx[lo])
+        c = col8[idx[lo] * st] if col8 != NULL else code_of(t, s.feature, idx[lo])
         go_left = s.missing_left if c == nb else c <= s.bin
         if go_left:
             lo += 1
@@ -481,6 +558,7 @@ cdef TreeData tree_data(codes8, codes32, const int[::1] n_bins, const double[:, 
     cdef const int[:, ::1] yc
     cdef const double[:, ::1] yr
     t.codes8 = NULL
+    t.rows8 = NULL
     t.codes32 = NULL
     if codes8 is not None:
         c8 = codes8
@@ -536,6 +614,10 @@ def best_split(
     cdef double[::1] scratch = np.zeros(4 * S)
     cdef double[::1] hist = np.zeros(t.hist_bins * S)
     cdef uint64_t[::1] keys = np.zeros(2 * max(m, 1), dtype=np.uint64)
+    cdef double[::1] nw = np.zeros(max(m, 1))
+    cdef int[::1] ny = np.zeros(max(m, 1), dtype=np.intc)
+    cdef const double* pnw = NULL
+    cdef const int* pny = NULL
     cdef double impurity = 0.0
     cdef Limits lim
     cdef Split best
@@ -547,12 +629,15 @@ def best_split(
     if m == 0:
         return None, np.asarray(total), 0.0
     node_stats(&t, &idx[0], 0, m, &weight[0], &total[0], &impurity)
+    if method != 2 and gather_node(&t, &idx[0], 0, m, &weight[0], &nw[0], &ny[0]):
+        pnw = &nw[0]  # as the builder searches (one-output classification)
+        pny = &ny[0]
     for f in range(t.d):
         if method == 0:
-            feature_histogram(&t, &idx[0], 0, m, &weight[0], f, &hist[0])
+            feature_histogram(&t, &idx[0], 0, m, &weight[0], pnw, pny, f, &hist[0])
             scan_histogram(&t, &hist[0], f, &total[0], lim, &best, &scratch[0])
         elif method == 1:
-            scan_sorted(&t, &idx[0], 0, m, &weight[0], f, &total[0], lim, &best,
+            scan_sorted(&t, &idx[0], 0, m, &weight[0], pnw, pny, f, &total[0], lim, &best,
                         &keys[0], &scratch[0])
         else:
             random_split(&t, &idx[0], 0, m, &weight[0], f, &total[0], lim, &best,
@@ -577,4 +662,4 @@ def histogram(
     if idx.shape[0] == 0:
         hist[:, :] = 0.0
         return
-    feature_histogram(&t, &idx[0], 0, idx.shape[0], &weight[0], f, &hist[0, 0])
+    feature_histogram(&t, &idx[0], 0, idx.shape[0], &weight[0], NULL, NULL, f, &hist[0, 0])

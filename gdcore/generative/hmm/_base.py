@@ -42,6 +42,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from gdcore._dask import dask_dispatch
+from gdcore._doc_link import DocLinkMixin
 from gdcore._memory import refuse_absurd_allocation
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_n_samples
@@ -161,7 +163,7 @@ def _normalize_rows(new, old, name):
     return out
 
 
-class BaseHMM(BaseEstimator):
+class BaseHMM(DocLinkMixin, BaseEstimator):
     """Hidden Markov model with EM fitting; subclass it for an emission model.
 
     Parameters are hmmlearn's (see ``GaussianHMM``), plus ``n_init`` (EM
@@ -375,15 +377,37 @@ class BaseHMM(BaseEstimator):
 
     # ---- public API -------------------------------------------------------
 
+    @dask_dispatch
     def fit(self, X, lengths=None):
         """Estimate the parameters by Baum-Welch (EM), from ``n_init`` starts.
 
+        The parameters ``init_params`` names are initialized first (those
+        already set and not named there are kept), then EM runs until the
+        log-likelihood gains less than ``tol`` or ``n_iter`` iterations;
+        ``monitor_`` records the log-likelihood of each.
+
         Parameters
         ----------
-        X : array-like, shape (n_samples, n_features)
-            The concatenated sequences.
-        lengths : array-like of int, shape (n_sequences,), optional
-            Length of each sequence; they must be positive and sum to n_samples.
+        X : array-like of shape (n_samples, n_features)
+            The observations of all sequences, concatenated row-wise.
+        lengths : array-like of int of shape (n_sequences,), default=None
+            Length of each sequence; they must be positive and sum to
+            n_samples.  None: X is one sequence.
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore.generative.hmm import GaussianHMM
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
+        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
+        >>> model.transmat_.shape
+        (2, 2)
         """
         self._base_params_check()
         X = self._validate_X(X, fitting=True)
@@ -452,24 +476,78 @@ class BaseHMM(BaseEstimator):
         return X, check_lengths(lengths, len(X)), self._n_threads()
 
     def score_samples(self, X, lengths=None):
-        """(log-likelihood of X, posteriors P(state_t | X) of shape (n_samples, K))."""
+        """Return the log-likelihood of X and the posterior state probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The observations of all sequences, concatenated row-wise.
+        lengths : array-like of int of shape (n_sequences,), default=None
+            Length of each sequence; they must be positive and sum to
+            n_samples.  None: X is one sequence.
+
+        Returns
+        -------
+        log_prob : float
+            Log-likelihood of X, summed over sequences.
+        posteriors : ndarray of shape (n_samples, n_components)
+            P(state_t = k | X), each row sums to 1.
+
+        See Also
+        --------
+        score : The log-likelihood alone (forward pass only, no posteriors).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore.generative.hmm import GaussianHMM
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
+        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
+        >>> log_prob, posteriors = model.score_samples(X, lengths=[100, 100])
+        >>> posteriors.shape
+        (200, 2)
+        """
         X, offsets, n_threads = self._prepare(X, lengths)
         logprob, posteriors, _ = self._forward_backward(X, offsets, n_threads)
         self._raise_if_impossible(logprob)
         return float(logprob.sum()), posteriors
 
+    @dask_dispatch
     def score(self, X, lengths=None, per_sequence=False):
         """Return the log-likelihood of X under the model.
 
-        It is summed over sequences, as hmmlearn, or one per sequence (an array)
-        with ``per_sequence=True``.
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The observations of all sequences, concatenated row-wise.
+        lengths : array-like of int of shape (n_sequences,), default=None
+            Length of each sequence; they must be positive and sum to
+            n_samples.  None: X is one sequence.
+        per_sequence : bool, default=False
+            Return one log-likelihood per sequence instead of their sum.
+
+        Returns
+        -------
+        log_prob : float or ndarray of shape (n_sequences,)
+            log P(X), summed over sequences (hmmlearn's), or per sequence.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore.generative.hmm import GaussianHMM
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
+        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
+        >>> model.score(X, lengths=[100, 100], per_sequence=True).shape
+        (2,)
         """
         X, offsets, n_threads = self._prepare(X, lengths)
         logprob = self._sequence_logprob(X, offsets, n_threads)
         return logprob if per_sequence else float(logprob.sum())
 
     def decode(self, X, lengths=None, algorithm=None):
-        """(log-probability, most likely state sequence).
+        """Return the most likely states of X and a log-probability.
 
         "viterbi": the jointly most likely path and its log joint probability
         log P(X, path).
@@ -480,6 +558,35 @@ class BaseHMM(BaseEstimator):
         right.  hmmlearn calls it a log-probability, but it is not one (the
         decoded states need not even form a path the model allows);
         ``score`` gives log P(X), ``predict_proba`` each frame's posteriors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The observations of all sequences, concatenated row-wise.
+        lengths : array-like of int of shape (n_sequences,), default=None
+            Length of each sequence; they must be positive and sum to
+            n_samples.  None: X is one sequence.
+        algorithm : {"viterbi", "map"}, default=None
+            The decoder; None uses the model's ``algorithm``.
+
+        Returns
+        -------
+        log_prob : float
+            For "viterbi", log P(X, path) summed over sequences; for "map",
+            the sum of the decoded states' posterior probabilities.
+        state_sequence : ndarray of shape (n_samples,)
+            The decoded state of each frame.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore.generative.hmm import GaussianHMM
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
+        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
+        >>> log_prob, states = model.decode(X, lengths=[100, 100])
+        >>> states.shape
+        (200,)
         """
         algorithm = algorithm or self.algorithm
         if algorithm not in DECODER_ALGORITHMS:
@@ -502,19 +609,100 @@ class BaseHMM(BaseEstimator):
         status = _hmm.viterbi(flp, offsets, log_sp, log_tm, states, logprob, n_threads)
         self._raise_for_loglik_status(status)
 
+    @dask_dispatch
     def predict(self, X, lengths=None):
-        """Most likely state of each frame (by ``algorithm``)."""
+        """Return the most likely state of each frame (decoded by ``algorithm``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The observations of all sequences, concatenated row-wise.
+        lengths : array-like of int of shape (n_sequences,), default=None
+            Length of each sequence; they must be positive and sum to
+            n_samples.  None: X is one sequence.
+
+        Returns
+        -------
+        state_sequence : ndarray of shape (n_samples,)
+            The decoded state of each frame.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore.generative.hmm import GaussianHMM
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
+        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
+        >>> model.predict(X, lengths=[100, 100]).shape
+        (200,)
+        """
         return self.decode(X, lengths)[1]
 
+    @dask_dispatch
     def predict_proba(self, X, lengths=None):
-        """Posterior probability of each state at each frame, (n_samples, K)."""
+        """Return the posterior probability of each state at each frame.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The observations of all sequences, concatenated row-wise.
+        lengths : array-like of int of shape (n_sequences,), default=None
+            Length of each sequence; they must be positive and sum to
+            n_samples.  None: X is one sequence.
+
+        Returns
+        -------
+        posteriors : ndarray of shape (n_samples, n_components)
+            P(state_t = k | X), each row sums to 1.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore.generative.hmm import GaussianHMM
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
+        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
+        >>> model.predict_proba(X, lengths=[100, 100]).sum(axis=1).round(6)[:3]
+        array([1., 1., 1.])
+        """
         return self.score_samples(X, lengths)[1]
 
     def sample_sequences(self, n_sequences, n_samples, random_state=None, currstate=None):
         """Draw ``n_sequences`` independent sequences of ``n_samples`` frames each.
 
-        Returns ``(X, states, lengths)`` with the sequences concatenated, ready
-        for ``fit(X, lengths)``.  State paths are drawn in one compiled pass.
+        State paths are drawn in one compiled pass, then the emissions.
+
+        Parameters
+        ----------
+        n_sequences : int
+            Number of sequences.
+        n_samples : int
+            Frames per sequence.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws; None uses the model's ``random_state``.
+        currstate : int, default=None
+            State of every sequence's first frame; None draws it from
+            ``startprob_``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_sequences * n_samples, n_features)
+            The sequences, concatenated, ready for ``fit(X, lengths)``.
+        states : ndarray of shape (n_sequences * n_samples,)
+            The state of each frame.
+        lengths : ndarray of shape (n_sequences,)
+            Length of each sequence (all ``n_samples``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore.generative.hmm import GaussianHMM
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
+        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
+        >>> X_new, states, lengths = model.sample_sequences(3, 10, random_state=1)
+        >>> X_new.shape, lengths.tolist()
+        ((30, 2), [10, 10, 10])
         """
         check_is_fitted(self, "startprob_")
         self._check()
@@ -534,7 +722,35 @@ class BaseHMM(BaseEstimator):
         return X, states, np.full(n_sequences, n_samples)
 
     def sample(self, n_samples=1, random_state=None, currstate=None):
-        """Draw one sequence: ``(X, state_sequence)``, as hmmlearn."""
+        """Draw one sequence from the model, as hmmlearn.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of frames.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws; None uses the model's ``random_state``.
+        currstate : int, default=None
+            State of the first frame; None draws it from ``startprob_``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            The observations.
+        state_sequence : ndarray of shape (n_samples,)
+            The state of each frame.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore.generative.hmm import GaussianHMM
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
+        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
+        >>> X_new, states = model.sample(5, random_state=1)
+        >>> X_new.shape, states.shape
+        ((5, 2), (5,))
+        """
         X, states, _ = self.sample_sequences(1, n_samples, random_state, currstate)
         return X, states
 

@@ -23,21 +23,71 @@ from gdcore.generative.hmm._base import BaseHMM, _normalize_rows, raise_for_memo
 class CategoricalHMM(BaseHMM):
     """Hidden Markov model with categorical (discrete) emissions.
 
-    Parameters (hmmlearn's, same defaults)
+    hmmlearn's ``CategoricalHMM``: each frame is one integer symbol in
+    [0, n_features), a single column of X.
+
+    Parameters
     ----------
-    n_components : int, number of states.
-    startprob_prior, transmat_prior, emissionprob_prior : Dirichlet priors.
-    n_features : int or None, size of the alphabet; None = 1 + largest symbol
-        seen by ``fit``, which then sets it (as hmmlearn does).
-    algorithm, random_state, n_iter, tol, verbose, params, init_params,
-    implementation : as in hmmlearn ('s', 't', 'e' for emissionprob).
-    n_init : int, default 1. EM restarts; the best final log-likelihood is kept.
-    n_jobs : int or None, threads for the kernels.
+    n_components : int, default=1
+        Number of states.
+    startprob_prior : float or array-like of shape (n_components,), default=1.0
+        Parameters of the Dirichlet prior on ``startprob_``.
+    transmat_prior : float or array-like of shape (n_components, n_components), \
+default=1.0
+        Parameters of the Dirichlet prior on each row of ``transmat_``.
+    emissionprob_prior : float or array-like of shape (n_components, n_features), \
+default=1.0
+        Parameters of the Dirichlet prior on each row of ``emissionprob_``.
+    n_features : int or None, default=None
+        Size of the alphabet; None: 1 + the largest symbol ``fit`` sees
+        (which then sets it, as hmmlearn does).
+    algorithm : {"viterbi", "map"}, default="viterbi"
+        Decoder used by ``decode`` and ``predict``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization (and ``sample`` when it is given none).
+    n_iter : int, default=10
+        Maximum number of EM iterations (0: initialize only).
+    tol : float, default=1e-2
+        EM stops when the log-likelihood gains less than ``tol``.
+    verbose : bool, default=False
+        Print each EM iteration's log-likelihood to stderr.
+    params : str, default="ste"
+        Parameters EM updates: 's' startprob, 't' transmat, 'e' emissionprob.
+    init_params : str, default="ste"
+        Parameters ``fit`` initializes, same letters.
+    implementation : {"log", "scaling"}, default="log"
+        Accepted for hmmlearn compatibility; both compute the same numbers.
+    n_init : int, default=1
+        EM restarts from different initializations; the best final
+        log-likelihood is kept.
+    n_jobs : int or None, default=None
+        Threads of the compiled kernels (None: OpenMP's default, -1: all).
 
     Attributes
     ----------
-    startprob_, transmat_, emissionprob_ (K, n_features), n_features_
-    (alphabet size in use), monitor_.
+    startprob_ : ndarray of shape (n_components,)
+        Initial state distribution.
+    transmat_ : ndarray of shape (n_components, n_components)
+        Transition probabilities, rows sum to 1.
+    emissionprob_ : ndarray of shape (n_components, n_features)
+        Probability of each symbol under each state.
+    n_features_ : int
+        Size of the alphabet in use.
+    monitor_ : ConvergenceMonitor
+        EM's convergence monitor (hmmlearn's), there from construction on.
+
+    See Also
+    --------
+    MultinomialHMM : Counts of categories per frame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdcore.generative.hmm import CategoricalHMM
+    >>> X = np.array([[0], [0], [1], [2], [2], [1], [0], [0], [2], [2]])
+    >>> model = CategoricalHMM(n_components=2, random_state=0).fit(X)
+    >>> model.emissionprob_.shape
+    (2, 3)
     """
 
     _emission_param_names = ("emissionprob_", "n_features_")

@@ -3,7 +3,12 @@
 Covariance types "spherical", "diag", "full", "tied", stored as hmmlearn
 stores them in ``_covars_`` ((K,), (K, d), (K, d, d), (d, d)); ``covars_``
 gives full matrices.  Per-frame log-densities come from the compiled,
-BLAS-blocked kernels of ``gdcore.generative.hmm._hmm_emissions``; the M-step is
+BLAS-blocked kernels of ``gdcore.generative.hmm._hmm_emissions``; with
+"diag"/"spherical" covariances, several sequences and no NaN, fitting and
+scoring run fused per sequence in ``_hmm_gaussian`` instead (no (n, K)
+array: memory O(threads x sequence length x K)).  The means are initialized
+by hmmlearn's k-means on a sample of rows (``init_sample_size``, see
+``_kmeans``).  The M-step is
 hmmlearn's MAP update (Huang, Acero, Hon, "Spoken Language Processing",
 pp. 443-445) on statistics computed by BLAS products, never an n x K x d array.
 
@@ -26,6 +31,7 @@ from sklearn.utils.validation import validate_data
 from gdcore._threads import single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES, refuse_dates
 from gdcore.generative.hmm import _hmm_emissions as _em
+from gdcore.generative.hmm import _hmm_gaussian as _fused
 from gdcore.generative.hmm import _hmm_missing as _miss
 from gdcore.generative.hmm._base import (
     BaseHMM,
@@ -33,7 +39,7 @@ from gdcore.generative.hmm._base import (
     n_features_property,
     raise_for_memory,
 )
-from gdcore.generative.hmm._kmeans import kmeans
+from gdcore.generative.hmm._kmeans import kmeans, resolve_sample_size
 
 COVARIANCE_TYPES = ("spherical", "diag", "full", "tied")
 
@@ -102,24 +108,93 @@ def _cholesky(cov, min_covar=1e-7):
 class GaussianHMM(BaseHMM):
     """Hidden Markov model with Gaussian emissions.
 
-    Parameters (hmmlearn's, same defaults)
+    hmmlearn's ``GaussianHMM`` (same parameters, defaults and attributes) on
+    compiled kernels; NaN in X means "missing" and is marginalized out.
+
+    Parameters
     ----------
-    n_components : int, number of states.
-    covariance_type : {"spherical", "diag", "full", "tied"}, default "diag".
-    min_covar : float, added to the diagonal of the initial covariances.
-    startprob_prior, transmat_prior : Dirichlet prior parameters.
-    means_prior, means_weight : Normal prior on the means.
-    covars_prior, covars_weight : (inverse-)Gamma / Wishart prior on covariances.
-    algorithm : {"viterbi", "map"}, the decoder.
-    random_state, n_iter, tol, verbose, params, init_params, implementation :
-        as in hmmlearn ('s' startprob, 't' transmat, 'm' means, 'c' covars).
-    n_init : int, default 1. EM restarts; the best final log-likelihood is kept.
-    n_jobs : int or None, threads for the kernels.
+    n_components : int, default=1
+        Number of states.
+    covariance_type : {"spherical", "diag", "full", "tied"}, default="diag"
+        Form of the state covariances: one variance per state, one per state
+        and feature, a full matrix per state, or one full matrix shared.
+    min_covar : float, default=1e-3
+        Added to the diagonal of the initial covariances.
+    startprob_prior : float or array-like of shape (n_components,), default=1.0
+        Parameters of the Dirichlet prior on ``startprob_``.
+    transmat_prior : float or array-like of shape (n_components, n_components), \
+default=1.0
+        Parameters of the Dirichlet prior on each row of ``transmat_``.
+    means_prior : float or array-like of shape (n_components, n_features), default=0
+        Mean of the Normal prior on ``means_``.
+    means_weight : float or array-like of shape (n_components,), default=0
+        Precision weight of the Normal prior on ``means_``.
+    covars_prior : float or array-like, default=1e-2
+        Scale of the inverse-Gamma ("spherical", "diag") or inverse-Wishart
+        ("full", "tied") prior on the covariances.
+    covars_weight : float or array-like, default=1
+        Shape (degrees of freedom) of that prior.
+    algorithm : {"viterbi", "map"}, default="viterbi"
+        Decoder used by ``decode`` and ``predict``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization (and ``sample`` when it is given none).
+    n_iter : int, default=10
+        Maximum number of EM iterations (0: initialize only).
+    tol : float, default=1e-2
+        EM stops when the log-likelihood gains less than ``tol``.
+    verbose : bool, default=False
+        Print each EM iteration's log-likelihood to stderr.
+    params : str, default="stmc"
+        Parameters EM updates: 's' startprob, 't' transmat, 'm' means,
+        'c' covars.
+    init_params : str, default="stmc"
+        Parameters ``fit`` initializes, same letters: means by k-means,
+        covariances from the data's, start and transitions from a Dirichlet.
+    implementation : {"log", "scaling"}, default="log"
+        Accepted for hmmlearn compatibility; both compute the same numbers
+        (the compiled forward-backward shifts and scales each frame).
+    n_init : int, default=1
+        EM restarts from different initializations; the best final
+        log-likelihood is kept.
+    n_jobs : int or None, default=None
+        Threads of the compiled kernels (None: OpenMP's default, -1: all).
+    init_sample_size : "auto", int or None, default="auto"
+        Rows the k-means initialization of the means clusters, drawn
+        uniformly from ``random_state``: "auto" takes max(2000, 50 *
+        n_components) rows, an int that many, None every row (hmmlearn's
+        ``KMeans(n_init=10)`` on all of X, which on long data costs more
+        than the EM iterations).  X with fewer rows is clustered whole.
 
     Attributes
     ----------
-    startprob_, transmat_, means_, covars_ (full matrices), _covars_ (stored
-    form), n_features, monitor_.
+    startprob_ : ndarray of shape (n_components,)
+        Initial state distribution.
+    transmat_ : ndarray of shape (n_components, n_components)
+        Transition probabilities, rows sum to 1.
+    means_ : ndarray of shape (n_components, n_features)
+        Mean of each state.
+    covars_ : ndarray of shape (n_components, n_features, n_features)
+        Covariance matrix of each state (full matrices whatever the type;
+        ``_covars_`` holds hmmlearn's stored form).
+    n_features : int
+        Number of features.
+    monitor_ : ConvergenceMonitor
+        EM's convergence monitor (hmmlearn's), there from construction on.
+
+    See Also
+    --------
+    GMMHMM : Gaussian-mixture emissions.
+    HMMClassifier : One HMM per class, sequences classified by Bayes' rule.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdcore.generative.hmm import GaussianHMM
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
+    >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
+    >>> sorted(int(round(m)) for m in model.means_[:, 0])
+    [0, 6]
     """
 
     _emission_param_names = ("means_", "_covars_")
@@ -129,7 +204,7 @@ class GaussianHMM(BaseHMM):
                  covars_prior=1e-2, covars_weight=1, algorithm="viterbi",
                  random_state=None, n_iter=10, tol=1e-2, verbose=False,
                  params="stmc", init_params="stmc", implementation="log",
-                 n_init=1, n_jobs=None):
+                 n_init=1, n_jobs=None, init_sample_size="auto"):
         self._store_params(locals())
 
     @property
@@ -191,14 +266,17 @@ class GaussianHMM(BaseHMM):
         init_covars = self._needs_init("c", "_covars_")
         if not (init_means or init_covars):
             return
-        complete = X[~np.isnan(X).any(axis=1)]
+        resolve_sample_size(self.init_sample_size, self.n_components)    # validates
+        # No copy of X when it has no NaN (inf was refused by _validate_X).
+        complete = X if np.isfinite(np.sum(X)) else X[~np.isnan(X).any(axis=1)]
         if len(complete) < max(2, self.n_components):
             raise ValueError(
                 f"{len(complete)} rows without NaN (n_samples = {len(X)}) cannot initialize "
                 f"{self.n_components} means and a covariance (at least 2 are needed); pass "
                 "means_/covars_ and init_params without 'm'/'c'.")
         if init_means:
-            centers = kmeans(complete, self.n_components, random_state).cluster_centers_
+            centers = kmeans(complete, self.n_components, random_state, self.n_jobs,
+                             self.init_sample_size).cluster_centers_
             self.means_ = centers.astype(np.float64)
         if init_covars:
             cv = initial_covariance(complete, self.covariance_type, self.min_covar)
@@ -249,6 +327,50 @@ class GaussianHMM(BaseHMM):
         if status == _em.STATUS_INF:
             raise ValueError("X holds infinite values; only NaN (missing) is allowed.")
         return out
+
+    # ---- fused path: no (n, K) array (_hmm_gaussian) ------------------------
+
+    def _uses_fused(self, X, offsets):
+        """Whether the E-step and scoring run fused, per sequence, in _hmm_gaussian.
+
+        For "diag" and "spherical" covariances and data without NaN, when
+        there are several sequences.  One sequence goes to the generic path,
+        whose emission and moment passes run on all threads over blocks of
+        rows (the fused kernel gives each sequence to one thread).  Shapes
+        and data decide, never the thread count, so results do not depend on it.
+        """
+        return (self.covariance_type in ("spherical", "diag") and len(offsets) > 2
+                and np.isfinite(np.sum(X, dtype=np.float64)))
+
+    def _run_fused(self, X, offsets, n_threads, forward_only):
+        K, d = self.n_components, X.shape[1]
+        logprob, start = np.empty(len(offsets) - 1), np.empty(K)
+        trans, moments = np.empty((K, K)), np.empty((K, 2 * d + 1))
+        with single_threaded_blas():
+            status = _fused.forward_backward_gaussian_diag(
+                X, offsets, np.ascontiguousarray(self.means_, dtype=np.float64),
+                self._diag_covars(), self.startprob_, self.transmat_, logprob, start, trans,
+                moments, n_threads, forward_only)
+        self._raise_for_loglik_status(status)
+        return logprob, start, trans, moments
+
+    def _do_estep(self, X, offsets, n_threads):
+        if not self._uses_fused(X, offsets):
+            return super()._do_estep(X, offsets, n_threads)
+        logprob, start, trans, moments = self._run_fused(X, offsets, n_threads, False)
+        self._raise_if_impossible(logprob)
+        stats = {"nobs": len(offsets) - 1, "start": start, "trans": trans}
+        if {"m", "c"} & set(self.params):
+            d = X.shape[1]
+            stats.update(post=moments[:, 2 * d], obs=moments[:, :d], post_obs=None)
+            if "c" in self.params:
+                stats["obs**2"] = moments[:, d:2 * d]
+        return stats, float(logprob.sum())
+
+    def _sequence_logprob(self, X, offsets, n_threads):
+        if not self._uses_fused(X, offsets):
+            return super()._sequence_logprob(X, offsets, n_threads)
+        return self._run_fused(X, offsets, n_threads, True)[0]
 
     def _emission_stats(self, X, posteriors, n_threads):
         stats = {}

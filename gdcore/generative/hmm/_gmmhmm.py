@@ -35,31 +35,103 @@ from gdcore.generative.hmm._base import (
     raise_for_memory,
 )
 from gdcore.generative.hmm._gaussian import _cholesky, check_covariance_type, check_min_covar
-from gdcore.generative.hmm._kmeans import kmeans
+from gdcore.generative.hmm._kmeans import kmeans, resolve_sample_size, sample_rows
 
 
 class GMMHMM(BaseHMM):
     """Hidden Markov model with Gaussian-mixture emissions.
 
-    Parameters (hmmlearn's, same defaults)
+    hmmlearn's ``GMMHMM``: each state emits from a mixture of ``n_mix``
+    Gaussians.
+
+    Parameters
     ----------
-    n_components : int, number of states.
-    n_mix : int, number of mixture components per state.
-    min_covar : float, added to the diagonal of the initial covariances.
-    startprob_prior, transmat_prior : Dirichlet priors.
-    weights_prior : Dirichlet prior on the mixture weights.
-    means_prior, means_weight : Normal prior on the means.
-    covars_prior, covars_weight : inverse-Gamma ("spherical", "diag") or
-        inverse-Wishart ("full", "tied") prior; None = hmmlearn's defaults.
-    algorithm, covariance_type, random_state, n_iter, tol, verbose, params,
-    init_params, implementation : as in hmmlearn ('s', 't', 'm', 'c', 'w').
-    n_init : int, default 1. EM restarts; the best final log-likelihood is kept.
-    n_jobs : int or None, threads for the kernels.
+    n_components : int, default=1
+        Number of states.
+    n_mix : int, default=1
+        Number of mixture components per state.
+    min_covar : float, default=1e-3
+        Added to the diagonal of the initial covariances.
+    startprob_prior : float or array-like of shape (n_components,), default=1.0
+        Parameters of the Dirichlet prior on ``startprob_``.
+    transmat_prior : float or array-like of shape (n_components, n_components), \
+default=1.0
+        Parameters of the Dirichlet prior on each row of ``transmat_``.
+    weights_prior : float or array-like of shape (n_components, n_mix), default=1.0
+        Parameters of the Dirichlet prior on each state's mixture weights.
+    means_prior : float or array-like, default=0.0
+        Mean of the Normal prior on ``means_``.
+    means_weight : float or array-like, default=0.0
+        Precision weight of the Normal prior on ``means_``.
+    covars_prior : float, array-like or None, default=None
+        Scale of the inverse-Gamma ("spherical", "diag") or inverse-Wishart
+        ("full", "tied") prior on the covariances; None: hmmlearn's default.
+    covars_weight : float, array-like or None, default=None
+        Shape (degrees of freedom) of that prior; None: hmmlearn's default.
+    algorithm : {"viterbi", "map"}, default="viterbi"
+        Decoder used by ``decode`` and ``predict``.
+    covariance_type : {"spherical", "diag", "full", "tied"}, default="diag"
+        Form of the mixture components' covariances ("tied": one matrix
+        shared by the components of a state).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization (and ``sample`` when it is given none).
+    n_iter : int, default=10
+        Maximum number of EM iterations (0: initialize only).
+    tol : float, default=1e-2
+        EM stops when the log-likelihood gains less than ``tol``.
+    verbose : bool, default=False
+        Print each EM iteration's log-likelihood to stderr.
+    params : str, default="stmcw"
+        Parameters EM updates: 's' startprob, 't' transmat, 'm' means,
+        'c' covars, 'w' mixture weights.
+    init_params : str, default="stmcw"
+        Parameters ``fit`` initializes, same letters (means by k-means on
+        the data, then within each state's rows).
+    implementation : {"log", "scaling"}, default="log"
+        Accepted for hmmlearn compatibility; both compute the same numbers.
+    n_init : int, default=1
+        EM restarts from different initializations; the best final
+        log-likelihood is kept.
+    n_jobs : int or None, default=None
+        Threads of the compiled kernels (None: OpenMP's default, -1: all).
+    init_sample_size : "auto", int or None, default="auto"
+        Rows both levels of k-means initialization cluster, drawn uniformly
+        from ``random_state``: "auto" takes max(2000, 50 * n_components),
+        None every row (hmmlearn's).
 
     Attributes
     ----------
-    startprob_, transmat_, weights_ (K, n_mix), means_ (K, n_mix, d),
-    covars_ (shape by covariance_type, as hmmlearn), n_features, monitor_.
+    startprob_ : ndarray of shape (n_components,)
+        Initial state distribution.
+    transmat_ : ndarray of shape (n_components, n_components)
+        Transition probabilities, rows sum to 1.
+    weights_ : ndarray of shape (n_components, n_mix)
+        Mixture weights of each state.
+    means_ : ndarray of shape (n_components, n_mix, n_features)
+        Mean of each mixture component.
+    covars_ : ndarray
+        Covariances in hmmlearn's layout: (n_components, n_mix) "spherical",
+        (n_components, n_mix, n_features) "diag", (n_components, n_mix,
+        n_features, n_features) "full", (n_components, n_features,
+        n_features) "tied".
+    n_features : int
+        Number of features.
+    monitor_ : ConvergenceMonitor
+        EM's convergence monitor (hmmlearn's), there from construction on.
+
+    See Also
+    --------
+    GaussianHMM : One Gaussian per state.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdcore.generative.hmm import GMMHMM
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
+    >>> model = GMMHMM(n_components=2, n_mix=2, random_state=0).fit(X, lengths=[100, 100])
+    >>> model.means_.shape
+    (2, 2, 2)
     """
 
     _emission_param_names = ("weights_", "means_", "covars_")
@@ -69,7 +141,7 @@ class GMMHMM(BaseHMM):
                  covars_prior=None, covars_weight=None, algorithm="viterbi",
                  covariance_type="diag", random_state=None, n_iter=10, tol=1e-2,
                  verbose=False, params="stmcw", init_params="stmcw", implementation="log",
-                 n_init=1, n_jobs=None):
+                 n_init=1, n_jobs=None, init_sample_size="auto"):
         self._store_params(locals())
 
     n_features = n_features_property(lambda self: np.shape(self.means_)[2])
@@ -164,15 +236,18 @@ class GMMHMM(BaseHMM):
         if len(X) < max(2, K):
             raise ValueError(f"n_samples = {len(X)} cannot initialize {K} states and their "
                              "covariances (at least 2 and n_components are needed).")
+        sample_size = resolve_sample_size(self.init_sample_size, K)
         rs = check_random_state(random_state)
         cv = initial_covariance(X, self.covariance_type, self.min_covar)
-        main = kmeans(X, K, random_state)
+        # Both levels of k-means run on the same sample of rows (see _kmeans).
+        rows = sample_rows(X, sample_size, rs)
+        main = kmeans(rows, K, random_state, self.n_jobs)
         labels = main.labels_
         means = []
         for k in range(K):
-            Xk = X[labels == k]
+            Xk = rows[labels == k]
             if len(Xk) >= nm:
-                means.append(kmeans(Xk, nm, random_state).cluster_centers_)
+                means.append(kmeans(Xk, nm, random_state, self.n_jobs).cluster_centers_)
             else:
                 # hmmlearn draws these means around the centroid from the
                 # data's full covariance, whatever the covariance type.

@@ -24,19 +24,70 @@ from gdcore.generative.hmm._base import BaseHMM, n_features_property, raise_for_
 class PoissonHMM(BaseHMM):
     """Hidden Markov model with Poisson emissions, one rate per state and feature.
 
-    Parameters (hmmlearn's, same defaults)
+    hmmlearn's ``PoissonHMM``: each frame holds non-negative integer counts,
+    independent Poisson under each state.
+
+    Parameters
     ----------
-    n_components : int, number of states.
-    startprob_prior, transmat_prior : Dirichlet priors.
-    lambdas_prior, lambdas_weight : Gamma prior on the rates (shape, rate).
-    algorithm, random_state, n_iter, tol, verbose, params, init_params,
-    implementation : as in hmmlearn ('s', 't', 'l' for lambdas).
-    n_init : int, default 1. EM restarts; the best final log-likelihood is kept.
-    n_jobs : int or None, threads for the kernels.
+    n_components : int, default=1
+        Number of states.
+    startprob_prior : float or array-like of shape (n_components,), default=1.0
+        Parameters of the Dirichlet prior on ``startprob_``.
+    transmat_prior : float or array-like of shape (n_components, n_components), \
+default=1.0
+        Parameters of the Dirichlet prior on each row of ``transmat_``.
+    lambdas_prior : float or array-like, default=0.0
+        Shape of the Gamma prior on the rates.
+    lambdas_weight : float or array-like, default=0.0
+        Rate of the Gamma prior on the rates.
+    algorithm : {"viterbi", "map"}, default="viterbi"
+        Decoder used by ``decode`` and ``predict``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization (and ``sample`` when it is given none).
+    n_iter : int, default=10
+        Maximum number of EM iterations (0: initialize only).
+    tol : float, default=1e-2
+        EM stops when the log-likelihood gains less than ``tol``.
+    verbose : bool, default=False
+        Print each EM iteration's log-likelihood to stderr.
+    params : str, default="stl"
+        Parameters EM updates: 's' startprob, 't' transmat, 'l' lambdas.
+    init_params : str, default="stl"
+        Parameters ``fit`` initializes, same letters.
+    implementation : {"log", "scaling"}, default="log"
+        Accepted for hmmlearn compatibility; both compute the same numbers.
+    n_init : int, default=1
+        EM restarts from different initializations; the best final
+        log-likelihood is kept.
+    n_jobs : int or None, default=None
+        Threads of the compiled kernels (None: OpenMP's default, -1: all).
 
     Attributes
     ----------
-    startprob_, transmat_, lambdas_ (K, n_features), monitor_.
+    startprob_ : ndarray of shape (n_components,)
+        Initial state distribution.
+    transmat_ : ndarray of shape (n_components, n_components)
+        Transition probabilities, rows sum to 1.
+    lambdas_ : ndarray of shape (n_components, n_features)
+        Poisson rate of each state and feature.
+    n_features : int
+        Number of features.
+    monitor_ : ConvergenceMonitor
+        EM's convergence monitor (hmmlearn's), there from construction on.
+
+    See Also
+    --------
+    MultinomialHMM : Counts of categories in a fixed number of trials.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdcore.generative.hmm import PoissonHMM
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.concatenate([rng.poisson(lam, (50, 3)) for lam in (1, 10, 1, 10)])
+    >>> model = PoissonHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
+    >>> sorted(int(round(lam)) for lam in model.lambdas_.mean(axis=1))
+    [1, 10]
     """
 
     _emission_param_names = ("lambdas_",)

@@ -6,17 +6,18 @@ from time import perf_counter
 
 import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin
-from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
+from gdcore._dask import dask_dispatch
+from gdcore._sklearn_compat import Interval, StrOptions
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_n_samples, check_sample_weight, check_X
 from gdcore.generative._base import GenerativeMixin
 from gdcore.generative.mixture import _em as em
 from gdcore.generative.mixture._data import MixtureData
+from gdcore.generative.mixture._init import checked_user_init, initial_params
 from gdcore.generative.mixture._online import OnlineStats
 
 
@@ -46,18 +47,89 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_components, covariance_type, tol, reg_covar, max_iter, n_init,
-    init_params, weights_init, means_init, precisions_init, random_state,
-    warm_start, verbose, verbose_interval : as in scikit-learn.
+    n_components : int, default=1
+        Number of mixture components.
+    covariance_type : {'full', 'tied', 'diag', 'spherical'}, default='full'
+        Each component's own full covariance matrix, one full matrix shared
+        by all, a diagonal matrix each, or a single variance each.
+    tol : float, default=1e-3
+        EM stops when the average log-likelihood gains less than ``tol``.
+    reg_covar : float, default=1e-6
+        Added to the covariances' diagonals, keeping them positive definite.
+    max_iter : int, default=100
+        Maximum EM iterations per start; 0 only initializes.
+    n_init : int, default=1
+        Number of starts; the one of highest likelihood is kept.
+    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data'}, \
+default='kmeans'
+        How the initial responsibilities are drawn: k-means labels, k-means++
+        seeds, random weights, or random rows as centres.
+    weights_init : array-like of shape (n_components,), default=None
+        Initial component weights (None: from ``init_params``).
+    means_init : array-like of shape (n_components, n_features), default=None
+        Initial means (None: from ``init_params``).
+    precisions_init : array-like, default=None
+        Initial precision (inverse covariance) matrices, shaped as
+        ``precisions_`` for the ``covariance_type`` (None: from
+        ``init_params``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization and ``sample``; an int gives reproducible
+        fits.
+    warm_start : bool, default=False
+        Continue from the previous fit's parameters (``n_init`` is then 1).
+    verbose : int, default=0
+        Print the starts (1) and the iterations' log-likelihood change (2).
+    verbose_interval : int, default=10
+        Iterations between two verbose lines.
     n_jobs : int, default=None
         Threads for the kernels: None follows OpenMP's default, -1 all cores.
 
     Attributes
     ----------
-    weights_, means_, covariances_, precisions_, precisions_cholesky_,
-    converged_, n_iter_, lower_bound_, lower_bounds_, n_features_in_,
-    feature_names_in_ : as in scikit-learn (``lower_bound_`` is the
-    sample-weighted mean log-likelihood).
+    weights_ : ndarray of shape (n_components,)
+        The weight of each component.
+    means_ : ndarray of shape (n_components, n_features)
+        The mean of each component.
+    covariances_ : ndarray
+        The covariances: (n_components, n_features, n_features) for 'full',
+        (n_features, n_features) for 'tied', (n_components, n_features) for
+        'diag', (n_components,) for 'spherical'.
+    precisions_ : ndarray
+        The inverses of ``covariances_``, shaped the same way.
+    precisions_cholesky_ : ndarray
+        Cholesky factors of ``precisions_``, shaped the same way.
+    converged_ : bool
+        Whether the best start converged.
+    n_iter_ : int
+        EM iterations of the best start (batches seen, after ``partial_fit``).
+    lower_bound_ : float
+        Sample-weighted mean log-likelihood of the training data at the
+        best start's last iteration.
+    lower_bounds_ : list of float
+        ``lower_bound_`` at each iteration of the best start.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen in ``fit``, when X had string column names.
+
+    See Also
+    --------
+    GenerativeClassifier : A classifier with one mixture per class.
+    sklearn.mixture.GaussianMixture : The estimator this one replaces.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdcore import GaussianMixture
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+    >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+    >>> gm.converged_, gm.weights_.round(2)
+    (True, array([0.5, 0.5]))
+    >>> bool(gm.predict([[0, 0]])[0] != gm.predict([[5, 5]])[0])
+    True
+    >>> gm.impute([[np.nan, 5.2]]).round(1)  # the missing x0, given x1
+    array([[4.8, 5.2]])
     """
 
     _parameter_constraints = {
@@ -107,12 +179,67 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
 
     def fit(self, X, y=None, sample_weight=None):
-        """Estimate the parameters by EM (``n_init`` starts, the best kept)."""
+        """Estimate the parameters by EM (``n_init`` starts, the best kept).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows; NaN marks a missing value (the exact EM for
+            incomplete data).
+        y : None
+            Ignored; present for scikit-learn's API.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row (integer weights equal repeated rows); None
+            weighs every row 1.
+
+        Returns
+        -------
+        self : GaussianMixture
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        >>> gm.n_iter_ < 100
+        True
+        """
         self._fit(X, sample_weight)
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None):
-        """Fit, then the most probable component of each row of X."""
+        """Fit, then return the most probable component of each row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows; NaN marks a missing value (the exact EM for
+            incomplete data).
+        y : None
+            Ignored; present for scikit-learn's API.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row (integer weights equal repeated rows); None
+            weighs every row 1.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Component of highest posterior probability for each row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+        >>> gm = GaussianMixture(n_components=2, random_state=0)
+        >>> labels = gm.fit_predict(X)
+        >>> len(set(labels[:100])), len(set(labels[100:]))
+        (1, 1)
+        """
         data = self._fit(X, sample_weight)
         resp, _, _ = data.e_step(self._params(), self.covariance_type, want_stats=False)
         return resp.argmax(axis=1)
@@ -125,6 +252,32 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
         ones.  Each call takes one EM step: the batch's E-step statistics are
         blended into running ones with a decreasing step size
         (``gdcore.generative.mixture._online``).  ``fit`` starts over.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A batch of rows; NaN marks a missing value.
+        y : None
+            Ignored; present for scikit-learn's API.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row of the batch; None weighs every row 1.
+
+        Returns
+        -------
+        self : GaussianMixture
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+        >>> gm = GaussianMixture(n_components=2, random_state=0)
+        >>> for batch in np.array_split(rng.permutation(X), 4):
+        ...     gm = gm.partial_fit(batch)
+        >>> gm.n_iter_
+        4
         """
         fitted = hasattr(self, "means_")
         data = self._validate_fit_data(X, sample_weight, reset=not fitted)
@@ -132,8 +285,8 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
         if fitted:
             params = self._params()
         else:
-            user_init = self._checked_user_init(data.n_features, data.dtype)
-            params = self._initial_params(data, check_random_state(self.random_state),
+            user_init = checked_user_init(self, data.n_features, data.dtype)
+            params = initial_params(self, data, check_random_state(self.random_state),
                                           user_init)
         online = getattr(self, "_online_stats", None)
         if online is None:
@@ -151,6 +304,7 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
         self.converged_ = False
         return self
 
+    @dask_dispatch
     def _validate_fit_data(self, X, sample_weight, reset=True):
         self._validate_params()
         X = check_X(self, X, reset=reset, allow_nan=True)
@@ -181,7 +335,7 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
         data = self._validate_fit_data(X, sample_weight)
         self.__dict__.pop("_online_stats", None)
         d, cov_type = data.n_features, self.covariance_type
-        user_init = self._checked_user_init(d, data.dtype)
+        user_init = checked_user_init(self, d, data.dtype)
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         n_init = self.n_init if do_init else 1
         rng = check_random_state(self.random_state)
@@ -191,7 +345,7 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
             t_init = perf_counter()
             if self.verbose:
                 print(f"Initialization {init}")
-            params = self._initial_params(data, rng, user_init) if do_init else self._params()
+            params = initial_params(self, data, rng, user_init) if do_init else self._params()
             bound = -np.inf if do_init else self.lower_bound_
             bounds, converged, n_iter = [], False, 0
             t_iter = perf_counter()
@@ -242,93 +396,6 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
                                             data.dtype, tied_scatter=tied)
             return weights, means, cov, em.precision_cholesky(cov, self.covariance_type)
 
-    # ---------------------------------------------------------- initialization
-
-    def _checked_user_init(self, d, dtype):
-        """weights_init, means_init, precisions_init validated (None when not given)."""
-        k, cov_type = self.n_components, self.covariance_type
-        weights = means = precisions = None
-        if self.weights_init is not None:
-            weights = check_array(self.weights_init, dtype=[np.float64, np.float32],
-                                  ensure_2d=False)
-            if weights.shape != (k,):
-                raise ValueError(f"The parameter 'weights' should have the shape of "
-                                 f"({k},), but got {weights.shape}")
-            if np.any(weights < 0) or np.any(weights > 1):
-                # scikit-learn's text with its values in its order (the minimum
-                # as "max value"), which its own tests match.
-                raise ValueError("The parameter 'weights' should be in the range [0, 1], "
-                                 f"but got max value {np.min(weights):.5f}, "
-                                 f"min value {np.max(weights):.5f}")
-            if abs(1.0 - weights.sum()) > (1e-6 if weights.dtype == np.float32 else 1e-8):
-                raise ValueError("The parameter 'weights' should be normalized, but got "
-                                 f"sum(weights) = {weights.sum():.5f}")
-        if self.means_init is not None:
-            means = check_array(self.means_init, dtype=[np.float64, np.float32],
-                                ensure_2d=False)
-            if means.shape != (k, d):
-                raise ValueError(f"The parameter 'means' should have the shape of "
-                                 f"({k}, {d}), but got {means.shape}")
-        if self.precisions_init is not None:
-            precisions = check_array(self.precisions_init, dtype=[np.float64, np.float32],
-                                     ensure_2d=False, allow_nd=cov_type == "full")
-            shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d),
-                     "spherical": (k,)}[cov_type]
-            if precisions.shape != shape:
-                raise ValueError(f"The parameter '{cov_type} precision' should have the "
-                                 f"shape of {shape}, but got {precisions.shape}")
-            mats = {"full": precisions, "tied": precisions[None]}.get(cov_type)
-            if mats is None:
-                if np.any(precisions <= 0):
-                    raise ValueError(f"'{cov_type} precision' should be positive")
-            elif not all(np.allclose(m, m.T) and np.all(np.linalg.eigvalsh(m) > 0)
-                         for m in mats):
-                raise ValueError(f"'{cov_type} precision' should be symmetric, "
-                                 "positive-definite")
-        return weights, means, precisions
-
-    def _initial_responsibilities(self, X, w, rng):
-        """scikit-learn's initializations, drawing from ``rng`` in the same order."""
-        n, k = X.shape[0], self.n_components
-        resp = np.zeros((n, k), dtype=X.dtype)
-        if self.init_params == "kmeans":
-            labels = KMeans(n_clusters=k, n_init=1, random_state=rng).fit(
-                X, sample_weight=w).labels_
-            resp[np.arange(n), labels] = 1
-        elif self.init_params == "random":
-            resp = rng.uniform(size=(n, k)).astype(X.dtype)
-            resp /= resp.sum(axis=1)[:, None]
-        elif self.init_params == "random_from_data":
-            resp[rng.choice(n, size=k, replace=False), np.arange(k)] = 1
-        else:
-            _, indices = kmeans_plusplus(X, k, random_state=rng, sample_weight=w)
-            resp[indices, np.arange(k)] = 1
-        return resp
-
-    def _initial_params(self, data, rng, user_init):
-        weights_init, means_init, precisions_init = user_init
-        cov_type, dtype = self.covariance_type, data.dtype
-        weights = means = cov = prec_chol = None
-        if weights_init is None or means_init is None or precisions_init is None:
-            start = data.filled_for_init()
-            resp = self._initial_responsibilities(start.X, start.sample_weight, rng)
-            stats = start.stats_from_resp(resp, cov_type)
-            weights, means, cov = em.m_step(stats, cov_type, self.reg_covar, dtype,
-                                            tied_scatter=start.tied_scatter(stats)
-                                            if cov_type == "tied" else None,
-                                            weight_total=start.weight_total)
-        if weights_init is not None:
-            weights = weights_init.astype(dtype)
-        if means_init is not None:
-            means = means_init.astype(dtype)
-        if precisions_init is None:
-            prec_chol = em.precision_cholesky(cov, cov_type)
-        else:
-            prec_chol = em.precision_cholesky_from_precisions(
-                precisions_init.astype(dtype), cov_type)
-            cov = em.covariances_from_cholesky(prec_chol, cov_type)
-        return weights, means, cov, prec_chol
-
     # ------------------------------------------------------------- parameters
 
     def _params(self):
@@ -355,32 +422,195 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
     def _e_step(self, X):
         return self._data(X).e_step(self._params(), self.covariance_type, want_stats=False)
 
+    @dask_dispatch
     def score_samples(self, X):
-        """Log p(x) of each row of X (missing coordinates marginalized)."""
+        """Return log p(x) of each row of X (missing coordinates marginalized).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows; NaN marks a missing value (marginalized out).
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+            Log-likelihood of each row under the mixture.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        >>> gm.score_samples([[0, 0], [2.5, 2.5]]).round(2)
+        array([-2.58, -8.07])
+        """
         return self._e_step(X)[1]
 
+    def score(self, X, y=None):
+        """Return the mean log-likelihood of the rows of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows; NaN marks a missing value (marginalized out).
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        log_likelihood : float
+            Mean of :meth:`score_samples` over the rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        >>> print(f"{gm.score(X):.2f}")
+        -3.49
+        """
+        return super().score(X)
+
+    @dask_dispatch
     def predict_proba(self, X):
-        """Posterior probability of each component for each row of X."""
+        """Return the posterior probability of each component for each row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows; NaN marks a missing value (marginalized out).
+
+        Returns
+        -------
+        resp : ndarray of shape (n_samples, n_components)
+            P(component | x), each row summing to 1.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        >>> gm.predict_proba([[0, 0]]).max().round(3)
+        np.float64(1.0)
+        """
         return self._e_step(X)[0]
 
+    @dask_dispatch
     def predict(self, X):
-        """Return the most probable component of each row of X."""
+        """Return the most probable component of each row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows; NaN marks a missing value (marginalized out).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Component of highest posterior probability.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        >>> gm.predict([[0, 0], [0.5, 0]])
+        array([1, 1])
+        """
         return self._e_step(X)[0].argmax(axis=1)
 
     def bic(self, X):
-        """Bayesian information criterion of the fitted model on X (lower is better)."""
+        """Return the Bayesian information criterion on X (lower is better).
+
+        -2 log L + (number of free parameters) log n.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows to score.
+
+        Returns
+        -------
+        bic : float
+            The criterion.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        >>> one = GaussianMixture(n_components=1).fit(X)
+        >>> bool(gm.bic(X) < one.bic(X))
+        True
+        """
         n = np.shape(X)[0]
         return -2 * self.score(X) * n + self._n_parameters() * np.log(n)
 
     def aic(self, X):
-        """Akaike information criterion of the fitted model on X (lower is better)."""
+        """Return the Akaike information criterion on X (lower is better).
+
+        -2 log L + 2 (number of free parameters).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows to score.
+
+        Returns
+        -------
+        aic : float
+            The criterion.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        >>> one = GaussianMixture(n_components=1).fit(X)
+        >>> bool(gm.aic(X) < one.aic(X))
+        True
+        """
         return -2 * self.score(X) * np.shape(X)[0] + 2 * self._n_parameters()
 
+    @dask_dispatch
     def impute(self, X):
         """Return X with each NaN replaced by its conditional expectation.
 
         The expectation is given the row's observed values,
         E[x_m | x_o] = sum_c P(c | x_o) E[x_m | x_o, c].
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows with NaN where a value is missing.
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features)
+            X with every NaN filled; observed values unchanged.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        >>> gm.impute([[np.nan, 5.2], [0.5, np.nan]]).round(1)
+        array([[4.8, 5.2],
+               [0.5, 0.1]])
         """
         data = self._data(X)
         return data.impute(self._params(), self.covariance_type)
@@ -390,6 +620,29 @@ class GaussianMixture(GenerativeMixin, DensityMixin, BaseEstimator):
 
         As scikit-learn, seeded by ``random_state``; X is float64, labels are
         sorted by component.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to draw.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            The drawn rows.
+        labels : ndarray of shape (n_samples,)
+            The component each row was drawn from.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GaussianMixture
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+        >>> X_new, labels = gm.sample(4)
+        >>> X_new.shape, labels
+        ((4, 2), array([0, 0, 1, 1]))
         """
         check_is_fitted(self)
         if isinstance(n_samples, (int, np.integer)) and n_samples < 1:

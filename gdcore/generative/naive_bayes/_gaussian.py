@@ -4,12 +4,12 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
+from gdcore._dask import dask_dispatch
+from gdcore._sklearn_compat import Interval
 from gdcore._validation import check_X, check_X_y
-from gdcore.generative._base import GenerativeClassifierMixin
 from gdcore.generative.naive_bayes import _naive_bayes as kernels
-from gdcore.generative.naive_bayes._base import BaseNB
+from gdcore.generative.naive_bayes._base import BaseNB, GenerativeNB
 
 
 def raise_overflow(column):
@@ -22,7 +22,7 @@ def raise_overflow(column):
     )
 
 
-class GaussianNB(GenerativeClassifierMixin, BaseNB):
+class GaussianNB(GenerativeNB, BaseNB):
     """Gaussian naive Bayes, scikit-learn's ``GaussianNB`` with a compiled core.
 
     Swapping the import keeps working code working: same parameters, fitted
@@ -41,17 +41,51 @@ class GaussianNB(GenerativeClassifierMixin, BaseNB):
     priors : array-like of shape (n_classes,), default=None
         Prior probabilities of the classes; estimated from the data if None.
     var_smoothing : float, default=1e-9
-        Fraction of the largest feature variance added to every variance.
+        Fraction of the largest feature variance added to every variance,
+        for stability.
     n_jobs : int, default=None
         Threads for the kernels: None follows OpenMP's default, -1 all cores.
 
     Attributes
     ----------
-    classes_, class_count_, class_prior_, theta_, var_, epsilon_,
-    n_features_in_, feature_names_in_ : as in scikit-learn.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
+    class_count_ : ndarray of shape (n_classes,)
+        Training weight of each class.
+    class_prior_ : ndarray of shape (n_classes,)
+        Probability of each class.
+    theta_ : ndarray of shape (n_classes, n_features)
+        Mean of each feature in each class.
+    var_ : ndarray of shape (n_classes, n_features)
+        Variance of each feature in each class (``epsilon_`` included).
+    epsilon_ : float
+        The absolute amount added to the variances.
     observed_count_ : ndarray of shape (n_classes, n_features)
         Total weight of the observed (non-NaN) values of each feature in each
         class; equals ``class_count_`` in every column when X has no NaN.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen in ``fit``, when X had string column names.
+
+    See Also
+    --------
+    GenerativeClassifier : Bayes' rule over any density per class.
+    sklearn.naive_bayes.GaussianNB : The estimator this one replaces.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from gdcore import GaussianNB
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = GaussianNB().fit(X, y)
+    >>> model.predict(X[[0, 50, 100]])
+    array([0, 1, 2])
+    >>> X_missing = X[:1].copy()
+    >>> X_missing[0, 2] = np.nan  # petal length unknown: marginalized out
+    >>> model.predict(X_missing)
+    array([0])
     """
 
     _parameter_constraints = {
@@ -65,13 +99,70 @@ class GaussianNB(GenerativeClassifierMixin, BaseNB):
         self.var_smoothing = var_smoothing
         self.n_jobs = n_jobs
 
+    @dask_dispatch
     def fit(self, X, y, sample_weight=None):
-        """Fit the class means and variances (NaN in X = missing)."""
+        """Fit the class means and variances (NaN in X = missing).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows; NaN marks a missing value.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row; None weighs every row 1.
+
+        Returns
+        -------
+        self : GaussianNB
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import GaussianNB
+        >>> X, y = load_iris(return_X_y=True)
+        >>> GaussianNB().fit(X, y).theta_.shape
+        (3, 4)
+        """
         self._validate_params()
         return self._partial_fit(X, y, None, refit=True, sample_weight=sample_weight)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Update the fit with a batch; ``classes`` is required on the first call."""
+        """Update the fit with a batch of rows.
+
+        The means and variances are merged exactly (Chan, Golub and LeVeque's
+        update): fitting in batches equals fitting once.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows; NaN marks a missing value.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the whole data; required on the first call, as
+            later batches may lack some.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row; None weighs every row 1.
+
+        Returns
+        -------
+        self : GaussianNB
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import GaussianNB
+        >>> X, y = load_iris(return_X_y=True)
+        >>> model = GaussianNB()
+        >>> for rows in np.array_split(np.arange(150), 3):
+        ...     model = model.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
+        >>> np.allclose(model.theta_, GaussianNB().fit(X, y).theta_)
+        True
+        """
         self._validate_params()
         return self._partial_fit(X, y, classes, refit=False, sample_weight=sample_weight)
 

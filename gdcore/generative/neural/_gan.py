@@ -16,7 +16,6 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state, gen_batches
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._memory import refuse_absurd_allocation
@@ -27,12 +26,14 @@ from gdcore._nn.network import (
     DenseNetwork,
     network_bytes,
 )
+from gdcore._sklearn_compat import Interval, StrOptions
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_classification_targets, check_n_samples, check_X, check_X_y
 from gdcore.generative._base import GenerativeMixin
 from gdcore.generative.neural import _gan_steps
+from gdcore.generative.neural._frame import encode_rows, final_mask, split_frame
 from gdcore.generative.neural._gan_parzen import ParzenScore
-from gdcore.generative.neural._tabular import TabularEncoder, categorical_mask
+from gdcore.generative.neural._tabular import TabularEncoder
 from gdcore.generative.neural._vae import check_float_dtype, check_hidden_sizes
 
 # Generated rows behind score_samples, and real rows used to pick its bandwidth.
@@ -58,8 +59,12 @@ class GAN(GenerativeMixin, BaseEstimator):
         between modes after 6,200 steps, a (256, 256) one 9%.
     generator_activation : str, default="relu"
     discriminator_activation : str, default="leaky_relu" (slope 0.2, DCGAN's)
-    categorical_features : None, array of int or bool mask, default=None
-        Columns modelled as categories (one-hot, softmax head).
+    categorical_features : "from_dtype", None, array of int, bool mask or column names, \
+default="from_dtype"
+        Columns modelled as categories (one-hot, softmax head).  "from_dtype":
+        a DataFrame's non-numeric and boolean columns (none of an array's),
+        as in TabularDiffusion.  A fit on a DataFrame makes ``sample``
+        return a DataFrame with the same columns and dtypes.
     temperature : float, default=0.2
         Gumbel-softmax temperature of the categorical heads during training.
     pac : int, default=1
@@ -123,7 +128,7 @@ class GAN(GenerativeMixin, BaseEstimator):
 
     def __init__(self, latent_dim=16, generator_hidden_layer_sizes=(128, 128),
                  discriminator_hidden_layer_sizes=(256, 256), generator_activation="relu",
-                 discriminator_activation="leaky_relu", categorical_features=None,
+                 discriminator_activation="leaky_relu", categorical_features="from_dtype",
                  temperature=0.2, pac=1, averaging_decay=0.999, batch_size="auto",
                  learning_rate_init=1e-3, beta_1=0.5,
                  beta_2=0.999, epsilon=1e-8, max_iter=300, tol=1e-4, n_iter_no_change=None,
@@ -159,6 +164,7 @@ class GAN(GenerativeMixin, BaseEstimator):
         d_hidden = check_hidden_sizes(self.discriminator_hidden_layer_sizes,
                                       "discriminator_hidden_layer_sizes")
         dtype = check_float_dtype(self.dtype)
+        X, mask, self._frame = split_frame(X, self.categorical_features)
         if y is None:
             X = check_X(self, X, reset=True, dtype=np.float64)
             self.__dict__.pop("classes_", None)
@@ -170,8 +176,8 @@ class GAN(GenerativeMixin, BaseEstimator):
             n_classes = len(self.classes_)
             self.class_prior_ = np.bincount(y_index) / len(y_index)
             C_all = np.eye(n_classes, dtype=dtype)[y_index]
-        self._encoder = TabularEncoder(
-            categorical_mask(self.categorical_features, X.shape[1])).fit(X)
+        mask = final_mask(mask, self.categorical_features, X.shape[1])
+        self._encoder = TabularEncoder(mask).fit(X)
         E = self._encoder.transform(X, dtype)
         rng = check_random_state(self.random_state)
         e = E.shape[1]
@@ -289,11 +295,38 @@ class GAN(GenerativeMixin, BaseEstimator):
     def sample(self, n_samples=1, y=None, random_state=None):
         """Draw rows (in X's columns and units) from the generator.
 
-        Unconditional fit: returns X.  Conditional fit (``fit(X, y)``): returns
-        ``(X, y)`` as gdcore's generative classifiers do, with y drawn from the
-        class frequencies of the training labels unless given (one label per
-        row, or one label for every row).  Seeded by ``random_state`` (the
-        estimator's when None).
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to draw.
+        y : array-like of shape (n_samples,) or scalar, default=None
+            Conditional fit only: the class of each row (or one class for
+            all); None draws classes from their training frequencies.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws (the estimator's ``random_state`` when None).
+
+        Returns
+        -------
+        X : ndarray or DataFrame of shape (n_samples, n_features)
+            Rows in X's columns and units (a DataFrame with the fitted
+            columns, dtypes and category labels after a fit on a DataFrame).
+        y : ndarray of shape (n_samples,)
+            Their classes; returned, as ``(X, y)`` as gdcore's generative
+            classifiers do, by a conditional fit (``fit(X, y)``) only.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GAN
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.c_[rng.normal(size=200), rng.randint(3, size=200)]
+        >>> gan = GAN(generator_hidden_layer_sizes=(16,), max_iter=2,
+        ...           discriminator_hidden_layer_sizes=(16,), categorical_features=[1],
+        ...           random_state=0).fit(X)
+        >>> gan.sample(4).shape
+        (4, 2)
+        >>> sorted(set(gan.sample(100)[:, 1]) - {0.0, 1.0, 2.0})
+        []
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
@@ -309,6 +342,8 @@ class GAN(GenerativeMixin, BaseEstimator):
         with single_threaded_blas():
             F = self._generate_encoded(n_samples, C, rng, effective_n_threads(self.n_jobs))
         X = self._encoder.inverse_transform(F)
+        if self._frame is not None:
+            X = self._frame.to_frame(X)
         return (X, self.classes_[idx]) if conditional else X
 
     def _label_index(self, y, n_samples, rng):
@@ -333,6 +368,6 @@ class GAN(GenerativeMixin, BaseEstimator):
         for the kernel and its caveats.
         """
         check_is_fitted(self)
-        X = check_X(self, X, reset=False, dtype=np.float64)
+        X = check_X(self, encode_rows(self._frame, X), reset=False, dtype=np.float64)
         E = self._encoder.transform(X, np.float64)
         return self._parzen.score_samples(E) - np.sum(np.log(self._encoder.scale))

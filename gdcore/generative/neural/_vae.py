@@ -17,11 +17,10 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array, check_random_state, gen_batches
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._memory import refuse_absurd_allocation
@@ -32,10 +31,12 @@ from gdcore._nn.network import (
     DenseNetwork,
     network_bytes,
 )
+from gdcore._sklearn_compat import Interval, StrOptions
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_n_samples, check_X
 from gdcore.generative._base import GenerativeMixin
 from gdcore.generative.neural import _vae_objective as obj
+from gdcore.generative.neural._frame import encode_rows, non_numeric_columns, split_frame
 
 
 def check_hidden_sizes(sizes, name="hidden_layer_sizes"):
@@ -55,7 +56,7 @@ def check_float_dtype(dtype):
     return dtype
 
 
-class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
+class VAE(GenerativeMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Variational autoencoder (Kingma & Welling 2014) for tabular data.
 
     Parameters
@@ -159,6 +160,16 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
     # --- data ------------------------------------------------------------------
     def _check_data(self, X, reset):
         dtype = check_float_dtype(self.dtype)
+        if reset:
+            names = non_numeric_columns(X)
+            if names:
+                raise ValueError(
+                    f"VAE models numeric columns; the DataFrame's columns {names} are not "
+                    "numeric. Encode them (e.g. OneHotEncoder) or use GAN or "
+                    "TabularDiffusion, which model categorical columns.")
+            X, _, self._frame = split_frame(X, None)
+        else:
+            X = encode_rows(self._frame, X)
         X = check_X(self, X, reset=reset, dtype=dtype)
         if self.decoder == "bernoulli" and (X.min() < 0 or X.max() > 1):
             raise ValueError("decoder='bernoulli' models values in [0, 1]; X holds "
@@ -321,6 +332,11 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
         return scores - np.sum(np.log(self.scale_))
 
     # --- transformer ---------------------------------------------------------------
+    @property
+    def _n_features_out(self):
+        """Latent columns of ``transform``, named vae0..vae{latent_dim - 1}."""
+        return self.encoder_coefs_[-1].shape[1] // 2
+
     def transform(self, X):
         """Means of q(z | x): the latent coordinates of each row."""
         check_is_fitted(self)
@@ -351,7 +367,28 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
     def sample(self, n_samples=1, random_state=None):
         """Rows drawn from the model: z ~ N(0, I), then x ~ p(x | z).
 
-        Seeded by ``random_state`` (the estimator's when None), as GaussianMixture.
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to draw.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws (the estimator's ``random_state`` when None, as
+            GaussianMixture).
+
+        Returns
+        -------
+        X : ndarray or DataFrame of shape (n_samples, n_features)
+            Rows in X's columns and units: a DataFrame with the fitted columns
+            and dtypes after a fit on a DataFrame (integer columns rounded,
+            boolean ones thresholded at 0.5).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import VAE
+        >>> X = np.random.RandomState(0).normal(size=(100, 3))
+        >>> VAE(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X).sample(4).shape
+        (4, 3)
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
@@ -360,6 +397,8 @@ class VAE(GenerativeMixin, TransformerMixin, BaseEstimator):
         Z = rng.standard_normal((n_samples, self.latent_dim)).astype(dtype)
         M = self._decode(Z)
         if self.decoder == "bernoulli":
-            return (rng.uniform(size=M.shape) < M).astype(np.float64)
-        sd = np.exp(0.5 * self.decoder_log_var_) * self.scale_
-        return M + rng.standard_normal(M.shape) * sd
+            X = (rng.uniform(size=M.shape) < M).astype(np.float64)
+        else:
+            X = M + rng.standard_normal(M.shape) * (np.exp(0.5 * self.decoder_log_var_)
+                                                    * self.scale_)
+        return X if self._frame is None else self._frame.to_frame(X)

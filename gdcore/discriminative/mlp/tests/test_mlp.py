@@ -351,3 +351,33 @@ def test_a_network_too_large_is_refused_with_its_parameter_count():
     X, y = load_breast_cancer(return_X_y=True)
     with pytest.raises(ValueError, match="parameters"):
         MLPClassifier(hidden_layer_sizes=(2**31,)).fit(X[:20], y[:20])
+
+
+@pytest.mark.parametrize("net_dtype", ["float32", "float64"])
+def test_predictions_come_in_the_dtype_of_X(breast_cancer, net_dtype):
+    """scikit-learn's rule: float32 rows give float32 answers, float64 rows float64."""
+    Xa, Xb, ya, yb = breast_cancer
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0,
+                            dtype=net_dtype).fit(Xa, ya)
+        reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0,
+                           dtype=net_dtype).fit(Xa, ya.astype(float))
+    for dtype in (np.float32, np.float64):
+        X = Xb.astype(dtype)
+        assert clf.predict_proba(X).dtype == dtype
+        assert clf.predict_log_proba(X).dtype == dtype
+        assert reg.predict(X).dtype == dtype
+    assert reg.predict(np.round(Xb).astype(int)).dtype == np.float64
+    np.testing.assert_allclose(clf.predict_proba(Xb.astype(np.float32)),
+                               clf.predict_proba(Xb), rtol=1e-6, atol=1e-7)
+
+
+def test_early_stopping_splits_on_the_binarized_targets_as_sklearn(breast_cancer):
+    """Same held-out rows as scikit-learn (binary case), same error for a tiny class."""
+    kw = dict(hidden_layer_sizes=(8,), max_iter=30, early_stopping=True, random_state=0)
+    ours, theirs = _fit_both(MLPClassifier, sk.MLPClassifier, breast_cancer, **kw)
+    np.testing.assert_allclose(ours["float64"].validation_scores_, theirs.validation_scores_)
+    X, y = [[1, 2], [2, 3], [3, 4], [4, 5]], [0, 0, 0, 1]
+    with pytest.raises(ValueError, match=re.escape("Classes with too few members are: ['True']")):
+        MLPClassifier(early_stopping=True).fit(X, y)

@@ -24,8 +24,8 @@ FALLBACKS = [
     ({"metric": DistanceMetric.get_metric("euclidean")}, False),
     ({"metric": lambda a, b: np.abs(a - b).sum()}, False),
     ({"metric": "canberra"}, False),
-    ({}, True),                                        # sparse X
-    ({"metric": "cosine"}, True),
+    ({"metric": "manhattan"}, True),                   # sparse X, not a CSR-kernel metric
+    ({"metric": "cityblock"}, True),
 ]
 
 

@@ -10,20 +10,30 @@ from gdcore.tests._tolerance import rtol_for
 
 GEMM = [_neighbors.METRIC_SQEUCLIDEAN, _neighbors.METRIC_COSINE]
 DIRECT = [_neighbors.METRIC_MANHATTAN, _neighbors.METRIC_CHEBYSHEV, _neighbors.METRIC_MINKOWSKI]
-# (n_queries, n_database, d, k): edge sizes, one tile, several tiles and
-# query blocks (the kernel's tiles are 128 queries x 1024 rows).
-SHAPES = [(1, 1, 1, 1), (4, 9, 1, 9), (7, 50, 3, 1), (130, 2100, 17, 12)]
+# (n_queries, n_database, d, k): edge sizes, one tile, several tiles, query
+# blocks and groups of 4 queries x 64 rows cut short; d up to the fused
+# kernel's limit (128) and past it (gemm: on copied tiles, or on the rows
+# themselves when unshifted).
+SHAPES = [(1, 1, 1, 1), (4, 9, 1, 9), (7, 50, 3, 1), (130, 2100, 17, 12),
+          (33, 1100, 128, 7), (9, 600, 130, 4)]
 
 
-def _run(module, metric, Q, Y, k, exclude_self, n_threads, p=3.0, Qg=None, Yg=None):
+def _run(module, metric, Q, Y, k, exclude_self, n_threads, p=3.0, shift=None, tiles=None):
+    """Run a kernel; gemm metrics take the operands' ``shift`` and ``tiles`` dtype."""
     dist = np.empty((Q.shape[0], k), dtype=Q.dtype)
     ind = np.empty((Q.shape[0], k), dtype=np.intp)
     if metric in GEMM:
-        Qg = Q if Qg is None else Qg
-        Yg = Y if Yg is None else Yg
-        norms = np.einsum("ij,ij->i", Yg, Yg, dtype=np.float64).astype(Yg.dtype)
+        shift = np.zeros(Y.shape[1]) if shift is None else shift
+        y_scale = np.empty(0)
+        Yg = Y.astype(np.float64) - shift
+        if metric == _neighbors.METRIC_COSINE:
+            norms = np.sqrt((Yg**2).sum(axis=1))
+            y_scale = 1.0 / np.where(norms == 0, 1.0, norms)
+            Yg *= y_scale[:, None]
+        Yg = Yg.astype(Y.dtype if tiles is None else tiles)
+        sq = np.einsum("ij,ij->i", Yg, Yg, dtype=np.float64).astype(Yg.dtype)
         with single_threaded_blas():
-            status = module.kneighbors_gemm(Q, Y, Qg, Yg, norms, metric, exclude_self,
+            status = module.kneighbors_gemm(Q, Y, shift, y_scale, sq, metric, exclude_self,
                                             dist, ind, n_threads)
     else:
         status = module.kneighbors_direct(Q, Y, metric, p, exclude_self, dist, ind, n_threads)
@@ -110,13 +120,13 @@ def test_close_points_where_the_gemm_trick_fails(n_threads):
     _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Q, Y, 5, False, n_threads, np.float32)
 
 
-def test_shifted_operands_do_not_change_the_answer(dtype):
+@pytest.mark.parametrize("d", [8, 130])
+def test_shifted_operands_do_not_change_the_answer(d, dtype):
     # The estimators shift both sides by the database mean; any shift is allowed.
     rng = np.random.default_rng(4)
-    Q, Y = rng.standard_normal((60, 8)).astype(dtype), rng.standard_normal((500, 8)).astype(dtype)
-    shift = rng.standard_normal(8)
-    Qg, Yg = (Q - shift).astype(dtype), (Y - shift).astype(dtype)
-    _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Q, Y, 7, False, 2, dtype, Qg=Qg, Yg=Yg)
+    Q, Y = rng.standard_normal((60, d)).astype(dtype), rng.standard_normal((500, d)).astype(dtype)
+    shift = rng.standard_normal(d)
+    _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Q, Y, 7, False, 2, dtype, shift=shift)
 
 
 def test_n_candidates():
@@ -139,8 +149,6 @@ def test_float32_tiles_for_float64_data(metric, n_threads):
     Y = rng.standard_normal((300, 4))
     Y[1::2] = Y[::2] + eps * rng.standard_normal((150, 4))
     Q = Y[:40] + eps * rng.standard_normal((40, 4))
-    Qg, Yg = Q.astype(np.float32), Y.astype(np.float32)
-    _check_equal(metric, Q, Y, 3, False, n_threads, np.float64, Qg=Qg, Yg=Yg)
+    _check_equal(metric, Q, Y, 3, False, n_threads, np.float64, tiles=np.float32)
     X = rng.standard_normal((500, 9))
-    _check_equal(metric, X[:70], X, 5, False, n_threads, np.float64,
-                 Qg=X[:70].astype(np.float32), Yg=X.astype(np.float32))
+    _check_equal(metric, X[:70], X, 5, False, n_threads, np.float64, tiles=np.float32)

@@ -266,3 +266,43 @@ def test_values_that_made_smo_cycle_are_refused():
     X[7, 2] = 1e154
     with pytest.raises(ValueError, match="column 2"):
         SVR(max_iter=10_000).fit(X, y)
+
+
+def test_verbose_prints_smo_progress_and_libsvms_summary(capfd):
+    X, y = datasets.make_classification(2500, 20, flip_y=0.1, random_state=0)
+    quiet = SVC().fit(X, y)
+    assert capfd.readouterr().out == ""
+    loud = SVC(verbose=True).fit(X, y)
+    out = capfd.readouterr().out
+    assert "[SMO] iter 1000, active" in out and "gap" in out
+    assert f"optimization finished, #iter = {loud.n_iter_[0]}" in out
+    assert f"nSV = {len(loud.support_)}" in out
+    np.testing.assert_array_equal(loud.dual_coef_, quiet.dual_coef_)   # same solve
+    SVR(verbose=1).fit(X[:300], y[:300].astype(float))
+    assert "[SMO] finished: iter" in capfd.readouterr().out
+
+
+@pytest.mark.parametrize("Estimator", [SVC, SVR])
+def test_callable_kernel_reads_strings_unconverted(Estimator):
+    """scikit-learn hands a callable kernel the rows as given (here strings)."""
+    data = ["A A", "A", "B", "B B", "A B"]
+    counts = np.array([[2, 0], [1, 0], [0, 1], [0, 2], [1, 1]])
+    y = np.array([1, 1, 2, 2, 1])
+
+    def string_kernel(a, b):
+        assert isinstance(a[0], str)
+        return np.array([[u.count("A") * v.count("A") + u.count("B") * v.count("B")
+                          for v in b] for u in a], dtype=float)
+
+    ours = Estimator(kernel=string_kernel).fit(data, y)
+    linear = Estimator(kernel="linear").fit(counts, y)
+    np.testing.assert_allclose(ours.predict(data), linear.predict(counts))
+    assert not hasattr(ours, "n_features_in_")
+
+
+def test_altered_internal_representation_is_refused():
+    X, y = datasets.load_iris(return_X_y=True)
+    clf = SVC(kernel="linear").fit(X, y)
+    clf._n_support[0] = 1000000
+    with pytest.raises(ValueError, match="internal representation of SVC was altered"):
+        clf.predict(X)

@@ -1,10 +1,10 @@
 """NumPy twin of ``gdcore.discriminative.tree._tree_build``: the same trees, grown in Python.
 
 Depth first (preorder ids) or best first (``max_leaf_nodes``), the same
-splitmix64 stream per tree for bootstrap counts and feature draws, the same
-stopping rules.  Splits come from ``tree_split.search_feature``, so the
-histogram subtraction of the kernel is not modelled: it changes sums only
-by rounding.
+splitmix64 streams per tree (feature draws from the seed, bootstrap counts
+from the seed xor BOOTSTRAP_STREAM), the same stopping rules.  Splits come
+from ``tree_split.search_feature``, so the histogram subtraction of the
+kernel is not modelled: it changes sums only by rounding.
 """
 
 import heapq
@@ -14,12 +14,13 @@ import numpy as np
 from gdcore.discriminative.tree._reference import tree_split as ts
 
 EPSILON = np.finfo(np.float64).eps
+BOOTSTRAP_STREAM = 0x9E3779B97F4A7C15
 NODE_FIELDS = ["left_child", "right_child", "feature", "threshold", "impurity",
                "n_node_samples", "weighted_n_node_samples", "missing_go_to_left"]
 
 
 def bootstrap_counts(seed, n, n_draw):
-    rng, counts = [int(seed)], np.zeros(n)
+    rng, counts = [int(seed) ^ BOOTSTRAP_STREAM], np.zeros(n)
     for _ in range(n_draw):
         counts[ts.rng_next(rng) % n] += 1.0
     return counts
@@ -159,9 +160,7 @@ def build_trees(codes8, codes32, n_bins, table, is_exact, y_cls, y_reg, class_of
         rng = [int(seed)]
         w = np.asarray(weight, dtype=np.float64).copy()
         if n_draw > 0:
-            counts = np.zeros(len(w))
-            for _ in range(n_draw):
-                counts[ts.rng_next(rng) % len(w)] += 1.0
+            counts = bootstrap_counts(seed, len(w), n_draw)
             w *= counts
             if balanced_subsample and y_cls is not None:
                 w *= _balanced_factors(y_cls, class_offset, K, counts, n_draw)

@@ -126,12 +126,13 @@ def test_class_weight_balanced_subsample():
     b = RandomForestClassifier(n_estimators=3, bootstrap=False, random_state=0,
                                class_weight="balanced").fit(X, y)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
-    # the minority class recalled like scikit-learn's (held-out, mean of 3 seeds)
+    # the minority class recalled at least as well as by scikit-learn's
+    # (held-out, mean of 6 seeds: 46 minority rows, one row is 0.022)
     Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.5, random_state=0, stratify=y)
     recall = [[recall_score(yb, cls(class_weight="balanced_subsample", min_samples_leaf=5,
                                      random_state=s).fit(Xa, ya).predict(Xb))
-               for s in range(3)] for cls in (RandomForestClassifier, sk.RandomForestClassifier)]
-    assert abs(np.mean(recall[0]) - np.mean(recall[1])) < 0.05, recall
+               for s in range(6)] for cls in (RandomForestClassifier, sk.RandomForestClassifier)]
+    assert np.mean(recall[0]) > np.mean(recall[1]) - 0.03, recall
 
 
 def test_nan_in_X_is_learned():
@@ -177,22 +178,42 @@ FORESTS = [RandomForestClassifier, ExtraTreesClassifier]
 
 
 @pytest.mark.parametrize("Forest", FORESTS)
-def test_sparse_X_and_other_criteria_are_fitted_by_scikit_learn(Forest, caplog):
+def test_sparse_X_is_native_and_other_criteria_are_fitted_by_scikit_learn(Forest, caplog):
     import scipy.sparse as sp
     import sklearn.ensemble as ske
 
     X, y = load_iris(return_X_y=True)
-    Xs = sp.csc_matrix(X)
-    with caplog.at_level("DEBUG", logger="gdcore"):
-        ours = Forest(n_estimators=10, random_state=0).fit(Xs, y)
-    peer = getattr(ske, Forest.__name__)(n_estimators=10, random_state=0).fit(Xs, y)
-    assert "sparse X" in caplog.text
-    np.testing.assert_array_equal(ours.predict_proba(Xs), peer.predict_proba(Xs))
-    assert len(ours) == 10 and ours.feature_importances_.shape == (4,)
+    X = np.where(X > np.median(X, axis=0), X, 0.0)  # some implicit zeros
+    dense = Forest(n_estimators=10, random_state=0).fit(X, y)
+    for fmt in (sp.csc_matrix, sp.csr_matrix):
+        with caplog.at_level("DEBUG", logger="gdcore"):
+            ours = Forest(n_estimators=10, random_state=0).fit(fmt(X), y)
+        assert "_peer" not in vars(ours) and "fitting through" not in caplog.text
+        # the same binned codes, so the same trees as on dense X
+        np.testing.assert_array_equal(ours.predict_proba(fmt(X)), dense.predict_proba(X))
+        np.testing.assert_array_equal(ours.apply(fmt(X)), dense.apply(X))
+        assert (ours.decision_path(fmt(X))[0] != dense.decision_path(X)[0]).nnz == 0
+    with pytest.raises(ValueError, match="Sparse X cannot hold missing values"):
+        Forest(n_estimators=2).fit(sp.csr_matrix(np.where(X > 6, np.nan, X)), y)
     reg = RandomForestRegressor(n_estimators=5, criterion="absolute_error", random_state=0)
     peer = ske.RandomForestRegressor(n_estimators=5, criterion="absolute_error",
                                      random_state=0)
-    np.testing.assert_array_equal(reg.fit(X, X[:, 0]).predict(X), peer.fit(X, X[:, 0]).predict(X))
+    with caplog.at_level("DEBUG", logger="gdcore"):
+        reg.fit(X, X[:, 0])
+    assert "criterion='absolute_error'" in caplog.text
+    np.testing.assert_array_equal(reg.predict(X), peer.fit(X, X[:, 0]).predict(X))
+
+
+def test_sparse_X_too_large_to_bin_is_fitted_by_scikit_learn():
+    import scipy.sparse as sp
+
+    from gdcore._memory import physical_memory_bytes
+    from gdcore.discriminative.tree._common import fallback_reason
+
+    side = int(physical_memory_bytes() ** 0.5) + 1  # side * side one-byte codes
+    huge = sp.csr_matrix((side, side))
+    assert "would not fit in memory" in fallback_reason(RandomForestClassifier(), huge, None)
+    assert fallback_reason(RandomForestClassifier(), sp.csr_matrix((10, 10)), None) is None
 
 
 def test_forest_is_a_sequence_of_its_trees_with_their_samples():
@@ -213,7 +234,8 @@ def test_multilabel_oob_score_is_subset_accuracy_and_callables_are_scored():
 
     X, Y = make_multilabel_classification(random_state=0)
     et = ExtraTreesClassifier(bootstrap=True, oob_score=True, random_state=0).fit(X, Y)
-    pred = np.stack([d.argmax(axis=1) for d in et.oob_decision_function_], axis=1)
+    assert et.oob_decision_function_.shape == (100, 2, 5)  # scikit-learn's layout
+    pred = et.oob_decision_function_.argmax(axis=1)
     assert et.oob_score_ == accuracy_score(Y, pred)  # every label of a row right
     X, y = load_iris(return_X_y=True)
     rf = RandomForestClassifier(oob_score=f1_score, random_state=0).fit(X, y == 2)
@@ -250,3 +272,29 @@ def test_a_bootstrap_of_zero_weight_rows_predicts_the_prior():
     proba = rf.fit(X, y, sample_weight=w).predict_proba(X)
     assert np.isfinite(proba).all()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_verbose_prints_progress_and_grows_the_same_forest(verbose, capsys):
+    X, y = load_iris(return_X_y=True)
+    quiet = RandomForestClassifier(n_estimators=25, random_state=0, n_jobs=2).fit(X, y)
+    capsys.readouterr()
+    loud = RandomForestClassifier(n_estimators=25, random_state=0, n_jobs=2,
+                                  verbose=verbose).fit(X, y)
+    out = capsys.readouterr().out
+    assert "Done   25 out of   25" in out and out.rstrip().endswith("finished")
+    assert ("building tree 25 of 25" in out) == (verbose > 1)
+    np.testing.assert_array_equal(loud.predict_proba(X), quiet.predict_proba(X))
+
+
+@pytest.mark.parametrize("Forest", [RandomForestClassifier, ExtraTreesRegressor])
+def test_member_refitted_on_its_samples_is_the_same_tree(Forest):
+    """Feature draws and bootstrap draws come from separate streams of the tree's seed."""
+    from sklearn.base import clone
+
+    X, y = load_iris(return_X_y=True)
+    forest = Forest(n_estimators=3, bootstrap=True, max_features=0.5, random_state=0).fit(X, y)
+    for est, rows in zip(forest.estimators_, forest.estimators_samples_):
+        again = clone(est).fit(X[rows], y[rows])
+        np.testing.assert_allclose(again.tree_.value, est.tree_.value)
+        np.testing.assert_array_equal(again.tree_.feature, est.tree_.feature)

@@ -212,13 +212,11 @@ def test_bad_inputs():
 
 # ---- drop-in: what scikit-learn's trees accept ------------------------------------------
 
-def test_sparse_X_absolute_error_and_monotonic_cst_are_fitted_by_scikit_learn(caplog):
-    import scipy.sparse as sp
+def test_absolute_error_and_monotonic_cst_are_fitted_by_scikit_learn(caplog):
     import sklearn.tree as skt
 
     X, y = load_iris(return_X_y=True)
-    cases = [(DecisionTreeClassifier, {}, sp.csr_matrix(X), y, "sparse X"),
-             (DecisionTreeRegressor, {"criterion": "absolute_error"}, X, X[:, 0],
+    cases = [(DecisionTreeRegressor, {"criterion": "absolute_error"}, X, X[:, 0],
               "criterion='absolute_error'"),
              (DecisionTreeClassifier, {"monotonic_cst": [1, 0, 0, 0]}, X, y == 2,
               "monotonic_cst")]
@@ -231,6 +229,37 @@ def test_sparse_X_absolute_error_and_monotonic_cst_are_fitted_by_scikit_learn(ca
         np.testing.assert_array_equal(ours.predict(Xf), peer.predict(Xf))
         np.testing.assert_array_equal(ours.apply(Xf), peer.apply(Xf))
         assert ours.get_depth() == peer.get_depth()
+
+
+@pytest.mark.parametrize("max_bins", [255, 4, None])
+def test_sparse_X_grows_the_dense_tree(max_bins):
+    """Sparse X is binned column by column into the same codes: the same tree as dense X."""
+    import scipy.sparse as sp
+
+    X, y = load_iris(return_X_y=True)
+    X = np.where(X > np.median(X, axis=0), X, 0.0)
+    X[0, 0] = -1.0  # a negative value: zero is not the smallest bin
+    dense = DecisionTreeClassifier(max_bins=max_bins, random_state=0).fit(X, y)
+    for fmt in (sp.csr_matrix, sp.csc_matrix, sp.coo_matrix):
+        tree = DecisionTreeClassifier(max_bins=max_bins, random_state=0).fit(fmt(X), y)
+        assert "_peer" not in vars(tree)
+        for name in ("threshold", "feature", "children_left", "value", "impurity"):
+            np.testing.assert_array_equal(getattr(tree.tree_, name), getattr(dense.tree_, name))
+        np.testing.assert_array_equal(tree.predict(fmt(X)), dense.predict(X))
+        np.testing.assert_array_equal(tree.apply(sp.csr_matrix(X)), dense.apply(X))
+
+
+def test_zero_sample_weight_equals_removing_the_rows():
+    """Bins come from the rows that weigh, so weight 0 is removal, NaN included."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 5))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    y = np.nan_to_num(X[:, 0]) + rng.normal(size=1000)
+    w = np.ones(1000)
+    w[::2] = 0.0
+    a = DecisionTreeRegressor(random_state=0).fit(X, y, sample_weight=w)
+    b = DecisionTreeRegressor(random_state=0).fit(X[1::2], y[1::2])
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
 
 
 def test_sparse_y_is_a_type_error():
@@ -294,3 +323,22 @@ def test_poisson_checks_come_before_the_length_check():
         est.fit([[0, 1, 2]], [0, 0, 0])
     with pytest.raises(ValueError, match="Some.*y are negative.*Poisson"):
         est.fit([[0, 1, 2]], [5, -0.1, 2])
+
+
+@pytest.mark.parametrize("max_bins", [255, 16, None])
+def test_sparse_bins_and_codes_equal_dense(max_bins):
+    """Sparse columns are binned from their sorted stored values plus the implicit zeros."""
+    import scipy.sparse as sp
+    from sklearn.utils import check_random_state
+
+    from gdcore.discriminative.tree._bins import find_bins
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 6)).astype(np.float32)
+    X[rng.random(X.shape) < 0.6] = 0.0
+    X[:, 5] = np.abs(X[:, 5])  # a column without negative values
+    dense = find_bins(X, max_bins, check_random_state(0))
+    sparse = find_bins(sp.csr_matrix(X), max_bins, check_random_state(0))
+    for name in ("n_bins", "n_edges", "table", "is_exact"):
+        np.testing.assert_array_equal(getattr(sparse, name), getattr(dense, name))
+    np.testing.assert_array_equal(sparse.transform(sp.csc_matrix(X), 1), dense.transform(X, 1))

@@ -13,7 +13,14 @@ import textwrap
 
 import pytest
 
-from gdcore.generative.hmm import _hmm, _hmm_categorical, _hmm_emissions, _hmm_missing
+from gdcore.generative.hmm import (
+    _hmm,
+    _hmm_categorical,
+    _hmm_emissions,
+    _hmm_gaussian,
+    _hmm_kmeans,
+    _hmm_missing,
+)
 from gdcore.generative.hmm._base import raise_for_memory
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS is enforced on Linux")
@@ -21,7 +28,8 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS is en
 _PRELUDE = textwrap.dedent("""
     import resource
     import numpy as np
-    from gdcore.generative.hmm import _hmm, _hmm_categorical, _hmm_emissions, _hmm_missing
+    from gdcore.generative.hmm import (_hmm, _hmm_categorical, _hmm_emissions, _hmm_gaussian,
+                                       _hmm_kmeans, _hmm_missing)
 
     def cap_address_space(headroom):
         # The process's current size plus ``headroom`` bytes: what is allocated
@@ -70,6 +78,12 @@ _KERNELS = textwrap.dedent("""
             xm, mm, cov, out, 2),
         "gaussian_missing_stats": lambda: _hmm_missing.gaussian_missing_stats(
             xm, w, mm, cov, obs, outer, False, 2),
+        "forward_backward_gaussian_diag": lambda: _hmm_gaussian.forward_backward_gaussian_diag(
+            flp, offsets, np.zeros((K, K)), np.ones((K, K)), sp, tm, lp, start, tr,
+            np.empty((K, 2 * K + 1)), 2),
+        "sq_distances": lambda: _hmm_kmeans.sq_distances(x, means, np.empty((1, 1)), 2),
+        "lloyd_assign": lambda: _hmm_kmeans.STATUS_NO_MEMORY if _hmm_kmeans.lloyd_assign(
+            x, means, np.empty(1, np.intp), np.empty((1, d)), np.empty(1), 2) == -1.0 else 0,
     }
     cap_address_space(32 << 20)
     print({name: call() for name, call in calls.items()})
@@ -84,7 +98,8 @@ def _run(code):
 
 
 def test_every_module_has_the_same_no_memory_status():
-    codes = {m.STATUS_NO_MEMORY for m in (_hmm, _hmm_categorical, _hmm_emissions, _hmm_missing)}
+    codes = {m.STATUS_NO_MEMORY for m in (_hmm, _hmm_categorical, _hmm_emissions, _hmm_gaussian,
+                                          _hmm_kmeans, _hmm_missing)}
     assert len(codes) == 1
     with pytest.raises(MemoryError, match="per-thread scratch"):
         raise_for_memory(_hmm.STATUS_NO_MEMORY)
@@ -93,7 +108,7 @@ def test_every_module_has_the_same_no_memory_status():
 
 def test_kernels_whose_scratch_cannot_be_allocated_return_no_memory():
     got = eval(_run(_KERNELS))          # a dict of kernel name -> status
-    assert got == dict.fromkeys(got, _hmm.STATUS_NO_MEMORY) and len(got) == 9
+    assert got == dict.fromkeys(got, _hmm.STATUS_NO_MEMORY) and len(got) == 12
 
 
 def test_an_estimator_raises_memory_error():

@@ -4,6 +4,7 @@ import pickle
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -234,3 +235,63 @@ def test_tabular_encoding_round_trip(n, n_categorical, seed):
     E = enc.transform(X, np.float64)
     assert E.shape[1] == 2 + sum(len(c) for c in enc.categories)
     np.testing.assert_allclose(enc.inverse_transform(E), X, rtol=1e-12, atol=1e-12)
+
+
+def _mixed_frame(n, rng):
+    """Build a float column shifted by a 3-level category (twice), an int and a bool column."""
+    cat = rng.choice(["a", "b", "c"], size=n, p=[0.6, 0.3, 0.1])
+    return pd.DataFrame({
+        "x": pd.Series(cat).map({"a": 0.0, "b": 3.0, "c": 6.0}).to_numpy()
+        + 0.3 * rng.standard_normal(n),
+        "kind": pd.Categorical(cat, categories=["c", "b", "a"]),
+        "count": rng.poisson(4, size=n).astype(np.int32),
+        "flag": rng.uniform(size=n) < 0.3,
+        "label": cat.astype(object),
+    })
+
+
+def test_frame_in_frame_out():
+    """A fit on a DataFrame samples a DataFrame with the fitted columns, dtypes and labels."""
+    rng = np.random.RandomState(0)
+    df = _mixed_frame(400, rng)
+    params = dict(generator_hidden_layer_sizes=(16,), discriminator_hidden_layer_sizes=(16,),
+                  batch_size=64, max_iter=3, random_state=0, n_jobs=1)
+    gan = GAN(**params).fit(df)  # categorical_features="from_dtype": kind, flag, label
+    S = gan.sample(300)
+    assert isinstance(S, pd.DataFrame)
+    assert list(S.columns) == list(df.columns)
+    assert list(S.dtypes) == list(df.dtypes)
+    assert S["kind"].cat.categories.tolist() == ["c", "b", "a"]
+    assert set(S["label"]) <= {"a", "b", "c"}
+    # The same model as an array fit on the codes: the frame only changes the container.
+    codes = np.c_[df["x"], df["kind"].cat.codes, df["count"], df["flag"],
+                  pd.Index(["a", "b", "c"]).get_indexer(df["label"])].astype(np.float64)
+    raw_model = GAN(categorical_features=[1, 3, 4], **params).fit(codes)
+    raw = raw_model.sample(300)
+    np.testing.assert_allclose(S["x"], raw[:, 0])
+    np.testing.assert_array_equal(S["kind"].cat.codes, raw[:, 1])
+    np.testing.assert_array_equal(S["count"], np.rint(raw[:, 2]))
+    np.testing.assert_array_equal(S["flag"], raw[:, 3] == 1)
+    np.testing.assert_array_equal(S["label"], np.array(["a", "b", "c"])[raw[:, 4].astype(int)])
+    scores = gan.score_samples(df.iloc[:20])
+    np.testing.assert_allclose(scores, raw_model.score_samples(codes[:20]))
+    assert np.all(np.isfinite(scores))
+    # Column names choose the categorical columns too; a conditional fit returns (frame, y).
+    named = GAN(categorical_features=["kind", "flag", "label"], **params).fit(df, df["label"])
+    rows, labels = named.sample(6, y="b")
+    assert isinstance(rows, pd.DataFrame) and list(rows.dtypes) == list(df.dtypes)
+    assert set(rows["label"]) <= {"a", "b", "c"} and set(rows["flag"]) <= {False, True}
+    assert labels.tolist() == ["b"] * 6
+    with pytest.raises(ValueError, match="not in X"):
+        GAN(categorical_features=["nope"], **params).fit(df)
+
+
+def test_categorical_features_apply_to_list_input():
+    """A list has no dtypes: its categorical columns are still the ones named."""
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.normal(size=60), rng.randint(3, size=60)].tolist()
+    params = dict(generator_hidden_layer_sizes=(4,), discriminator_hidden_layer_sizes=(4,),
+                  max_iter=1, random_state=0, n_jobs=1)
+    assert set(GAN(categorical_features=[1], **params).fit(X).sample(50)[:, 1]) <= {0, 1, 2}
+    with pytest.raises(ValueError, match="outside"):
+        GAN(categorical_features=[5], **params).fit(X)

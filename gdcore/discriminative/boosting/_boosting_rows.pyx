@@ -1,0 +1,133 @@
+"""Row bookkeeping of a boosting tree: partition, leaf updates, binned walks.
+
+``partition`` splits a node's slice of the row array in place, stably (rows
+keep their order on each side), in O(rows): each chunk of rows counts its
+left rows, prefix sums give every chunk its place on each side, and the
+chunks scatter into a buffer that is copied back.  A stable partition is
+unique, so the result does not depend on the number of chunks or threads.
+
+``add_leaf_values`` adds each leaf's value to the raw predictions of the
+training rows that reached it, read off the final partition (each leaf owns
+a slice of the row array), with no walk down the tree (scikit-learn's
+``_update_raw_predictions``).  ``predict_binned`` walks rows the tree did
+not partition (rows left out by ``subsample``, the validation set) on their
+bin codes.  NumPy twin: ``gdcore/discriminative/boosting/_reference/boosting_rows.py``.
+"""
+
+import numpy as np
+
+from cython.parallel cimport prange
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
+
+ctypedef fused code_t:
+    uint8_t
+    uint32_t
+
+cdef enum:
+    # Rows below which a partition runs as one chunk: a few microseconds of
+    # work, less than starting a parallel region.
+    MIN_PARALLEL_ROWS = 16384
+
+
+cdef inline bint _goes_left(uint32_t code, uint32_t bin_, uint32_t missing_code,
+                            bint missing_left, const uint32_t* bits) noexcept nogil:
+    """Numerical split (bits NULL): code <= bin_; categorical: bit ``code`` of bits."""
+    if code == missing_code:
+        return missing_left
+    if bits != NULL:
+        return code < 256 and (bits[code >> 5] >> (code & 31)) & 1
+    return code <= bin_
+
+
+def partition(
+    const code_t[:, ::1] codes,        # IN (d, n)
+    int32_t[::1] rows,                 # IN/OUT (m,) the node's rows; left ones first after
+    int32_t[::1] buffer,               # TMP (m,)
+    Py_ssize_t feature, Py_ssize_t bin_, Py_ssize_t missing_code, bint missing_left,
+    const uint32_t[::1] left_bits,     # IN (8,) categories going left, or (0,) if numerical
+    int n_threads,
+):
+    """Move the rows going left (code <= bin_, or missing when missing_left) first.
+
+    A categorical split (``left_bits`` of 8 words) sends code c left when bit
+    ``c % 32`` of word ``c // 32`` is set.  Returns the number of rows going left.
+    """
+    cdef Py_ssize_t m = rows.shape[0], c, i, n_left = 0, n_chunks, size
+    cdef const code_t* col = &codes[feature, 0]
+    cdef const uint32_t* bits = &left_bits[0] if left_bits.shape[0] == 8 else NULL
+    cdef int64_t[::1] lefts, left_at, right_at
+    if m == 0:
+        return 0
+    n_chunks = max(1, n_threads) if m >= MIN_PARALLEL_ROWS else 1
+    size = (m + n_chunks - 1) // n_chunks
+    lefts = np.zeros(n_chunks, dtype=np.int64)
+    left_at = np.zeros(n_chunks, dtype=np.int64)
+    right_at = np.zeros(n_chunks, dtype=np.int64)
+    with nogil:
+        for c in prange(n_chunks, schedule="static", num_threads=n_chunks):
+            for i in range(c * size, min(m, (c + 1) * size)):
+                if _goes_left(col[rows[i]], bin_, missing_code, missing_left, bits):
+                    lefts[c] += 1
+        for c in range(n_chunks):
+            left_at[c] = n_left
+            n_left += lefts[c]
+        for c in range(n_chunks):
+            right_at[c] = n_left + c * size - left_at[c]
+        for c in prange(n_chunks, schedule="static", num_threads=n_chunks):
+            for i in range(c * size, min(m, (c + 1) * size)):
+                if _goes_left(col[rows[i]], bin_, missing_code, missing_left, bits):
+                    buffer[left_at[c]] = rows[i]
+                    left_at[c] += 1
+                else:
+                    buffer[right_at[c]] = rows[i]
+                    right_at[c] += 1
+        for i in prange(m, schedule="static", num_threads=n_chunks):
+            rows[i] = buffer[i]
+    return n_left
+
+
+def add_leaf_values(
+    double[::1] raw,                   # IN/OUT (n,) raw predictions of one output
+    const int32_t[::1] rows,           # IN (m,) the partitioned rows
+    const int64_t[::1] starts,         # IN (L,) each leaf's slice of rows
+    const int64_t[::1] stops,          # IN (L,)
+    const double[::1] values,          # IN (L,) leaf values (already shrunk)
+    int n_threads,
+):
+    """raw[rows[starts[l]:stops[l]]] += values[l] for every leaf l (disjoint rows)."""
+    cdef Py_ssize_t leaf, i
+    with nogil:
+        for leaf in prange(starts.shape[0], schedule="dynamic", num_threads=n_threads):
+            for i in range(starts[leaf], stops[leaf]):
+                raw[rows[i]] += values[leaf]
+
+
+def predict_binned(
+    const code_t[:, ::1] codes,        # IN (d, n) bin codes
+    const int32_t[::1] rows,           # IN (m,) rows to walk
+    const int32_t[::1] left,           # IN (nodes,) left child, -1 at leaves
+    const int32_t[::1] right,          # IN (nodes,)
+    const int32_t[::1] feature,        # IN (nodes,)
+    const uint32_t[::1] bin_,          # IN (nodes,) last bin going left
+    const uint8_t[::1] missing_left,   # IN (nodes,)
+    const uint32_t[::1] missing_code,  # IN (d,) code of NaN per feature
+    const uint8_t[::1] is_cat,         # IN (nodes,) 1 where the split is categorical
+    const uint32_t[:, ::1] cat_bits,   # IN (nodes, 8) categories going left
+    const double[::1] value,           # IN (nodes,)
+    double[::1] raw,                   # IN/OUT (n,) raw[rows[i]] += leaf value
+    int n_threads,
+):
+    """Add the tree's leaf value to raw for each of the given rows."""
+    cdef Py_ssize_t i, r, node, f
+    with nogil:
+        for i in prange(rows.shape[0], schedule="static", num_threads=n_threads):
+            r = rows[i]
+            node = 0
+            while left[node] >= 0:
+                f = feature[node]
+                if _goes_left(codes[f, r], bin_[node], missing_code[f], missing_left[node],
+                              &cat_bits[node, 0] if is_cat[node] else NULL):
+                    node = left[node]
+                else:
+                    node = right[node]
+            raw[r] += value[node]

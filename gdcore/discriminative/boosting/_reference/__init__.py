@@ -1,0 +1,1 @@
+"""NumPy twins of the boosting kernels: the specification they are tested against."""

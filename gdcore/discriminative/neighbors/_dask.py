@@ -1,0 +1,269 @@
+"""k-nearest neighbours on a Dask collection: a sharded database, top-k merged.
+
+``fit`` on a Dask collection keeps the database where it is: each partition
+becomes one shard, a ``NearestNeighbors`` fitted on the worker (the
+estimator's own validation and gemm operands) and persisted there with its
+labels (class codes or targets).  The client keeps only the shard sizes.
+
+A query block is searched against every shard by the compiled exact search
+(``kneighbors`` of the shard), each shard's indices are offset to X's row
+numbers, and the shards' k nearest are merged by (distance, index): the
+order of the one-machine search, which breaks ties by the lower index.  The
+distances are the kernel's exact ones, which do not depend on the shard, so
+the neighbours are those of one machine.
+
+``kneighbors`` returns lazy Dask arrays; ``predict`` and ``predict_proba``
+vote (or average) per query block from the merged neighbours' labels.  A
+model fitted on a Dask collection serves NumPy queries too (computed
+results).  Not served on a Dask collection: ``kneighbors(X=None)`` (pass the
+training rows as queries), radius searches and graphs, multi-output y, and
+metrics the kernels do not serve (a ValueError names the remedy).
+"""
+
+import functools
+import importlib
+
+import numpy as np
+from sklearn.base import clone
+
+from gdcore import _dask
+from gdcore._validation import check_classification_targets
+from gdcore.discriminative.neighbors import _params
+from gdcore.discriminative.neighbors._classes import NearestNeighbors, _weights
+
+
+def _fit_shard(template, part, labels):
+    shard = clone(template).fit(part)
+    shard.labels_ = None if labels is None else np.asarray(labels)
+    return shard
+
+
+def _shard_search(shard, offset, queries, k):
+    k = min(k, shard.n_samples_fit_)
+    dist, ind = shard.kneighbors(queries, n_neighbors=k)
+    labels = None if shard.labels_ is None else shard.labels_[ind]
+    return dist, ind + offset, labels
+
+
+def _merge(k, *found):
+    dist = np.concatenate([f[0] for f in found], axis=1)
+    ind = np.concatenate([f[1] for f in found], axis=1)
+    order = np.lexsort((ind, dist), axis=-1)[:, :k]
+    labels = None
+    if found[0][2] is not None:
+        labels = np.take_along_axis(np.concatenate([f[2] for f in found], axis=1), order, 1)
+    return (np.take_along_axis(dist, order, 1), np.take_along_axis(ind, order, 1), labels)
+
+
+def _template(estimator):
+    return NearestNeighbors(n_neighbors=estimator.n_neighbors, algorithm=estimator.algorithm,
+                            leaf_size=estimator.leaf_size, metric=estimator.metric,
+                            p=estimator.p, metric_params=estimator.metric_params,
+                            n_jobs=estimator.n_jobs)
+
+
+def _fit(estimator, X, y, kind):
+    est = estimator
+    est._validate_params()
+    _params.check_n_neighbors(est.n_neighbors)
+    reason = est._fallback_reason(X, y)
+    if reason is not None or est.metric == "precomputed":
+        raise ValueError(f"{type(est).__name__} on a Dask collection searches with the "
+                         f"compiled kernels only ({reason or 'metric precomputed'} is not "
+                         "served there): compute X into memory for that metric.")
+    X = _dask.as_row_collection(X)
+    _dask.set_feature_metadata(est, X)
+    blocks = _dask.row_blocks(X)
+    labels = [None] * len(blocks)
+    if kind != "unsupervised":
+        if y is None:
+            raise ValueError(f"{type(est).__name__} requires y to be passed, but the target "
+                             "y is None.")
+        labels = _dask.aligned_blocks(y, X, "y")
+        if kind == "classifier":
+            est.classes_ = _dask.distributed_unique(labels)
+            check_classification_targets(est.classes_)
+            est.outputs_2d_ = False
+            labels = [_dask._dask().delayed(_codes, pure=True)(b, est.classes_)
+                      for b in labels]
+        else:
+            labels = [_dask._dask().delayed(_targets, pure=True)(b) for b in labels]
+    dask = _dask._dask()
+    template = _template(est)
+    shards = dask.persist(*[dask.delayed(_fit_shard, pure=True)(template, b, lab)
+                            for b, lab in zip(blocks, labels)])
+    facts = dask.compute(*[dask.delayed(_shard_facts)(s) for s in shards])
+    sizes = [f[0] for f in facts]
+    for name in ("effective_metric_", "effective_metric_params_", "_fit_method"):
+        setattr(est, name, facts[0][1][name])
+    for stale in ("_fit_X", "_Yg", "_yg_sqnorms", "_y", "_peer"):
+        est.__dict__.pop(stale, None)
+    est.n_samples_fit_ = int(sum(sizes))
+    est._dask_shards = list(zip(shards, np.cumsum([0, *sizes[:-1]]).tolist()))
+    return est
+
+
+def _shard_facts(shard):
+    return shard.n_samples_fit_, {name: getattr(shard, name) for name in
+                                  ("effective_metric_", "effective_metric_params_",
+                                   "_fit_method")}
+
+
+def _codes(y_part, classes):
+    y = np.asarray(y_part)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError("y with several outputs is not served on a Dask collection; "
+                         "fit one model per output.")
+    return np.searchsorted(classes, y)
+
+
+def _targets(y_part):
+    y = np.asarray(y_part, dtype=np.float64)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError("y with several outputs is not served on a Dask collection; "
+                         "fit one model per output.")
+    return y
+
+
+@_dask.implements("NearestNeighbors.fit")
+def fit_unsupervised(estimator, X, y=None):
+    """NearestNeighbors.fit on a Dask collection: the database sharded on the workers."""
+    return _fit(estimator, X, None, "unsupervised")
+
+
+@_dask.implements("KNeighborsClassifier.fit")
+def fit_classifier(estimator, X, y=None):
+    """KNeighborsClassifier.fit on a Dask collection (y partitioned like X)."""
+    return _fit(estimator, X, y, "classifier")
+
+
+@_dask.implements("KNeighborsRegressor.fit")
+def fit_regressor(estimator, X, y=None):
+    """KNeighborsRegressor.fit on a Dask collection (y partitioned like X)."""
+    return _fit(estimator, X, y, "regressor")
+
+
+def _search_blocks(estimator, X, k):
+    """Return (queries as a Dask collection, were they in memory, merged delayed per block)."""
+    if X is None:
+        raise ValueError("kneighbors(X=None) on a model fitted on a Dask collection is not "
+                         "served: pass the training rows as queries (each then finds "
+                         "itself at distance 0).")
+    if "_dask_shards" not in estimator.__dict__:
+        raise ValueError(f"{type(estimator).__name__} was fitted in memory: query it with "
+                         "in-memory arrays, or fit it on the Dask collection.")
+    in_memory = not _dask.is_dask_collection(X)
+    if in_memory:
+        da = importlib.import_module("dask.array")
+        X = da.from_array(np.asarray(X))
+    X = _dask.as_row_collection(X)
+    if _dask.n_columns(X) != estimator.n_features_in_:
+        raise ValueError(f"X has {_dask.n_columns(X)} features, but "
+                         f"{type(estimator).__name__} is expecting "
+                         f"{estimator.n_features_in_} features as input.")
+    k = estimator.n_neighbors if k is None else k
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"n_neighbors must be a positive integer, got {k!r}.")
+    if k > estimator.n_samples_fit_:
+        raise ValueError(f"Expected n_neighbors <= n_samples_fit ({estimator.n_samples_fit_}),"
+                         f" but n_neighbors = {k}.")
+    delayed = _dask._dask().delayed
+    merged = []
+    for block in _dask.row_blocks(X):
+        found = [delayed(_shard_search, pure=True)(shard, offset, block, int(k))
+                 for shard, offset in estimator._dask_shards]
+        merged.append(_dask.tree_sum(found, functools.partial(_merge, int(k))))
+    return X, in_memory, merged, int(k)
+
+
+def _lazy(X, merged, func, n_out, dtype):
+    da = importlib.import_module("dask.array")
+    delayed = _dask._dask().delayed
+    sizes = _dask.block_sizes(X)
+    pieces = []
+    for i, m in enumerate(merged):
+        rows = np.nan if sizes is None else sizes[i]
+        shape = (rows,) if n_out is None else (rows, n_out)
+        pieces.append(da.from_delayed(delayed(func, pure=True)(m), shape=shape, dtype=dtype))
+    return da.concatenate(pieces, axis=0)
+
+
+def _finish(result, in_memory):
+    if not in_memory:
+        return result
+    if isinstance(result, tuple):
+        return tuple(_dask.compute(*result))
+    return _dask.compute(result)[0]
+
+
+@_dask.implements("NearestNeighbors.kneighbors", "KNeighborsClassifier.kneighbors",
+                  "KNeighborsRegressor.kneighbors")
+def kneighbors(estimator, X=None, n_neighbors=None, return_distance=True):
+    """(distances, indices) of the n_neighbors nearest training rows, as lazy Dask arrays."""
+    X, in_memory, merged, k = _search_blocks(estimator, X, n_neighbors)
+    dtype = np.float32 if _dask.float_dtype(X) == np.float32 else np.float64
+    ind = _lazy(X, merged, _second, k, np.intp)
+    if not return_distance:
+        return _finish(ind, in_memory)
+    return _finish((_lazy(X, merged, _first, k, dtype), ind), in_memory)
+
+
+def _first(m):
+    return m[0]
+
+
+def _second(m):
+    return m[1]
+
+
+def _proba(weights, n_classes, merged):
+    dist, _, codes = merged
+    w = _weights(dist, weights)
+    w = np.ones(codes.shape) if w is None else w
+    n_q = codes.shape[0]
+    rows = np.repeat(np.arange(n_q), codes.shape[1])
+    votes = np.bincount(rows * n_classes + codes.ravel(), weights=w.ravel(),
+                        minlength=n_q * n_classes).reshape(n_q, n_classes)
+    return votes / votes.sum(axis=1, keepdims=True)
+
+
+def _label(weights, classes, merged):
+    return classes[np.argmax(_proba(weights, len(classes), merged), axis=1)]
+
+
+def _mean(weights, merged):
+    dist, _, targets = merged
+    w = _weights(dist, weights)
+    if w is None:
+        return targets.mean(axis=1)
+    return np.einsum("qk,qk->q", w, targets) / w.sum(axis=1)
+
+
+@_dask.implements("KNeighborsClassifier.predict_proba")
+def predict_proba(estimator, X):
+    """Weighted share of each class among the merged neighbours, as a lazy Dask array."""
+    X, in_memory, merged, _ = _search_blocks(estimator, X, None)
+    n_classes = len(estimator.classes_)
+    func = functools.partial(_proba, estimator.weights, n_classes)
+    return _finish(_lazy(X, merged, func, n_classes, np.float64), in_memory)
+
+
+@_dask.implements("KNeighborsClassifier.predict")
+def predict_class(estimator, X):
+    """Return the class with the largest weighted vote, as a lazy Dask array."""
+    X, in_memory, merged, _ = _search_blocks(estimator, X, None)
+    func = functools.partial(_label, estimator.weights, estimator.classes_)
+    return _finish(_lazy(X, merged, func, None, estimator.classes_.dtype), in_memory)
+
+
+@_dask.implements("KNeighborsRegressor.predict")
+def predict_value(estimator, X):
+    """Weighted mean of the merged neighbours' targets, as a lazy Dask array."""
+    X, in_memory, merged, _ = _search_blocks(estimator, X, None)
+    func = functools.partial(_mean, estimator.weights)
+    return _finish(_lazy(X, merged, func, None, np.float64), in_memory)
+

@@ -1,0 +1,21 @@
+"""The Examples sections of the public docstrings run, and print what they show."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "gdcore.generative.naive_bayes._base",
+    "gdcore.generative.naive_bayes._gaussian",
+    "gdcore.generative.naive_bayes._discrete",
+    "gdcore.generative.naive_bayes._categorical",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_examples_run_as_doctests(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0
