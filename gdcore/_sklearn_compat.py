@@ -37,6 +37,10 @@ import sklearn
 # gives that release's rule and messages.
 from sklearn.ensemble._forest import _get_n_samples_bootstrap
 
+# Whether a scalar is NaN (missing-value markers, as HistGradientBoosting and the
+# encoders test them): private in sklearn.utils._missing in 1.6 and 1.9.
+from sklearn.utils._missing import is_scalar_nan
+
 # The constraints of ``_parameter_constraints``: scikit-learn's own estimators
 # declare their parameters with them, which gdcore mirrors; no public module.
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
@@ -51,7 +55,22 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, _ovr_decisio
 from sklearn.utils.validation import _check_sample_weight as _sklearn_check_sample_weight
 from sklearn.utils.validation import _num_samples
 
+# The categorical-feature specification of HistGradientBoosting (indices, mask,
+# names, "from_dtype") checked with scikit-learn's own errors: a function of
+# sklearn.utils.validation in 1.9, a method of the estimator before.
+try:
+    from sklearn.utils.validation import _check_categorical_features
+except ImportError:  # a release where it is the estimator's method (1.6)
+    def _check_categorical_features(X, categorical_features):
+        """Return the boolean mask of categorical columns (None if there are none)."""
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        peer = HistGradientBoostingRegressor(categorical_features=categorical_features)
+        return peer._check_categorical_features(X)
+
 __all__ = [
+    "_check_categorical_features",
+    "is_scalar_nan",
     "SKLEARN_VERSION",
     "SIGNATURES_FOLLOW",
     "CallbackSupportMixin",

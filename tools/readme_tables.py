@@ -23,11 +23,11 @@ TABLES = {"speed": results.speed_table, "growth": results.growth_table}
 def render(readme, rows):
     """Return ``readme`` with every marked table made anew from ``rows``."""
     for name, make in TABLES.items():
-        pattern = re.compile(rf"(<!-- bench:{name} -->\n).*?(\n<!-- /bench:{name} -->)", re.S)
+        pattern = re.compile(rf"(<!-- bench:{name} -->\n)(?:.*?\n)?(<!-- /bench:{name} -->)", re.S)
         if not pattern.search(readme):
             raise ValueError(f"README.md has no <!-- bench:{name} --> ... markers")
         table = make(rows)
-        readme = pattern.sub(lambda m, t=table: m.group(1) + t + m.group(2), readme)
+        readme = pattern.sub(lambda m, t=table: m.group(1) + t + "\n" + m.group(2), readme)
     return readme
 
 

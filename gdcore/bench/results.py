@@ -90,11 +90,12 @@ def _markdown(header, rows):
 
 def speed_table(rows):
     """Return the speed rows as the README's Markdown table, in file order."""
-    body = [(r["task"], r["data"], _seconds(r["gdcore_s"]), r["peer"], _seconds(r["peer_s"]),
-             _ratio(r["peer_s"] / r["gdcore_s"]), r["agreement"], r["machine"]["load_1min"])
+    body = [(r["family"], r["task"], r["data"], _seconds(r["gdcore_s"]), r["peer"],
+             _seconds(r["peer_s"]), _ratio(r["peer_s"] / r["gdcore_s"]), r["agreement"],
+             r["machine"]["load_1min"])
             for r in rows if r["kind"] == "speed"]
-    return _markdown(("task", "data", "gdcore s", "peer", "peer s", "speed-up", "agreement",
-                      "load"), body)
+    return _markdown(("family", "task", "data", "gdcore s", "peer", "peer s", "speed-up",
+                      "agreement", "load"), body)
 
 
 def exponent(sizes, seconds):
@@ -114,7 +115,7 @@ def growth_table(rows):
             continue
         g, p = r["gdcore"], r["peer_run"]
         body.append((
-            r["task"], r["data"],
+            r["family"], r["task"], r["data"],
             " / ".join(_seconds(s) for s in g["seconds"]),
             f"{exponent(r['sizes'], g['seconds']):.2f}",
             r["peer"],
@@ -123,6 +124,6 @@ def growth_table(rows):
             f"{g['added_mb'][-1]:,.0f} / {p['added_mb'][-1]:,.0f}",
             r["machine"]["load_1min"],
         ))
-    return _markdown(("task", "sizes", "gdcore s", "exponent", "peer", "peer s", "exponent",
-                      "MB the call added at the largest, gdcore / peer", "load"),
+    return _markdown(("family", "task", "sizes", "gdcore s", "exponent", "peer", "peer s",
+                      "exponent", "MB the call added at the largest, gdcore / peer", "load"),
                      body)

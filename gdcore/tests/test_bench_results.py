@@ -2,6 +2,7 @@
 
 import json
 import os
+import subprocess
 import sys
 import textwrap
 
@@ -27,7 +28,7 @@ def test_merge_replaces_a_row_with_the_same_key_and_keeps_the_order(tmp_path):
     assert [(r["task"], r["peer"], r["peer_s"]) for r in rows] == [
         ("fit", "a", 5.0), ("fit", "b", 3.0), ("predict", "a", 1.5)]
     table = results.speed_table(rows)
-    assert "| fit | 10x2 | 1 | a | 5 | 5.00× | same |" in table
+    assert "| toy | fit | 10x2 | 1 | a | 5 | 5.00× | same |" in table
 
 
 def test_load_refuses_a_file_of_another_format(tmp_path):
@@ -77,4 +78,10 @@ def test_growth_measures_the_memory_each_call_adds(tmp_path, monkeypatch):
     for side, factor in (("gdcore", 1), ("peer_run", 2)):
         added = row[side]["added_mb"]
         assert added == pytest.approx([64 * factor, 256 * factor], abs=16)
-    assert "| allocate | 64 MB → 256 MB |" in results.growth_table([row])
+    assert "| toy | allocate | 64 MB → 256 MB |" in results.growth_table([row])
+@pytest.mark.skipif(not os.path.exists(os.path.join(ROOT, "tools", "readme_tables.py")),
+                    reason="tools/ is in the source tree, not in the installed package")
+def test_readme_tables_are_the_ones_the_results_file_gives():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "readme_tables.py"),
+                          "--check"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

@@ -44,17 +44,7 @@ def failures(name):
 
 
 # Each entry: the checks it failed when listed.
-PENDING = {
-    "gdcore.VAE",  # EX01
-    "gdcore.VAE.fit",  # EX01 PR01 RT01
-    "gdcore.VAE.transform",  # EX01 PR01 RT01
-    "gdcore.VAE.score",  # EX01 PR01 RT01
-    "gdcore.VAE.score_samples",  # EX01 PR01 RT01
-    "gdcore.GAN",  # EX01 PR01 PR02
-    "gdcore.GAN.fit",  # EX01 PR01 RT01
-    "gdcore.GAN.score",  # EX01 PR01 RT01
-    "gdcore.GAN.score_samples",  # EX01 PR01 RT01
-}
+PENDING = set()
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,12 @@ stopping, 2 threads.  Full sizes: binary make_classification(1,250,000 x
 problem (250,000 x 40, 200,000 train); a regression (make_regression
 500,000 x 40, 400,000 train).  Agreement is the test log-loss (or R^2) of
 both sides.  TreeSHAP of a 100-iteration binary model (100,000 training
-rows) on 10,000 rows against LightGBM's ``pred_contrib``.  Quick runs use
-bundled data: breast_cancer tiled 20 times, digits, diabetes tiled 20 times.
+rows) on 10,000 rows against LightGBM's ``pred_contrib``.  Native
+categorical splits (``_categorical_cases``): a binary problem with 4
+categorical features of 20 to 200 categories whose effects have no order and
+8 numerical ones, against scikit-learn and LightGBM given the same
+categorical features.  Quick runs use bundled data: breast_cancer tiled 20
+times, digits, diabetes tiled 20 times, and a smaller categorical problem.
 Peers are imported inside the run functions, so a missing one is skipped
 with its install command.
 """
@@ -144,6 +148,40 @@ def _shap_case(shape, make, n_explain):
                  agreement, repeat=3)]
 
 
+CATEGORICAL = [0, 1, 2, 3]
+
+
+def _categorical(n):
+    """Binary labels from unordered category effects plus a linear numerical part."""
+    rng = np.random.default_rng(0)
+    cards = (20, 50, 100, 200)
+    codes = np.column_stack([rng.integers(0, c, n) for c in cards])
+    effects = [rng.normal(scale=0.8, size=c) for c in cards]
+    num = rng.normal(size=(n, 8))
+    logit = sum(e[codes[:, j]] for j, e in enumerate(effects)) + num @ rng.normal(size=8) * 0.3
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return split_train_test(np.column_stack([codes, num]).astype(np.float64), y)
+
+
+def _categorical_cases(shape, make, repeat):
+    """Fit with native categorical splits on every side (same features declared)."""
+    fit_agree = _agreement("clf")[0]
+
+    def ours(d):
+        return _ours("clf").set_params(categorical_features=CATEGORICAL).fit(d["X"], d["y"])
+
+    def sklearn_fit(d):
+        return _sklearn("clf").set_params(categorical_features=CATEGORICAL).fit(d["X"], d["y"])
+
+    def lightgbm_fit(d):
+        return _lightgbm("clf").fit(d["X"], d["y"], categorical_feature=CATEGORICAL)
+
+    data = lambda: cached(("categorical", shape), make)  # noqa: E731
+    name = "HistGradientBoostingClassifier categorical fit"
+    return [Case("boosting", name, shape, peer, data, ours, fit, fit_agree, repeat=repeat)
+            for peer, fit in (("scikit-learn", sklearn_fit), ("LightGBM", lightgbm_fit))]
+
+
 def _binary(n):
     X, y = make_classification(n_samples=n, n_features=40, n_informative=20, random_state=0)
     return split_train_test(X.astype(np.float32), y)
@@ -182,7 +220,9 @@ def cases(size):
                 + _cases("reg", "HistGradientBoostingRegressor", "7072x10 diabetes x20",
                          lambda: _tiled(load_diabetes, 20), ["LightGBM", "scikit-learn"], 3)
                 + _shap_case("9104x30 breast_cancer x20 (1000 explained)",
-                             lambda: _tiled(load_breast_cancer, 20), 1000))
+                             lambda: _tiled(load_breast_cancer, 20), 1000)
+                + _categorical_cases("16000x12, 4 categorical (+4000 test)",
+                                     lambda: _categorical(20_000), 3))
     return (_cases("clf", "HistGradientBoostingClassifier binary", "1000000x40 (+250000 test)",
                    lambda: _binary(1_250_000), all_peers, 1)
             + _cases("clf", "HistGradientBoostingClassifier 10-class",
@@ -190,4 +230,6 @@ def cases(size):
                      ["LightGBM", "scikit-learn"], 1)
             + _cases("reg", "HistGradientBoostingRegressor", "400000x40 (+100000 test)",
                      lambda: _regression(500_000), ["LightGBM", "scikit-learn"], 1)
-            + _shap_case("100000x40 (10000 explained)", lambda: _binary(125_000), 10_000))
+            + _shap_case("100000x40 (10000 explained)", lambda: _binary(125_000), 10_000)
+            + _categorical_cases("400000x12, 4 categorical (+100000 test)",
+                                 lambda: _categorical(500_000), 1))

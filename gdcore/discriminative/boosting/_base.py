@@ -154,7 +154,8 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
             X, y = check_X_y(self, X, y, reset=not warm, allow_nan=True,
                              dtype=[np.float64, np.float32])
         else:
-            X = encoding.X if not warm else encoding.transform(X)
+            X = encoding.transform(X) if warm else encoding.X
+            encoding.X = None
             X, y = check_X_y(self, X, y, reset=True, allow_nan=True, dtype=[np.float64])
             names = getattr(encoding.preprocessor, "feature_names_in_", None)
             if names is not None:

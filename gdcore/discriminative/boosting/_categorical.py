@@ -20,8 +20,8 @@ import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
 from sklearn.utils import check_array
-from sklearn.utils._missing import is_scalar_nan
-from sklearn.utils.validation import _check_categorical_features
+
+from gdcore._sklearn_compat import _check_categorical_features, is_scalar_nan
 
 
 class Encoding:
@@ -46,6 +46,7 @@ class Encoding:
         self.preprocessor = ColumnTransformer([("encoder", encoder, is_categorical),
                                                ("numerical", numerical, ~is_categorical)])
         self.preprocessor.set_output(transform="default")
+        #: the encoded training data; the fit drops it once read
         self.X = np.ascontiguousarray(self.preprocessor.fit_transform(X), dtype=np.float64)
         fitted = self.preprocessor.named_transformers_["encoder"]
         n_cat = int(is_categorical.sum())

@@ -29,8 +29,9 @@ _COMMON_PARAMS = """learning_rate : float, default=0.1
         Bins of non-missing values per feature, at most 255 (one byte per
         code); NaN has a bin of its own.
     categorical_features : array-like, "from_dtype" or None, default="from_dtype"
-        Categorical features; fitted through scikit-learn's estimator (see
-        Notes).
+        Categorical features: indices, a boolean mask, feature names, or
+        "from_dtype" (the pandas categorical columns).  Split natively on sets
+        of categories (see Notes); at most ``max_bins`` categories each.
     monotonic_cst : array-like of int of shape (n_features,), dict or None, default=None
         Per feature: 1 increasing, -1 decreasing, 0 unconstrained.
     interaction_cst : {"pairwise", "no_interactions"}, sequence of sets or None, \
@@ -90,9 +91,12 @@ _NOTES = """Trees grow leaf-wise on histograms of binned features with scikit-le
     gain, tie-breaking, baseline and leaf values, so on data whose features have
     fewer distinct values than ``max_bins`` (without early stopping) the raw
     predictions equal scikit-learn's.  NaN is native: each split learns where
-    missing values go.  Sparse X, categorical features, ``loss="absolute_error"``
-    or ``"quantile"`` and loss objects are fitted by scikit-learn's estimator of
-    the same name (``PeerFallbackMixin``)."""
+    missing values go.  Categorical features are encoded as scikit-learn encodes
+    them (ordinal codes, moved first) and split on the best prefix of their
+    categories sorted by gradient ratio; missing values and categories unseen
+    in training follow each split's missing-value direction.  Sparse X,
+    ``loss="absolute_error"`` or ``"quantile"`` and loss objects are fitted by
+    scikit-learn's estimator of the same name (``PeerFallbackMixin``)."""
 
 
 class HistGradientBoostingRegressor(RegressorMixin, BaseHistGradientBoosting):

@@ -7,7 +7,8 @@ gain.  Per split: the node's rows are partitioned in place
 (``_boosting_rows.partition``), the smaller child's histograms are built from
 its rows and the larger child's are the parent's minus the smaller's
 (``_boosting_hist``), then each child's best split is found
-(``_boosting_split``).  The order of operations, the monotonic bounds
+(``_boosting_split``: a threshold of a numerical feature or a set of
+categories of a categorical one, which the partition reads as a bitset).  The order of operations, the monotonic bounds
 (children of a constrained split are bounded by the midpoint of their two
 values), the interaction-constraint sets and the tie-breaking are
 scikit-learn's ``grower.py``, so both grow the same tree from the same
@@ -90,6 +91,7 @@ class TreeGrower:
         self.n_bins_total = int(data["n_bins"].max(initial=0)) + 1
         self.splittable, self.leaves = [], []
         self.with_cst = bool(np.any(data["monotonic_cst"] != 0))
+        self.any_categorical = bool(np.any(data["is_categorical"]))
         m = len(rows)
         self.ordered_g = np.empty(m, dtype=gradients.dtype)
         self.ordered_h = np.empty(m, dtype=gradients.dtype)
@@ -170,27 +172,26 @@ class TreeGrower:
         p = self.p
         common = (float(node.n), node.g, node.h, node.value, node.lower, node.upper, p["l2"],
                   p["min_hessian"], float(p["min_samples_leaf"]), 0.0, self.constant_hessian)
-        is_cat = self.d["is_categorical"][feats].astype(bool)
-        num = np.flatnonzero(~is_cat)
-        if len(num):
-            sub = np.ascontiguousarray(feats[num])
-            out = (np.empty(len(num)), np.empty(len(num), np.int32),
-                   np.empty(len(num), np.uint8), np.empty((len(num), 3)))
-            _boosting_split.best_splits(
-                node.hist, sub, self.d["n_bins"], self.d["has_missing"],
-                self.d["monotonic_cst"], *common, *out,
-                self.n_threads if len(num) * self.n_bins_total >= MIN_PARALLEL_SCAN else 1)
-            gain[num], bins[num], mleft[num], left[num] = out
-        cat = np.flatnonzero(is_cat)
-        if len(cat):
-            sub = np.ascontiguousarray(feats[cat])
-            bits = np.zeros((k, 8), dtype=np.uint32)
-            out = (np.empty(len(cat)), np.empty(len(cat), np.uint8), np.empty((len(cat), 3)),
-                   np.zeros((len(cat), 8), np.uint32))
-            _boosting_split.best_categorical_splits(
-                node.hist, sub, self.d["n_bins"], self.d["has_missing"], *common, *out,
-                self.n_threads if len(cat) * self.n_bins_total >= MIN_PARALLEL_SCAN else 1)
-            gain[cat], mleft[cat], left[cat], bits[cat] = out
+        if not self.any_categorical:  # the kernel writes the outputs in place
+            self._numerical(node, feats, common, (gain, bins, mleft, left))
+            is_cat = None
+        else:
+            is_cat = self.d["is_categorical"][feats].astype(bool)
+            num, cat = np.flatnonzero(~is_cat), np.flatnonzero(is_cat)
+            if len(num):
+                out = (np.empty(len(num)), np.empty(len(num), np.int32),
+                       np.empty(len(num), np.uint8), np.empty((len(num), 3)))
+                self._numerical(node, np.ascontiguousarray(feats[num]), common, out)
+                gain[num], bins[num], mleft[num], left[num] = out
+            if len(cat):
+                bits = np.zeros((k, 8), dtype=np.uint32)
+                out = (np.empty(len(cat)), np.empty(len(cat), np.uint8),
+                       np.empty((len(cat), 3)), np.zeros((len(cat), 8), np.uint32))
+                _boosting_split.best_categorical_splits(
+                    node.hist, np.ascontiguousarray(feats[cat]), self.d["n_bins"],
+                    self.d["has_missing"], *common, *out,
+                    self.n_threads if len(cat) * self.n_bins_total >= MIN_PARALLEL_SCAN else 1)
+                gain[cat], mleft[cat], left[cat], bits[cat] = out
         # the first best feature in the candidates' order (scikit-learn's tie-breaking)
         j = int(np.argmax(gain))
         if gain[j] <= 0:
@@ -200,6 +201,13 @@ class TreeGrower:
                       float(left[j, 0]), float(left[j, 1]), int(left[j, 2]),
                       bits[j].copy() if bits is not None and is_cat[j] else NUMERICAL)
         heappush(self.splittable, node)
+
+    def _numerical(self, node, feats, common, out):
+        """Best numerical split of each of feats into out (gain, bin, missing_left, left)."""
+        _boosting_split.best_splits(
+            node.hist, feats, self.d["n_bins"], self.d["has_missing"],
+            self.d["monotonic_cst"], *common, *out,
+            self.n_threads if len(feats) * self.n_bins_total >= MIN_PARALLEL_SCAN else 1)
 
     def _split_next(self):
         node = heappop(self.splittable)

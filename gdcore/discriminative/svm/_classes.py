@@ -31,6 +31,7 @@ from gdcore._validation import check_classification_targets
 from gdcore.discriminative.svm._base import BaseSVM, support_rows
 from gdcore.discriminative.svm._multiclass import (
     assemble_ovo,
+    one_sided_rhos,
     ovo_coef,
     ovo_decision,
     ovo_duals,
@@ -285,7 +286,7 @@ default='rbf'
             probs = (solve_pairs(platt_one, n_classes, n_threads) if self._with_proba()
                      else [(0.0, 0.0)] * len(rhos))
         support, n_support, dual_coef, intercept = assemble_ovo(
-            y_idx, n_classes, duals, alpha, rhos)
+            y_idx, n_classes, duals, alpha, one_sided_rhos(rows_of, rhos))
         self.support_ = support.astype(np.int32)
         self._n_support = n_support
         self.support_vectors_ = (support_rows(X, support) if self._kernel_name() != "precomputed"

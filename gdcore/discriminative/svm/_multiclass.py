@@ -60,6 +60,20 @@ def ovo_duals(rows_of, bounds):
     return Duals(rows, row_ptr, var_data, row_ptr, y, -np.ones(len(rows)), bounds[rows])
 
 
+def one_sided_rhos(rows_of, rhos):
+    """Rhos of the pairs where one class has no row of positive weight.
+
+    libsvm drops such a class, so it never wins a vote; its pairs get a
+    constant decision of +-1 (alpha is 0 there by the equality constraint)
+    that votes for the class with rows, instead of the solver's infinite rho.
+    """
+    rhos = np.asarray(rhos, dtype=np.float64).copy()
+    for p, (a, b) in enumerate(class_pairs(len(rows_of))):
+        if len(rows_of[a]) == 0 or len(rows_of[b]) == 0:
+            rhos[p] = float(len(rows_of[a]) == 0) - float(len(rows_of[b]) == 0)
+    return rhos
+
+
 def assemble_ovo(y_idx, n_classes, duals, alpha, pair_rhos):
     """Assemble libsvm's (support_, n_support_, dual_coef_, intercept_).
 

@@ -53,12 +53,18 @@ class GAN(GenerativeMixin, BaseEstimator):
     latent_dim : int, default=16
         Dimension of the generator's Gaussian noise.
     generator_hidden_layer_sizes : array-like of int, default=(128, 128)
+        Hidden widths of the generator.
     discriminator_hidden_layer_sizes : array-like of int, default=(256, 256)
         A discriminator twice as wide as the generator: on the ring of 8
         Gaussians (sd 0.1) a (128, 128) one let 18% of the samples fall
         between modes after 6,200 steps, a (256, 256) one 9%.
-    generator_activation : str, default="relu"
-    discriminator_activation : str, default="leaky_relu" (slope 0.2, DCGAN's)
+    generator_activation : {"relu", "leaky_relu", "tanh", "logistic", "identity"}, \
+default="relu"
+        Activation of the generator's hidden layers.
+    discriminator_activation : {"relu", "leaky_relu", "tanh", "logistic", "identity"}, \
+default="leaky_relu"
+        Activation of the discriminator's hidden layers (leaky_relu has
+        slope 0.2, DCGAN's).
     categorical_features : "from_dtype", None, array of int, bool mask or column names, \
 default="from_dtype"
         Columns modelled as categories (one-hot, softmax head).  "from_dtype":
@@ -80,25 +86,87 @@ default="from_dtype"
         0.89 with the last weights, 0.64 averaged); 0 keeps the last weights.  The
         decay is min(averaging_decay, (1 + t) / (10 + t)) at step t, so early
         steps are not averaged with the random initialization.
-    batch_size : int or "auto", default="auto" (min(256, n_samples))
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch; "auto" uses ``min(256, n_samples)``.
     learning_rate_init : float, default=1e-3
         Adam's step for both networks.
-    beta_1, beta_2, epsilon : Adam's parameters (beta_1=0.5, as in DCGAN).
+    beta_1 : float, default=0.5
+        Adam's decay of the first-moment estimates, in [0, 1) (0.5, as in
+        DCGAN).
+    beta_2 : float, default=0.999
+        Adam's decay of the second-moment estimates, in [0, 1).
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
     max_iter : int, default=300
         Epochs (passes over the rows; one D and one G update per batch).
     tol : float, default=1e-4
+        Improvement of the generator loss below which an epoch counts as no
+        progress (with ``n_iter_no_change``).
     n_iter_no_change : int or None, default=None
         If set, stop when the epoch's generator loss has not improved by
         ``tol`` for that many epochs.  Off by default: adversarial losses
         oscillate and do not measure sample quality.
-    random_state, verbose, dtype (float32 default), n_jobs : as in VAE.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the minibatches, the noise of training and
+        the generated rows of the Parzen score.
+    verbose : bool, default=False
+        Print epoch, discriminator and generator losses and the time.
+    dtype : {np.float32, np.float64}, default=np.float32
+        Floating type of the networks and their kernels.
+    n_jobs : int or None, default=None
+        Threads of the compiled kernels (None: OpenMP's default).
 
     Attributes
     ----------
-    generator_coefs_, generator_intercepts_, discriminator_coefs_,
-    discriminator_intercepts_, classes_ (conditional fits only),
-    class_prior_, loss_d_curve_, loss_g_curve_, n_iter_,
-    parzen_bandwidth_, parzen_smoothing_.
+    generator_coefs_ : list of ndarray
+        Weight matrices of the generator's layers (the moving average kept
+        by ``averaging_decay``).
+    generator_intercepts_ : list of ndarray
+        Bias vectors of the generator's layers.
+    discriminator_coefs_ : list of ndarray
+        Weight matrices of the discriminator's layers.
+    discriminator_intercepts_ : list of ndarray
+        Bias vectors of the discriminator's layers.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, after a conditional fit (``fit(X, y)``) only.
+    class_prior_ : ndarray of shape (n_classes,)
+        Training frequency of each class, after a conditional fit only.
+    pac_ : int
+        Rows the discriminator judged together: ``min(pac, n_samples)``.
+    loss_d_curve_ : list of float
+        Discriminator loss per epoch.
+    loss_g_curve_ : list of float
+        Generator loss per epoch.
+    n_iter_ : int
+        Epochs run.
+    parzen_bandwidth_ : float
+        Kernel width of the Parzen score over the continuous columns.
+    parzen_smoothing_ : float
+        Smoothing of the Parzen score over the categorical columns.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during ``fit``, when X has string column
+        names.
+
+    See Also
+    --------
+    VAE : Variational autoencoder on the same dense layers.
+    TabularDiffusion : Diffusion model for mixed tabular data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdcore import GAN
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.c_[rng.normal(size=200), rng.randint(3, size=200)]
+    >>> gan = GAN(generator_hidden_layer_sizes=(16,), max_iter=2,
+    ...           discriminator_hidden_layer_sizes=(16,), categorical_features=[1],
+    ...           random_state=0).fit(X)
+    >>> gan.sample(4).shape
+    (4, 2)
+    >>> len(gan.loss_d_curve_)
+    2
     """
 
     _parameter_constraints = {
@@ -157,7 +225,33 @@ default="from_dtype"
 
     # --- fitting -------------------------------------------------------------------
     def fit(self, X, y=None):
-        """Fit the generator and discriminator; with y, conditioned on the class."""
+        """Fit the generator and discriminator; with y, conditioned on the class.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training rows.
+        y : array-like of shape (n_samples,), default=None
+            Class of each row: both networks are then conditioned on it and
+            ``sample`` can draw rows of a given class.  None: an
+            unconditional fit.
+
+        Returns
+        -------
+        self : GAN
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GAN
+        >>> X = np.random.RandomState(0).normal(size=(100, 2))
+        >>> y = (X[:, 0] > 0).astype(int)
+        >>> gan = GAN(generator_hidden_layer_sizes=(16,), max_iter=2,
+        ...           discriminator_hidden_layer_sizes=(16,), random_state=0).fit(X, y)
+        >>> gan.classes_.tolist(), gan.n_iter_
+        ([0, 1], 2)
+        """
         self._validate_params()
         g_hidden = check_hidden_sizes(self.generator_hidden_layer_sizes,
                                       "generator_hidden_layer_sizes")
@@ -366,8 +460,59 @@ default="from_dtype"
 
         (Over all classes for a conditional fit.)  See gdcore/generative/neural/_gan_parzen.py
         for the kernel and its caveats.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Estimated log-density of each row, in nats.
+
+        See Also
+        --------
+        GAN.score : Mean of these scores.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GAN
+        >>> X = np.random.RandomState(0).normal(size=(100, 2))
+        >>> gan = GAN(generator_hidden_layer_sizes=(16,), max_iter=2,
+        ...           discriminator_hidden_layer_sizes=(16,), random_state=0).fit(X)
+        >>> gan.score_samples(X[:3]).shape
+        (3,)
         """
         check_is_fitted(self)
         X = check_X(self, encode_rows(self._frame, X), reset=False, dtype=np.float64)
         E = self._encoder.transform(X, np.float64)
         return self._parzen.score_samples(E) - np.sum(np.log(self._encoder.scale))
+
+    def score(self, X, y=None):
+        """Mean Parzen-window estimate of log p(x) over the rows of X.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows to score.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        score : float
+            Mean of ``score_samples(X)``, in nats.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GAN
+        >>> X = np.random.RandomState(0).normal(size=(100, 2))
+        >>> gan = GAN(generator_hidden_layer_sizes=(16,), max_iter=2,
+        ...           discriminator_hidden_layer_sizes=(16,), random_state=0).fit(X)
+        >>> isinstance(gan.score(X), float)
+        True
+        """
+        return float(np.mean(self.score_samples(X)))

@@ -65,42 +65,101 @@ class VAE(GenerativeMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Dimension of the latent space.
     hidden_layer_sizes : array-like of int, default=(100,)
         Hidden widths of the encoder; the decoder uses them in reverse.
-    activation : {"relu", "leaky_relu", "tanh", "logistic", "identity"}, default="relu"
+    activation : {"relu", "leaky_relu", "tanh", "logistic", "identity"}, \
+            default="relu"
+        Activation of the hidden layers of both networks.
     decoder : {"gaussian", "bernoulli"}, default="gaussian"
         p(x | z): a Gaussian with learned per-feature variance (on standardized
         columns), or independent Bernoullis (X must lie in [0, 1]).
     alpha : float, default=1e-4
         L2 penalty on the weights, as in MLPClassifier.
     batch_size : int or "auto", default="auto"
+        Rows per minibatch; "auto" uses ``min(200, n_samples)``.
     learning_rate_init : float, default=1e-3
+        Adam's step size.
     max_iter : int, default=200
-        Epochs.
-    tol, n_iter_no_change : plateau rule (scikit-learn's MLP rule).
+        Maximum number of epochs.
+    tol : float, default=1e-4
+        Improvement of the loss (or of the validation ELBO with
+        ``early_stopping``) below which an epoch counts as no progress.
+    n_iter_no_change : int, default=10
+        Epochs without progress (scikit-learn's MLP plateau rule) that stop
+        the fit.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows and stop when their ELBO
         stops improving; keep the best weights.
     validation_fraction : float, default=0.1
-    beta_1, beta_2, epsilon : Adam's parameters.
-    random_state : int, RandomState or None
-    verbose : bool
+        Share of the rows held out with ``early_stopping``.
+    beta_1 : float, default=0.9
+        Adam's decay of the first-moment estimates, in [0, 1).
+    beta_2 : float, default=0.999
+        Adam's decay of the second-moment estimates, in [0, 1).
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the minibatches, the latent draws of
+        training and the fixed draws of ``score_samples``.
+    verbose : bool, default=False
         Print epoch, loss (negative ELBO per row, in standardized units for
         a Gaussian decoder) split into reconstruction and KL terms, the
         validation ELBO and the time.
-    dtype : float32 or float64, default=float32
-    n_jobs : int or None
+    dtype : {np.float32, np.float64}, default=np.float32
+        Floating type of the networks and their kernels.
+    n_jobs : int or None, default=None
         Threads of the compiled kernels (None: OpenMP's default).
 
     Attributes
     ----------
-    encoder_coefs_, encoder_intercepts_, decoder_coefs_, decoder_intercepts_
-    decoder_log_var_ : (n_features,) log-variances of the Gaussian decoder
-        (standardized units; zeros for Bernoulli).
-    mean_, scale_ : the standardization of the Gaussian decoder's columns.
-    loss_curve_ : negative ELBO per row and epoch (standardized units for a
-        Gaussian decoder).
-    validation_scores_, best_validation_score_ : held-out ELBO per row (one
-        latent draw, in X's units, as ``score``), with ``early_stopping``.
-    n_iter_, loss_
+    encoder_coefs_ : list of ndarray
+        Weight matrices of the encoder's layers; the last one outputs the
+        means and log-variances of q(z | x) (``2 * latent_dim`` columns).
+    encoder_intercepts_ : list of ndarray
+        Bias vectors of the encoder's layers.
+    decoder_coefs_ : list of ndarray
+        Weight matrices of the decoder's layers.
+    decoder_intercepts_ : list of ndarray
+        Bias vectors of the decoder's layers.
+    decoder_log_var_ : ndarray of shape (n_features,)
+        Log-variances of the Gaussian decoder (standardized units; zeros for
+        Bernoulli).
+    mean_ : ndarray of shape (n_features,)
+        Column means of the Gaussian decoder's standardization.
+    scale_ : ndarray of shape (n_features,)
+        Column scales of the Gaussian decoder's standardization.
+    loss_curve_ : list of float
+        Negative ELBO per row and epoch (standardized units for a Gaussian
+        decoder).
+    loss_ : float
+        The last entry of ``loss_curve_``.
+    validation_scores_ : list of float or None
+        Held-out ELBO per row and epoch (one latent draw, in X's units, as
+        ``score``), with ``early_stopping``.
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``, with ``early_stopping``.
+    n_iter_ : int
+        Epochs run.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during ``fit``, when X has string column
+        names.
+
+    See Also
+    --------
+    GAN : Generative adversarial network on the same dense layers.
+    TabularDiffusion : Diffusion model for mixed tabular data.
+    sklearn.decomposition.PCA : Linear latent coordinates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdcore import VAE
+    >>> X = np.random.RandomState(0).normal(size=(100, 3))
+    >>> vae = VAE(latent_dim=2, hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X)
+    >>> vae.transform(X).shape
+    (100, 2)
+    >>> vae.sample(4).shape
+    (4, 3)
     """
 
     _parameter_constraints = {
@@ -204,7 +263,28 @@ class VAE(GenerativeMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     # --- fitting -------------------------------------------------------------------
     def fit(self, X, y=None):
-        """Fit encoder and decoder by maximizing the ELBO of the rows of X."""
+        """Fit encoder and decoder by maximizing the ELBO of the rows of X.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training rows (in [0, 1] for the Bernoulli decoder).
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : VAE
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import VAE
+        >>> X = np.random.RandomState(0).normal(size=(100, 3))
+        >>> VAE(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X).n_iter_
+        5
+        """
         self._validate_params()
         hidden = check_hidden_sizes(self.hidden_layer_sizes)
         X = self._check_data(X, reset=True)
@@ -322,6 +402,35 @@ class VAE(GenerativeMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         importance-weighted bound with ``n_draws`` samples, tighter as
         ``n_draws`` grows.  Draws are fixed by ``random_state`` and shared by
         all rows, so scores are deterministic and independent of batching.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows to score.
+        method : {"elbo", "iwae"}, default="elbo"
+            The bound: the ELBO or the importance-weighted bound.
+        n_draws : int, default=10
+            Latent draws per row.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Lower bound on log p(x) of each row, in nats.
+
+        See Also
+        --------
+        VAE.score : Mean of these scores.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import VAE
+        >>> X = np.random.RandomState(0).normal(size=(100, 3))
+        >>> vae = VAE(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X)
+        >>> vae.score_samples(X[:4]).shape
+        (4,)
+        >>> vae.score_samples(X[:4], method="iwae", n_draws=50).shape
+        (4,)
         """
         check_is_fitted(self)
         if method not in ("elbo", "iwae"):
@@ -331,6 +440,32 @@ class VAE(GenerativeMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         scores = self._score_model_units(self._to_model_units(X), method, n_draws)
         return scores - np.sum(np.log(self.scale_))
 
+    def score(self, X, y=None):
+        """Mean ELBO of the rows of X (a lower bound on their mean log-likelihood).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows to score.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        score : float
+            Mean of ``score_samples(X)``, in nats.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import VAE
+        >>> X = np.random.RandomState(0).normal(size=(100, 3))
+        >>> vae = VAE(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X)
+        >>> bool(vae.score(X) > vae.score(X + 10))
+        True
+        """
+        return float(np.mean(self.score_samples(X)))
+
     # --- transformer ---------------------------------------------------------------
     @property
     def _n_features_out(self):
@@ -338,7 +473,31 @@ class VAE(GenerativeMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return self.encoder_coefs_[-1].shape[1] // 2
 
     def transform(self, X):
-        """Means of q(z | x): the latent coordinates of each row."""
+        """Means of q(z | x): the latent coordinates of each row.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows to encode.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, latent_dim)
+            Latent means, of the networks' ``dtype``.
+
+        See Also
+        --------
+        VAE.inverse_transform : Decode latent rows back to X's units.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import VAE
+        >>> X = np.random.RandomState(0).normal(size=(100, 3))
+        >>> vae = VAE(latent_dim=2, hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X)
+        >>> vae.transform(X[:5]).shape
+        (5, 2)
+        """
         check_is_fitted(self)
         Xm = self._to_model_units(self._check_data(X, reset=False))
         enc, _ = self._networks(Xm.dtype)

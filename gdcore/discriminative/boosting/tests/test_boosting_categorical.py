@@ -143,3 +143,25 @@ def test_warm_start_and_threads():
     one = HistGradientBoostingRegressor(max_iter=12, n_jobs=1, **kw).fit(X, y)
     two = HistGradientBoostingRegressor(max_iter=12, n_jobs=2, **kw).fit(X, y)
     np.testing.assert_array_equal(one.predict(X), two.predict(X))
+
+
+@pytest.mark.parametrize("scoring", ["loss", "accuracy"])
+def test_early_stopping_equals_sklearn(scoring):
+    X, y = _data(n=12000, seed=5)
+    y = (y > np.median(y)).astype(int)
+    kw = dict(max_iter=200, categorical_features=[1, 2], scoring=scoring, random_state=0,
+              n_iter_no_change=3)
+    ours = HistGradientBoostingClassifier(**kw).fit(X, y)
+    ref = ske.HistGradientBoostingClassifier(**kw).fit(X, y)
+    assert ours.n_iter_ == ref.n_iter_ < 200
+    assert _rel(ours.decision_function(X), ref.decision_function(X)) < 1e-6
+    assert ours._encoding.X is None  # the encoded training data is not kept
+
+
+def test_pickle_round_trip():
+    pickle = pytest.importorskip("pickle")
+    X, y = _data(n=500)
+    est = HistGradientBoostingRegressor(max_iter=5, categorical_features=[1, 2], **NO_ES)
+    est.fit(X, y)
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))

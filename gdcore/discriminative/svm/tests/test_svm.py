@@ -97,6 +97,34 @@ def test_precomputed_and_callable_kernels():
     np.testing.assert_allclose(r.predict(K), s.predict(K), atol=1e-3)
 
 
+def test_class_with_zero_weight_gets_no_support_vectors():
+    # Every row of class 0 weighs 0: libsvm drops the class, so pairs (0, 1)
+    # and (0, 2) have one empty side (their rho used to be infinite).
+    X, y = datasets.load_iris(return_X_y=True)
+    w = (y != 0).astype(float)
+    a = SVC().fit(X, y, sample_weight=w)
+    np.testing.assert_array_equal(a.classes_, [0, 1, 2])
+    b = _sk_svc().fit(X, y, sample_weight=w)    # libsvm's solve of pair (1, 2)
+    np.testing.assert_array_equal(a.n_support_, np.r_[0, b.n_support_])
+    np.testing.assert_allclose(a.intercept_, [-1.0, -1.0, b.intercept_[0]], atol=1e-4)
+    # scikit-learn labels that binary model's classes 0 and 1 (its score,
+    # 0.347, counts class 1's rows as class 0); gdcore keeps labels 1 and 2,
+    # as the same data without the zero-weight rows gives (with gamma="scale"
+    # of all rows, as a weighted fit computes it).
+    c = _sk_svc(gamma=1.0 / (X.shape[1] * X.var())).fit(X[y != 0], y[y != 0])
+    np.testing.assert_array_equal(a.predict(X), c.predict(X))
+    assert not np.any(a.predict(X) == 0)
+    assert np.isfinite(a.decision_function(X)).all()
+    # Eight weightless classes: their pairs with each other never outvote
+    # the two classes that have rows.
+    X, y = datasets.load_digits(return_X_y=True)
+    keep = np.isin(y, [3, 7])
+    a = SVC().fit(X, y, sample_weight=keep.astype(float))
+    c = _sk_svc(gamma=1.0 / (X.shape[1] * X.var())).fit(X[keep], y[keep])
+    np.testing.assert_array_equal(a.n_support_[[0, 1, 2, 4, 5, 6, 8, 9]], 0)
+    np.testing.assert_array_equal(a.predict(X), c.predict(X))
+
+
 def test_class_weight_sample_weight_break_ties():
     X, y = _load("wine")
     rng = np.random.default_rng(0)
