@@ -8,11 +8,12 @@ gain.  Per split: the node's rows are partitioned in place
 its rows and the larger child's are the parent's minus the smaller's
 (``_boosting_hist``), then each child's best split is found
 (``_boosting_split``: a threshold of a numerical feature or a set of
-categories of a categorical one, which the partition reads as a bitset).  The order of operations, the monotonic bounds
-(children of a constrained split are bounded by the midpoint of their two
-values), the interaction-constraint sets and the tie-breaking are
-scikit-learn's ``grower.py``, so both grow the same tree from the same
-gradients.  The tree is returned as flat node arrays in depth-first order.
+categories of a categorical one, which the partition reads as a bitset).
+The order of operations, the monotonic bounds (children of a constrained
+split are bounded by the midpoint of their two values), the
+interaction-constraint sets and the tie-breaking are scikit-learn's
+``grower.py``, so both grow the same tree from the same gradients.  The
+tree is returned as flat node arrays in depth-first order.
 """
 
 from heapq import heappop, heappush
