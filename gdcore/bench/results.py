@@ -109,6 +109,8 @@ def exponent(sizes, seconds):
 
 def growth_table(rows):
     """Return the growth rows as a Markdown table: one line per task and peer."""
+    if not any(r["kind"] == "growth" for r in rows):
+        return "(no growth run in the results file yet)"
     body = []
     for r in rows:
         if r["kind"] != "growth":
