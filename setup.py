@@ -87,12 +87,17 @@ def _brew_prefix(formula):
 _PRANGE_LASTPRIVATE_FILES = {
     "gdcore.discriminative.linear._linear",
     "gdcore.discriminative.neighbors._neighbors",
+    "gdcore.discriminative.neighbors._neighbors_sparse",
+    "gdcore.discriminative.svm._svm_predict",
+    "gdcore.discriminative.svm._svm_sparse",
     "gdcore.generative.hmm._hmm",
     "gdcore.generative.hmm._hmm_categorical",
     "gdcore.generative.hmm._hmm_emissions",
     "gdcore.generative.hmm._hmm_gaussian",
     "gdcore.generative.hmm._hmm_kmeans",
+    "gdcore.generative.hmm._hmm_missing",
     "gdcore.generative.mixture._mixture",
+    "gdcore.generative.mixture._mixture_missing",
     "gdcore.generative.naive_bayes._naive_bayes",
 }
 
