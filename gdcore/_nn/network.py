@@ -13,11 +13,30 @@ Callers hold BLAS to one thread around the kernel calls
 (``gdcore._threads.single_threaded_blas``): the kernels thread over row blocks.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 
 from gdcore._nn import _dense
+from gdcore._sklearn_compat import Interval, StrOptions
 
 ACTIVATIONS = _dense.ACTIVATION_CODES
+
+# Constraints of the training parameters the generators on this network share
+# (VAE, GAN, TabularDiffusion: minibatch Adam; the MLP takes scikit-learn's).
+TRAINING_CONSTRAINTS = {
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "dtype": "no_validation",
+    "n_jobs": [None, Integral],
+}
 
 
 def glorot_uniform(rng, fan_in, fan_out, activation):

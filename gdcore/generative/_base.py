@@ -16,6 +16,9 @@ float64) has no posterior: ``predict``, ``predict_proba`` and
 ``predict_log_proba`` of every Bayes classifier raise a ValueError naming it
 (``bayes_predict``, ``bayes_posterior``, ``bayes_log_posterior``), while
 ``score_samples`` reports its log p(x) = -inf.
+
+The Bayes-rule methods' numpydoc docstrings are written once here, with
+``gdcore._docstrings.method_doc``.
 """
 
 import numpy as np
@@ -24,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from gdcore._dask import dask_dispatch
 from gdcore._doc_link import DocLinkMixin
+from gdcore._docstrings import method_doc
 from gdcore._threads import effective_n_threads
 from gdcore._validation import check_n_samples
 from gdcore.generative import _bayes_rule
@@ -108,8 +112,86 @@ class GenerativeMixin(DocLinkMixin):
     """``score`` as the mean log-likelihood, for models of P(X)."""
 
     def score(self, X, y=None):
-        """Mean log-likelihood of the rows of X under the fitted model."""
+        """Return the mean of ``score_samples(X)`` over the rows of X.
+
+        The mean log-likelihood of the rows (GaussianMixture), or the mean of
+        a bound on it (VAE: the ELBO) or of an estimate of it (GAN: the
+        Parzen window), in nats.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The rows to score; NaN marks a missing value where the model
+            marginalizes it (GaussianMixture).
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        score : float
+            Mean of :meth:`score_samples` over the rows, in nats.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gdcore import GaussianMixture
+        >>> X = np.random.RandomState(0).normal(size=(200, 2))
+        >>> gm = GaussianMixture(random_state=0).fit(X)
+        >>> print(f"{gm.score(X):.2f} {gm.score(X + 5):.2f}")
+        -2.81 -29.64
+        """
         return float(np.mean(self.score_samples(X)))
+
+
+def class_positions(classes, y, message):
+    """Return each label's position in the sorted ``classes``.
+
+    A label not in ``classes`` raises a ValueError: ``message`` formatted
+    with the ``unknown`` labels and the ``classes``.
+    """
+    idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+    unknown = classes[idx] != y
+    if np.any(unknown):
+        raise ValueError(message.format(unknown=np.unique(y[unknown]), classes=classes))
+    return idx
+
+
+def classes_to_draw(classes, prior, y, n_samples, rng):
+    """Return the positions in ``classes`` of the rows ``sample`` draws.
+
+    ``y`` gives them (one label per row, or one label for every row), or
+    None draws them from ``prior``.  A label not in ``classes`` raises.
+    """
+    if y is None:
+        return rng.choice(len(classes), size=n_samples, p=prior)
+    y = np.asarray(y)
+    if y.ndim == 0:
+        y = np.full(n_samples, y.item())
+    if y.shape != (n_samples,):
+        raise ValueError(f"y must be one label or {n_samples} labels, got shape {y.shape}.")
+    return class_positions(classes, y, "y holds labels the model was not fitted on: "
+                           "{unknown}; known classes are {classes}.")
+
+
+# The docstrings of the Bayes-rule methods, which GenerativeClassifier and the
+# naive Bayes models inherit: the same argument, example and error.
+_X = {"X": """X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    The rows (sparse only for the count naive Bayes models); NaN marks a
+    missing value where the model marginalizes it (GaussianNB, BernoulliNB,
+    CategoricalNB, GenerativeClassifier with such densities)."""}
+_ZERO_ROW = """ValueError
+    For a row of probability zero under every class, or whose likelihood
+    overflowed float64 (its posterior is 0 / 0)."""
+_EXAMPLE = """>>> from sklearn.datasets import load_iris
+>>> from gdcore import GaussianNB
+>>> X, y = load_iris(return_X_y=True)
+>>> model = GaussianNB().fit(X, y)
+>>> """
+
+
+def _bayes_doc(summary, returns, example, raises=True):
+    return method_doc(_X, summary, ["X"], returns, _EXAMPLE + example,
+                      _ZERO_ROW if raises else None)
 
 
 class BayesClassifierMixin(DocLinkMixin):
@@ -120,37 +202,40 @@ class BayesClassifierMixin(DocLinkMixin):
     """
 
     @dask_dispatch
+    @_bayes_doc("Return log P(x, c) = log P(c) + log p(x | c) for each row and class.", """\
+joint_log_proba : ndarray of shape (n_samples, n_classes)
+    Joint log-likelihoods, columns in the order of ``classes_``
+    (ComplementNB: its unnormalized class scores).""",
+                "model.predict_joint_log_proba(X[:2]).shape\n(2, 3)", raises=False)
     def predict_joint_log_proba(self, X):
-        """Log P(x, c) for each row x of X and each class c in ``classes_``."""
         check_is_fitted(self)
         return self._joint_log_likelihood(self._check_X(X))
 
     @dask_dispatch
+    @_bayes_doc("Return log P(c | x), the joint log-probability normalized over classes.", """\
+log_proba : ndarray of shape (n_samples, n_classes)
+    Log-posteriors, normalized in log space (no underflow), columns in
+    the order of ``classes_``.""", "model.predict_log_proba(X[:1]).round(1)\n"
+                "array([[  0. , -41.1, -57.9]])")
     def predict_log_proba(self, X):
-        """Log P(c | x): the joint log-probability normalized over classes.
-
-        Raises a ValueError for a row of probability zero under every class
-        (its posterior is 0 / 0), as ``predict_proba`` and ``predict`` do.
-        """
         return bayes_log_posterior(self.predict_joint_log_proba(X), type(self).__name__)
 
     @dask_dispatch
+    @_bayes_doc("Return P(c | x) = P(c) p(x | c) / sum_k P(k) p(x | k) for each row.", """\
+proba : ndarray of shape (n_samples, n_classes)
+    Posterior probabilities, columns in the order of ``classes_``.""",
+                "model.predict_proba(X[:1]).round(3)\narray([[1., 0., 0.]])")
     def predict_proba(self, X):
-        """P(c | x) for each row and class, columns in the order of ``classes_``.
-
-        Raises a ValueError for a row of probability zero under every class
-        (or whose likelihood overflowed): Bayes' rule is 0 / 0 there.
-        """
         return bayes_posterior(self.predict_joint_log_proba(X),
                                effective_n_threads(getattr(self, "n_jobs", None)),
                                type(self).__name__)
 
     @dask_dispatch
+    @_bayes_doc("Return the class of highest posterior probability for each row.", """\
+y_pred : ndarray of shape (n_samples,)
+    The predicted classes, from ``classes_``.""",
+                "model.predict(X[[0, 50, 100]])\narray([0, 1, 2])")
     def predict(self, X):
-        """Return the class of highest posterior probability for each row.
-
-        Raises a ValueError for a row of probability zero under every class.
-        """
         jll = self.predict_joint_log_proba(X)
         return self.classes_[bayes_predict(jll, type(self).__name__)]
 
@@ -163,16 +248,49 @@ class GenerativeClassifierMixin(BayesClassifierMixin):
     """
 
     @dask_dispatch
+    @_bayes_doc("Return log p(x) = logsumexp over c of log P(c) + log p(x | c).", """\
+log_density : ndarray of shape (n_samples,)
+    Marginal log-likelihood of each row (-inf for a row impossible under
+    every class).  The count naive Bayes models leave out the multinomial
+    coefficient, which does not depend on the class.""",
+                "model.score_samples(X[:2]).round(2)\narray([1.06, 0.42])", raises=False)
     def score_samples(self, X):
-        """Log p(x), the marginal log-likelihood of each row under the model."""
         return log_sum_exp_rows(self.predict_joint_log_proba(X))[:, 0]
 
     def sample(self, n_samples=1, y=None, random_state=None):
         """Draw rows from the fitted joint distribution P(X, y).
 
-        Classes are drawn from the fitted class prior unless ``y`` gives them
-        (one label per row, or a single label for every row); rows are then
-        drawn from P(X | y).  Returns ``(X, y)``.
+        Classes are drawn from the fitted class prior unless ``y`` gives them;
+        rows are then drawn from P(X | y) (GenerativeClassifier needs
+        densities with a ``sample`` method).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to draw.
+        y : array-like of shape (n_samples,) or scalar, default=None
+            The classes to draw rows of (one label per row, or one label for
+            every row); None draws the classes from the fitted prior.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draw; None uses the estimator's ``random_state``
+            where it has one, else NumPy's global random state.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            The drawn rows.
+        y : ndarray of shape (n_samples,)
+            The class of each drawn row.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from gdcore import GaussianNB
+        >>> X, y = load_iris(return_X_y=True)
+        >>> model = GaussianNB().fit(X, y)
+        >>> X_new, y_new = model.sample(4, y=2, random_state=0)
+        >>> X_new.shape, y_new
+        ((4, 4), array([2, 2, 2, 2]))
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
@@ -180,24 +298,10 @@ class GenerativeClassifierMixin(BayesClassifierMixin):
             self.random_state if random_state is None and hasattr(self, "random_state")
             else random_state
         )
+        prior = None
         if y is None:
             prior = np.exp(self._class_log_prior_for_sampling())
-            class_index = rng.choice(len(self.classes_), size=n_samples, p=prior / prior.sum())
-        else:
-            y = np.asarray(y)
-            if y.ndim == 0:
-                y = np.full(n_samples, y.item())
-            if y.shape != (n_samples,):
-                raise ValueError(
-                    f"y must be one label or {n_samples} labels, got shape {y.shape}."
-                )
-            class_index = np.searchsorted(self.classes_, y)
-            class_index = np.clip(class_index, 0, len(self.classes_) - 1)
-            unknown = self.classes_[class_index] != y
-            if np.any(unknown):
-                raise ValueError(
-                    f"y holds labels the model was not fitted on: {np.unique(y[unknown])}; "
-                    f"known classes are {self.classes_}."
-                )
+            prior /= prior.sum()
+        class_index = classes_to_draw(self.classes_, prior, y, n_samples, rng)
         X = self._sample_rows(class_index, rng)
         return X, self.classes_[class_index]

@@ -170,12 +170,18 @@ def loss_grad(
     cdef floating* gblk
     cdef double* rbuf
     cdef double loss
+    cdef bint no_memory
+    cdef unsigned char[::1] failed = np.zeros(n_chunks, np.uint8)
 
     with nogil, parallel(num_threads=n_threads):
         raw = <floating*> malloc(BLOCK_ROWS * n_out * sizeof(floating))
         gblk = <floating*> malloc(n_out * d * sizeof(floating))
         rbuf = <double*> malloc(n_out * sizeof(double))
+        no_memory = raw == NULL or gblk == NULL or rbuf == NULL
         for ch in prange(n_chunks, schedule="static"):
+            if no_memory:
+                failed[ch] = 1
+                continue
             start = (n * ch) // n_chunks
             stop = (n * (ch + 1)) // n_chunks
             loss = 0.0
@@ -203,6 +209,7 @@ def loss_grad(
         free(raw)
         free(gblk)
         free(rbuf)
+    _raise_if_out_of_memory(failed)
     return _merge(part_g, part_b, part_loss, grad_coef, grad_intercept)
 
 
@@ -226,12 +233,18 @@ def hessp(
     cdef floating* raw
     cdef floating* gblk
     cdef double* rbuf
+    cdef bint no_memory
+    cdef unsigned char[::1] failed = np.zeros(n_chunks, np.uint8)
 
     with nogil, parallel(num_threads=n_threads):
         raw = <floating*> malloc(BLOCK_ROWS * n_out * sizeof(floating))
         gblk = <floating*> malloc(n_out * d * sizeof(floating))
         rbuf = <double*> malloc(n_out * sizeof(double))
+        no_memory = raw == NULL or gblk == NULL or rbuf == NULL
         for ch in prange(n_chunks, schedule="static"):
+            if no_memory:
+                failed[ch] = 1
+                continue
             start = (n * ch) // n_chunks
             stop = (n * (ch + 1)) // n_chunks
             for blk in range((stop - start + BLOCK_ROWS - 1) // BLOCK_ROWS):
@@ -255,6 +268,7 @@ def hessp(
         free(raw)
         free(gblk)
         free(rbuf)
+    _raise_if_out_of_memory(failed)
     _merge(part_g, part_b, np.zeros(n_chunks), hv_coef, hv_intercept)
 
 
@@ -350,11 +364,17 @@ def ordinal_loss_grad(
     cdef floating* raw
     cdef floating* gblk
     cdef double loss, d_eta, d_lo, d_hi
+    cdef bint no_memory
+    cdef unsigned char[::1] failed = np.zeros(n_chunks, np.uint8)
 
     with nogil, parallel(num_threads=n_threads):
         raw = <floating*> malloc(BLOCK_ROWS * sizeof(floating))
         gblk = <floating*> malloc(d * sizeof(floating))
+        no_memory = raw == NULL or gblk == NULL
         for ch in prange(n_chunks, schedule="static"):
+            if no_memory:
+                failed[ch] = 1
+                continue
             start = (n * ch) // n_chunks
             stop = (n * (ch + 1)) // n_chunks
             loss = 0.0
@@ -384,7 +404,15 @@ def ordinal_loss_grad(
             part_loss[ch] = loss
         free(raw)
         free(gblk)
+    _raise_if_out_of_memory(failed)
     return _merge(part_g, part_t, part_loss, grad_coef, grad_thresholds)
+
+
+def _raise_if_out_of_memory(failed):
+    """Raise, with the GIL, the allocation failure a thread reported per chunk."""
+    if np.any(failed):
+        raise MemoryError("logistic loss pass: a thread's block buffers could not be "
+                          "allocated; free memory or use fewer threads (n_jobs).")
 
 
 cdef double _merge(double[:, :, ::1] part_g, double[:, ::1] part_b,

@@ -32,6 +32,7 @@ from gdcore._sklearn_compat import StrOptions, sklearn_version_at_least
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_classification_targets, check_sample_weight, check_X, check_X_y
 from gdcore.discriminative.linear._callbacks import CallbackSupport
+from gdcore.discriminative.linear._docs import LOGISTIC_EXAMPLE, method_doc
 from gdcore.discriminative.linear._logistic_loss import LogisticLoss
 from gdcore.discriminative.linear._logistic_solvers import SOLVERS, fista
 
@@ -395,31 +396,15 @@ class LogisticRegression(CallbackSupport, PeerFallbackMixin, ClassifierMixin, Ba
 
     @dask_dispatch
     @delegate_to_peer
+    @method_doc("Return the linear scores of each row.", ["X.sparse_score"], """\
+scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+    For two classes the log-odds of ``classes_[1]``, else one score
+    per class (the softmax's logits).""",
+                LOGISTIC_EXAMPLE + """>>> clf.decision_function(X[:2]).shape
+(2, 3)
+>>> clf.fit(X, y == 0).decision_function(X[:2]).shape
+(2,)""")
     def decision_function(self, X):
-        """Return the linear scores of each row.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The rows to score.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For two classes the log-odds of ``classes_[1]``, else one score
-            per class (the softmax's logits).
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import LogisticRegression
-        >>> X, y = load_iris(return_X_y=True)
-        >>> clf = LogisticRegression(max_iter=1000).fit(X, y)
-        >>> clf.decision_function(X[:2]).shape
-        (2, 3)
-        >>> clf.fit(X, y == 0).decision_function(X[:2]).shape
-        (2,)
-        """
         check_is_fitted(self)
         X = check_X(self, X, reset=False, accept_sparse=True)
         raw = self._raw(X)
@@ -427,30 +412,14 @@ class LogisticRegression(CallbackSupport, PeerFallbackMixin, ClassifierMixin, Ba
 
     @dask_dispatch
     @delegate_to_peer
+    @method_doc("Return log P(class | x) for each row.", ["X.sparse"], """\
+log_proba : ndarray of shape (n_samples, n_classes)
+    Log-probabilities, columns in the order of ``classes_``, computed
+    without forming the probabilities (no underflow to -inf).""",
+                LOGISTIC_EXAMPLE + """>>> import numpy as np
+>>> np.exp(clf.predict_log_proba(X[:2])).sum(axis=1).round(6)
+array([1., 1.])""")
     def predict_log_proba(self, X):
-        """Return log P(class | x) for each row.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The rows to classify.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities, columns in the order of ``classes_``, computed
-            without forming the probabilities (no underflow to -inf).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import LogisticRegression
-        >>> X, y = load_iris(return_X_y=True)
-        >>> clf = LogisticRegression(max_iter=1000).fit(X, y)
-        >>> np.exp(clf.predict_log_proba(X[:2])).sum(axis=1).round(6)
-        array([1., 1.])
-        """
         raw = self.decision_function(X)
         if raw.ndim == 1:
             return np.column_stack([-np.logaddexp(0.0, raw), -np.logaddexp(0.0, -raw)])
@@ -458,30 +427,14 @@ class LogisticRegression(CallbackSupport, PeerFallbackMixin, ClassifierMixin, Ba
 
     @dask_dispatch
     @delegate_to_peer
+    @method_doc("Return P(class | x) for each row.", ["X.sparse"], """\
+proba : ndarray of shape (n_samples, n_classes)
+    Probabilities (the logistic of the score for two classes, the
+    softmax of the scores otherwise), columns in the order of
+    ``classes_``; each row sums to 1.""",
+                LOGISTIC_EXAMPLE + """>>> clf.predict_proba(X[:1]).argmax(axis=1)
+array([0])""")
     def predict_proba(self, X):
-        """Return P(class | x) for each row.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The rows to classify.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities (the logistic of the score for two classes, the
-            softmax of the scores otherwise), columns in the order of
-            ``classes_``; each row sums to 1.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import LogisticRegression
-        >>> X, y = load_iris(return_X_y=True)
-        >>> clf = LogisticRegression(max_iter=1000).fit(X, y)
-        >>> clf.predict_proba(X[:1]).argmax(axis=1)
-        array([0])
-        """
         raw = self.decision_function(X)
         if raw.ndim == 1:
             p = expit(raw)
@@ -490,28 +443,12 @@ class LogisticRegression(CallbackSupport, PeerFallbackMixin, ClassifierMixin, Ba
 
     @dask_dispatch
     @delegate_to_peer
+    @method_doc("Return the most probable class of each row.", ["X.sparse"], """\
+y_pred : ndarray of shape (n_samples,)
+    The class of highest score for each row, from ``classes_``.""",
+                LOGISTIC_EXAMPLE + """>>> clf.predict(X[[0, 50, 100]])
+array([0, 1, 2])""")
     def predict(self, X):
-        """Return the most probable class of each row.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The rows to classify.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            The class of highest score for each row, from ``classes_``.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import LogisticRegression
-        >>> X, y = load_iris(return_X_y=True)
-        >>> clf = LogisticRegression(max_iter=1000).fit(X, y)
-        >>> clf.predict(X[[0, 50, 100]])
-        array([0, 1, 2])
-        """
         raw = self.decision_function(X)
         idx = (raw > 0).astype(int) if raw.ndim == 1 else raw.argmax(axis=1)
         return self.classes_[idx]

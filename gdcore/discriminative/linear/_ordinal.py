@@ -33,6 +33,7 @@ from gdcore._doc_link import DocLinkMixin
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_classification_targets, check_sample_weight, check_X, check_X_y
 from gdcore.discriminative.linear import _linear
+from gdcore.discriminative.linear._docs import ORDINAL_EXAMPLE, method_doc
 
 
 def thresholds_from_params(a):
@@ -45,60 +46,7 @@ def _params_from_thresholds(theta):
 
 
 class OrdinalLogisticRegression(DocLinkMixin, ClassifierMixin, BaseEstimator):
-    """Proportional-odds logistic regression for ordered labels.
-
-    P(y <= c_k | x) = sigmoid(theta_k - x . beta) with increasing thresholds
-    theta, the cumulative logit model of R's ``MASS::polr`` and statsmodels'
-    ``OrderedModel(distr="logit")``, fitted by L-BFGS on a compiled
-    likelihood pass.  The levels are ``np.unique(y)`` in sorted order.
-
-    Parameters
-    ----------
-    alpha : float, default=0.0
-        L2 penalty on ``coef_`` (never on the thresholds); 0 is plain maximum
-        likelihood.
-    max_iter : int, default=1000
-        L-BFGS iterations.
-    tol : float, default=1e-6
-        Stop when the largest gradient entry of the objective divided by the
-        sum of the sample weights is below ``tol``.
-    verbose : int, default=0
-        Print the objective at each iteration when positive.
-    n_jobs : int or None, default=None
-        OpenMP threads for the likelihood pass (None: OpenMP's default; -1:
-        all cores).
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_levels,)
-        The levels, sorted: the order the model assumes.
-    coef_ : ndarray of shape (n_features,)
-        beta: a positive entry moves rows towards the higher levels.
-    thresholds_ : ndarray of shape (n_levels - 1,)
-        theta, strictly increasing.
-    n_iter_ : int
-        L-BFGS iterations run.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen in ``fit``, when X had string column names.
-
-    See Also
-    --------
-    LogisticRegression : Unordered (multinomial) classes.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from gdcore import OrdinalLogisticRegression
-    >>> X, y = load_iris(return_X_y=True)
-    >>> X = X[:, 2:3]  # petal length: the species are ordered by it
-    >>> model = OrdinalLogisticRegression(alpha=1.0).fit(X, y)
-    >>> model.predict(X[[0, 50, 100]])
-    array([0, 1, 2])
-    >>> model.thresholds_.round(1)
-    array([10.5, 19.3])
-    """
+    # numpydoc docstring: set below the class, its example from _docs
 
     def __init__(self, alpha=0.0, *, max_iter=1000, tol=1e-6, verbose=0, n_jobs=None):
         self.alpha = alpha
@@ -121,33 +69,13 @@ class OrdinalLogisticRegression(DocLinkMixin, ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{name} must be a number >= {low}, got {v!r}.")
 
     @dask_dispatch
+    @method_doc("Fit by maximum likelihood (L2-penalized with ``alpha > 0``).",
+                ["X.ordinal_fit", "y.ordinal", "sample_weight.ordinal"], """\
+self : OrdinalLogisticRegression
+    The fitted estimator.""",
+                ORDINAL_EXAMPLE + """>>> model.coef_.round(2)
+array([3.95])""")
     def fit(self, X, y, sample_weight=None):
-        """Fit by maximum likelihood (L2-penalized with ``alpha > 0``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Ordered labels; the levels are ``np.unique(y)``, at least two.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each row in the likelihood; None weighs every row 1.
-
-        Returns
-        -------
-        self : OrdinalLogisticRegression
-            The fitted estimator.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import OrdinalLogisticRegression
-        >>> X, y = load_iris(return_X_y=True)
-        >>> X = X[:, 2:3]  # petal length: the species are ordered by it
-        >>> model = OrdinalLogisticRegression(alpha=1.0).fit(X, y)
-        >>> model.coef_.round(2)
-        array([3.95])
-        """
         self._check_params()
         X, y = check_X_y(self, X, y, reset=True)
         check_classification_targets(y)
@@ -205,114 +133,97 @@ class OrdinalLogisticRegression(DocLinkMixin, ClassifierMixin, BaseEstimator):
         return theta + 1e-3 * np.arange(K - 1)
 
     @dask_dispatch
+    @method_doc("""Return eta = x . beta for each row (larger: higher levels).
+
+Not called ``decision_function``: scikit-learn expects that to give
+one score per class, and the model has one score per row.""", ["X.dense_score"], """\
+eta : ndarray of shape (n_samples,)
+    The linear predictor of each row.""",
+                ORDINAL_EXAMPLE + """>>> model.linear_predictor(X[:2]).round(2)
+array([5.54, 5.54])""")
     def linear_predictor(self, X):
-        """Return eta = x . beta for each row (larger: higher levels).
-
-        Not called ``decision_function``: scikit-learn expects that to give
-        one score per class, and the model has one score per row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The rows to score.
-
-        Returns
-        -------
-        eta : ndarray of shape (n_samples,)
-            The linear predictor of each row.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import OrdinalLogisticRegression
-        >>> X, y = load_iris(return_X_y=True)
-        >>> X = X[:, 2:3]  # petal length: the species are ordered by it
-        >>> model = OrdinalLogisticRegression(alpha=1.0).fit(X, y)
-        >>> model.linear_predictor(X[:2]).round(2)
-        array([5.54, 5.54])
-        """
         check_is_fitted(self)
         X = check_X(self, X, reset=False)
         return X @ self.coef_
 
     @dask_dispatch
+    @method_doc("Return P(y <= c_k | x) for each row and level.", ["X.dense_score"], """\
+cumulative_proba : ndarray of shape (n_samples, n_levels)
+    Non-decreasing along each row; the last column is 1.""",
+                ORDINAL_EXAMPLE + """>>> model.predict_cumulative_proba(X[:1]).round(3)
+array([[0.993, 1.   , 1.   ]])""")
     def predict_cumulative_proba(self, X):
-        """Return P(y <= c_k | x) for each row and level.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The rows to score.
-
-        Returns
-        -------
-        cumulative_proba : ndarray of shape (n_samples, n_levels)
-            Non-decreasing along each row; the last column is 1.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import OrdinalLogisticRegression
-        >>> X, y = load_iris(return_X_y=True)
-        >>> X = X[:, 2:3]  # petal length: the species are ordered by it
-        >>> model = OrdinalLogisticRegression(alpha=1.0).fit(X, y)
-        >>> model.predict_cumulative_proba(X[:1]).round(3)
-        array([[0.993, 1.   , 1.   ]])
-        """
         eta = self.linear_predictor(X)
         cum = expit(self.thresholds_[None, :] - eta[:, None])
         return np.column_stack([cum, np.ones(len(eta))])
 
     @dask_dispatch
+    @method_doc("Return P(y = c_k | x) for each row and level.", ["X.dense"], """\
+proba : ndarray of shape (n_samples, n_levels)
+    Probabilities, columns in the order of ``classes_``.""",
+                ORDINAL_EXAMPLE + """>>> model.predict_proba(X[:1]).round(3)
+array([[0.993, 0.007, 0.   ]])""")
     def predict_proba(self, X):
-        """Return P(y = c_k | x) for each row and level.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The rows to classify.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_levels)
-            Probabilities, columns in the order of ``classes_``.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import OrdinalLogisticRegression
-        >>> X, y = load_iris(return_X_y=True)
-        >>> X = X[:, 2:3]  # petal length: the species are ordered by it
-        >>> model = OrdinalLogisticRegression(alpha=1.0).fit(X, y)
-        >>> model.predict_proba(X[:1]).round(3)
-        array([[0.993, 0.007, 0.   ]])
-        """
         cum = self.predict_cumulative_proba(X)
         return np.diff(cum, axis=1, prepend=0.0)
 
     @dask_dispatch
+    @method_doc("Return the most probable level of each row.", ["X.dense"], """\
+y_pred : ndarray of shape (n_samples,)
+    The level of highest probability, from ``classes_``.""",
+                ORDINAL_EXAMPLE + """>>> model.predict(X[[0, 50, 100]])
+array([0, 1, 2])""")
     def predict(self, X):
-        """Return the most probable level of each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The rows to classify.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            The level of highest probability, from ``classes_``.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import OrdinalLogisticRegression
-        >>> X, y = load_iris(return_X_y=True)
-        >>> X = X[:, 2:3]  # petal length: the species are ordered by it
-        >>> model = OrdinalLogisticRegression(alpha=1.0).fit(X, y)
-        >>> model.predict(X[[0, 50, 100]])
-        array([0, 1, 2])
-        """
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
+
+
+OrdinalLogisticRegression.__doc__ = """Proportional-odds logistic regression for ordered labels.
+
+P(y <= c_k | x) = sigmoid(theta_k - x . beta) with increasing thresholds
+theta, the cumulative logit model of R's ``MASS::polr`` and statsmodels'
+``OrderedModel(distr="logit")``, fitted by L-BFGS on a compiled
+likelihood pass.  The levels are ``np.unique(y)`` in sorted order.
+
+Parameters
+----------
+alpha : float, default=0.0
+    L2 penalty on ``coef_`` (never on the thresholds); 0 is plain maximum
+    likelihood.
+max_iter : int, default=1000
+    L-BFGS iterations.
+tol : float, default=1e-6
+    Stop when the largest gradient entry of the objective divided by the
+    sum of the sample weights is below ``tol``.
+verbose : int, default=0
+    Print the objective at each iteration when positive.
+n_jobs : int or None, default=None
+    OpenMP threads for the likelihood pass (None: OpenMP's default; -1:
+    all cores).
+
+Attributes
+----------
+classes_ : ndarray of shape (n_levels,)
+    The levels, sorted: the order the model assumes.
+coef_ : ndarray of shape (n_features,)
+    beta: a positive entry moves rows towards the higher levels.
+thresholds_ : ndarray of shape (n_levels - 1,)
+    theta, strictly increasing.
+n_iter_ : int
+    L-BFGS iterations run.
+n_features_in_ : int
+    Number of features seen in ``fit``.
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    Names of the features seen in ``fit``, when X had string column names.
+
+See Also
+--------
+LogisticRegression : Unordered (multinomial) classes.
+
+Examples
+--------
+""" + ORDINAL_EXAMPLE + """>>> model.predict(X[[0, 50, 100]])
+array([0, 1, 2])
+>>> model.thresholds_.round(1)
+array([10.5, 19.3])
+"""

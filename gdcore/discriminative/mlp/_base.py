@@ -30,6 +30,7 @@ from gdcore._nn.network import ACTIVATIONS, SGD, Adam, DenseNetwork
 from gdcore._sklearn_compat import StrOptions, _check_sample_weight
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_X
+from gdcore.discriminative.mlp._docs import method_doc
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 
@@ -113,6 +114,55 @@ class BaseMLP(PeerFallbackMixin, BaseEstimator):
         "n_jobs": [None, Integral],
         "dtype": [StrOptions(set(DTYPES)), type, None],
     }
+
+    # MLPClassifier's signature; MLPRegressor puts ``loss`` before it.
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, n_jobs=None, dtype="float32"):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.n_jobs = n_jobs
+        self.dtype = dtype
+
+    @method_doc("Fit the network to the training data.", ["X", "y", "sample_weight"],
+                "self : object\n    The fitted estimator.", """\
+>>> import numpy as np
+>>> from gdcore import MLPClassifier, MLPRegressor
+>>> X = np.random.RandomState(0).normal(size=(60, 3))
+>>> clf = MLPClassifier(hidden_layer_sizes=(4,), solver="lbfgs", random_state=0)
+>>> reg = MLPRegressor(hidden_layer_sizes=(4,), solver="lbfgs", random_state=0)
+>>> clf.fit(X, X[:, 0] > 0).out_activation_, reg.fit(X, X[:, 0]).out_activation_
+('logistic', 'identity')""")
+    def fit(self, X, y, sample_weight=None):
+        self._validate_params()
+        if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
+            return self
+        return self._fit(X, y, sample_weight, incremental=False)
 
     def _fallback_reason(self, X, y=None, **fit_params):
         return "sparse X" if sp.issparse(X) else None

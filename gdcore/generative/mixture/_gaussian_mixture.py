@@ -17,6 +17,7 @@ from gdcore._validation import check_n_samples, check_sample_weight, check_X
 from gdcore.generative._base import GenerativeMixin
 from gdcore.generative.mixture import _em as em
 from gdcore.generative.mixture._data import MixtureData
+from gdcore.generative.mixture._docs import BLOBS_EXAMPLE, FITTED_EXAMPLE, method_doc
 from gdcore.generative.mixture._init import checked_user_init, initial_params
 from gdcore.generative.mixture._online import OnlineStats
 
@@ -178,107 +179,45 @@ default='kmeans'
 
     # ------------------------------------------------------------------ fit
 
+    @method_doc("Estimate the parameters by EM (``n_init`` starts, the best kept).",
+                ["X.fit", "y", "sample_weight"], """\
+self : GaussianMixture
+    The fitted estimator.""",
+                FITTED_EXAMPLE + """>>> gm.n_iter_ < 100
+True""")
     def fit(self, X, y=None, sample_weight=None):
-        """Estimate the parameters by EM (``n_init`` starts, the best kept).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows; NaN marks a missing value (the exact EM for
-            incomplete data).
-        y : None
-            Ignored; present for scikit-learn's API.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each row (integer weights equal repeated rows); None
-            weighs every row 1.
-
-        Returns
-        -------
-        self : GaussianMixture
-            The fitted estimator.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GaussianMixture
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
-        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-        >>> gm.n_iter_ < 100
-        True
-        """
         self._fit(X, sample_weight)
         return self
 
+    @method_doc("Fit, then return the most probable component of each row of X.",
+                ["X.fit", "y", "sample_weight"], """\
+labels : ndarray of shape (n_samples,)
+    Component of highest posterior probability for each row.""",
+                BLOBS_EXAMPLE + """>>> gm = GaussianMixture(n_components=2, random_state=0)
+>>> labels = gm.fit_predict(X)
+>>> len(set(labels[:100])), len(set(labels[100:]))
+(1, 1)""")
     def fit_predict(self, X, y=None, sample_weight=None):
-        """Fit, then return the most probable component of each row of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows; NaN marks a missing value (the exact EM for
-            incomplete data).
-        y : None
-            Ignored; present for scikit-learn's API.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each row (integer weights equal repeated rows); None
-            weighs every row 1.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-            Component of highest posterior probability for each row.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GaussianMixture
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
-        >>> gm = GaussianMixture(n_components=2, random_state=0)
-        >>> labels = gm.fit_predict(X)
-        >>> len(set(labels[:100])), len(set(labels[100:]))
-        (1, 1)
-        """
         data = self._fit(X, sample_weight)
         resp, _, _ = data.e_step(self._params(), self.covariance_type, want_stats=False)
         return resp.argmax(axis=1)
 
+    @method_doc("""One step of stepwise online EM on a batch of rows (NaN = missing).
+
+The first call on an unfitted model initializes the parameters from
+its batch (as ``fit`` does); after ``fit`` it continues from the fitted
+ones.  Each call takes one EM step: the batch's E-step statistics are
+blended into running ones with a decreasing step size
+(``gdcore.generative.mixture._online``).  ``fit`` starts over.""",
+                ["X.batch", "y", "sample_weight.batch"], """\
+self : GaussianMixture
+    The updated estimator.""",
+                BLOBS_EXAMPLE + """>>> gm = GaussianMixture(n_components=2, random_state=0)
+>>> for batch in np.array_split(rng.permutation(X), 4):
+...     gm = gm.partial_fit(batch)
+>>> gm.n_iter_
+4""")
     def partial_fit(self, X, y=None, sample_weight=None):
-        """One step of stepwise online EM on a batch of rows (NaN = missing).
-
-        The first call on an unfitted model initializes the parameters from
-        its batch (as ``fit`` does); after ``fit`` it continues from the fitted
-        ones.  Each call takes one EM step: the batch's E-step statistics are
-        blended into running ones with a decreasing step size
-        (``gdcore.generative.mixture._online``).  ``fit`` starts over.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            A batch of rows; NaN marks a missing value.
-        y : None
-            Ignored; present for scikit-learn's API.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each row of the batch; None weighs every row 1.
-
-        Returns
-        -------
-        self : GaussianMixture
-            The updated estimator.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GaussianMixture
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
-        >>> gm = GaussianMixture(n_components=2, random_state=0)
-        >>> for batch in np.array_split(rng.permutation(X), 4):
-        ...     gm = gm.partial_fit(batch)
-        >>> gm.n_iter_
-        4
-        """
         fitted = hasattr(self, "means_")
         data = self._validate_fit_data(X, sample_weight, reset=not fitted)
         cov_type = self.covariance_type
@@ -423,227 +362,81 @@ default='kmeans'
         return self._data(X).e_step(self._params(), self.covariance_type, want_stats=False)
 
     @dask_dispatch
+    @method_doc("Return log p(x) of each row of X (missing coordinates marginalized).", ["X"], """\
+log_density : ndarray of shape (n_samples,)
+    Log-likelihood of each row under the mixture.""",
+                FITTED_EXAMPLE + """>>> gm.score_samples([[0, 0], [2.5, 2.5]]).round(2)
+array([-2.58, -8.07])""")
     def score_samples(self, X):
-        """Return log p(x) of each row of X (missing coordinates marginalized).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The rows; NaN marks a missing value (marginalized out).
-
-        Returns
-        -------
-        log_density : ndarray of shape (n_samples,)
-            Log-likelihood of each row under the mixture.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GaussianMixture
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
-        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-        >>> gm.score_samples([[0, 0], [2.5, 2.5]]).round(2)
-        array([-2.58, -8.07])
-        """
         return self._e_step(X)[1]
 
-    def score(self, X, y=None):
-        """Return the mean log-likelihood of the rows of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The rows; NaN marks a missing value (marginalized out).
-        y : None
-            Ignored; present for scikit-learn's API.
-
-        Returns
-        -------
-        log_likelihood : float
-            Mean of :meth:`score_samples` over the rows.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GaussianMixture
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
-        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-        >>> print(f"{gm.score(X):.2f}")
-        -3.49
-        """
-        return super().score(X)
-
     @dask_dispatch
+    @method_doc("Return the posterior probability of each component for each row of X.", ["X"], """\
+resp : ndarray of shape (n_samples, n_components)
+    P(component | x), each row summing to 1.""",
+                FITTED_EXAMPLE + """>>> gm.predict_proba([[0, 0]]).max().round(3)
+np.float64(1.0)""")
     def predict_proba(self, X):
-        """Return the posterior probability of each component for each row of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The rows; NaN marks a missing value (marginalized out).
-
-        Returns
-        -------
-        resp : ndarray of shape (n_samples, n_components)
-            P(component | x), each row summing to 1.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GaussianMixture
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
-        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-        >>> gm.predict_proba([[0, 0]]).max().round(3)
-        np.float64(1.0)
-        """
         return self._e_step(X)[0]
 
     @dask_dispatch
+    @method_doc("Return the most probable component of each row of X.", ["X"], """\
+labels : ndarray of shape (n_samples,)
+    Component of highest posterior probability.""",
+                FITTED_EXAMPLE + """>>> gm.predict([[0, 0], [0.5, 0]])
+array([1, 1])""")
     def predict(self, X):
-        """Return the most probable component of each row of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The rows; NaN marks a missing value (marginalized out).
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-            Component of highest posterior probability.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GaussianMixture
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
-        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-        >>> gm.predict([[0, 0], [0.5, 0]])
-        array([1, 1])
-        """
         return self._e_step(X)[0].argmax(axis=1)
 
+    @method_doc("""Return the Bayesian information criterion on X (lower is better).
+
+-2 log L + (number of free parameters) log n.""", ["X.score"], """\
+bic : float
+    The criterion.""",
+                FITTED_EXAMPLE + """>>> one = GaussianMixture(n_components=1).fit(X)
+>>> bool(gm.bic(X) < one.bic(X))
+True""")
     def bic(self, X):
-        """Return the Bayesian information criterion on X (lower is better).
-
-        -2 log L + (number of free parameters) log n.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The rows to score.
-
-        Returns
-        -------
-        bic : float
-            The criterion.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GaussianMixture
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
-        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-        >>> one = GaussianMixture(n_components=1).fit(X)
-        >>> bool(gm.bic(X) < one.bic(X))
-        True
-        """
         n = np.shape(X)[0]
         return -2 * self.score(X) * n + self._n_parameters() * np.log(n)
 
+    @method_doc("""Return the Akaike information criterion on X (lower is better).
+
+-2 log L + 2 (number of free parameters).""", ["X.score"], """\
+aic : float
+    The criterion.""",
+                FITTED_EXAMPLE + """>>> one = GaussianMixture(n_components=1).fit(X)
+>>> bool(gm.aic(X) < one.aic(X))
+True""")
     def aic(self, X):
-        """Return the Akaike information criterion on X (lower is better).
-
-        -2 log L + 2 (number of free parameters).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The rows to score.
-
-        Returns
-        -------
-        aic : float
-            The criterion.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GaussianMixture
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
-        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-        >>> one = GaussianMixture(n_components=1).fit(X)
-        >>> bool(gm.aic(X) < one.aic(X))
-        True
-        """
         return -2 * self.score(X) * np.shape(X)[0] + 2 * self._n_parameters()
 
     @dask_dispatch
+    @method_doc("""Return X with each NaN replaced by its conditional expectation.
+
+The expectation is given the row's observed values,
+E[x_m | x_o] = sum_c P(c | x_o) E[x_m | x_o, c].""", ["X.impute"], """\
+X_imputed : ndarray of shape (n_samples, n_features)
+    X with every NaN filled; observed values unchanged.""",
+                FITTED_EXAMPLE + """>>> gm.impute([[np.nan, 5.2], [0.5, np.nan]]).round(1)
+array([[4.8, 5.2],
+       [0.5, 0.1]])""")
     def impute(self, X):
-        """Return X with each NaN replaced by its conditional expectation.
-
-        The expectation is given the row's observed values,
-        E[x_m | x_o] = sum_c P(c | x_o) E[x_m | x_o, c].
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows with NaN where a value is missing.
-
-        Returns
-        -------
-        X_imputed : ndarray of shape (n_samples, n_features)
-            X with every NaN filled; observed values unchanged.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GaussianMixture
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
-        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-        >>> gm.impute([[np.nan, 5.2], [0.5, np.nan]]).round(1)
-        array([[4.8, 5.2],
-               [0.5, 0.1]])
-        """
         data = self._data(X)
         return data.impute(self._params(), self.covariance_type)
 
+    @method_doc("""Draw ``(X, labels)`` from the fitted mixture.
+
+As scikit-learn, seeded by ``random_state``; X is float64, labels are
+sorted by component.""", ["n_samples"], """\
+X : ndarray of shape (n_samples, n_features)
+    The drawn rows.
+labels : ndarray of shape (n_samples,)
+    The component each row was drawn from.""",
+                FITTED_EXAMPLE + """>>> X_new, labels = gm.sample(4)
+>>> X_new.shape, labels
+((4, 2), array([0, 0, 1, 1]))""")
     def sample(self, n_samples=1):
-        """Draw ``(X, labels)`` from the fitted mixture.
-
-        As scikit-learn, seeded by ``random_state``; X is float64, labels are
-        sorted by component.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of rows to draw.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-            The drawn rows.
-        labels : ndarray of shape (n_samples,)
-            The component each row was drawn from.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GaussianMixture
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
-        >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-        >>> X_new, labels = gm.sample(4)
-        >>> X_new.shape, labels
-        ((4, 2), array([0, 0, 1, 1]))
-        """
         check_is_fitted(self)
         if isinstance(n_samples, (int, np.integer)) and n_samples < 1:
             raise ValueError(f"Invalid value for 'n_samples': {n_samples} . The sampling "

@@ -7,74 +7,14 @@ import numpy as np
 from gdcore._memory import refuse_absurd_allocation
 from gdcore._sklearn_compat import Interval
 from gdcore._validation import check_X, check_X_y
+from gdcore.generative._base import GenerativeClassifierMixin
 from gdcore.generative.naive_bayes import _naive_bayes as kernels
-from gdcore.generative.naive_bayes._base import GenerativeNB
 from gdcore.generative.naive_bayes._discrete import _BaseDiscreteNB
+from gdcore.generative.naive_bayes._docs import class_doc
 
 
-class CategoricalNB(GenerativeNB, _BaseDiscreteNB):
-    """Categorical naive Bayes for category codes 0, 1, ..., compiled.
-
-    Same parameters, attributes and answers as scikit-learn's
-    ``CategoricalNB`` (``min_categories`` included).  Adds: NaN in X means
-    "missing", left out of that feature's counts and out of the likelihood;
-    ``n_jobs``; ``score_samples``; ``sample(n_samples, y=None)``.  X may be
-    any numeric dtype whose values are whole numbers.
-
-    Parameters
-    ----------
-    alpha : float or array-like of shape (n_features,), default=1.0
-        Additive (Laplace/Lidstone) smoothing of the counts; 0 for none.
-    force_alpha : bool, default=True
-        Keep ``alpha`` as given; False raises a tiny ``alpha`` to 1e-10.
-    fit_prior : bool, default=True
-        Learn the class prior from the data; False uses a uniform prior.
-    class_prior : array-like of shape (n_classes,), default=None
-        Prior probabilities of the classes; overrides ``fit_prior``.
-    min_categories : int or array-like of shape (n_features,), default=None
-        Minimum number of categories of each feature (all features for an
-        int), for categories absent from the training data; None uses
-        ``max(X[:, j]) + 1``.
-    n_jobs : int, default=None
-        Threads for the kernels: None follows OpenMP's default, -1 all cores.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels, sorted.
-    class_count_ : ndarray of shape (n_classes,)
-        Training weight of each class.
-    class_log_prior_ : ndarray of shape (n_classes,)
-        Log-probability of each class.
-    category_count_ : list of ndarray of shape (n_classes, n_categories_[j])
-        Weighted count of each category of feature j in each class.
-    feature_log_prob_ : list of ndarray of shape (n_classes, n_categories_[j])
-        Smoothed log-probability of each category of feature j given the
-        class.
-    n_categories_ : ndarray of shape (n_features,)
-        Number of categories of each feature.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen in ``fit``, when X had string column names.
-
-    See Also
-    --------
-    BernoulliNB : Binary features.
-    sklearn.naive_bayes.CategoricalNB : The estimator this one replaces.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gdcore import CategoricalNB
-    >>> X = np.array([[0, 1], [0, 2], [1, 1], [2, 0], [2, 0], [1, 0]])
-    >>> y = np.array([0, 0, 0, 1, 1, 1])
-    >>> model = CategoricalNB().fit(X, y)
-    >>> model.predict([[0, 2], [2, np.nan]])  # NaN: feature 1 unknown
-    array([0, 1])
-    >>> model.n_categories_
-    array([3, 3])
-    """
+class CategoricalNB(GenerativeClassifierMixin, _BaseDiscreteNB):
+    # numpydoc docstring: set below the class from _docs' shared entries
 
     _parameter_constraints = {
         **_BaseDiscreteNB._parameter_constraints,
@@ -185,3 +125,27 @@ class CategoricalNB(GenerativeNB, _BaseDiscreteNB):
         tags.input_tags.categorical = True
         tags.input_tags.positive_only = True
         return tags
+
+
+CategoricalNB.__doc__ = class_doc(
+    """Categorical naive Bayes for category codes 0, 1, ..., compiled.
+
+Same parameters, attributes and answers as scikit-learn's
+``CategoricalNB`` (``min_categories`` included).  Adds: NaN in X means
+"missing", left out of that feature's counts and out of the likelihood;
+``n_jobs``; ``score_samples``; ``sample(n_samples, y=None)``.  X may be
+any numeric dtype whose values are whole numbers.""",
+    ["alpha", "force_alpha", "fit_prior", "class_prior", "min_categories", "n_jobs"],
+    ["classes_", "class_count_", "class_log_prior_", "category_count_",
+     "feature_log_prob_.categorical", "n_categories_", "n_features_in_", "feature_names_in_"],
+    """BernoulliNB : Binary features.
+sklearn.naive_bayes.CategoricalNB : The estimator this one replaces.""",
+    """>>> import numpy as np
+>>> from gdcore import CategoricalNB
+>>> X = np.array([[0, 1], [0, 2], [1, 1], [2, 0], [2, 0], [1, 0]])
+>>> y = np.array([0, 0, 0, 1, 1, 1])
+>>> model = CategoricalNB().fit(X, y)
+>>> model.predict([[0, 2], [2, np.nan]])  # NaN: feature 1 unknown
+array([0, 1])
+>>> model.n_categories_
+array([3, 3])""")

@@ -16,8 +16,10 @@ from gdcore._dask import dask_dispatch
 from gdcore._sklearn_compat import Interval
 from gdcore._threads import single_threaded_blas
 from gdcore._validation import check_X, check_X_y
+from gdcore.generative._base import GenerativeClassifierMixin
 from gdcore.generative.naive_bayes import _naive_bayes as kernels
-from gdcore.generative.naive_bayes._base import BaseNB, GenerativeNB
+from gdcore.generative.naive_bayes._base import BaseNB
+from gdcore.generative.naive_bayes._docs import COUNTS_EXAMPLE, class_doc, fit_doc
 
 ALPHA_LOWER_BOUND = 1e-10
 
@@ -72,74 +74,31 @@ class _BaseDiscreteNB(BaseNB):
         return check_X(self, X, reset=False, accept_sparse=True, kernel_checks_finite=True)
 
     @dask_dispatch
+    @fit_doc("Count feature occurrences per class and smooth them into probabilities.",
+             ["X.counts", "y", "sample_weight"], "self : object\n    The fitted estimator.",
+             """>>> import numpy as np
+>>> from gdcore import MultinomialNB
+>>> rng = np.random.RandomState(0)
+>>> X = rng.poisson(3, size=(60, 5))
+>>> y = np.repeat([0, 1, 2], 20)
+>>> MultinomialNB().fit(X, y).feature_count_.shape
+(3, 5)""")
     def fit(self, X, y, sample_weight=None):
-        """Count feature occurrences per class and smooth them into probabilities.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training rows: counts (MultinomialNB, ComplementNB), values to
-            binarize (BernoulliNB, NaN = missing) or category codes
-            (CategoricalNB, dense, NaN = missing).
-        y : array-like of shape (n_samples,)
-            Class labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each row; None weighs every row 1.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import MultinomialNB
-        >>> rng = np.random.RandomState(0)
-        >>> X = rng.poisson(3, size=(60, 5))
-        >>> y = np.repeat([0, 1, 2], 20)
-        >>> MultinomialNB().fit(X, y).feature_count_.shape
-        (3, 5)
-        """
         self._validate_params()
         return self._fit_counts(X, y, None, sample_weight, refit=True)
 
+    @fit_doc("Add a batch's counts to the fit.\n\nCounts add up: fitting in batches equals "
+             "fitting once.", ["X.counts", "y", "classes", "sample_weight"],
+             "self : object\n    The updated estimator.", """>>> import numpy as np
+>>> from gdcore import MultinomialNB
+>>> rng = np.random.RandomState(0)
+>>> X = rng.poisson(3, size=(60, 5))
+>>> y = np.repeat([0, 1, 2], 20)
+>>> model = MultinomialNB().partial_fit(X[:30], y[:30], classes=[0, 1, 2])
+>>> model = model.partial_fit(X[30:], y[30:])
+>>> np.array_equal(model.feature_count_, MultinomialNB().fit(X, y).feature_count_)
+True""")
     def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Add a batch's counts to the fit.
-
-        Counts add up: fitting in batches equals fitting once.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training rows: counts (MultinomialNB, ComplementNB), values to
-            binarize (BernoulliNB, NaN = missing) or category codes
-            (CategoricalNB, dense, NaN = missing).
-        y : array-like of shape (n_samples,)
-            Class labels.
-        classes : array-like of shape (n_classes,), default=None
-            Every class of the whole data; required on the first call, as
-            later batches may lack some.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each row; None weighs every row 1.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import MultinomialNB
-        >>> rng = np.random.RandomState(0)
-        >>> X = rng.poisson(3, size=(60, 5))
-        >>> y = np.repeat([0, 1, 2], 20)
-        >>> model = MultinomialNB().partial_fit(X[:30], y[:30], classes=[0, 1, 2])
-        >>> model = model.partial_fit(X[30:], y[30:])
-        >>> np.array_equal(model.feature_count_, MultinomialNB().fit(X, y).feature_count_)
-        True
-        """
         self._validate_params()
         return self._fit_counts(X, y, classes, sample_weight, refit=False)
 
@@ -255,65 +214,8 @@ class _BaseDiscreteNB(BaseNB):
         return tags
 
 
-class MultinomialNB(GenerativeNB, _BaseDiscreteNB):
-    """Multinomial naive Bayes for counts (word counts, tf-idf), compiled.
-
-    Same parameters, attributes and answers as scikit-learn's
-    ``MultinomialNB``; adds ``n_jobs``, ``score_samples`` (log p(x) up to the
-    multinomial coefficient, which does not depend on the class) and
-    ``sample(n_samples, y=None)``, which draws count vectors with the row
-    totals of the training data's average document length.  NaN is an error:
-    a count's missing value cannot be marginalized without the row total.
-    Sparse CSR X is accepted.
-
-    Parameters
-    ----------
-    alpha : float or array-like of shape (n_features,), default=1.0
-        Additive (Laplace/Lidstone) smoothing of the counts; 0 for none.
-    force_alpha : bool, default=True
-        Keep ``alpha`` as given; False raises a tiny ``alpha`` to 1e-10.
-    fit_prior : bool, default=True
-        Learn the class prior from the data; False uses a uniform prior.
-    class_prior : array-like of shape (n_classes,), default=None
-        Prior probabilities of the classes; overrides ``fit_prior``.
-    n_jobs : int, default=None
-        Threads for the kernels: None follows OpenMP's default, -1 all cores.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels, sorted.
-    class_count_ : ndarray of shape (n_classes,)
-        Training weight of each class.
-    class_log_prior_ : ndarray of shape (n_classes,)
-        Log-probability of each class.
-    feature_count_ : ndarray of shape (n_classes, n_features)
-        Weighted count of each feature in each class.
-    feature_log_prob_ : ndarray of shape (n_classes, n_features)
-        Smoothed log-probability of each feature given the class.
-    missing_count_ : ndarray of shape (n_classes, n_features)
-        Zeros (kept for the shared counting code; NaN is refused).
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen in ``fit``, when X had string column names.
-
-    See Also
-    --------
-    ComplementNB : For imbalanced classes.
-    sklearn.naive_bayes.MultinomialNB : The estimator this one replaces.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gdcore import MultinomialNB
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.poisson([[1, 5, 3]] * 30 + [[5, 1, 3]] * 30)
-    >>> y = np.repeat([0, 1], 30)
-    >>> model = MultinomialNB().fit(X, y)
-    >>> model.predict([[0, 6, 3], [6, 0, 3]])
-    array([0, 1])
-    """
+class MultinomialNB(GenerativeClassifierMixin, _BaseDiscreteNB):
+    # numpydoc docstring: set below the class from _docs' shared entries
 
     def __init__(self, *, alpha=1.0, force_alpha=True, fit_prior=True, class_prior=None,
                  n_jobs=None):
@@ -340,66 +242,7 @@ class MultinomialNB(GenerativeNB, _BaseDiscreteNB):
 
 
 class ComplementNB(_BaseDiscreteNB):
-    """Complement naive Bayes (Rennie et al. 2003) for imbalanced text, compiled.
-
-    Same parameters, attributes and answers as scikit-learn's ``ComplementNB``
-    (including ``norm``); adds ``n_jobs``.  Its scores come from each class's
-    complement and are not log-probabilities of a model of X, so unlike the
-    other naive Bayes models it has no ``score_samples`` or ``sample``.
-
-    Parameters
-    ----------
-    alpha : float or array-like of shape (n_features,), default=1.0
-        Additive (Laplace/Lidstone) smoothing of the counts; 0 for none.
-    force_alpha : bool, default=True
-        Keep ``alpha`` as given; False raises a tiny ``alpha`` to 1e-10.
-    fit_prior : bool, default=True
-        Learn the class prior from the data; False uses a uniform prior.
-    class_prior : array-like of shape (n_classes,), default=None
-        Prior probabilities of the classes; overrides ``fit_prior``.
-    norm : bool, default=False
-        Normalize the weights a second time (Rennie et al.'s variant).
-    n_jobs : int, default=None
-        Threads for the kernels: None follows OpenMP's default, -1 all cores.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels, sorted.
-    class_count_ : ndarray of shape (n_classes,)
-        Training weight of each class.
-    class_log_prior_ : ndarray of shape (n_classes,)
-        Log-probability of each class.
-    feature_count_ : ndarray of shape (n_classes, n_features)
-        Weighted count of each feature in each class.
-    feature_all_ : ndarray of shape (n_features,)
-        Weighted count of each feature over all classes.
-    feature_log_prob_ : ndarray of shape (n_classes, n_features)
-        The complement's weights (negated log-probabilities, or normalized
-        with ``norm=True``).
-    missing_count_ : ndarray of shape (n_classes, n_features)
-        Zeros (kept for the shared counting code; NaN is refused).
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen in ``fit``, when X had string column names.
-
-    See Also
-    --------
-    MultinomialNB : The model ComplementNB corrects for imbalance.
-    sklearn.naive_bayes.ComplementNB : The estimator this one replaces.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gdcore import ComplementNB
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.poisson([[1, 5, 3]] * 30 + [[5, 1, 3]] * 30)
-    >>> y = np.repeat([0, 1], 30)
-    >>> model = ComplementNB().fit(X, y)
-    >>> model.predict([[0, 6, 3], [6, 0, 3]])
-    array([0, 1])
-    """
+    # numpydoc docstring: set below the class from _docs' shared entries
 
     _parameter_constraints = {**_BaseDiscreteNB._parameter_constraints, "norm": ["boolean"]}
 
@@ -443,65 +286,8 @@ class ComplementNB(_BaseDiscreteNB):
         return self._linear_scores(X, self.feature_log_prob_, offset)
 
 
-class BernoulliNB(GenerativeNB, _BaseDiscreteNB):
-    """Bernoulli naive Bayes for binary features, with NaN marginalized.
-
-    Same parameters, attributes and answers as scikit-learn's ``BernoulliNB``.
-    Adds: NaN in X means "missing" (left out of the counts of that feature and
-    out of the likelihood), ``n_jobs``, ``score_samples`` and ``sample``.
-    Sparse CSR X is accepted.
-
-    Parameters
-    ----------
-    alpha : float or array-like of shape (n_features,), default=1.0
-        Additive (Laplace/Lidstone) smoothing of the counts; 0 for none.
-    force_alpha : bool, default=True
-        Keep ``alpha`` as given; False raises a tiny ``alpha`` to 1e-10.
-    binarize : float or None, default=0.0
-        Threshold: values above it count as 1, others as 0; None means X is
-        already binary.
-    fit_prior : bool, default=True
-        Learn the class prior from the data; False uses a uniform prior.
-    class_prior : array-like of shape (n_classes,), default=None
-        Prior probabilities of the classes; overrides ``fit_prior``.
-    n_jobs : int, default=None
-        Threads for the kernels: None follows OpenMP's default, -1 all cores.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels, sorted.
-    class_count_ : ndarray of shape (n_classes,)
-        Training weight of each class.
-    class_log_prior_ : ndarray of shape (n_classes,)
-        Log-probability of each class.
-    feature_count_ : ndarray of shape (n_classes, n_features)
-        Weighted count of each feature in each class.
-    feature_log_prob_ : ndarray of shape (n_classes, n_features)
-        Smoothed log-probability that each feature is 1 given the class.
-    missing_count_ : ndarray of shape (n_classes, n_features)
-        Weight of the NaN entries of each feature in each class.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen in ``fit``, when X had string column names.
-
-    See Also
-    --------
-    CategoricalNB : Features with more than two values.
-    sklearn.naive_bayes.BernoulliNB : The estimator this one replaces.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gdcore import BernoulliNB
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.poisson([[1, 5, 3]] * 30 + [[5, 1, 3]] * 30)
-    >>> y = np.repeat([0, 1], 30)
-    >>> model = BernoulliNB(binarize=2.5).fit(X, y)
-    >>> model.predict([[0, 6, 3], [6, 0, 3]])
-    array([0, 1])
-    """
+class BernoulliNB(GenerativeClassifierMixin, _BaseDiscreteNB):
+    # numpydoc docstring: set below the class from _docs' shared entries
 
     _parameter_constraints = {
         **_BaseDiscreteNB._parameter_constraints,
@@ -542,3 +328,52 @@ class BernoulliNB(GenerativeNB, _BaseDiscreteNB):
     def _sample_rows(self, class_index, rng):
         p = np.exp(self.feature_log_prob_[class_index])
         return (rng.random_sample(p.shape) < p).astype(np.float64)
+
+
+MultinomialNB.__doc__ = class_doc(
+    """Multinomial naive Bayes for counts (word counts, tf-idf), compiled.
+
+Same parameters, attributes and answers as scikit-learn's
+``MultinomialNB``; adds ``n_jobs``, ``score_samples`` (log p(x) up to the
+multinomial coefficient, which does not depend on the class) and
+``sample(n_samples, y=None)``, which draws count vectors with the row
+totals of the training data's average document length.  NaN is an error:
+a count's missing value cannot be marginalized without the row total.
+Sparse CSR X is accepted.""",
+    ["alpha", "force_alpha", "fit_prior", "class_prior", "n_jobs"],
+    ["classes_", "class_count_", "class_log_prior_", "feature_count_",
+     "feature_log_prob_.multinomial", "missing_count_.refused", "n_features_in_",
+     "feature_names_in_"],
+    """ComplementNB : For imbalanced classes.
+sklearn.naive_bayes.MultinomialNB : The estimator this one replaces.""",
+    COUNTS_EXAMPLE.format(name="MultinomialNB", args=""))
+
+ComplementNB.__doc__ = class_doc(
+    """Complement naive Bayes (Rennie et al. 2003) for imbalanced text, compiled.
+
+Same parameters, attributes and answers as scikit-learn's ``ComplementNB``
+(including ``norm``); adds ``n_jobs``.  Its scores come from each class's
+complement and are not log-probabilities of a model of X, so unlike the
+other naive Bayes models it has no ``score_samples`` or ``sample``.""",
+    ["alpha", "force_alpha", "fit_prior", "class_prior", "norm", "n_jobs"],
+    ["classes_", "class_count_", "class_log_prior_", "feature_count_", "feature_all_",
+     "feature_log_prob_.complement", "missing_count_.refused", "n_features_in_",
+     "feature_names_in_"],
+    """MultinomialNB : The model ComplementNB corrects for imbalance.
+sklearn.naive_bayes.ComplementNB : The estimator this one replaces.""",
+    COUNTS_EXAMPLE.format(name="ComplementNB", args=""))
+
+BernoulliNB.__doc__ = class_doc(
+    """Bernoulli naive Bayes for binary features, with NaN marginalized.
+
+Same parameters, attributes and answers as scikit-learn's ``BernoulliNB``.
+Adds: NaN in X means "missing" (left out of the counts of that feature and
+out of the likelihood), ``n_jobs``, ``score_samples`` and ``sample``.
+Sparse CSR X is accepted.""",
+    ["alpha", "force_alpha", "binarize", "fit_prior", "class_prior", "n_jobs"],
+    ["classes_", "class_count_", "class_log_prior_", "feature_count_",
+     "feature_log_prob_.bernoulli", "missing_count_.bernoulli", "n_features_in_",
+     "feature_names_in_"],
+    """CategoricalNB : Features with more than two values.
+sklearn.naive_bayes.BernoulliNB : The estimator this one replaces.""",
+    COUNTS_EXAMPLE.format(name="BernoulliNB", args="binarize=2.5"))

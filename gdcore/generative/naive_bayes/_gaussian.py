@@ -8,8 +8,10 @@ import numpy as np
 from gdcore._dask import dask_dispatch
 from gdcore._sklearn_compat import Interval
 from gdcore._validation import check_X, check_X_y
+from gdcore.generative._base import GenerativeClassifierMixin
 from gdcore.generative.naive_bayes import _naive_bayes as kernels
-from gdcore.generative.naive_bayes._base import BaseNB, GenerativeNB
+from gdcore.generative.naive_bayes._base import BaseNB
+from gdcore.generative.naive_bayes._docs import class_doc, fit_doc
 
 
 def raise_overflow(column):
@@ -22,71 +24,8 @@ def raise_overflow(column):
     )
 
 
-class GaussianNB(GenerativeNB, BaseNB):
-    """Gaussian naive Bayes, scikit-learn's ``GaussianNB`` with a compiled core.
-
-    Swapping the import keeps working code working: same parameters, fitted
-    attributes and answers (to rounding).  What it adds:
-
-    - NaN in X means "missing": it is left out of the class statistics in
-      ``fit``/``partial_fit`` and marginalized out of the likelihood in
-      ``predict*``, ``score_samples`` (a Gaussian integrates to one over a
-      missing coordinate).  Fitting with NaN equals fitting each feature on
-      its observed rows.
-    - ``sample(n_samples, y=None)`` draws rows from the fitted P(X, y).
-    - ``score_samples(X)`` gives log p(x); ``n_jobs`` sets the kernel threads.
-
-    Parameters
-    ----------
-    priors : array-like of shape (n_classes,), default=None
-        Prior probabilities of the classes; estimated from the data if None.
-    var_smoothing : float, default=1e-9
-        Fraction of the largest feature variance added to every variance,
-        for stability.
-    n_jobs : int, default=None
-        Threads for the kernels: None follows OpenMP's default, -1 all cores.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels, sorted.
-    class_count_ : ndarray of shape (n_classes,)
-        Training weight of each class.
-    class_prior_ : ndarray of shape (n_classes,)
-        Probability of each class.
-    theta_ : ndarray of shape (n_classes, n_features)
-        Mean of each feature in each class.
-    var_ : ndarray of shape (n_classes, n_features)
-        Variance of each feature in each class (``epsilon_`` included).
-    epsilon_ : float
-        The absolute amount added to the variances.
-    observed_count_ : ndarray of shape (n_classes, n_features)
-        Total weight of the observed (non-NaN) values of each feature in each
-        class; equals ``class_count_`` in every column when X has no NaN.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen in ``fit``, when X had string column names.
-
-    See Also
-    --------
-    GenerativeClassifier : Bayes' rule over any density per class.
-    sklearn.naive_bayes.GaussianNB : The estimator this one replaces.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.datasets import load_iris
-    >>> from gdcore import GaussianNB
-    >>> X, y = load_iris(return_X_y=True)
-    >>> model = GaussianNB().fit(X, y)
-    >>> model.predict(X[[0, 50, 100]])
-    array([0, 1, 2])
-    >>> X_missing = X[:1].copy()
-    >>> X_missing[0, 2] = np.nan  # petal length unknown: marginalized out
-    >>> model.predict(X_missing)
-    array([0])
-    """
+class GaussianNB(GenerativeClassifierMixin, BaseNB):
+    # numpydoc docstring: set below the class from _docs' shared entries
 
     _parameter_constraints = {
         "priors": ["array-like", None],
@@ -100,69 +39,32 @@ class GaussianNB(GenerativeNB, BaseNB):
         self.n_jobs = n_jobs
 
     @dask_dispatch
+    @fit_doc("Fit the class means and variances (NaN in X = missing).",
+             ["X.gaussian", "y", "sample_weight"], "self : GaussianNB\n    The fitted estimator.",
+             """>>> from sklearn.datasets import load_iris
+>>> from gdcore import GaussianNB
+>>> X, y = load_iris(return_X_y=True)
+>>> GaussianNB().fit(X, y).theta_.shape
+(3, 4)""")
     def fit(self, X, y, sample_weight=None):
-        """Fit the class means and variances (NaN in X = missing).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows; NaN marks a missing value.
-        y : array-like of shape (n_samples,)
-            Class labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each row; None weighs every row 1.
-
-        Returns
-        -------
-        self : GaussianNB
-            The fitted estimator.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import GaussianNB
-        >>> X, y = load_iris(return_X_y=True)
-        >>> GaussianNB().fit(X, y).theta_.shape
-        (3, 4)
-        """
         self._validate_params()
         return self._partial_fit(X, y, None, refit=True, sample_weight=sample_weight)
 
+    @fit_doc("""Update the fit with a batch of rows.
+
+The means and variances are merged exactly (Chan, Golub and LeVeque's
+update): fitting in batches equals fitting once.""",
+             ["X.gaussian", "y", "classes", "sample_weight"],
+             "self : GaussianNB\n    The updated estimator.", """>>> import numpy as np
+>>> from sklearn.datasets import load_iris
+>>> from gdcore import GaussianNB
+>>> X, y = load_iris(return_X_y=True)
+>>> model = GaussianNB()
+>>> for rows in np.array_split(np.arange(150), 3):
+...     model = model.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
+>>> np.allclose(model.theta_, GaussianNB().fit(X, y).theta_)
+True""")
     def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Update the fit with a batch of rows.
-
-        The means and variances are merged exactly (Chan, Golub and LeVeque's
-        update): fitting in batches equals fitting once.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows; NaN marks a missing value.
-        y : array-like of shape (n_samples,)
-            Class labels.
-        classes : array-like of shape (n_classes,), default=None
-            Every class of the whole data; required on the first call, as
-            later batches may lack some.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each row; None weighs every row 1.
-
-        Returns
-        -------
-        self : GaussianNB
-            The updated estimator.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import GaussianNB
-        >>> X, y = load_iris(return_X_y=True)
-        >>> model = GaussianNB()
-        >>> for rows in np.array_split(np.arange(150), 3):
-        ...     model = model.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
-        >>> np.allclose(model.theta_, GaussianNB().fit(X, y).theta_)
-        True
-        """
         self._validate_params()
         return self._partial_fit(X, y, classes, refit=False, sample_weight=sample_weight)
 
@@ -333,3 +235,34 @@ class GaussianNB(GenerativeNB, BaseNB):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+GaussianNB.__doc__ = class_doc(
+    """Gaussian naive Bayes, scikit-learn's ``GaussianNB`` with a compiled core.
+
+Swapping the import keeps working code working: same parameters, fitted
+attributes and answers (to rounding).  What it adds:
+
+- NaN in X means "missing": it is left out of the class statistics in
+  ``fit``/``partial_fit`` and marginalized out of the likelihood in
+  ``predict*``, ``score_samples`` (a Gaussian integrates to one over a
+  missing coordinate).  Fitting with NaN equals fitting each feature on
+  its observed rows.
+- ``sample(n_samples, y=None)`` draws rows from the fitted P(X, y).
+- ``score_samples(X)`` gives log p(x); ``n_jobs`` sets the kernel threads.""",
+    ["priors", "var_smoothing", "n_jobs"],
+    ["classes_", "class_count_", "class_prior_", "theta_", "var_", "epsilon_",
+     "observed_count_", "n_features_in_", "feature_names_in_"],
+    """GenerativeClassifier : Bayes' rule over any density per class.
+sklearn.naive_bayes.GaussianNB : The estimator this one replaces.""",
+    """>>> import numpy as np
+>>> from sklearn.datasets import load_iris
+>>> from gdcore import GaussianNB
+>>> X, y = load_iris(return_X_y=True)
+>>> model = GaussianNB().fit(X, y)
+>>> model.predict(X[[0, 50, 100]])
+array([0, 1, 2])
+>>> X_missing = X[:1].copy()
+>>> X_missing[0, 2] = np.nan  # petal length unknown: marginalized out
+>>> model.predict(X_missing)
+array([0])""")

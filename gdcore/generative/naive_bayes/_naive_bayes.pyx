@@ -124,14 +124,8 @@ def gaussian_class_stats(
     if err != OK:
         return err
     with nogil:
-        count[:, :] = 0.0
-        mean[:, :] = 0.0
-        ssd[:, :] = 0.0
-        for ch in range(n_chunks):
-            for c in range(k):
-                for j in range(d):
-                    count[c, j] += part_w[ch, c, j]
-                    mean[c, j] += part_s[ch, c, j]
+        _merge_chunks(part_w, count)
+        _merge_chunks(part_s, mean)
         for c in range(k):
             for j in range(d):
                 mean[c, j] = mean[c, j] / count[c, j] if count[c, j] > 0 else 0.0
@@ -155,10 +149,7 @@ def gaussian_class_stats(
                     if not isnan(xr[j]):
                         dev = xr[j] - mean_c[j]
                         acc_s[j] += w * dev * dev
-        for ch in range(n_chunks):
-            for c in range(k):
-                for j in range(d):
-                    ssd[c, j] += part_s[ch, c, j]
+        _merge_chunks(part_s, ssd)
     return OK
 
 
@@ -265,13 +256,8 @@ def discrete_class_counts(
     if err != OK:
         return err
     with nogil:
-        feature_count[:, :] = 0.0
-        missing_count[:, :] = 0.0
-        for ch in range(n_chunks):
-            for c in range(k):
-                for j in range(d):
-                    feature_count[c, j] += part_f[ch, c, j]
-                    missing_count[c, j] += part_m[ch, c, j]
+        _merge_chunks(part_f, feature_count)
+        _merge_chunks(part_m, missing_count)
     return OK
 
 
@@ -388,11 +374,7 @@ def categorical_class_counts(
     if err != OK:
         return err
     with nogil:
-        category_count[:, :] = 0.0
-        for ch in range(n_chunks):
-            for c in range(k):
-                for j in range(width):
-                    category_count[c, j] += part[ch, c, j]
+        _merge_chunks(part, category_count)
     return OK
 
 
@@ -448,6 +430,20 @@ cdef int _category_error(const int[::1] status) noexcept nogil:
         if status[i] == FOUND_NEGATIVE:
             return FOUND_NEGATIVE
     return _first_error(status)
+
+
+cdef void _merge_chunks(const double[:, :, ::1] part, double[:, ::1] out) noexcept nogil:
+    """out = the sum of the chunks' partial results, added in chunk order.
+
+    The order is fixed by the chunk count, a function of the shape alone, so
+    the thread count never changes a statistic.
+    """
+    cdef Py_ssize_t ch, c, j
+    out[:, :] = 0.0
+    for ch in range(part.shape[0]):
+        for c in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                out[c, j] += part[ch, c, j]
 
 
 cdef int _first_error(const int[::1] status) noexcept nogil:

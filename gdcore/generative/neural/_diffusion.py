@@ -22,6 +22,7 @@ from gdcore._memory import refuse_absurd_allocation
 from gdcore._nn.network import (
     ACTIVATIONS,
     NON_FINITE_MESSAGE,
+    TRAINING_CONSTRAINTS,
     Adam,
     DenseNetwork,
     network_bytes,
@@ -29,10 +30,11 @@ from gdcore._nn.network import (
 from gdcore._sklearn_compat import Interval, StrOptions
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_classification_targets, check_n_samples, check_X, check_X_y
-from gdcore.generative._base import GenerativeMixin, log_sum_exp_rows
+from gdcore.generative._base import GenerativeMixin, classes_to_draw, log_sum_exp_rows
 from gdcore.generative.neural import _diffusion_objective as obj
 from gdcore.generative.neural import _diffusion_steps as steps
 from gdcore.generative.neural._diffusion_table import DiffusionTable
+from gdcore.generative.neural._docs import DIFFUSION_EXAMPLE, SAMPLED_CLASSES, method_doc
 from gdcore.generative.neural._frame import encode_rows, final_mask, split_frame
 from gdcore.generative.neural._vae import check_float_dtype, check_hidden_sizes
 
@@ -180,6 +182,7 @@ default="from_dtype"
     """
 
     _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
         "n_steps": [Interval(Integral, 1, None, closed="left")],
         "n_sampling_steps": [None, Interval(Integral, 1, None, closed="left")],
         "schedule": [StrOptions({"cosine", "linear"})],
@@ -188,21 +191,10 @@ default="from_dtype"
         "activation": [StrOptions(set(ACTIVATIONS))],
         "categorical_features": "no_validation",
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "averaging_decay": [Interval(Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "dtype": "no_validation",
-        "n_jobs": [None, Integral],
     }
 
     def __init__(self, n_steps=1000, n_sampling_steps=100, schedule="cosine", eta=1.0,
@@ -237,31 +229,13 @@ default="from_dtype"
         self.n_jobs = n_jobs
 
     # --- fitting -------------------------------------------------------------------
+    @method_doc("Fit the denoiser on the rows of X; with y, conditioned on the class.",
+                ["X.diffusion_fit", "y.diffusion_fit"], """\
+self : TabularDiffusion
+    The fitted model.""",
+                DIFFUSION_EXAMPLE + """>>> model.n_iter_
+2""")
     def fit(self, X, y=None):
-        """Fit the denoiser on the rows of X; with y, conditioned on the class.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Training rows; no missing values.
-        y : array-like of shape (n_samples,), default=None
-            Class labels to condition on; None fits p(x) alone.
-
-        Returns
-        -------
-        self : TabularDiffusion
-            The fitted model.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import TabularDiffusion
-        >>> X = np.random.RandomState(0).normal(size=(100, 2))
-        >>> model = TabularDiffusion(n_steps=20, n_sampling_steps=5, max_iter=2,
-        ...                          hidden_layer_sizes=(16,), random_state=0).fit(X)
-        >>> model.n_iter_
-        2
-        """
         self._validate_params()
         hidden = check_hidden_sizes(self.hidden_layer_sizes)
         dtype = check_float_dtype(self.dtype)
@@ -387,41 +361,18 @@ default="from_dtype"
     def _check_rows(self, X):
         return check_X(self, encode_rows(self._frame, X), reset=False, dtype=np.float64)
 
+    @method_doc("Draw rows from the model by the reverse diffusion chain.",
+                ["n_samples", "y.sample", "random_state"], """\
+X : ndarray or DataFrame of shape (n_samples, n_features)
+    Rows in X's columns and units (a DataFrame with the fitted
+    columns and dtypes after a fit on a DataFrame).""" + SAMPLED_CLASSES,
+                DIFFUSION_EXAMPLE + """>>> model.sample(3).shape
+(3, 2)
+>>> y = (X[:, 0] > 0).astype(int)
+>>> rows, labels = model.fit(X, y).sample(4, y=1)
+>>> labels.tolist()
+[1, 1, 1, 1]""")
     def sample(self, n_samples=1, y=None, random_state=None):
-        """Draw rows from the model by the reverse diffusion chain.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of rows to draw.
-        y : array-like of shape (n_samples,) or scalar, default=None
-            Conditional fit only: the class of each row (or one class for
-            all); None draws classes from their training frequencies.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the draws (the estimator's ``random_state`` when None).
-
-        Returns
-        -------
-        X : ndarray or DataFrame of shape (n_samples, n_features)
-            Rows in X's columns and units (a DataFrame with the fitted
-            columns and dtypes after a fit on a DataFrame).
-        y : ndarray of shape (n_samples,)
-            Their classes; returned, as ``(X, y)``, by a conditional fit only.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import TabularDiffusion
-        >>> X = np.random.RandomState(0).normal(size=(100, 2))
-        >>> model = TabularDiffusion(n_steps=20, n_sampling_steps=5, max_iter=2,
-        ...                          hidden_layer_sizes=(16,), random_state=0).fit(X)
-        >>> model.sample(3).shape
-        (3, 2)
-        >>> y = (X[:, 0] > 0).astype(int)
-        >>> rows, labels = model.fit(X, y).sample(4, y=1)
-        >>> labels.tolist()
-        [1, 1, 1, 1]
-        """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
         rng = check_random_state(self.random_state if random_state is None else random_state)
@@ -429,7 +380,7 @@ default="from_dtype"
         conditional = hasattr(self, "classes_")
         C = None
         if conditional:
-            idx = self._label_index(y, n_samples, rng)
+            idx = classes_to_draw(self.classes_, self.class_prior_, y, n_samples, rng)
             C = np.eye(len(self.classes_), dtype=dtype)[idx]
         elif y is not None:
             raise ValueError("This TabularDiffusion was fitted without labels: sample(y=...) "
@@ -447,59 +398,24 @@ default="from_dtype"
             X = self._frame.to_frame(X)
         return (X, self.classes_[idx]) if conditional else X
 
-    def _label_index(self, y, n_samples, rng):
-        if y is None:
-            return rng.choice(len(self.classes_), n_samples, p=self.class_prior_)
-        y = np.asarray(y)
-        if y.ndim == 0:
-            y = np.full(n_samples, y.item())
-        if y.shape != (n_samples,):
-            raise ValueError(f"y must be one label or {n_samples} labels, got shape {y.shape}.")
-        idx = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
-        unknown = self.classes_[idx] != y
-        if np.any(unknown):
-            raise ValueError(f"y holds labels the model was not fitted on: "
-                             f"{np.unique(y[unknown])}; known classes are {self.classes_}.")
-        return idx
+    @method_doc("""Variational lower bound on log p(x) of each row, in the units of X.
 
+The diffusion bound -(L_T + sum_i L_i) (Ho et al. 2020, eq. 5) of the
+chain ``sample`` runs (its ``n_sampling_steps`` jumps, as with
+eta=1), one draw of x_t per jump seeded by a hash of the row (so a
+row's score does not depend on the other rows, and the noise of
+different rows is independent), is a bound on the density of the
+quantile-mapped row; adding the log
+Jacobian of the quantile map gives a bound on the density of the row
+in X's units, comparable with the VAE's ELBO.  Categorical columns
+contribute log-probabilities.  A row holding a category never seen
+in fit, or another value in a held-out constant column, gets -inf.""",
+                ["X.score", "y.diffusion_score_samples"], """\
+scores : ndarray of shape (n_samples,)
+    Lower bound on log p(x) per row, in nats.""",
+                DIFFUSION_EXAMPLE + """>>> model.score_samples(X[:3]).shape
+(3,)""")
     def score_samples(self, X, y=None):
-        """Variational lower bound on log p(x) of each row, in the units of X.
-
-        The diffusion bound -(L_T + sum_i L_i) (Ho et al. 2020, eq. 5) of the
-        chain ``sample`` runs (its ``n_sampling_steps`` jumps, as with
-        eta=1), one draw of x_t per jump seeded by a hash of the row (so a
-        row's score does not depend on the other rows, and the noise of
-        different rows is independent), is a bound on the density of the
-        quantile-mapped row; adding the log
-        Jacobian of the quantile map gives a bound on the density of the row
-        in X's units, comparable with the VAE's ELBO.  Categorical columns
-        contribute log-probabilities.  A row holding a category never seen
-        in fit, or another value in a held-out constant column, gets -inf.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Rows to score.
-        y : array-like of shape (n_samples,), default=None
-            Conditional fit: the rows' classes, giving the bound on
-            log p(x | y); None gives log sum_c P(c) exp(bound_c(x)), a bound
-            on log p(x).  Ignored by an unconditional fit.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            Lower bound on log p(x) per row, in nats.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import TabularDiffusion
-        >>> X = np.random.RandomState(0).normal(size=(100, 2))
-        >>> model = TabularDiffusion(n_steps=20, n_sampling_steps=5, max_iter=2,
-        ...                          hidden_layer_sizes=(16,), random_state=0).fit(X)
-        >>> model.score_samples(X[:3]).shape
-        (3,)
-        """
         check_is_fitted(self)
         X = self._check_rows(X)
         dtype = self.coefs_[0].dtype
@@ -510,7 +426,7 @@ default="from_dtype"
         if not hasattr(self, "classes_"):
             log_lik = -self._negative_bound(chain, E, keys, None, n_threads)
         elif y is not None:
-            idx = self._label_index(np.asarray(y), len(X), None)
+            idx = classes_to_draw(self.classes_, None, y, len(X), None)
             C = np.eye(len(self.classes_), dtype=dtype)[idx]
             log_lik = -self._negative_bound(chain, E, keys, C, n_threads)
         else:
@@ -532,30 +448,11 @@ default="from_dtype"
     def _sampling_steps(self):
         return self.n_steps if self.n_sampling_steps is None else self.n_sampling_steps
 
+    @method_doc("Mean variational bound on log p(x) over the rows of X.",
+                ["X.score", "y.diffusion_score"], """\
+score : float
+    Mean of ``score_samples(X, y)``, in nats.""",
+                DIFFUSION_EXAMPLE + """>>> bool(model.score(X) > model.score(X + 10))
+True""")
     def score(self, X, y=None):
-        """Mean variational bound on log p(x) over the rows of X.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Rows to score.
-        y : array-like of shape (n_samples,), default=None
-            Classes of the rows, for a conditional fit (see ``score_samples``);
-            ignored by an unconditional fit.
-
-        Returns
-        -------
-        score : float
-            Mean of ``score_samples(X, y)``, in nats.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import TabularDiffusion
-        >>> X = np.random.RandomState(0).normal(size=(100, 2))
-        >>> model = TabularDiffusion(n_steps=20, n_sampling_steps=5, max_iter=2,
-        ...                          hidden_layer_sizes=(16,), random_state=0).fit(X)
-        >>> bool(model.score(X) > model.score(X + 10))
-        True
-        """
         return float(np.mean(self.score_samples(X, y)))

@@ -12,6 +12,7 @@ a row holding another value.
 import numpy as np
 
 from gdcore.generative.neural._quantile import NormalQuantileMap
+from gdcore.generative.neural._tabular import one_hot_encode, one_hot_layout
 
 
 class DiffusionTable:
@@ -27,12 +28,7 @@ class DiffusionTable:
         self.categorical = np.flatnonzero(mask & ~self.fixed)
         self.categories = [distinct[j] for j in self.categorical]
         self.qmap = NormalQuantileMap().fit(X[:, self.numeric])
-        start = len(self.numeric)
-        self.blocks = []
-        for cats in self.categories:
-            self.blocks.append((start, start + len(cats)))
-            start += len(cats)
-        self.n_encoded = start
+        self.blocks, self.n_encoded = one_hot_layout(self.categories, len(self.numeric))
         return self
 
     @property
@@ -50,12 +46,7 @@ class DiffusionTable:
         Z, log_jac = self.qmap.transform(X[:, self.numeric])
         E[:, :self.n_numeric] = Z
         possible = np.all(X[:, self.fixed] == self.fixed_values, axis=1)
-        rows = np.arange(X.shape[0])
-        for j, cats, (start, _) in zip(self.categorical, self.categories, self.blocks):
-            pos = np.clip(np.searchsorted(cats, X[:, j]), 0, len(cats) - 1)
-            known = cats[pos] == X[:, j]
-            E[rows[known], start + pos[known]] = 1.0
-            possible &= known
+        possible &= one_hot_encode(E, X, self.categorical, self.categories, self.blocks)
         return E, log_jac, possible
 
     def inverse_transform(self, E):

@@ -22,6 +22,7 @@ from gdcore._memory import refuse_absurd_allocation
 from gdcore._nn.network import (
     ACTIVATIONS,
     NON_FINITE_MESSAGE,
+    TRAINING_CONSTRAINTS,
     Adam,
     DenseNetwork,
     network_bytes,
@@ -29,8 +30,9 @@ from gdcore._nn.network import (
 from gdcore._sklearn_compat import Interval, StrOptions
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_classification_targets, check_n_samples, check_X, check_X_y
-from gdcore.generative._base import GenerativeMixin
+from gdcore.generative._base import GenerativeMixin, classes_to_draw
 from gdcore.generative.neural import _gan_steps
+from gdcore.generative.neural._docs import GAN_EXAMPLE, SAMPLED_CLASSES, method_doc
 from gdcore.generative.neural._frame import encode_rows, final_mask, split_frame
 from gdcore.generative.neural._gan_parzen import ParzenScore
 from gdcore.generative.neural._tabular import TabularEncoder
@@ -170,6 +172,7 @@ default="from_dtype"
     """
 
     _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "generator_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "discriminator_hidden_layer_sizes": ["array-like",
@@ -180,18 +183,7 @@ default="from_dtype"
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "pac": [Interval(Integral, 1, None, closed="left")],
         "averaging_decay": [Interval(Real, 0, 1, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [None, Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "dtype": "no_validation",
-        "n_jobs": [None, Integral],
     }
 
     def __init__(self, latent_dim=16, generator_hidden_layer_sizes=(128, 128),
@@ -386,49 +378,24 @@ default="from_dtype"
         return F
 
     # --- the generative interface ----------------------------------------------------
+    @method_doc("Draw rows (in X's columns and units) from the generator.",
+                ["n_samples", "y.sample", "random_state"], """\
+X : ndarray or DataFrame of shape (n_samples, n_features)
+    Rows in X's columns and units (a DataFrame with the fitted
+    columns, dtypes and category labels after a fit on a DataFrame).""" + SAMPLED_CLASSES,
+                GAN_EXAMPLE + """>>> gan.sample(4).shape
+(4, 2)
+>>> rows, labels = gan.fit(X, X[:, 0] > 0).sample(3, y=True)
+>>> rows.shape, labels.tolist()
+((3, 2), [True, True, True])""")
     def sample(self, n_samples=1, y=None, random_state=None):
-        """Draw rows (in X's columns and units) from the generator.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of rows to draw.
-        y : array-like of shape (n_samples,) or scalar, default=None
-            Conditional fit only: the class of each row (or one class for
-            all); None draws classes from their training frequencies.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the draws (the estimator's ``random_state`` when None).
-
-        Returns
-        -------
-        X : ndarray or DataFrame of shape (n_samples, n_features)
-            Rows in X's columns and units (a DataFrame with the fitted
-            columns, dtypes and category labels after a fit on a DataFrame).
-        y : ndarray of shape (n_samples,)
-            Their classes; returned, as ``(X, y)`` as gdcore's generative
-            classifiers do, by a conditional fit (``fit(X, y)``) only.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GAN
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.c_[rng.normal(size=200), rng.randint(3, size=200)]
-        >>> gan = GAN(generator_hidden_layer_sizes=(16,), max_iter=2,
-        ...           discriminator_hidden_layer_sizes=(16,), categorical_features=[1],
-        ...           random_state=0).fit(X)
-        >>> gan.sample(4).shape
-        (4, 2)
-        >>> sorted(set(gan.sample(100)[:, 1]) - {0.0, 1.0, 2.0})
-        []
-        """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
         rng = check_random_state(self.random_state if random_state is None else random_state)
         conditional = hasattr(self, "classes_")
         C = None
         if conditional:
-            idx = self._label_index(y, n_samples, rng)
+            idx = classes_to_draw(self.classes_, self.class_prior_, y, n_samples, rng)
             C = np.eye(len(self.classes_), dtype=self.generator_coefs_[0].dtype)[idx]
         elif y is not None:
             raise ValueError("This GAN was fitted without labels: sample(y=...) needs "
@@ -440,79 +407,17 @@ default="from_dtype"
             X = self._frame.to_frame(X)
         return (X, self.classes_[idx]) if conditional else X
 
-    def _label_index(self, y, n_samples, rng):
-        if y is None:
-            return rng.choice(len(self.classes_), n_samples, p=self.class_prior_)
-        y = np.asarray(y)
-        if y.ndim == 0:
-            y = np.full(n_samples, y.item())
-        if y.shape != (n_samples,):
-            raise ValueError(f"y must be one label or {n_samples} labels, got shape {y.shape}.")
-        idx = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
-        unknown = self.classes_[idx] != y
-        if np.any(unknown):
-            raise ValueError(f"y holds labels the model was not fitted on: "
-                             f"{np.unique(y[unknown])}; known classes are {self.classes_}.")
-        return idx
+    @method_doc("""Parzen-window estimate of log p(x) over the generator's samples, in X's units.
 
+(Over all classes for a conditional fit.)  See gdcore/generative/neural/_gan_parzen.py
+for the kernel and its caveats.""", ["X.score"], """\
+scores : ndarray of shape (n_samples,)
+    Estimated log-density of each row, in nats.""",
+                GAN_EXAMPLE + """>>> gan.score_samples(X[:3]).shape
+(3,)""",
+                see_also="GAN.score : Mean of these scores.")
     def score_samples(self, X):
-        """Parzen-window estimate of log p(x) over the generator's samples, in X's units.
-
-        (Over all classes for a conditional fit.)  See gdcore/generative/neural/_gan_parzen.py
-        for the kernel and its caveats.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Rows to score.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            Estimated log-density of each row, in nats.
-
-        See Also
-        --------
-        GAN.score : Mean of these scores.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GAN
-        >>> X = np.random.RandomState(0).normal(size=(100, 2))
-        >>> gan = GAN(generator_hidden_layer_sizes=(16,), max_iter=2,
-        ...           discriminator_hidden_layer_sizes=(16,), random_state=0).fit(X)
-        >>> gan.score_samples(X[:3]).shape
-        (3,)
-        """
         check_is_fitted(self)
         X = check_X(self, encode_rows(self._frame, X), reset=False, dtype=np.float64)
         E = self._encoder.transform(X, np.float64)
         return self._parzen.score_samples(E) - np.sum(np.log(self._encoder.scale))
-
-    def score(self, X, y=None):
-        """Mean Parzen-window estimate of log p(x) over the rows of X.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Rows to score.
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        score : float
-            Mean of ``score_samples(X)``, in nats.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import GAN
-        >>> X = np.random.RandomState(0).normal(size=(100, 2))
-        >>> gan = GAN(generator_hidden_layer_sizes=(16,), max_iter=2,
-        ...           discriminator_hidden_layer_sizes=(16,), random_state=0).fit(X)
-        >>> isinstance(gan.score(X), float)
-        True
-        """
-        return float(np.mean(self.score_samples(X)))

@@ -37,6 +37,35 @@ def categorical_mask(categorical_features, n_features):
     return mask
 
 
+def one_hot_layout(categories, start):
+    """Return the (start, stop) block of each categorical column, and the encoded width.
+
+    The blocks follow ``start`` leading (numeric) columns, one after the
+    other, one entry per category.
+    """
+    blocks = []
+    for cats in categories:
+        blocks.append((start, start + len(cats)))
+        start += len(cats)
+    return blocks, start
+
+
+def one_hot_encode(E, X, columns, categories, blocks):
+    """Set each row's hot entry of the blocks of ``columns`` of X in E.
+
+    Returns which rows hold only categories seen in fit; a category never
+    seen leaves its block all zeros.
+    """
+    rows = np.arange(X.shape[0])
+    seen = np.ones(X.shape[0], dtype=bool)
+    for j, cats, (start, _) in zip(columns, categories, blocks):
+        pos = np.clip(np.searchsorted(cats, X[:, j]), 0, len(cats) - 1)
+        known = cats[pos] == X[:, j]
+        E[rows[known], start + pos[known]] = 1.0
+        seen &= known
+    return seen
+
+
 class TabularEncoder:
     """Standardize continuous columns, one-hot the categorical ones.
 
@@ -58,12 +87,7 @@ class TabularEncoder:
         scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
         self.scale = scale
         self.categories = [np.unique(X[:, j]) for j in self.categorical]
-        start = len(self.continuous)
-        self.blocks = []
-        for cats in self.categories:
-            self.blocks.append((start, start + len(cats)))
-            start += len(cats)
-        self.n_encoded = start
+        self.blocks, self.n_encoded = one_hot_layout(self.categories, len(self.continuous))
         return self
 
     @property
@@ -74,11 +98,7 @@ class TabularEncoder:
         """Return encoded rows; a category never seen in fit gets an all-zero block."""
         E = np.zeros((X.shape[0], self.n_encoded), dtype=dtype)
         E[:, :self.n_continuous] = (X[:, self.continuous] - self.mean) / self.scale
-        rows = np.arange(X.shape[0])
-        for j, cats, (start, _) in zip(self.categorical, self.categories, self.blocks):
-            pos = np.clip(np.searchsorted(cats, X[:, j]), 0, len(cats) - 1)
-            known = cats[pos] == X[:, j]
-            E[rows[known], start + pos[known]] = 1.0
+        one_hot_encode(E, X, self.categorical, self.categories, self.blocks)
         return E
 
     def category_codes(self, E):

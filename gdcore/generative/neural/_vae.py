@@ -27,6 +27,7 @@ from gdcore._memory import refuse_absurd_allocation
 from gdcore._nn.network import (
     ACTIVATIONS,
     NON_FINITE_MESSAGE,
+    TRAINING_CONSTRAINTS,
     Adam,
     DenseNetwork,
     network_bytes,
@@ -36,6 +37,7 @@ from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_n_samples, check_X
 from gdcore.generative._base import GenerativeMixin
 from gdcore.generative.neural import _vae_objective as obj
+from gdcore.generative.neural._docs import VAE_EXAMPLE, method_doc
 from gdcore.generative.neural._frame import encode_rows, non_numeric_columns, split_frame
 
 
@@ -163,25 +165,15 @@ class VAE(GenerativeMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     """
 
     _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "decoder": [StrOptions({"gaussian", "bernoulli"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "dtype": "no_validation",
-        "n_jobs": [None, Integral],
     }
 
     def __init__(self, latent_dim=2, hidden_layer_sizes=(100,), activation="relu",
@@ -394,44 +386,22 @@ class VAE(GenerativeMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             return obj.score_rows(enc, dec, self.decoder_log_var_, Xm, eps, self.decoder,
                                   method, effective_n_threads(self.n_jobs))
 
+    @method_doc("""Per-row lower bound on log p(x), in the units of X.
+
+``method="elbo"``: the evidence lower bound, its reconstruction term
+averaged over ``n_draws`` latent draws; ``method="iwae"``: the
+importance-weighted bound with ``n_draws`` samples, tighter as
+``n_draws`` grows.  Draws are fixed by ``random_state`` and shared by
+all rows, so scores are deterministic and independent of batching.""",
+                ["X.score", "method", "n_draws"], """\
+scores : ndarray of shape (n_samples,)
+    Lower bound on log p(x) of each row, in nats.""",
+                VAE_EXAMPLE + """>>> vae.score_samples(X[:4]).shape
+(4,)
+>>> vae.score_samples(X[:4], method="iwae", n_draws=50).shape
+(4,)""",
+                see_also="VAE.score : Mean of these scores.")
     def score_samples(self, X, method="elbo", n_draws=10):
-        """Per-row lower bound on log p(x), in the units of X.
-
-        ``method="elbo"``: the evidence lower bound, its reconstruction term
-        averaged over ``n_draws`` latent draws; ``method="iwae"``: the
-        importance-weighted bound with ``n_draws`` samples, tighter as
-        ``n_draws`` grows.  Draws are fixed by ``random_state`` and shared by
-        all rows, so scores are deterministic and independent of batching.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Rows to score.
-        method : {"elbo", "iwae"}, default="elbo"
-            The bound: the ELBO or the importance-weighted bound.
-        n_draws : int, default=10
-            Latent draws per row.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            Lower bound on log p(x) of each row, in nats.
-
-        See Also
-        --------
-        VAE.score : Mean of these scores.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import VAE
-        >>> X = np.random.RandomState(0).normal(size=(100, 3))
-        >>> vae = VAE(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X)
-        >>> vae.score_samples(X[:4]).shape
-        (4,)
-        >>> vae.score_samples(X[:4], method="iwae", n_draws=50).shape
-        (4,)
-        """
         check_is_fitted(self)
         if method not in ("elbo", "iwae"):
             raise ValueError(f"method must be 'elbo' or 'iwae', got {method!r}.")
@@ -440,64 +410,19 @@ class VAE(GenerativeMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         scores = self._score_model_units(self._to_model_units(X), method, n_draws)
         return scores - np.sum(np.log(self.scale_))
 
-    def score(self, X, y=None):
-        """Mean ELBO of the rows of X (a lower bound on their mean log-likelihood).
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Rows to score.
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        score : float
-            Mean of ``score_samples(X)``, in nats.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import VAE
-        >>> X = np.random.RandomState(0).normal(size=(100, 3))
-        >>> vae = VAE(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X)
-        >>> bool(vae.score(X) > vae.score(X + 10))
-        True
-        """
-        return float(np.mean(self.score_samples(X)))
-
     # --- transformer ---------------------------------------------------------------
     @property
     def _n_features_out(self):
         """Latent columns of ``transform``, named vae0..vae{latent_dim - 1}."""
         return self.encoder_coefs_[-1].shape[1] // 2
 
+    @method_doc("Means of q(z | x): the latent coordinates of each row.", ["X.encode"], """\
+Z : ndarray of shape (n_samples, latent_dim)
+    Latent means, of the networks' ``dtype``.""",
+                VAE_EXAMPLE + """>>> vae.transform(X[:5]).shape
+(5, 2)""",
+                see_also="VAE.inverse_transform : Decode latent rows back to X's units.")
     def transform(self, X):
-        """Means of q(z | x): the latent coordinates of each row.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Rows to encode.
-
-        Returns
-        -------
-        Z : ndarray of shape (n_samples, latent_dim)
-            Latent means, of the networks' ``dtype``.
-
-        See Also
-        --------
-        VAE.inverse_transform : Decode latent rows back to X's units.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore import VAE
-        >>> X = np.random.RandomState(0).normal(size=(100, 3))
-        >>> vae = VAE(latent_dim=2, hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X)
-        >>> vae.transform(X[:5]).shape
-        (5, 2)
-        """
         check_is_fitted(self)
         Xm = self._to_model_units(self._check_data(X, reset=False))
         enc, _ = self._networks(Xm.dtype)

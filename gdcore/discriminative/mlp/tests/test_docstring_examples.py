@@ -6,6 +6,7 @@ import importlib
 import pytest
 
 MODULES = [
+    "gdcore.discriminative.mlp._base",
     "gdcore.discriminative.mlp._classifier",
     "gdcore.discriminative.mlp._regressor",
 ]

@@ -6,7 +6,6 @@ import importlib
 import pytest
 
 MODULES = [
-    "gdcore.generative.naive_bayes._base",
     "gdcore.generative.naive_bayes._gaussian",
     "gdcore.generative.naive_bayes._discrete",
     "gdcore.generative.naive_bayes._categorical",
