@@ -32,14 +32,17 @@ def refuse_dates(X):
     """Raise a TypeError for datetime64 or timedelta64 X (an array or a DataFrame's columns).
 
     NumPy casts dates to their integer count silently, so a model would fit
-    days since 1970 as a feature value; scikit-learn fails on them too (a
-    TypeError from its arithmetic).  Saying so, with the remedy, is clearer.
+    days since 1970 as a feature value; most scikit-learn estimators fail on
+    them too (a TypeError from their arithmetic), and those that fit them
+    (HistGradientBoosting) fit that silent cast.  Saying so, with the remedy,
+    is clearer.  A pandas extension dtype (Int64, boolean, category) has no
+    NumPy kind and is not a date.
     """
     dtypes = getattr(X, "dtypes", None)
     kinds = ([np.dtype(d).kind if isinstance(d, np.dtype) else "" for d in dtypes]
              if dtypes is not None and not isinstance(dtypes, np.dtype)
              else [np.asarray(X).dtype.kind] if not sp.issparse(X) else [])
-    if any(k in "mM" for k in kinds):
+    if any(k in ("m", "M") for k in kinds):  # "" (an extension dtype) is not a date
         raise TypeError("X holds dates or time spans (datetime64/timedelta64), which are not "
                         "feature values: convert them to numbers first (for example days "
                         "since a reference date, or day of week and month).")

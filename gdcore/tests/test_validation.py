@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gdcore._validation import check_classification_targets
+from gdcore._validation import check_classification_targets, refuse_dates
 
 
 @pytest.mark.parametrize("y", [
@@ -27,3 +27,18 @@ def test_labels_pass(y):
 def test_continuous_targets_raise(y):
     with pytest.raises(ValueError, match="Unknown label type"):
         check_classification_targets(y)
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "boolean", "Float64", "category"])
+def test_refuse_dates_passes_pandas_extension_dtypes(dtype):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": pd.array([1, 0, 1], dtype=dtype), "b": [0.5, 1.5, 2.5]})
+    assert refuse_dates(frame) is None
+
+
+@pytest.mark.parametrize("column", [np.array(["2020-01-01", "2020-01-02"], dtype="datetime64[D]"),
+                                    np.array([1, 2], dtype="timedelta64[s]")])
+def test_refuse_dates_names_the_remedy(column):
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(TypeError, match="convert them to numbers"):
+        refuse_dates(pd.DataFrame({"t": column, "b": [0.0, 1.0]}))
