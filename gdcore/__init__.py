@@ -63,6 +63,8 @@ from gdcore.generative import (  # noqa: E402
     MultinomialNB,
     PoissonHMM,
     TabularDiffusion,
+    VariationalCategoricalHMM,
+    VariationalGaussianHMM,
 )
 
 __all__ = [
@@ -93,6 +95,8 @@ __all__ = [
     "CategoricalHMM",
     "PoissonHMM",
     "MultinomialHMM",
+    "VariationalGaussianHMM",
+    "VariationalCategoricalHMM",
     "VAE",
     "GAN",
     "TabularDiffusion",

@@ -8,6 +8,8 @@ from gdcore.generative.hmm import (
     HMMClassifier,
     MultinomialHMM,
     PoissonHMM,
+    VariationalCategoricalHMM,
+    VariationalGaussianHMM,
 )
 from gdcore.generative.mixture import GaussianMixture
 from gdcore.generative.naive_bayes import (
@@ -36,4 +38,6 @@ __all__ = [
     "PoissonHMM",
     "TabularDiffusion",
     "VAE",
+    "VariationalCategoricalHMM",
+    "VariationalGaussianHMM",
 ]

@@ -48,6 +48,8 @@ from gdcore import (
     RandomForestClassifier,
     RandomForestRegressor,
     TabularDiffusion,
+    VariationalCategoricalHMM,
+    VariationalGaussianHMM,
 )
 
 INSTANCES = {
@@ -63,6 +65,8 @@ INSTANCES = {
     "PoissonHMM": [PoissonHMM(2, n_iter=3)],
     "CategoricalHMM": [CategoricalHMM(2, n_iter=3)],
     "MultinomialHMM": [MultinomialHMM(2, n_iter=3)],
+    "VariationalGaussianHMM": [VariationalGaussianHMM(2, n_iter=3)],
+    "VariationalCategoricalHMM": [VariationalCategoricalHMM(2, n_iter=3)],
     "HMMClassifier": [HMMClassifier()],
     "VAE": [VAE(hidden_layer_sizes=(8,), max_iter=20)],
     "GAN": [GAN(generator_hidden_layer_sizes=(8,), discriminator_hidden_layer_sizes=(8,),
@@ -171,9 +175,9 @@ _POISSON_MULTIOUTPUT = (
 def expected_failed(estimator):
     """{check name: reason} for the checks ``estimator`` is known not to pass."""
     name = type(estimator).__name__
-    if name in ("GaussianHMM", "GMMHMM"):
+    if name in ("GaussianHMM", "GMMHMM", "VariationalGaussianHMM"):
         return _HMM
-    if name in ("PoissonHMM", "CategoricalHMM", "MultinomialHMM"):
+    if name in ("PoissonHMM", "CategoricalHMM", "MultinomialHMM", "VariationalCategoricalHMM"):
         return _HMM_DISCRETE
     if name == "HMMClassifier":
         return _HMM_CLASSIFIER

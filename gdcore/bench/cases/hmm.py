@@ -19,6 +19,14 @@ sequences x 1,000 steps (quick: 10 x 200): one EM iteration from the same
 parameters against hmmlearn's (which logs a notice about its 0.3 change at
 construction; silenced here).
 
+Variational Bayes (VariationalGaussianHMM "diag" and "full", VariationalCategoricalHMM)
+on the models of the two EM cases above, 20 sequences x 1,000 steps (quick:
+10 x 500; smaller than the EM cases because hmmlearn's VB E-step builds
+(K, T, d) arrays for every sequence and full-covariance einsums): 5 iterations
+(tol=-inf, so both run all 5) from the same posteriors, built from the EM
+cases' starting parameters, against hmmlearn's ``vhmm`` classes; agreement
+gives the final lower bounds.
+
 Growth (``growth_cases``, ``gdcore bench --growth``): the GaussianHMM EM
 iteration above on 25 -> 100 -> 400 -> 1,600 sequences of 2,000 steps
 against hmmlearn's implementation="scaling", time and peak memory per size.
@@ -38,16 +46,17 @@ from unittest import mock
 
 import numpy as np
 from hmmlearn import hmm as hl
+from hmmlearn import vhmm
 
 import gdcore
 from gdcore.bench import Case, cached
 from gdcore.bench.cases import _hmm_classifier
-from gdcore.generative.hmm import _gaussian
+from gdcore.generative.hmm import VariationalCategoricalHMM, VariationalGaussianHMM, _gaussian
 from gdcore.generative.hmm._reference import hmm_missing as missing_reference
 
 SIZES = {
-    "full": {"gauss": (100, 2000), "cat": (100, 10000), "missing": (20, 500)},
-    "quick": {"gauss": (10, 500), "cat": (10, 500), "missing": (5, 200)},
+    "full": {"gauss": (100, 2000), "cat": (100, 10000), "missing": (20, 500), "vb": (20, 1000)},
+    "quick": {"gauss": (10, 500), "cat": (10, 500), "missing": (5, 200), "vb": (10, 500)},
 }
 
 
@@ -78,8 +87,8 @@ def _model(cls, params, **kw):
     return m
 
 
-def _data(kind, size):
-    n_seq, T = SIZES[size][kind]
+def _data(kind, size, sizes_key=None):
+    n_seq, T = SIZES[size][sizes_key or kind]
     if kind == "gauss":
         truth = _model(gdcore.GaussianHMM, _gaussian_params())
     else:
@@ -218,6 +227,65 @@ def growth_cases():
     return out
 
 
+def _vb_state(data):
+    """Priors and posteriors from the EM cases' starting parameters, as counts of the data."""
+    init, n_seq, n = data["init"], len(data["lengths"]), len(data["X"])
+    K = len(init["startprob_"])
+    state = {"startprob_prior_": np.full(K, 1 / K),
+             "startprob_posterior_": init["startprob_"] * n_seq,
+             "transmat_prior_": np.full((K, K), 1 / K),
+             "transmat_posterior_": init["transmat_"] * n / K}
+    if data["kind"] == "cat":
+        M = init["emissionprob_"].shape[1]
+        state.update(emissionprob_prior_=np.full((K, M), 1 / M),
+                     emissionprob_posterior_=init["emissionprob_"] * n / K)
+        return state
+    d = init["means_"].shape[1]
+    counts = np.full(K, n / K)
+    state.update(means_prior_=np.zeros((K, d)), means_posterior_=init["means_"],
+                 beta_prior_=np.ones(K), beta_posterior_=counts, dof_prior_=np.full(K, d * 1.0),
+                 dof_posterior_=counts, diag=init["covars_"] * counts[:, None])
+    return state
+
+
+def _fit_vb(cls, data, covariance_type=None):
+    """5 VB iterations from _vb_state (scale as the covariance type stores it)."""
+    state = dict(_vb_state(data))
+    kw = {} if covariance_type is None else {"covariance_type": covariance_type}
+    if covariance_type is not None:
+        diag, K = state.pop("diag"), len(state["startprob_prior_"])
+        d = diag.shape[1]
+        full = covariance_type == "full"
+        state["scale_prior_"] = (np.tile(1e-3 * np.eye(d), (K, 1, 1)) if full
+                                 else np.full((K, d), 1e-3))
+        state["scale_posterior_"] = np.stack([np.diag(c) for c in diag]) if full else diag
+    m = cls(n_components=len(state["startprob_prior_"]), init_params="", n_iter=5, tol=-np.inf,
+            **kw)
+    for name, value in state.items():
+        setattr(m, name, value.copy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return m.fit(data["X"], data["lengths"])
+
+
+def _vb_cases(size):
+    out = []
+    for kind, cov, label in (("gauss", "diag", "VariationalGaussianHMM diag K=16 d=16"),
+                             ("gauss", "full", "VariationalGaussianHMM full K=16 d=16"),
+                             ("cat", None, "VariationalCategoricalHMM K=32 M=50")):
+        n_seq, T = SIZES[size]["vb"]
+        ours = VariationalGaussianHMM if cov else VariationalCategoricalHMM
+        theirs = vhmm.VariationalGaussianHMM if cov else vhmm.VariationalCategoricalHMM
+        out.append(Case(
+            family="hmm", task=f"{label}: 5 VB iterations", shape=f"{n_seq} x {T}",
+            peer="hmmlearn", make_data=lambda kind=kind: cached(
+                (kind, size, "vb"), lambda: _data(kind, size, "vb")),
+            run_gdcore=lambda d, c=ours, t=cov: _fit_vb(c, d, t),
+            run_peer=lambda d, c=theirs, t=cov: _fit_vb(c, d, t),
+            agreement=_em_agreement, repeat=3, min_seconds=0))
+    return out
+
+
 def _sequences(n_seq, T):
     truth = _model(gdcore.GaussianHMM, _gaussian_params())
     X, _, lengths = truth.sample_sequences(n_seq, T, random_state=1)
@@ -272,4 +340,4 @@ def cases(size="full"):
             make_data=lambda d=d: cached(("missing", size, d), lambda: _missing_data(size, d)),
             run_gdcore=_fit_missing, run_peer=lambda data: _fit_missing(data, reference=True),
             agreement=_em_agreement, repeat=3))
-    return out + _hmm_classifier.cases(size)
+    return out + _vb_cases(size) + _hmm_classifier.cases(size)

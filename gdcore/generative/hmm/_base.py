@@ -20,6 +20,10 @@ A subclass supplies its emission model through a few hooks:
 An emission model with a faster fused path may also override
 ``_do_estep``, ``_sequence_logprob`` and ``_viterbi`` (CategoricalHMM
 reads its table inside the recursions instead of building (n, K) arrays).
+The variational models (``_variational``) override ``_initialize``,
+``_do_estep``, ``_do_mstep`` and ``_em_objective`` (the lower bound that
+``monitor_`` records instead of the log-likelihood).  The method docstrings
+are built in ``_docs``.
 
 Beyond hmmlearn: ``n_jobs``, ``n_init`` restarts, per-sequence scores
 (``score(..., per_sequence=True)``), ``sample_sequences`` for many sequences
@@ -47,7 +51,8 @@ from gdcore._doc_link import DocLinkMixin
 from gdcore._memory import refuse_absurd_allocation
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_n_samples
-from gdcore.generative.hmm import _hmm
+from gdcore.generative.hmm import _docs, _hmm
+from gdcore.generative.hmm._docs import method_doc
 from gdcore.generative.hmm._monitor import ConvergenceMonitor
 from gdcore.generative.hmm._monitor import log as _log
 
@@ -284,16 +289,23 @@ class BaseHMM(DocLinkMixin, BaseEstimator):
         """Initialize the parameters ``init_params`` names, as ``fit`` does before EM.
 
         hmmlearn's hook, with its signature: X is validated as ``fit``
-        validates it; ``lengths`` is accepted for that signature, the
-        initialization does not depend on it.  ``random_state`` seeds it.
+        validates it; ``lengths`` is accepted for that signature, only the
+        variational models' initialization reads it (the number of
+        sequences).  ``random_state`` seeds it.
         """
         self._base_params_check()
         X = self._validate_X(X, fitting=True)
         self._check_size(len(X), X.shape[1] if X.ndim == 2 else 1)
-        self._initialize(X, self.random_state)
+        # Only the variational models read lengths (their number); hmmlearn
+        # checks nothing else about them here.
+        self._initialize(X, self.random_state, lengths=lengths if np.ndim(lengths) == 1 else None)
 
-    def _initialize(self, X, random_state):
-        """Initialize from validated X as hmmlearn: Dirichlet start and transitions, emissions."""
+    def _initialize(self, X, random_state, lengths=None):
+        """Initialize from validated X as hmmlearn: Dirichlet start and transitions, emissions.
+
+        ``lengths`` (None: X is one sequence) is read by the variational
+        models only, whose starting posteriors count sequences and frames.
+        """
         self._check_and_set_n_features(X)
         K = self.n_components
         rs = check_random_state(random_state)
@@ -302,6 +314,10 @@ class BaseHMM(DocLinkMixin, BaseEstimator):
         if self._needs_init("t", "transmat_"):
             self.transmat_ = rs.dirichlet(np.full(K, 1.0 / K), size=K)
         self._init_emissions(X, random_state)
+        self._warn_if_degenerate(X)
+
+    def _warn_if_degenerate(self, X):
+        """Hmmlearn's log record when X has fewer values than the free parameters."""
         per_param = self._get_n_fit_scalars_per_param()
         n_fit_scalars = sum(per_param.get(p, 0) for p in set(self.params))
         if X.size < n_fit_scalars:
@@ -363,6 +379,14 @@ class BaseHMM(DocLinkMixin, BaseEstimator):
         stats.update(self._emission_stats(X, posteriors, n_threads))
         return stats, float(logprob.sum())
 
+    def _em_objective(self, logprob):
+        """Return what ``monitor_`` records for an E-step of log-likelihood ``logprob``.
+
+        The log-likelihood itself; the variational models return their lower
+        bound (ELBO), which needs the parameters before the M-step.
+        """
+        return logprob
+
     def _do_mstep(self, stats):
         """Hmmlearn's MAP update under Dirichlet priors; zeros stay zero."""
         if "s" in self.params:
@@ -378,37 +402,8 @@ class BaseHMM(DocLinkMixin, BaseEstimator):
     # ---- public API -------------------------------------------------------
 
     @dask_dispatch
+    @method_doc(_docs.FIT)
     def fit(self, X, lengths=None):
-        """Estimate the parameters by Baum-Welch (EM), from ``n_init`` starts.
-
-        The parameters ``init_params`` names are initialized first (those
-        already set and not named there are kept), then EM runs until the
-        log-likelihood gains less than ``tol`` or ``n_iter`` iterations;
-        ``monitor_`` records the log-likelihood of each.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The observations of all sequences, concatenated row-wise.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; they must be positive and sum to
-            n_samples.  None: X is one sequence.
-
-        Returns
-        -------
-        self : object
-            The fitted model.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
-        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
-        >>> model.transmat_.shape
-        (2, 2)
-        """
         self._base_params_check()
         X = self._validate_X(X, fitting=True)
         offsets = check_lengths(lengths, len(X))
@@ -428,7 +423,7 @@ class BaseHMM(DocLinkMixin, BaseEstimator):
         for seed in seeds:
             for n, v in start.items():
                 setattr(self, n, v)
-            self._initialize(X, seed)
+            self._initialize(X, seed, lengths=np.diff(offsets))
             self._check()
             self._check_n_features(X)
             run = monitor if len(seeds) == 1 else copy.deepcopy(monitor)
@@ -440,8 +435,9 @@ class BaseHMM(DocLinkMixin, BaseEstimator):
                 # they fight its spinning threads: a small triangular solve
                 # then takes orders of magnitude longer than alone.
                 with single_threaded_blas():
+                    objective = self._em_objective(logprob)
                     self._do_mstep(stats)
-                run.report(logprob)
+                run.report(objective)
                 if run.converged:
                     break
             # n_iter=0 (initialization only) leaves no history: the first start is kept.
@@ -475,119 +471,22 @@ class BaseHMM(DocLinkMixin, BaseEstimator):
         self._check_n_features(X)
         return X, check_lengths(lengths, len(X)), self._n_threads()
 
+    @method_doc(_docs.SCORE_SAMPLES)
     def score_samples(self, X, lengths=None):
-        """Return the log-likelihood of X and the posterior state probabilities.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The observations of all sequences, concatenated row-wise.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; they must be positive and sum to
-            n_samples.  None: X is one sequence.
-
-        Returns
-        -------
-        log_prob : float
-            Log-likelihood of X, summed over sequences.
-        posteriors : ndarray of shape (n_samples, n_components)
-            P(state_t = k | X), each row sums to 1.
-
-        See Also
-        --------
-        score : The log-likelihood alone (forward pass only, no posteriors).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
-        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
-        >>> log_prob, posteriors = model.score_samples(X, lengths=[100, 100])
-        >>> posteriors.shape
-        (200, 2)
-        """
         X, offsets, n_threads = self._prepare(X, lengths)
         logprob, posteriors, _ = self._forward_backward(X, offsets, n_threads)
         self._raise_if_impossible(logprob)
         return float(logprob.sum()), posteriors
 
     @dask_dispatch
+    @method_doc(_docs.SCORE)
     def score(self, X, lengths=None, per_sequence=False):
-        """Return the log-likelihood of X under the model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The observations of all sequences, concatenated row-wise.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; they must be positive and sum to
-            n_samples.  None: X is one sequence.
-        per_sequence : bool, default=False
-            Return one log-likelihood per sequence instead of their sum.
-
-        Returns
-        -------
-        log_prob : float or ndarray of shape (n_sequences,)
-            log P(X), summed over sequences (hmmlearn's), or per sequence.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
-        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
-        >>> model.score(X, lengths=[100, 100], per_sequence=True).shape
-        (2,)
-        """
         X, offsets, n_threads = self._prepare(X, lengths)
         logprob = self._sequence_logprob(X, offsets, n_threads)
         return logprob if per_sequence else float(logprob.sum())
 
+    @method_doc(_docs.DECODE)
     def decode(self, X, lengths=None, algorithm=None):
-        """Return the most likely states of X and a log-probability.
-
-        "viterbi": the jointly most likely path and its log joint probability
-        log P(X, path).
-        "map": the most likely state of each frame (posterior decoding).
-        Its first value is hmmlearn 0.3.3's: the sum over frames of the
-        decoded state's posterior probability, max_k P(state_t = k | X),
-        which is the expected number of frames whose state is decoded
-        right.  hmmlearn calls it a log-probability, but it is not one (the
-        decoded states need not even form a path the model allows);
-        ``score`` gives log P(X), ``predict_proba`` each frame's posteriors.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The observations of all sequences, concatenated row-wise.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; they must be positive and sum to
-            n_samples.  None: X is one sequence.
-        algorithm : {"viterbi", "map"}, default=None
-            The decoder; None uses the model's ``algorithm``.
-
-        Returns
-        -------
-        log_prob : float
-            For "viterbi", log P(X, path) summed over sequences; for "map",
-            the sum of the decoded states' posterior probabilities.
-        state_sequence : ndarray of shape (n_samples,)
-            The decoded state of each frame.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
-        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
-        >>> log_prob, states = model.decode(X, lengths=[100, 100])
-        >>> states.shape
-        (200,)
-        """
         algorithm = algorithm or self.algorithm
         if algorithm not in DECODER_ALGORITHMS:
             raise ValueError(f"algorithm must be one of {DECODER_ALGORITHMS}, got {algorithm!r}.")
@@ -610,100 +509,17 @@ class BaseHMM(DocLinkMixin, BaseEstimator):
         self._raise_for_loglik_status(status)
 
     @dask_dispatch
+    @method_doc(_docs.PREDICT)
     def predict(self, X, lengths=None):
-        """Return the most likely state of each frame (decoded by ``algorithm``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The observations of all sequences, concatenated row-wise.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; they must be positive and sum to
-            n_samples.  None: X is one sequence.
-
-        Returns
-        -------
-        state_sequence : ndarray of shape (n_samples,)
-            The decoded state of each frame.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
-        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
-        >>> model.predict(X, lengths=[100, 100]).shape
-        (200,)
-        """
         return self.decode(X, lengths)[1]
 
     @dask_dispatch
+    @method_doc(_docs.PREDICT_PROBA)
     def predict_proba(self, X, lengths=None):
-        """Return the posterior probability of each state at each frame.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The observations of all sequences, concatenated row-wise.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; they must be positive and sum to
-            n_samples.  None: X is one sequence.
-
-        Returns
-        -------
-        posteriors : ndarray of shape (n_samples, n_components)
-            P(state_t = k | X), each row sums to 1.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
-        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
-        >>> model.predict_proba(X, lengths=[100, 100]).sum(axis=1).round(6)[:3]
-        array([1., 1., 1.])
-        """
         return self.score_samples(X, lengths)[1]
 
+    @method_doc(_docs.SAMPLE_SEQUENCES)
     def sample_sequences(self, n_sequences, n_samples, random_state=None, currstate=None):
-        """Draw ``n_sequences`` independent sequences of ``n_samples`` frames each.
-
-        State paths are drawn in one compiled pass, then the emissions.
-
-        Parameters
-        ----------
-        n_sequences : int
-            Number of sequences.
-        n_samples : int
-            Frames per sequence.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the draws; None uses the model's ``random_state``.
-        currstate : int, default=None
-            State of every sequence's first frame; None draws it from
-            ``startprob_``.
-
-        Returns
-        -------
-        X : ndarray of shape (n_sequences * n_samples, n_features)
-            The sequences, concatenated, ready for ``fit(X, lengths)``.
-        states : ndarray of shape (n_sequences * n_samples,)
-            The state of each frame.
-        lengths : ndarray of shape (n_sequences,)
-            Length of each sequence (all ``n_samples``).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
-        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
-        >>> X_new, states, lengths = model.sample_sequences(3, 10, random_state=1)
-        >>> X_new.shape, lengths.tolist()
-        ((30, 2), [10, 10, 10])
-        """
         check_is_fitted(self, "startprob_")
         self._check()
         n_sequences = check_n_samples(n_sequences, "n_sequences")
@@ -721,36 +537,8 @@ class BaseHMM(DocLinkMixin, BaseEstimator):
         X = self._sample_emissions(states, rs)
         return X, states, np.full(n_sequences, n_samples)
 
+    @method_doc(_docs.SAMPLE)
     def sample(self, n_samples=1, random_state=None, currstate=None):
-        """Draw one sequence from the model, as hmmlearn.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of frames.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the draws; None uses the model's ``random_state``.
-        currstate : int, default=None
-            State of the first frame; None draws it from ``startprob_``.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-            The observations.
-        state_sequence : ndarray of shape (n_samples,)
-            The state of each frame.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (50, 2)) for m in (0, 6, 0, 6)])
-        >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])
-        >>> X_new, states = model.sample(5, random_state=1)
-        >>> X_new.shape, states.shape
-        ((5, 2), (5,))
-        """
         X, states, _ = self.sample_sequences(1, n_samples, random_state, currstate)
         return X, states
 

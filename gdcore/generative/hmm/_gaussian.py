@@ -198,6 +198,9 @@ default=1.0
     """
 
     _emission_param_names = ("means_", "_covars_")
+    # A per-state constant added to every frame's log-density: None here;
+    # the variational E-step's (VariationalGaussianHMM) sets it on its view.
+    _estep_log_shift = None
 
     def __init__(self, n_components=1, covariance_type="diag", min_covar=1e-3,
                  startprob_prior=1.0, transmat_prior=1.0, means_prior=0, means_weight=0,
@@ -310,14 +313,16 @@ default=1.0
         means = np.ascontiguousarray(self.means_, dtype=np.float64)
         with single_threaded_blas():
             if self.covariance_type in ("spherical", "diag"):
-                status = _em.gaussian_diag_loglik(X, means, self._diag_covars(), out, n_threads)
+                status = _em.gaussian_diag_loglik(X, means, self._diag_covars(), out, n_threads,
+                                                  self._estep_log_shift)
             else:
                 covs = self._full_covars()
                 prec_chol = np.empty_like(covs)
                 for k, cov in enumerate(covs):
                     L = _cholesky(cov)
                     prec_chol[k] = linalg.solve_triangular(L, np.eye(len(L)), lower=True).T
-                status = _em.gaussian_full_loglik(X, means, prec_chol, out, n_threads)
+                status = _em.gaussian_full_loglik(X, means, prec_chol, out, n_threads,
+                                                  self._estep_log_shift)
                 if status == _em.STATUS_OK:
                     # Rows with NaN got NaN there: the marginal density of
                     # their observed features instead, frame by frame.
@@ -350,7 +355,7 @@ default=1.0
             status = _fused.forward_backward_gaussian_diag(
                 X, offsets, np.ascontiguousarray(self.means_, dtype=np.float64),
                 self._diag_covars(), self.startprob_, self.transmat_, logprob, start, trans,
-                moments, n_threads, forward_only)
+                moments, n_threads, forward_only, self._estep_log_shift)
         self._raise_for_loglik_status(status)
         return logprob, start, trans, moments
 

@@ -10,6 +10,12 @@ temporary; hmmlearn expands the square the same way.  A row with a NaN
 (missing value) is instead computed directly over its observed features,
 which is the marginal density of those features.
 
+Both Gaussian kernels take an optional ``log_shift`` (K,), a constant added
+to every frame's log-density under state k: the variational HMM's E-step
+density E[log N(x; mu_k, Lambda_k)] under a Normal-Wishart posterior is the
+Gaussian density with precision E[Lambda_k] plus such a per-state constant
+(its E[log |Lambda_k|] and d / beta_k terms), so it runs on these kernels.
+
 Gaussian, full covariance (tied is the same precision for every state):
 with U_k upper triangular and U_k U_k^T the precision matrix,
 
@@ -78,8 +84,9 @@ def gaussian_diag_loglik(
     const floating[:, ::1] X,         # IN (n, d), NaN = missing
     const double[:, ::1] means,       # IN (K, d)
     const double[:, ::1] covars,      # IN (K, d), positive
-    double[:, ::1] out,               # OUT (n, K) log N(x_t; mu_k, diag s_k)
+    double[:, ::1] out,               # OUT (n, K) log N(x_t; mu_k, diag s_k) + log_shift_k
     int n_threads,
+    const double[::1] log_shift=None,  # IN (K,) per-state constant, None = 0
 ):
     """Diagonal-Gaussian log-density of every row under every state."""
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], K = means.shape[0]
@@ -103,6 +110,9 @@ def gaussian_diag_loglik(
             logs[k, j] = log(covars[k, j])
             const[k] += logs[k, j] + means[k, j] * lin[k, j]
         const[k] *= -0.5
+    cdef const double[::1] shift = np.zeros(K) if log_shift is None else log_shift
+    for k in range(K):
+        const[k] += shift[k]
 
     with nogil, parallel(num_threads=n_threads):
         xb = <double*> malloc(BLOCK_ROWS * d * sizeof(double))
@@ -137,7 +147,7 @@ def gaussian_diag_loglik(
                             status[b] = FOUND_INF
                         dev = x - means[k, j]
                         acc = acc + log2pi + logs[k, j] + dev * dev / covars[k, j]
-                    out[r0 + i, k] = -0.5 * acc
+                    out[r0 + i, k] = shift[k] - 0.5 * acc
         free(xb)
         free(x2)
     for b in range(n_blocks):
@@ -152,6 +162,7 @@ def gaussian_full_loglik(
     const double[:, :, ::1] prec_chol,  # IN (K, d, d) upper U_k, U_k U_k^T = inv(cov_k)
     double[:, ::1] out,               # OUT (n, K); NaN on rows holding a NaN
     int n_threads,
+    const double[::1] log_shift=None,  # IN (K,) per-state constant, None = 0
 ):
     """Full-covariance Gaussian log-density of every row under every state."""
     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], K = means.shape[0]
@@ -166,7 +177,7 @@ def gaussian_full_loglik(
     cdef bint scratch_ok
     cdef double log2pi = log(2.0 * M_PI)
     for k in range(K):
-        const[k] = -0.5 * d * log2pi
+        const[k] = -0.5 * d * log2pi + (0.0 if log_shift is None else log_shift[k])
         for j in range(d):
             const[k] += log(prec_chol[k, j, j])
             acc = 0.0

@@ -11,7 +11,8 @@ sequences in its own scratch, O(T K) for a sequence of T frames:
    columns), and one gemm with P = [mu / s | -1 / (2 s) | c] (K x w) gives
    their log-densities, log N(x; mu_k, diag s_k) = c_k + x . mu_k / s_k
    - x^2 . 1 / (2 s_k), c_k = -(d log 2 pi + sum log s_k + sum mu_k^2 / s_k) / 2
-   (the expansion of _hmm_emissions.gaussian_diag_loglik);
+   (the expansion of _hmm_emissions.gaussian_diag_loglik), plus the optional
+   per-state ``log_shift`` (the variational HMM's E-step, see there);
 2. the scaled forward-backward of ``_hmm_core.pxd`` turns them into
    posteriors and transition counts;
 3. the same [x, x^2, 1] blocks, rebuilt, give the moments by one gemm,
@@ -104,13 +105,14 @@ def forward_backward_gaussian_diag(
     const double[:, ::1] means,            # IN (K, d)
     const double[:, ::1] covars,           # IN (K, d), positive
     const double[::1] startprob,           # IN (K,)
-    const double[:, ::1] transmat,         # IN (K, K), rows sum to 1
+    const double[:, ::1] transmat,         # IN (K, K), rows sum to 1 (at most 1: VB)
     double[::1] logprob,                   # OUT (n_seq,) log P(X_s)
     double[::1] start_counts,              # OUT (K,) sum_s gamma_0
     double[:, ::1] trans_counts,           # OUT (K, K) sum_s sum_t xi_t
     double[:, ::1] moments,                # OUT (K, 2 d + 1) sum_t gamma_t [x, x^2, 1]
     int n_threads,
     bint forward_only=False,               # IN only logprob is wanted
+    const double[::1] log_shift=None,      # IN (K,) per-state constant, None = 0
 ):
     """Per-sequence log-likelihoods and the statistics of one E-step, fused.
 
@@ -137,7 +139,7 @@ def forward_backward_gaussian_diag(
             P[k, j] = means[k, j] / covars[k, j]
             P[k, d + j] = -0.5 / covars[k, j]
             c += log(covars[k, j]) + means[k, j] * P[k, j]
-        P[k, 2 * d] = -0.5 * c
+        P[k, 2 * d] = -0.5 * c + (0.0 if log_shift is None else log_shift[k])
     cdef const floating* x
     cdef double* e
     cdef double* alpha

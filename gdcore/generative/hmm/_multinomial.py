@@ -24,15 +24,13 @@ from scipy.special import gammaln
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from gdcore._threads import single_threaded_blas
 from gdcore._validation import refuse_dates
-from gdcore.generative.hmm import _hmm_emissions as _em
 from gdcore.generative.hmm._base import (
     BaseHMM,
     _normalize_rows,
     n_features_property,
-    raise_for_memory,
 )
+from gdcore.generative.hmm._counts import count_loglik, weighted_counts
 
 
 class MultinomialHMM(BaseHMM):
@@ -164,11 +162,11 @@ default=1.0
         if self.n_trials is None:
             self.n_trials = X.sum(axis=1)
 
-    def _initialize(self, X, random_state):
+    def _initialize(self, X, random_state, lengths=None):
         # fit checks X as hmmlearn does without setting n_trials on the model.
         n_trials = self.n_trials
         try:
-            super()._initialize(X, random_state)
+            super()._initialize(X, random_state, lengths)
         finally:
             self.n_trials = n_trials
 
@@ -189,27 +187,17 @@ default=1.0
             self.emissionprob_ = e / e.sum(axis=1, keepdims=True)
 
     def _log_likelihood(self, X, n_threads):
-        p = self.emissionprob_
-        positive = p > 0
-        log_p = np.where(positive, np.log(np.where(positive, p, 1.0)), 0.0)
         Xf = np.ascontiguousarray(X, dtype=np.float64)
         # -(log n_t! - sum_j log x_tj!), subtracted by the kernel.
         row_const = gammaln(Xf + 1).sum(axis=1) - gammaln(Xf.sum(axis=1) + 1)
-        out = np.empty((len(X), self.n_components))
-        with single_threaded_blas():
-            raise_for_memory(_em.poisson_loglik(Xf, log_p, np.zeros(self.n_components),
-                                                (~positive).view(np.uint8), row_const, out,
-                                                n_threads))
-        return out
+        return count_loglik(Xf, self.emissionprob_, np.zeros(self.n_components), row_const,
+                            n_threads)
 
     def _emission_stats(self, X, posteriors, n_threads):
         if "e" not in self.params:
             return {}
-        post = np.empty(self.n_components)
-        obs = np.empty((self.n_components, X.shape[1]))
-        with single_threaded_blas():
-            raise_for_memory(_em.weighted_sums(posteriors, np.ascontiguousarray(
-                X, dtype=np.float64), post, obs, n_threads))
+        _, obs = weighted_counts(np.ascontiguousarray(X, dtype=np.float64), posteriors,
+                                 n_threads)
         return {"obs": obs}
 
     def _mstep_emissions(self, stats):

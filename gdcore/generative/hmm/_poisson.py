@@ -15,10 +15,9 @@ from scipy.special import gammaln
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from gdcore._threads import single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES, refuse_dates
-from gdcore.generative.hmm import _hmm_emissions as _em
-from gdcore.generative.hmm._base import BaseHMM, n_features_property, raise_for_memory
+from gdcore.generative.hmm._base import BaseHMM, n_features_property
+from gdcore.generative.hmm._counts import count_loglik, weighted_counts
 
 
 class PoissonHMM(BaseHMM):
@@ -129,24 +128,13 @@ default=1.0
                                      size=(self.n_components, X.shape[1]))
 
     def _log_likelihood(self, X, n_threads):
-        lam = self.lambdas_
-        positive = lam > 0
-        log_lam = np.where(positive, np.log(np.where(positive, lam, 1.0)), 0.0)
-        out = np.empty((len(X), self.n_components))
         row_const = gammaln(X.astype(np.float64) + 1).sum(axis=1)
-        with single_threaded_blas():
-            raise_for_memory(_em.poisson_loglik(X, log_lam, lam.sum(axis=1),
-                                                (~positive).view(np.uint8), row_const, out,
-                                                n_threads))
-        return out
+        return count_loglik(X, self.lambdas_, self.lambdas_.sum(axis=1), row_const, n_threads)
 
     def _emission_stats(self, X, posteriors, n_threads):
         if "l" not in self.params:
             return {}
-        post = np.empty(self.n_components)
-        obs = np.empty((self.n_components, X.shape[1]))
-        with single_threaded_blas():
-            raise_for_memory(_em.weighted_sums(posteriors, X, post, obs, n_threads))
+        post, obs = weighted_counts(X, posteriors, n_threads)
         return {"post": post, "obs": obs}
 
     def _mstep_emissions(self, stats):

@@ -14,25 +14,31 @@ STATUS_BAD_SYMBOL = 2
 LOG_2PI = np.log(2 * np.pi)
 
 
-def gaussian_diag_loglik(X, means, covars, out, n_threads):
+def _shift(log_shift, K):
+    return np.zeros(K) if log_shift is None else np.asarray(log_shift, dtype=np.float64)
+
+
+def gaussian_diag_loglik(X, means, covars, out, n_threads, log_shift=None):
     X = np.asarray(X, dtype=np.float64)
     if np.isinf(X).any():
         return STATUS_INF
     dev2 = (X[:, None, :] - means[None]) ** 2 / covars[None]       # (n, K, d)
     terms = LOG_2PI + np.log(covars)[None] + dev2
-    out[:] = -0.5 * np.where(np.isnan(X)[:, None, :], 0.0, terms).sum(axis=2)
+    out[:] = (-0.5 * np.where(np.isnan(X)[:, None, :], 0.0, terms).sum(axis=2)
+              + _shift(log_shift, len(means))[None])
     return STATUS_OK
 
 
-def gaussian_full_loglik(X, means, prec_chol, out, n_threads):
+def gaussian_full_loglik(X, means, prec_chol, out, n_threads, log_shift=None):
     X = np.asarray(X, dtype=np.float64)
     if np.isinf(X).any():
         return STATUS_INF
     d = X.shape[1]
+    shift = _shift(log_shift, len(means))
     for k in range(means.shape[0]):
         y = (X - means[k]) @ prec_chol[k]
         out[:, k] = (-0.5 * (d * LOG_2PI + (y ** 2).sum(axis=1))
-                     + np.log(np.diag(prec_chol[k])).sum())
+                     + np.log(np.diag(prec_chol[k])).sum() + shift[k])
     return STATUS_OK
 
 

@@ -15,10 +15,10 @@ STATUS_BAD_LOGLIK = 1
 
 def forward_backward_gaussian_diag(X, offsets, means, covars, startprob, transmat, logprob,
                                    start_counts, trans_counts, moments, n_threads,
-                                   forward_only=False):
+                                   forward_only=False, log_shift=None):
     X = np.asarray(X, dtype=np.float64)
     flp = np.empty((len(X), len(means)))
-    hmm_emissions.gaussian_diag_loglik(X, means, covars, flp, n_threads)
+    hmm_emissions.gaussian_diag_loglik(X, means, covars, flp, n_threads, log_shift)
     posteriors = np.empty_like(flp)
     status = hmm.forward_backward(flp, offsets, startprob, transmat, posteriors, logprob,
                                   trans_counts, n_threads, forward_only)
