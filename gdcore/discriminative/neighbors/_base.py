@@ -30,7 +30,7 @@ from gdcore._dask import dask_dispatch
 from gdcore._fallback import PeerFallbackMixin, delegate_to_peer
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES, check_X, raise_for_status, refuse_dates
-from gdcore.discriminative.neighbors import _neighbors, _neighbors_sparse, _params
+from gdcore.discriminative.neighbors import _neighbors, _neighbors_fit, _neighbors_sparse, _params
 
 # user's metric name -> (kernel, kernel metric code, name for scipy's cdist)
 _METRICS = {
@@ -137,42 +137,59 @@ class NeighborsBase(PeerFallbackMixin, BaseEstimator):
             self._csc.indptr = self._csc.indptr.astype(np.intc, copy=False)
             self._y_sqnorms = _csr_sqnorms(X)
         else:
-            _params.check_magnitude(X, self._limit)
+            self._prepare_database(X)
         self.n_samples_fit_ = X.shape[0]
         self._fit_X = X
         self._fit_method = "brute"  # scikit-learn's name for the search that serves it
-        if not is_sparse:
-            self._prepare_database(X)
         return y
 
     def _prepare_database(self, X):
-        """Compute what the gemm kernel needs besides X: a shift, row scales, operand norms.
+        """Check X's range; compute what the gemm kernel needs besides X.
 
-        The kernel makes its operands tile by tile (X shifted by its mean,
-        or rows scaled to norm 1 for cosine), so no copy of the database is
-        held beyond X itself (``_operand_chunks``).  They are float32 whenever
-        their values fit float32 comfortably, float64 data included: the
-        kernel verifies every answer in double, and float32 tiles run
-        faster (twice the flops per SIMD instruction, half the bytes;
-        measured by `gdcore bench neighbors`, kneighbors k=10 float64).
-        Values beyond 1e15 (squares near float32's limit) or all below
-        1e-15 keep float64 tiles.
+        That is a shift, row scales and the operands' squared norms.  The
+        kernel makes its operands tile by tile (X shifted by its mean, or
+        rows scaled to norm 1 for cosine), so no copy of the database is
+        held beyond X itself (``_operand_chunks``).  They are float32
+        whenever their values fit float32 comfortably, float64 data
+        included: the kernel verifies every answer in double, and float32
+        tiles run faster (twice the flops per SIMD instruction, half the
+        bytes; measured by `gdcore bench neighbors`, kneighbors k=10
+        float64).  Values beyond 1e15 (squares near float32's limit) or all
+        below 1e-15 keep float64 tiles.
+
+        The row norms, column sums and max |X| come from one parallel pass
+        (``_neighbors_fit``); unshifted Euclidean rows already in the tiles'
+        type are their own operands, so that pass is all fit computes, and
+        nothing the size of X is allocated (`gdcore bench --growth`,
+        neighbors: the time and memory of fit + search).
         """
         kind, code, _ = _METRICS[self.effective_metric_]
         self._shift = None
         if kind != "gemm":
+            _params.check_magnitude(X, self._limit)
             return
-        d = X.shape[1]
+        sqnorms, sums, peak = np.empty(len(X)), np.empty(X.shape[1]), np.zeros(1)
+        status = _neighbors_fit.database_stats(X, sqnorms, sums, peak,
+                                               effective_n_threads(self.n_jobs))
+        raise_for_status(status, _KERNEL_ERRORS)
+        if peak[0] > self._limit:
+            _params.check_magnitude(X, self._limit)   # raises, naming the column
         if code == _neighbors.METRIC_SQEUCLIDEAN:
-            self._shift = _useful_shift(X)
+            self._shift = _useful_shift(sums / len(X), sqnorms)
             self._y_scale = np.empty(0)
         else:
-            self._shift = np.zeros(d)
-            self._y_scale = 1.0 / _row_norms(X)
-        scale = max((float(np.abs(c).max()) for c in _operand_chunks(X, self._shift,
-                                                                     self._y_scale)),
-                    default=0.0)
-        self._gemm_dtype = np.float32 if 1e-15 <= scale <= 1e15 else np.float64
+            self._shift = np.zeros(X.shape[1])
+            self._y_scale = 1.0 / _nonzero(np.sqrt(sqnorms))
+        if not len(self._y_scale) and not self._shift.any():
+            self._gemm_dtype = _gemm_dtype(peak[0])
+            if self._gemm_dtype == X.dtype:
+                self._yg_sqnorms = sqnorms.astype(self._gemm_dtype)
+                return
+        else:
+            self._gemm_dtype = _gemm_dtype(max(
+                (float(np.abs(c).max()) for c in _operand_chunks(X, self._shift, self._y_scale)),
+                default=0.0))
+        del sqnorms
         self._yg_sqnorms = np.empty(len(X), dtype=self._gemm_dtype)
         start = 0
         for c in _operand_chunks(X, self._shift, self._y_scale):
@@ -454,25 +471,32 @@ def _csr_sqnorms(X):
 _SHIFT_SHARE = 0.01
 
 
-def _useful_shift(X):
-    """Return the database mean in float64 where centering matters, else zeros."""
-    if not len(X):
-        return np.zeros(X.shape[1])
-    mean = X.mean(axis=0, dtype=np.float64)
-    spread = X.var(axis=0, dtype=np.float64).sum()
-    return mean if mean @ mean > _SHIFT_SHARE * spread else np.zeros(X.shape[1])
+def _useful_shift(mean, sqnorms):
+    """Return the database's ``mean`` where centering matters, else zeros.
+
+    ``sqnorms`` are the rows' squared norms (float64).  The spread (the sum
+    of the columns' variances) is their mean minus the mean's squared norm,
+    with no centered copy of X: the subtraction loses digits only when the
+    mean dominates the spread, where the answer (centre) is clear anyway.
+    """
+    spread = max(0.0, float(sqnorms.mean()) - float(mean @ mean))
+    return mean if mean @ mean > _SHIFT_SHARE * spread else np.zeros(len(mean))
 
 
-def _row_norms(X):
-    """Euclidean norms of X's rows in float64, a zero row's taken as 1."""
-    norms = np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64))
+def _gemm_dtype(scale):
+    """Return the gemm tiles' type for operands of largest magnitude ``scale``."""
+    return np.dtype(np.float32 if 1e-15 <= scale <= 1e15 else np.float64)
+
+
+def _nonzero(norms):
+    """``norms`` with zeros replaced by 1 (a zero row stays zero when divided)."""
     norms[norms == 0] = 1.0
     return norms
 
 
 def _unit_rows(X):
     """Rows scaled to norm 1 (computed in float64); zero rows stay zero."""
-    return X / _row_norms(X)[:, None]
+    return X / _nonzero(np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64)))[:, None]
 
 
 # Rows per chunk of gemm operands made at fit: 2**20 values (8 MB in

@@ -1,9 +1,10 @@
-"""NumPy twin of ``gdcore.discriminative.neighbors._neighbors``: its specification in tests.
+"""NumPy twin of ``gdcore.discriminative.neighbors._neighbors`` and ``_neighbors_fit``.
 
-Same signatures, same outputs; ``n_threads`` is accepted and ignored.  The
-whole (n_q, n) distance matrix is formed in float64 from the exact formulas
-(no gemm trick) and each row sorted by (distance, index), so this is what an
-exact search with ties broken by index must return.  Never used on a hot path.
+Their specification in tests.  Same signatures, same outputs; ``n_threads``
+is accepted and ignored.  The whole (n_q, n) distance matrix is formed in
+float64 from the exact formulas (no gemm trick) and each row sorted by
+(distance, index), so this is what an exact search with ties broken by index
+must return.  Never used on a hot path.
 """
 
 import numpy as np
@@ -79,4 +80,13 @@ def kneighbors_csr(q_data, q_indices, q_indptr, y_data, y_indices, y_indptr, c_d
     Y = sparse.csr_matrix((y_data, y_indices, y_indptr),
                           shape=(len(y_indptr) - 1, n_cols)).toarray()
     _top_k(_distances(Q, Y, metric, 2.0), exclude_self, dist, ind)
+    return STATUS_OK
+
+
+def database_stats(X, sqnorms, col_sums, peak, n_threads):
+    """Squared row norms, column sums and max |X|, in float64."""
+    X64 = np.asarray(X, dtype=np.float64)
+    sqnorms[:] = (X64**2).sum(axis=1)
+    col_sums[:] = X64.sum(axis=0)
+    peak[0] = np.abs(X64).max(initial=0.0)
     return STATUS_OK

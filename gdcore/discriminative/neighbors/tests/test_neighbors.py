@@ -9,6 +9,7 @@ reference, which breaks ties by index.
 """
 
 import pickle
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_digits, load_iris
 
 import gdcore
+from gdcore.discriminative.neighbors import _base
 from gdcore.discriminative.neighbors import _reference as ref
 
 METRICS = ["euclidean", "sqeuclidean", "manhattan", "chebyshev", "minkowski", "cosine"]
@@ -339,3 +341,40 @@ def test_float64_near_duplicates_are_resolved_exactly():
     d_r, i_r = _reference_kneighbors(X, Q, "euclidean", 3, False)
     np.testing.assert_array_equal(ind, i_r)
     np.testing.assert_allclose(dist, d_r, rtol=1e-6)
+
+
+@pytest.mark.parametrize("metric, offset, dtype", [
+    ("euclidean", 0.0, np.float32), ("euclidean", 50.0, np.float32),
+    ("cosine", 0.0, np.float32), ("euclidean", 0.0, np.float64)])
+def test_fit_holds_no_copy_of_the_database(metric, offset, dtype):
+    # The growth case (`gdcore bench --growth`, 800,000 x 64 float32) once
+    # added a float64 copy of X at fit (the column variances of the shift
+    # test).  tracemalloc sees NumPy's arrays: fit may add per-row vectors
+    # and chunks of fixed size, never an array the size of X.
+    X = np.random.default_rng(0).standard_normal((150_000, 64)).astype(dtype) + offset
+    nn = gdcore.NearestNeighbors(n_neighbors=3, metric=metric)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        nn.fit(X)
+        added = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    bound = 3 * _base._OPERAND_CHUNK_VALUES * 8 + 3 * 8 * len(X)
+    assert added < min(bound, X.nbytes), f"fit added {added / 2**20:.1f} MB"
+    d_r, i_r = _reference_kneighbors(X[:500], X[:20], metric, 4, False)
+    dist, ind = nn.fit(X[:500]).kneighbors(X[:20], 4)
+    np.testing.assert_array_equal(ind, i_r)
+    np.testing.assert_allclose(dist, d_r, rtol=_rtol(dtype), atol=1e-6)
+
+
+@pytest.mark.parametrize("offset", [0.0, 0.05, 0.2, 100.0])
+def test_shift_rule_equals_the_variance_rule(offset):
+    # The rule without a centered copy: the spread as mean row norm minus
+    # the mean's norm decides as the column variances do.
+    X = np.random.default_rng(1).standard_normal((5_000, 8)) + offset
+    mean = X.mean(axis=0)
+    centre = mean @ mean > _base._SHIFT_SHARE * X.var(axis=0).sum()
+    shift = _base._useful_shift(mean, np.einsum("ij,ij->i", X, X))
+    np.testing.assert_array_equal(shift, mean if centre else np.zeros(8))
+    assert centre == (offset > 0.1)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gdcore._threads import single_threaded_blas
-from gdcore.discriminative.neighbors import _neighbors
+from gdcore.discriminative.neighbors import _neighbors, _neighbors_fit
 from gdcore.discriminative.neighbors import _reference as ref
 from gdcore.tests._tolerance import rtol_for
 
@@ -152,3 +152,28 @@ def test_float32_tiles_for_float64_data(metric, n_threads):
     _check_equal(metric, Q, Y, 3, False, n_threads, np.float64, tiles=np.float32)
     X = rng.standard_normal((500, 9))
     _check_equal(metric, X[:70], X, 5, False, n_threads, np.float64, tiles=np.float32)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (5, 3), (4096, 7), (9000, 64)], ids=str)
+def test_database_stats_equal_reference(shape, dtype, n_threads):
+    # Blocks of 4096 rows: one row, one block exactly, and blocks cut short.
+    rng = np.random.default_rng(shape[0])
+    X = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
+    out = {}
+    for name, module in (("kernel", _neighbors_fit), ("reference", ref)):
+        sq, sums, peak = np.empty(shape[0]), np.empty(shape[1]), np.zeros(1)
+        assert module.database_stats(X, sq, sums, peak, n_threads) == _neighbors.STATUS_OK
+        out[name] = (sq, sums, peak)
+    for got, want in zip(out["kernel"], out["reference"]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+    assert out["kernel"][2][0] == np.abs(X).max()
+
+
+def test_database_stats_do_not_depend_on_threads():
+    X = np.random.default_rng(3).standard_normal((20_000, 9)).astype(np.float32)
+    runs = []
+    for n_threads in (1, 2):
+        sq, sums, peak = np.empty(len(X)), np.empty(9), np.zeros(1)
+        _neighbors_fit.database_stats(X, sq, sums, peak, n_threads)
+        runs.append(np.concatenate([sq, sums, peak]))
+    np.testing.assert_array_equal(runs[0], runs[1])
