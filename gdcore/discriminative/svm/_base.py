@@ -1,7 +1,10 @@
 """What SVC and SVR share: parameters, kernels, the call into the SMO kernel.
 
 The dual is solved by ``gdcore.discriminative.svm._svm.smo_solve`` (libsvm's Solver,
-WSS2 + shrinking + LRU row cache, kernel rows by BLAS gemv in parallel).
+WSS2 + shrinking + LRU row cache, kernel rows by BLAS gemv in parallel), or,
+for a dense problem of BLOCK_SOLVER_FROM variables or more, by
+``_svm_block.block_solve`` (oneDAL's working-set method: the kernel rows of a
+set of variables as one gemm, SMO on the set's block, the same stopping rule).
 Prediction needs K(X, support vectors) reduced against the dual
 coefficients: ``_svm_predict.decision_values`` (tiles of gemm, kernel
 transform and a reducing gemm), where libsvm evaluates one dot product at a
@@ -21,10 +24,11 @@ from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._fallback import PeerFallbackMixin
+from gdcore._memory import physical_memory_bytes
 from gdcore._sklearn_compat import Interval, StrOptions, _num_samples
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import check_X, check_X_y, refuse_large_values
-from gdcore.discriminative.svm import _sparse, _svm, _svm_predict
+from gdcore.discriminative.svm import _sparse, _svm, _svm_block, _svm_predict
 
 KERNEL_CODES = {
     "linear": _svm.LINEAR,
@@ -49,6 +53,25 @@ MIN_PARALLEL_PAIRS_WORK = 2**22
 # F32_EXPONENT_ERROR, a hundredth of the default tol's 1e-3.
 FLOAT32_ROWS_FROM = 2**13
 F32_EXPONENT_ERROR = 1e-5
+# A dense problem of at least BLOCK_SOLVER_FROM dual variables is solved by
+# the working-set block solver (_svm_block: the kernel rows of up to 1,024
+# variables as one gemm, SMO on their block in cache), smaller ones by
+# libsvm's SMO (_svm), whose pairs run one per thread (digits' 45 pairs of
+# ~290 rows) and whose few iterations on a small problem cost less than a
+# set's rows.  Measured by `gdcore bench svm` (SVC rbf fit, 2500x50 hard,
+# whose 2,000 training rows are about where the two cross, and digits).
+BLOCK_SOLVER_FROM = 2000
+# The block solver holds its working set's kernel rows in float32 whatever
+# cache_size says (q x n: 328 MB at 80,000 rows, 4 GB at a million); where
+# they would take more than BLOCK_MEMORY_SHARE of the machine's memory the
+# problem goes to SMO, whose cache cache_size bounds, slower but it fits.
+BLOCK_MEMORY_SHARE = 0.25
+
+
+def _block_rows_fit(n_rows, n_vars):
+    """Whether the block solver's working-set rows for this problem fit its memory share."""
+    q, _ = _svm_block.set_size(int(n_rows), int(n_vars), 0.0)
+    return 4.0 * q * n_rows <= BLOCK_MEMORY_SHARE * physical_memory_bytes()
 
 
 class Duals(NamedTuple):
@@ -66,6 +89,17 @@ class Duals(NamedTuple):
     y: np.ndarray
     p: np.ndarray
     C: np.ndarray
+
+
+def subset_duals(duals, qs):
+    """Return the problems ``qs`` of a ``Duals``, and the indices of their variables."""
+    rows = [duals.rows[duals.row_ptr[q]:duals.row_ptr[q + 1]] for q in qs]
+    var_idx = np.concatenate([np.arange(duals.var_ptr[q], duals.var_ptr[q + 1]) for q in qs])
+    sub = Duals(np.concatenate(rows), np.cumsum([0] + [len(r) for r in rows]),
+                duals.var_data[var_idx],
+                np.cumsum([0] + [duals.var_ptr[q + 1] - duals.var_ptr[q] for q in qs]),
+                duals.y[var_idx], duals.p[var_idx], duals.C[var_idx])
+    return sub, var_idx
 
 
 def kernel_matrix(A, B, kernel, gamma, coef0, degree, sq_b=None):
@@ -367,6 +401,12 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
         threadpoolctl's context for every pair.
         """
         name = self._kernel_name()
+        block = np.flatnonzero(np.diff(duals.var_ptr) >= BLOCK_SOLVER_FROM) if (
+            name != "precomputed" and not self._sparse) else []
+        block = [q for q in block if _block_rows_fit(
+            duals.row_ptr[q + 1] - duals.row_ptr[q], duals.var_ptr[q + 1] - duals.var_ptr[q])]
+        if len(block):
+            return self._solve_some_by_blocks(Xk, duals, block, cache_bytes, n_threads)
         sizes = np.diff(duals.row_ptr)
         Xk, sq, X32, f32_limit = solver_data(Xk, name, self._gamma, int(sizes.max()))
         width = (1 if name == "precomputed" else
@@ -396,6 +436,43 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
             X32, f32_limit, int(bool(self.verbose)), **csr)
         if self.verbose:
             report_solves(alpha, C, var_ptr, n_iter, obj, rho)
+        return alpha, status, n_iter, rho
+
+    def _solve_some_by_blocks(self, Xk, duals, block, cache_bytes, n_threads):
+        """Solve as ``_solve_duals`` does, problems ``block`` by the block solver.
+
+        Those run one after the other, each on n_threads and on its rows as
+        ``solver_data`` gives them; the others are solved by SMO.
+        """
+        m = len(duals.row_ptr) - 1
+        alpha = np.empty(len(duals.y))
+        status, n_iter = np.empty(m, dtype=np.intc), np.empty(m, dtype=np.int64)
+        rho, obj = np.empty(m), np.empty(m)
+        for q in block:
+            rows = duals.rows[duals.row_ptr[q]:duals.row_ptr[q + 1]]
+            v = slice(duals.var_ptr[q], duals.var_ptr[q + 1])
+            whole = len(rows) == len(Xk) and np.array_equal(rows, np.arange(len(Xk)))
+            P, sq, _, _ = solver_data(Xk if whole else Xk[rows], self._kernel_name(),
+                                      self._gamma)
+            a = np.empty(v.stop - v.start)
+            if self.verbose:
+                sys.stdout.flush()      # before the kernel's own lines on C's stdout
+            status[q], n_iter[q], rho[q], obj[q] = _svm_block.block_solve(
+                np.ascontiguousarray(P), sq, KERNEL_CODES[self._kernel_name()],
+                float(self._gamma), float(self.coef0), int(self.degree),
+                np.ascontiguousarray(duals.var_data[v], dtype=np.intc),
+                *(np.ascontiguousarray(z[v], dtype=np.float64) for z in duals[4:]), a,
+                float(self.tol), iteration_cap(self.max_iter, len(a)), float(cache_bytes),
+                int(n_threads), int(bool(self.verbose)))
+            alpha[v] = a
+            if self.verbose:
+                report_solves(a, duals.C[v], [0, len(a)], n_iter[q:q + 1], obj[q:q + 1],
+                              rho[q:q + 1])
+        rest = np.setdiff1d(np.arange(m), block)
+        if len(rest):
+            sub, var_idx = subset_duals(duals, rest)
+            a, s, it, r = self._solve_duals(Xk, sub, cache_bytes, n_threads)
+            alpha[var_idx], status[rest], n_iter[rest], rho[rest] = a, s, it, r
         return alpha, status, n_iter, rho
 
     def _n_threads(self):

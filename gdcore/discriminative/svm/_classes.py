@@ -274,6 +274,7 @@ default='rbf'
         n_threads = self._n_threads()
         cache_bytes = self.cache_size * 2**20
         rows_of = [keep[y_idx[keep] == c] for c in range(n_classes)]
+        self._present = np.array([len(r) > 0 for r in rows_of])
         duals = ovo_duals(rows_of, bounds)
 
         def platt_one(a, b, threads, share):
@@ -455,7 +456,7 @@ default='rbf'
             raise NotFittedError(
                 "predict_proba is not available when fitted with probability=False")
         r = pair_proba(self._ovo_decision(X), self._probA, self._probB)
-        return coupled_proba(r, len(self.classes_))
+        return coupled_proba(r, len(self.classes_), getattr(self, "_present", None))
 
     @available_if(_check_proba)
     @delegate_to_peer

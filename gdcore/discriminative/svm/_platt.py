@@ -95,9 +95,21 @@ def pair_proba(dec, probA, probB):
     return np.clip(r, MIN_PROB, 1.0 - MIN_PROB)
 
 
-def coupled_proba(r, n_classes):
-    """Class probabilities (n, k) from the pairwise ones (Wu, Lin and Weng, method 2)."""
+def coupled_proba(r, n_classes, present=None):
+    """Class probabilities (n, k) from the pairwise ones (Wu, Lin and Weng, method 2).
+
+    ``present`` (a mask of the classes, default all) leaves out classes that
+    had no training row of positive weight: libsvm drops their rows, so its
+    model has no such class, and their probability is 0; the others are
+    coupled from the pairs among themselves.
+    """
     n = r.shape[0]
+    if present is not None and not present.all():
+        keep = [p for p, (a, b) in enumerate(class_pairs(n_classes))
+                if present[a] and present[b]]
+        prob = np.zeros((n, n_classes))
+        prob[:, present] = coupled_proba(r[:, keep], int(present.sum()))
+        return prob
     if n_classes == 2:
         return np.column_stack([r[:, 0], 1.0 - r[:, 0]])
     R = np.zeros((n, n_classes, n_classes))   # R[:, a, b] = P(a | a or b)

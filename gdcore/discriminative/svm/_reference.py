@@ -208,3 +208,136 @@ def sparse_kernel_matrix(data, indices, indptr, sv_data, sv_indices, sv_indptr, 
         out[:] = np.exp(-gamma * np.maximum(d2, 0))
     else:
         out[:] = np.tanh(gamma * dots + coef0)
+
+
+def _block_sizes(n_rows, n_vars, cache_bytes, q_max):
+    """(q, cache slots) as ``_svm_block.set_size``."""
+    q = 2
+    while q * 2 <= min(n_vars // 4, q_max):
+        q *= 2
+    return q, max(q, min(n_rows, int(cache_bytes / (4.0 * max(n_rows, 1)))))
+
+
+def _best_first(v, ok, k):
+    """Up to k indices t with ok[t], larger v[t] first, then smaller t."""
+    cand = np.flatnonzero(ok)
+    return cand[np.lexsort((cand, -v[cand]))][:k]
+
+
+def _select_set(ws, q, up, low, up_v, low_v):
+    """Twin of the block solver's select_set: (new set, global gap)."""
+    gap = ((up_v[up].max() if up.any() else -np.inf)
+           + (low_v[low].max() if low.any() else -np.inf))
+    keep = min(len(ws), q // 2)
+    new = list(ws[len(ws) - keep:])
+    in_ws = np.zeros(len(up), dtype=bool)
+    in_ws[new] = True
+    ups = _best_first(up_v, up & ~in_ws, q - keep)
+    lows = _best_first(low_v, low & ~in_ws, q - keep)
+    a = b = 0
+    while len(new) < q and (a < len(ups) or b < len(lows)):
+        for side in (0, 1):
+            cands, k = (ups, a) if side == 0 else (lows, b)
+            while k < len(cands) and in_ws[cands[k]]:
+                k += 1
+            if k < len(cands):
+                new.append(cands[k])
+                in_ws[cands[k]] = True
+                k += 1
+            a, b = (k, b) if side == 0 else (a, k)
+            if len(new) == q:
+                break
+    return np.array(new, dtype=np.intp), gap
+
+
+def _solve_set(ws, y, C, QD, G, alpha, Kw, tol, cap):
+    """Twin of the block solver's solve_block: (new alpha of the set, iterations)."""
+    a, g, yw, Cw, QDw = alpha[ws].copy(), G[ws].copy(), y[ws], C[ws], QD[ws]
+    it, local_eps = 0, 0.0
+    while cap <= 0 or it < cap:
+        up = np.where(yw > 0, a < Cw, a > 0)
+        low = np.where(yw > 0, a > 0, a < Cw)
+        if not up.any():
+            break
+        v_up = -yw * g
+        i = np.flatnonzero(up & (v_up == v_up[up].max()))[-1]
+        g_max, v_low = v_up[i], yw * g
+        g_max2 = v_low[low].max() if low.any() else -np.inf
+        grad_diff = g_max + v_low
+        ok = low & (grad_diff > 0)
+        j = -1
+        if ok.any():
+            quad = QDw[i] + QDw - 2.0 * Kw[i]
+            obj = np.where(ok, -(grad_diff * grad_diff) / np.where(quad > 0, quad, TAU), np.inf)
+            j = np.flatnonzero(obj == obj[ok].min())[-1]
+        if it == 0:
+            local_eps = max(tol, 0.1 * (g_max + g_max2))
+        if g_max + g_max2 < local_eps or j < 0:
+            break
+        it += 1
+        Q = np.array([[Kw[i, i], Kw[i, j]], [Kw[j, i], Kw[j, j]]]) * np.outer(yw[[i, j]],
+                                                                             yw[[i, j]])
+        pair_G = g[[i, j]].copy()
+        pair_a = a[[i, j]].copy()
+        _update_pair(0, 1, pair_G, yw[[i, j]], pair_a, Cw[[i, j]], Q, QDw[[i, j]])
+        wi, wj = yw[i] * (pair_a[0] - a[i]), yw[j] * (pair_a[1] - a[j])
+        a[i], a[j] = pair_a
+        g += yw * (wi * Kw[i] + wj * Kw[j])
+    return a, it
+
+
+def block_solve(X, sqnorm, kernel, gamma, coef0, degree, var_data, y, p, C, alpha, tol,
+                max_iter, cache_bytes, n_threads, q_max=1024):
+    """Twin of ``_svm_block.block_solve``: fill alpha and return (status, n_iter, rho, obj).
+
+    The working-set solver on the whole kernel matrix (rounded to single
+    precision, as its cache rows are): select a set, solve its sub-problem
+    with WSS2 SMO to max(tol, a tenth of its first gap), add its change to
+    every gradient, until the global gap is below tol.  ``cache_bytes`` and
+    ``n_threads`` are accepted and ignored; q_max is the set's size cap.
+    """
+    var_data = np.asarray(var_data)
+    y, p, C = (np.asarray(a, dtype=np.float64) for a in (y, p, C))
+    sq = np.asarray(sqnorm, dtype=np.float64)
+    K = kernel_matrix(X, X, sq, sq, kernel, gamma, coef0, degree)
+    if kernel == PRECOMPUTED:
+        QD = np.diag(K)
+    elif kernel == RBF:
+        QD = np.ones(len(sq))
+    elif kernel == LINEAR:
+        QD = sq
+    else:
+        QD = (gamma * sq + coef0) ** degree if kernel == POLY else np.tanh(gamma * sq + coef0)
+    QD = QD[var_data]
+    K32 = K.astype(np.float32).astype(np.float64)
+    q, _ = _block_sizes(len(sq), len(y), cache_bytes, q_max)
+    a = np.zeros(len(y))
+    G = p.copy()
+    ws = np.empty(0, dtype=np.intp)
+    it, status = 0, STATUS_OK
+    while True:
+        upper = a >= C
+        lower = ~upper & (a <= 0)
+        up = np.where(y > 0, ~upper, ~lower)
+        low = np.where(y > 0, ~lower, ~upper)
+        ws, gap = _select_set(ws, q, up, low, -y * G, y * G)
+        if gap < tol:
+            break
+        if max_iter > 0 and it >= max_iter:
+            status = STATUS_MAX_ITER
+            break
+        rows = var_data[ws]
+        new, inner = _solve_set(ws, y, C, QD, G, a, K32[np.ix_(rows, rows)], tol,
+                                max_iter - it if max_iter > 0 else 0)
+        if inner == 0:
+            break
+        it += inner
+        coef = y[ws] * (new - a[ws])
+        a[ws] = new
+        S = np.zeros(K.shape[0])
+        for w in range(len(ws)):
+            if coef[w] != 0.0:
+                S = S + coef[w] * K32[rows[w]]
+        G += y * S[var_data]
+    alpha[:] = a
+    return status, it, float(_rho(G, y, a, C)), 0.5 * float(np.dot(a, G + p))

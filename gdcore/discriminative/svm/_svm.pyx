@@ -73,18 +73,18 @@ from cython cimport floating
 from cython.parallel cimport parallel, prange
 from libc.math cimport INFINITY
 from libc.stdio cimport fflush, printf, stdout
-from libc.stdlib cimport calloc, free, malloc
 
 from gdcore._cy._blas cimport BLAS_INT_MAX, blas_dims_fit
-from libc.string cimport memset
-
 from gdcore._cy._openmp cimport omp_get_thread_num
+from gdcore.discriminative.svm._svm_alloc cimport state_free, state_init
 from gdcore.discriminative.svm._svm_passes cimport (
-    VAR_CHUNK, VarJob, add_pair_to_G, add_row_to_G_bar, run_var_job, select_working_set)
-from gdcore.discriminative.svm._svm_rows cimport get_row, rebuild_active_data
+    VarJob, add_pair_to_G, add_row_to_G_bar, run_var_job, select_working_set)
+from gdcore.discriminative.svm._svm_rows cimport get_row
+from gdcore.discriminative.svm._svm_shrink cimport (
+    activate_all, do_shrinking, reconstruct_gradient)
 from gdcore.discriminative.svm._svm_state cimport (
-    LINEAR_K, LOWER_B, POLY_K, PRECOMPUTED_K, RBF_K, SIGMOID_K, SVM_TAU, UPPER_B,
-    State, is_lower, is_upper, kernel_value, set_bound)
+    LINEAR_K, POLY_K, PRECOMPUTED_K, RBF_K, SIGMOID_K, SVM_TAU,
+    State, is_lower, is_upper, set_bound)
 from gdcore._cy._work_team cimport (
     gd_load32, gd_store32, gd_team, gd_team_help, gd_team_init, gd_team_stop)
 
@@ -104,10 +104,6 @@ cdef enum:
     # SMO iterations between two progress lines with verbose (libsvm prints
     # its "." as often: at every shrinking step).
     REPORT_EVERY = 1000
-    # Multiply-adds per chunk of a kernel row (640 rows at d = 50): enough
-    # work that claiming a chunk costs little next to its gemv, few enough
-    # that a team of threads splits one row evenly.
-    ROW_CHUNK_WORK = 32768
 
 LINEAR = LINEAR_K
 POLY = POLY_K
@@ -144,55 +140,6 @@ def set_team_thresholds(long long rows, int n_vars):
     old = (TEAM_ROWS, TEAM_VARS)
     TEAM_ROWS, TEAM_VARS = rows, n_vars
     return old
-
-
-cdef void activate_all(State* s, floating dummy) noexcept nogil:
-    cdef int t
-    for t in range(s.l):
-        s.A[t] = t
-        s.is_active[t] = 1
-    s.la = s.l
-    s.cur_gen += 1          # the active set grew: partial rows are stale
-    s.up_ready = False
-    rebuild_active_data(s, dummy)
-
-
-cdef void reconstruct_gradient(State* s, floating dummy) noexcept nogil:
-    """G of the shrunk variables from G_bar and the free active ones (libsvm's rule)."""
-    cdef int k, t, u, nr_free = 0
-    cdef float* row
-    cdef double acc
-    if s.la == s.l:
-        return
-    for t in range(s.l):
-        if not s.is_active[t]:
-            s.G[t] = s.G_bar[t] + s.p[t]
-    for k in range(s.la):
-        t = s.A[k]
-        if not is_upper(s, t) and not is_lower(s, t):
-            nr_free += 1
-    if <double> nr_free * s.l > 2.0 * s.la * (s.l - s.la):
-        # Few shrunk variables: one partial row each, summed over the free ones.
-        for t in range(s.l):
-            if s.is_active[t]:
-                continue
-            row = get_row(s, s.var_data[t], False, dummy)
-            acc = 0.0
-            for k in range(s.la):
-                u = s.A[k]
-                if not is_upper(s, u) and not is_lower(s, u):
-                    acc = acc + s.alpha[u] * s.y[u] * row[s.var_data[u]]
-            s.G[t] += s.y[t] * acc
-    else:
-        # Few free variables: one full row each, spread over the shrunk ones.
-        for k in range(s.la):
-            u = s.A[k]
-            if is_upper(s, u) or is_lower(s, u):
-                continue
-            row = get_row(s, s.var_data[u], True, dummy)
-            for t in range(s.l):
-                if not s.is_active[t]:
-                    s.G[t] += s.alpha[u] * s.y[u] * s.y[t] * row[s.var_data[t]]
 
 
 cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
@@ -267,48 +214,6 @@ cdef void update_G_bar(State* s, int i, double c, floating dummy) noexcept nogil
     job.Ki = get_row(s, s.var_data[i], True, dummy)
     job.wi = c * s.y[i]
     run_var_job(s, add_row_to_G_bar, &job, s.l)
-
-
-cdef bint be_shrunk(State* s, int t, double g_max1, double g_max2) noexcept nogil:
-    if is_upper(s, t):
-        return -s.G[t] > g_max1 if s.y[t] > 0 else -s.G[t] > g_max2
-    if is_lower(s, t):
-        return s.G[t] > g_max2 if s.y[t] > 0 else s.G[t] > g_max1
-    return False
-
-
-cdef void do_shrinking(State* s, double tol, bint* unshrink, floating dummy) noexcept nogil:
-    """Drop bounded variables that the current violation bounds say cannot move."""
-    s.up_ready = False          # the active set may change
-    cdef double g_max1 = -INFINITY, g_max2 = -INFINITY
-    cdef int k, t, la = 0
-    for k in range(s.la):
-        t = s.A[k]
-        if s.y[t] > 0:
-            if not is_upper(s, t) and -s.G[t] >= g_max1:
-                g_max1 = -s.G[t]
-            if not is_lower(s, t) and s.G[t] >= g_max2:
-                g_max2 = s.G[t]
-        else:
-            if not is_upper(s, t) and -s.G[t] >= g_max2:
-                g_max2 = -s.G[t]
-            if not is_lower(s, t) and s.G[t] >= g_max1:
-                g_max1 = s.G[t]
-    if not unshrink[0] and g_max1 + g_max2 <= tol * 10:
-        # Close to the end: bring everything back once, as libsvm does.
-        unshrink[0] = True
-        reconstruct_gradient(s, dummy)
-        activate_all(s, dummy)
-    for k in range(s.la):
-        t = s.A[k]
-        if be_shrunk(s, t, g_max1, g_max2):
-            s.is_active[t] = 0
-        else:
-            s.A[la] = t
-            la += 1
-    if la != s.la:
-        s.la = la
-        rebuild_active_data(s, dummy)
 
 
 cdef double calculate_rho(State* s) noexcept nogil:
@@ -428,144 +333,6 @@ cdef int solve(State* s, double tol, long long max_iter, bint shrinking,
     return status
 
 
-cdef int state_init(State* s, const floating* X, const int* sp_ptr, const int* sp_idx,
-                    const float* X32, double f32_limit, int N, int d, const double* sqnorm,
-                    int kernel, double gamma, double coef0, int degree,
-                    const int* rows, int n, const int* var_data, int l,
-                    const double* y, const double* p, const double* C, double* alpha,
-                    double cache_bytes) noexcept nogil:
-    """Point s at one problem and allocate its buffers; MEMORY_STATUS on failure."""
-    cdef int t, v, var_chunks = (l + VAR_CHUNK - 1) // VAR_CHUNK
-    cdef long long n_slots = <long long> (cache_bytes / (4.0 * n))
-    if n_slots > n:
-        n_slots = n
-    if n_slots < 2:
-        n_slots = 2
-    memset(s, 0, sizeof(State))
-    s.n, s.d, s.l, s.kernel, s.degree, s.N = n, d, l, kernel, degree, N
-    s.gamma, s.coef0 = gamma, coef0
-    s.X, s.rows, s.sp_ptr, s.sp_idx = X, rows, sp_ptr, sp_idx
-    s.var_data, s.y, s.p, s.C, s.alpha = var_data, y, p, C, alpha
-    s.dense_scans = DENSE_SCANS
-    for t in range(l):
-        s.dense_scans = s.dense_scans and var_data[t] == t % n
-    s.n_slots = <int> n_slots
-    s.team_rows, s.team_vars = TEAM_ROWS, TEAM_VARS
-    # A multiple of 16 rows, so that the gemv's blocking of rows is the same
-    # in every chunk.
-    s.row_width = d if sp_ptr == NULL else max(1, sp_ptr[N] // max(N, 1))
-    s.row_chunk = max(16, (ROW_CHUNK_WORK // max(s.row_width, 1)) // 16 * 16)
-    s.sq = <double*> malloc(n * sizeof(double))
-    s.G = <double*> malloc(l * sizeof(double))
-    s.G_bar = <double*> malloc(l * sizeof(double))
-    s.scratch = <double*> malloc(l * sizeof(double))
-    s.up_gate = <double*> malloc(l * sizeof(double))
-    s.low_gate = <double*> malloc(l * sizeof(double))
-    s.QD = <double*> malloc(l * sizeof(double))
-    s.A = <int*> malloc(l * sizeof(int))
-    s.is_active = <char*> malloc(l)
-    s.bound = <char*> malloc(l)
-    s.up_out = <char*> malloc(l)
-    s.low_out = <char*> malloc(l)
-    s.perm = <int*> malloc(n * sizeof(int))
-    s.data_mark = <char*> malloc(n)
-    s.P = malloc((<size_t> n if kernel != PRECOMPUTED_K and sp_ptr == NULL else 1)
-                 * d * sizeof(floating))
-    s.work = calloc(d if sp_ptr != NULL else 1, sizeof(floating))
-    s.sqp = <double*> malloc(n * sizeof(double))
-    s.tmp = malloc(n * sizeof(floating))
-    s.row_buf = <float*> malloc(n * sizeof(float))
-    s.cache = <float*> malloc(<size_t> n_slots * n * sizeof(float))
-    s.slot_of = <int*> malloc(n * sizeof(int))
-    s.data_of = <int*> malloc(n_slots * sizeof(int))
-    s.stamp = <long long*> calloc(n_slots, sizeof(long long))
-    s.gen = <int*> calloc(n_slots, sizeof(int))
-    s.red_val = <double*> malloc(2 * var_chunks * sizeof(double))
-    s.red_idx = <int*> malloc(var_chunks * sizeof(int))
-    if (s.sq == NULL or s.G == NULL or s.G_bar == NULL or s.scratch == NULL
-            or s.up_gate == NULL or s.low_gate == NULL
-            or s.QD == NULL or s.A == NULL
-            or s.is_active == NULL or s.bound == NULL or s.up_out == NULL
-            or s.low_out == NULL or s.perm == NULL or s.data_mark == NULL
-            or s.P == NULL or s.work == NULL or s.sqp == NULL or s.tmp == NULL or s.row_buf == NULL
-            or s.cache == NULL
-            or s.slot_of == NULL or s.data_of == NULL or s.stamp == NULL
-            or s.gen == NULL or s.red_val == NULL or s.red_idx == NULL):
-        return MEMORY_STATUS
-    for t in range(n):
-        s.sq[t] = sqnorm[rows[t]]
-        s.slot_of[t] = -1
-    if X32 != NULL and kernel == RBF_K and init_float32_rows(s, X32, f32_limit) != 0:
-        return MEMORY_STATUS
-    for t in range(l):
-        s.up_out[t] = UPPER_B if y[t] > 0 else LOWER_B
-        s.low_out[t] = LOWER_B if y[t] > 0 else UPPER_B
-        v = var_data[t]
-        if kernel == PRECOMPUTED_K:
-            s.QD[t] = X[<Py_ssize_t> rows[v] * N + rows[v]]
-        else:
-            s.QD[t] = kernel_value(s, s.sq[v], s.sq[v], s.sq[v])
-    return OK_STATUS
-
-
-cdef int init_float32_rows(State* s, const float* X32, double f32_limit) noexcept nogil:
-    """Mark the rows whose float32 dot products err little enough (row32), and
-    allocate P32 if any does; -1 when out of memory.
-
-    A float32 product x_i.x_j errs by about sqrt(d) 2^-24 |x_i| |x_j|, so
-    row i qualifies when |x_i| times the largest norm of the problem is at
-    most f32_limit (the caller's bound on that product, see solver_data).
-    """
-    cdef int t, n_32 = 0
-    cdef double q_max = 0.0
-    s.row32 = <char*> malloc(s.n)
-    if s.row32 == NULL:
-        return -1
-    for t in range(s.n):
-        q_max = max(q_max, s.sq[t])
-    for t in range(s.n):
-        s.row32[t] = s.sq[t] * q_max <= f32_limit * f32_limit
-        n_32 += s.row32[t]
-    if n_32 == 0:
-        return 0
-    s.X32 = X32
-    s.P32 = <float*> malloc(<size_t> s.n * s.d * sizeof(float))
-    s.tmp32 = <float*> malloc(s.n * sizeof(float))
-    return -1 if s.P32 == NULL or s.tmp32 == NULL else 0
-
-
-cdef void state_free(State* s) noexcept nogil:
-    free(s.sq)
-    free(s.G)
-    free(s.G_bar)
-    free(s.scratch)
-    free(s.QD)
-    free(s.A)
-    free(s.is_active)
-    free(s.bound)
-    free(s.up_out)
-    free(s.low_out)
-    free(s.up_gate)
-    free(s.low_gate)
-    free(s.perm)
-    free(s.data_mark)
-    free(s.P)
-    free(s.work)
-    free(s.sqp)
-    free(s.tmp)
-    free(s.row_buf)
-    free(s.cache)
-    free(s.slot_of)
-    free(s.data_of)
-    free(s.stamp)
-    free(s.gen)
-    free(s.red_val)
-    free(s.red_idx)
-    free(s.row32)
-    free(s.P32)
-    free(s.tmp32)
-
-
 cdef int solve_problem(const floating* X, const int* sp_ptr, const int* sp_idx,
                        const float* X32, double f32_limit,
                        int N, int d, const double* sqnorm,
@@ -585,8 +352,10 @@ cdef int solve_problem(const floating* X, const int* sp_ptr, const int* sp_idx,
     cdef int status, t
     cdef int* status_out = &status
     cdef floating dummy = 0
-    status = state_init(&s, X, sp_ptr, sp_idx, X32, f32_limit, N, d, sqnorm, kernel, gamma,
-                        coef0, degree, rows, n, var_data, l, y, p, C, alpha, cache_bytes)
+    status = MEMORY_STATUS if state_init(
+        &s, X, sp_ptr, sp_idx, X32, f32_limit, N, d, sqnorm, kernel, gamma, coef0, degree,
+        rows, n, var_data, l, y, p, C, alpha, cache_bytes, DENSE_SCANS, TEAM_ROWS,
+        TEAM_VARS) != 0 else OK_STATUS
     if status == OK_STATUS and n_threads > 1 and (
             <long long> n * s.row_width >= TEAM_ROWS or l >= TEAM_VARS):
         gd_team_init(&team)

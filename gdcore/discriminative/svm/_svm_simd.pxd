@@ -1,6 +1,7 @@
 # The SMO solver's vectorized loops: the rbf transform of a kernel row
-# (exponents, exp, float conversion; _svm_rows.pxd; in double for
-# prediction's tiles, _svm_predict.pyx), and its two passes over
+# (exponents, exp, float conversion; _svm_rows.pxd and the block solver's
+# _svm_block.pyx; in double for prediction's tiles, _svm_predict.pyx), the
+# block solver's gradient axpy, and SMO's two passes over
 # the variables (_svm.pyx), for the common case where they are all active
 # and variable t's data row is t mod n (C-SVC, and SVR's 2n variables, before
 # any shrinking: every iteration of most of digits' 45 class pairs).  The
@@ -70,8 +71,8 @@ cdef extern from *:
        out[k] = exp(-gamma (sq_i + sqp[k] - 2 dots[k])), the exponent (<= 0
        up to rounding) clamped at -708 (exp(-708) is 0 in float).  The dot
        products are float (float32 rows) or double. */
-    #define GD_RBF_ROW(NAME, T) \
-        GD_SIMD_CLONES \
+    #define GD_RBF_ROW_CLONED(CLONES, NAME, T) \
+        CLONES \
         static void NAME(const T* dots, const double* sqp, double sq_i, double gamma, \
                          long n, float* out) { \
             GD_OMP(omp simd) \
@@ -80,8 +81,26 @@ cdef extern from *:
                 out[k] = (float) gd_exp_poly(e > -708.0 ? e : -708.0); \
             } \
         }
+    #define GD_RBF_ROW(NAME, T) GD_RBF_ROW_CLONED(GD_SIMD_CLONES, NAME, T)
     GD_RBF_ROW(gd_rbf_row_f, float)
     GD_RBF_ROW(gd_rbf_row_d, double)
+    /* The block solver's rows (_svm_block.pyx) also get the AVX-512 clone:
+       exp is the largest share of a large block fit (`gdcore bench svm`,
+       SVC rbf fit, 40000x50 growth), and its answers are held to SMO's
+       within the tolerance, never bit for bit. */
+    GD_RBF_ROW_CLONED(GD_PREDICT_CLONES, gd_rbf_block_row_f, float)
+    GD_RBF_ROW_CLONED(GD_PREDICT_CLONES, gd_rbf_block_row_d, double)
+
+    /* y[k] += c x[k], x in single precision (cached kernel rows), y in
+       double: the block solver's gradient update, bound by reading x.  The
+       AVX2 clone (no FMA) rounds as the twin does; the AVX-512 one would
+       contract the multiply-add. */
+    GD_SIMD_CLONES
+    static void gd_axpy_f2d(long n, double c, const float* x, double* y) {
+        GD_OMP(omp simd)
+        for (long k = 0; k < n; k++)
+            y[k] = y[k] + c * (double) x[k];
+    }
 
     /* A row of K(X, support vectors) at prediction, in double:
        out[k] = exp(-gamma max(sq_i + sqp[k] - 2 dots[k], 0)).  The squared
@@ -160,6 +179,11 @@ cdef extern from *:
                       long n, float* out) noexcept nogil
     void gd_rbf_row_d(const double* dots, const double* sqp, double sq_i, double gamma,
                       long n, float* out) noexcept nogil
+    void gd_rbf_block_row_f(const float* dots, const double* sqp, double sq_i, double gamma,
+                            long n, float* out) noexcept nogil
+    void gd_rbf_block_row_d(const double* dots, const double* sqp, double sq_i, double gamma,
+                            long n, float* out) noexcept nogil
+    void gd_axpy_f2d(long n, double c, const float* x, double* y) noexcept nogil
     void gd_rbf_predict_row_f(const float* dots, const double* sqp, double sq_i,
                               double gamma, long n, double* out) noexcept nogil
     void gd_rbf_predict_row_d(const double* dots, const double* sqp, double sq_i,

@@ -10,6 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 
+import gdcore.discriminative.svm._base as svm_base
 from gdcore import SVC, SVR
 
 KERNELS = ["linear", "poly", "rbf", "sigmoid"]
@@ -172,6 +173,31 @@ def test_probability_calibrated_like_sklearn(name, rel):
     assert not hasattr(SVC().fit(X, y), "predict_proba")
 
 
+def test_probability_of_a_class_without_weight_is_zero():
+    """Give probability 0 to a class whose rows all have zero weight.
+
+    libsvm drops the rows of zero weight, so its model has no such class; the
+    other classes get the probabilities of the fit without its rows.
+    scikit-learn's libsvm model has the same two classes, but it returns
+    their two columns under three classes_ (and predicts the third class's
+    label for the second); gdcore keeps one column per class.
+    """
+    X, y = _load("iris")
+    w = np.where(y == 1, 0.0, 1.0)
+    ours = SVC(gamma=0.5, probability=True, random_state=0).fit(X, y, sample_weight=w)
+    proba = ours.predict_proba(X)
+    assert proba.shape == (len(y), 3)
+    np.testing.assert_array_equal(proba[:, 1], 0.0)
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    keep = y != 1
+    without = SVC(gamma=0.5, probability=True, random_state=0).fit(X[keep], y[keep])
+    np.testing.assert_allclose(proba[:, [0, 2]], without.predict_proba(X), atol=1e-10)
+    theirs = _sk_svc(gamma=0.5, probability=True, random_state=0).fit(X, y, sample_weight=w)
+    np.testing.assert_array_equal(ours.n_support_[[0, 2]], theirs.n_support_)
+    assert np.mean(np.abs(proba[:, [0, 2]] - theirs.predict_proba(X))) < 0.02
+    assert set(ours.predict(X)) == {0, 2}
+
+
 def test_n_jobs_and_float32_same_answer(monkeypatch):
     X, y = _load("digits", 400)
     a = SVC(n_jobs=1).fit(X, y)
@@ -296,13 +322,16 @@ def test_values_that_made_smo_cycle_are_refused():
         SVR(max_iter=10_000).fit(X, y)
 
 
-def test_verbose_prints_smo_progress_and_libsvms_summary(capfd):
+@pytest.mark.parametrize("solver", ["smo", "block"])
+def test_verbose_prints_smo_progress_and_libsvms_summary(capfd, monkeypatch, solver):
+    monkeypatch.setattr(svm_base, "BLOCK_SOLVER_FROM", 10**9 if solver == "smo" else 1000)
     X, y = datasets.make_classification(2500, 20, flip_y=0.1, random_state=0)
     quiet = SVC().fit(X, y)
     assert capfd.readouterr().out == ""
     loud = SVC(verbose=True).fit(X, y)
     out = capfd.readouterr().out
-    assert "[SMO] iter 1000, active" in out and "gap" in out
+    progress = "[SMO] iter 1000, active" if solver == "smo" else "[block] outer iter 2, SMO iter"
+    assert progress in out and "gap" in out
     assert f"optimization finished, #iter = {loud.n_iter_[0]}" in out
     assert f"nSV = {len(loud.support_)}" in out
     np.testing.assert_array_equal(loud.dual_coef_, quiet.dual_coef_)   # same solve

@@ -1,0 +1,587 @@
+"""Working-set block solver for large SVM duals (oneDAL's "thunder" method).
+
+The problem is _svm.pyx's (libsvm's general form, C-SVC and epsilon-SVR)::
+
+    min_a 0.5 a'Qa + p'a   s.t.  y'a = 0,  0 <= a_t <= C_t,   t < l
+    Q_st = y_s y_t K(x[var_data[s]], x[var_data[t]])
+
+and the answer is the same optimum: the solve stops on libsvm's rule,
+max_{I_up} -y G + max_{I_low} y G < tol, checked on the exact gradient of
+every variable, and rho and the objective follow libsvm's calculate_rho.
+
+Why another solver: libsvm's SMO takes two kernel rows an iteration, each a
+gemv that reads the whole data matrix, and when the kernel cache cannot hold
+the rows that SMO keeps coming back to (n = 40,000 rows x 50 with the
+default 200 MB), nearly every iteration computes its rows afresh: the fit is
+bound by memory bandwidth, and its time grows as iterations x n.  Here an
+outer iteration
+
+1. selects a working set of q variables (WSS of oneDAL and ThunderSVM):
+   half of the previous set is kept (the half selected last), and the rest
+   alternate between the largest -y_t G_t over I_up and the largest
+   y_t G_t over I_low, skipping members;
+2. computes the kernel rows of the set's new data rows as ONE gemm against
+   the problem's rows (in fixed chunks of columns, one per task), with an
+   LRU cache of rows between outer iterations;
+3. solves the q-variable sub-problem with libsvm's SMO (WSS2 and its
+   two-variable step) on the q x q block, held in cache, until its own gap is
+   below max(tol, a tenth of its first gap) (oneDAL's local tolerance);
+4. adds the block's change to every gradient, G_t += y_t sum_w K_tw y_w
+   da_w, in double over the rows (held in single precision, libsvm's
+   Qfloat), the set's members in order.
+
+There is no shrinking: the gradient is exact for every variable after each
+outer iteration, so nothing is reconstructed.  Every result is independent of
+the thread count: chunks are fixed by the problem alone, each sum runs in a
+fixed order, and the sub-problem runs on one thread.
+
+The NumPy twin is ``block_solve`` in ``gdcore/discriminative/svm/_reference.py``.
+"""
+
+import numpy as np
+
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.math cimport INFINITY, pow, tanh
+from libc.stdio cimport fflush, printf, stdout
+from libc.stdlib cimport qsort
+
+from gdcore._cy._blas cimport gemm
+from gdcore._cy._openmp cimport omp_get_thread_num
+from gdcore.discriminative.svm._svm_simd cimport (
+    gd_axpy_f2d, gd_rbf_block_row_d, gd_rbf_block_row_f)
+
+cdef enum:
+    LINEAR_K = 0
+    POLY_K = 1
+    RBF_K = 2
+    SIGMOID_K = 3
+    PRECOMPUTED_K = 4
+    OK_STATUS = 0
+    MAX_ITER_STATUS = 1
+    INTERRUPTED_STATUS = 3
+    # Columns of a kernel block computed by one gemm (a task): with q = 1024
+    # new rows a chunk's output stays within a core's L2, and 40,000 rows
+    # still give ~150 tasks to spread.
+    COL_CHUNK = 256
+    # Rows of the gradient update per task: its q axpys over them then read
+    # the block once from memory.
+    GRAD_CHUNK = 4096
+    # Outer iterations between two progress lines with verbose (a line
+    # about as often as SMO's every 1,000 iterations).
+    REPORT_EVERY = 2
+
+STATUS_OK = OK_STATUS
+STATUS_MAX_ITER = MAX_ITER_STATUS
+
+# libsvm's TAU: stands in for a non-positive quad (K_ii + K_jj - 2 K_ij)
+cdef double TAU = 1e-12
+# The sub-problem stops at this fraction of its first gap (oneDAL, ThunderSVM):
+# solving it exactly would spend iterations on variables whose gradient
+# is stale outside the set.
+cdef double LOCAL_GAP_FRACTION = 0.1
+
+
+cdef extern from "Python.h":
+    # Declared without Cython's "except -1": a pending KeyboardInterrupt is
+    # cleared here and raised again once the solve has stopped.
+    int check_signals "PyErr_CheckSignals" () noexcept
+    void clear_error "PyErr_Clear" () noexcept
+
+
+ctypedef struct Cand:
+    double v
+    int t
+
+
+cdef int cand_order(const void* a, const void* b) noexcept nogil:
+    """Best first: larger value, then smaller index (a total order)."""
+    cdef const Cand* x = <const Cand*> a
+    cdef const Cand* z = <const Cand*> b
+    if x.v != z.v:
+        return -1 if x.v > z.v else 1
+    return -1 if x.t < z.t else (1 if x.t > z.t else 0)
+
+
+cdef inline bint worse(Cand a, Cand b) noexcept nogil:
+    return a.v < b.v or (a.v == b.v and a.t > b.t)
+
+
+cdef int top_k(const double* v, const char* ok, const char* skip, int l, int k,
+               Cand* heap) noexcept nogil:
+    """The k best (value v_t, then smaller t) of the t with ok[t] and not
+    skip[t], best first in heap[:returned count]: a heap of the k best so far
+    (its worst at the root), sorted at the end."""
+    cdef int t, m = 0, c, r
+    cdef Cand x, tmp
+    if k <= 0:
+        return 0
+    for t in range(l):
+        if not ok[t] or skip[t]:
+            continue
+        x.v, x.t = v[t], t
+        if m < k:
+            # sift up
+            c = m
+            m += 1
+            heap[c] = x
+            while c > 0 and worse(heap[c], heap[(c - 1) // 2]):
+                r = (c - 1) // 2
+                tmp = heap[c]
+                heap[c] = heap[r]
+                heap[r] = tmp
+                c = r
+        elif worse(heap[0], x):
+            # replace the worst, sift down
+            heap[0] = x
+            c = 0
+            while True:
+                r = 2 * c + 1
+                if r >= m:
+                    break
+                if r + 1 < m and worse(heap[r + 1], heap[r]):
+                    r += 1
+                if not worse(heap[r], heap[c]):
+                    break
+                tmp = heap[c]
+                heap[c] = heap[r]
+                heap[r] = tmp
+                c = r
+    qsort(heap, m, sizeof(Cand), cand_order)
+    return m
+
+
+cdef void set_bounds(const double* y, const double* alpha, const double* C, const double* G,
+                     int l, char* in_up, char* in_low, double* up_v,
+                     double* low_v) noexcept nogil:
+    """I_up / I_low membership and the keys -y G (I_up) and y G (I_low)."""
+    cdef int t
+    cdef bint upper, lower
+    for t in range(l):
+        upper = alpha[t] >= C[t]
+        lower = (not upper) and alpha[t] <= 0
+        if y[t] > 0:
+            in_up[t], in_low[t] = not upper, not lower
+        else:
+            in_up[t], in_low[t] = not lower, not upper
+        up_v[t] = -y[t] * G[t]
+        low_v[t] = y[t] * G[t]
+
+
+cdef int select_set(int l, int q, int* ws, int m_prev, char* in_ws, const char* in_up,
+                    const char* in_low, const double* up_v, const double* low_v,
+                    Cand* up_c, Cand* low_c, double* gap) noexcept nogil:
+    """The next working set in ws (returns its size) and the global gap.
+
+    The last half of the previous set moves to the front; new members then
+    alternate between the best of I_up and the best of I_low, skipping
+    members, until q are chosen or both sides run out.
+    """
+    cdef int k, keep = min(m_prev, q // 2), m, n_up, n_low, a = 0, b = 0, need, t
+    cdef Cand best_up, best_low
+    for k in range(l):
+        in_ws[k] = 0
+    # the global gap from the best of each side over all variables
+    n_up = top_k(up_v, in_up, in_ws, l, 1, &best_up)
+    n_low = top_k(low_v, in_low, in_ws, l, 1, &best_low)
+    gap[0] = (best_up.v if n_up else -INFINITY) + (best_low.v if n_low else -INFINITY)
+    for k in range(keep):
+        ws[k] = ws[m_prev - keep + k]
+        in_ws[ws[k]] = 1
+    m = keep
+    need = q - keep
+    n_up = top_k(up_v, in_up, in_ws, l, need, up_c)
+    n_low = top_k(low_v, in_low, in_ws, l, need, low_c)
+    while m < q and (a < n_up or b < n_low):
+        while a < n_up and in_ws[up_c[a].t]:
+            a += 1
+        if a < n_up:
+            t = up_c[a].t
+            ws[m] = t
+            in_ws[t] = 1
+            m += 1
+            a += 1
+        if m == q:
+            break
+        while b < n_low and in_ws[low_c[b].t]:
+            b += 1
+        if b < n_low:
+            t = low_c[b].t
+            ws[m] = t
+            in_ws[t] = 1
+            m += 1
+            b += 1
+    return m
+
+
+cdef inline double kernel_of(int kernel, double dot, double gamma, double coef0,
+                             int degree) noexcept nogil:
+    """K from a dot product: linear, poly or sigmoid."""
+    if kernel == LINEAR_K:
+        return dot
+    if kernel == POLY_K:
+        return pow(gamma * dot + coef0, degree)
+    return tanh(gamma * dot + coef0)
+
+
+cdef void compute_rows(const floating* P, const double* sq, int n, int d, int kernel,
+                       double gamma, double coef0, int degree, const int* new_rows,
+                       const int* new_slot, int k_new, floating* Xw, floating* tmp,
+                       float* cache, int n_threads) noexcept nogil:
+    """Cache rows new_slot[k] = K(x[new_rows[k]], x[:]): one gemm per chunk of
+    COL_CHUNK columns, then the kernel's transform (precomputed: a copy)."""
+    cdef int k, c, c0, cw, r, n_chunks = (n + COL_CHUNK - 1) // COL_CHUNK
+    cdef floating* out
+    cdef float* row
+    if k_new == 0:
+        return
+    if kernel == PRECOMPUTED_K:
+        for k in range(k_new):
+            row = cache + <Py_ssize_t> new_slot[k] * n
+            for r in range(n):
+                row[r] = <float> P[<Py_ssize_t> new_rows[k] * n + r]
+        return
+    for k in range(k_new):
+        for r in range(d):
+            Xw[<Py_ssize_t> k * d + r] = P[<Py_ssize_t> new_rows[k] * d + r]
+    for c in prange(n_chunks, num_threads=n_threads, schedule='dynamic'):
+        c0 = c * COL_CHUNK
+        cw = min(COL_CHUNK, n - c0)
+        out = tmp + <Py_ssize_t> omp_get_thread_num() * k_new * COL_CHUNK
+        gemm(False, True, k_new, cw, d, <floating> 1.0, Xw, d, P + <Py_ssize_t> c0 * d, d,
+             <floating> 0.0, out, cw)
+        for k in range(k_new):
+            row = cache + <Py_ssize_t> new_slot[k] * n + c0
+            if kernel == RBF_K:
+                if floating is float:
+                    gd_rbf_block_row_f(out + k * cw, sq + c0, sq[new_rows[k]], gamma, cw, row)
+                else:
+                    gd_rbf_block_row_d(out + k * cw, sq + c0, sq[new_rows[k]], gamma, cw, row)
+            else:
+                for r in range(cw):
+                    row[r] = <float> kernel_of(kernel, out[k * cw + r], gamma, coef0, degree)
+
+
+cdef int fetch_rows(const int* ws, int m, const int* var_data, int* slot_of, int* data_of,
+                    long long* stamp, int n_slots, int* n_filled, long long now,
+                    int* new_rows, int* new_slot, int* member_slot) noexcept nogil:
+    """Cache slots of the set's data rows (member_slot); the rows to compute are
+    returned in new_rows / new_slot (their count).  Slots used in this outer
+    iteration are never evicted (n_slots >= q)."""
+    cdef int w, r, s, k, k_new = 0
+    cdef long long oldest
+    for w in range(m):
+        s = slot_of[var_data[ws[w]]]
+        if s >= 0:
+            stamp[s] = now
+    for w in range(m):
+        r = var_data[ws[w]]
+        s = slot_of[r]
+        if s < 0:
+            if n_filled[0] < n_slots:
+                s = n_filled[0]
+                n_filled[0] += 1
+            else:
+                s, oldest = -1, now
+                for k in range(n_slots):
+                    if stamp[k] < oldest:
+                        oldest, s = stamp[k], k
+                slot_of[data_of[s]] = -1
+            slot_of[r], data_of[s], stamp[s] = s, r, now
+            new_rows[k_new], new_slot[k_new] = r, s
+            k_new += 1
+        member_slot[w] = s
+    return k_new
+
+
+cdef long long solve_block(int m, const int* ws, const int* member_slot, const int* var_data,
+                           const float* cache, int n, const double* y, const double* C,
+                           const double* QD, const double* G, double* alpha, double tol,
+                           long long max_iter, double* a, double* g, float* Kw,
+                           char* up, char* low) noexcept nogil:
+    """libsvm's SMO on the set's sub-problem, from alpha and G of the members:
+    their new alpha in a[:m], the iterations returned."""
+    cdef int u, w, i, j
+    cdef long long it = 0
+    cdef double g_max, g_max2, v, quad, grad_diff, obj, obj_min, local_eps = 0.0
+    cdef double Ci, Cj, ai, aj, delta, diff, total, wi, wj, Kij
+    cdef const float* Ki
+    cdef const float* Kj
+    for u in range(m):
+        a[u] = alpha[ws[u]]
+        g[u] = G[ws[u]]
+        for w in range(m):
+            Kw[<Py_ssize_t> u * m + w] = cache[<Py_ssize_t> member_slot[u] * n + var_data[ws[w]]]
+    while max_iter <= 0 or it < max_iter:
+        for u in range(m):
+            w = ws[u]
+            up[u] = (a[u] < C[w]) if y[w] > 0 else (a[u] > 0)
+            low[u] = (a[u] > 0) if y[w] > 0 else (a[u] < C[w])
+        # WSS2 on the members, ties to the last (libsvm's >=)
+        i, g_max = -1, -INFINITY
+        for u in range(m):
+            v = -y[ws[u]] * g[u]
+            if up[u] and v >= g_max:
+                g_max, i = v, u
+        if i < 0:
+            break
+        Ki = Kw + <Py_ssize_t> i * m
+        j, g_max2, obj_min = -1, -INFINITY, INFINITY
+        for u in range(m):
+            if not low[u]:
+                continue
+            v = y[ws[u]] * g[u]
+            if v >= g_max2:
+                g_max2 = v
+            grad_diff = g_max + v
+            if grad_diff > 0:
+                quad = QD[ws[i]] + QD[ws[u]] - 2.0 * Ki[u]
+                obj = -(grad_diff * grad_diff) / (quad if quad > 0 else TAU)
+                if obj <= obj_min:
+                    obj_min, j = obj, u
+        if it == 0:
+            local_eps = max(tol, LOCAL_GAP_FRACTION * (g_max + g_max2))
+        if g_max + g_max2 < local_eps or j < 0:
+            break
+        it += 1
+        # libsvm's analytic two-variable step
+        Kj = Kw + <Py_ssize_t> j * m
+        Ci, Cj, ai, aj, Kij = C[ws[i]], C[ws[j]], a[i], a[j], Ki[j]
+        if y[ws[i]] != y[ws[j]]:
+            quad = QD[ws[i]] + QD[ws[j]] - 2.0 * Kij
+            delta = (-g[i] - g[j]) / (quad if quad > 0 else TAU)
+            diff = ai - aj
+            ai += delta
+            aj += delta
+            if diff > 0:
+                if aj < 0:
+                    aj = 0.0
+                    ai = diff
+            elif ai < 0:
+                ai = 0.0
+                aj = -diff
+            if diff > Ci - Cj:
+                if ai > Ci:
+                    ai = Ci
+                    aj = Ci - diff
+            elif aj > Cj:
+                aj = Cj
+                ai = Cj + diff
+        else:
+            quad = QD[ws[i]] + QD[ws[j]] - 2.0 * Kij
+            delta = (g[i] - g[j]) / (quad if quad > 0 else TAU)
+            total = ai + aj
+            ai -= delta
+            aj += delta
+            if total > Ci:
+                if ai > Ci:
+                    ai = Ci
+                    aj = total - Ci
+            elif aj < 0:
+                aj = 0.0
+                ai = total
+            if total > Cj:
+                if aj > Cj:
+                    aj = Cj
+                    ai = total - Cj
+            elif ai < 0:
+                ai = 0.0
+                aj = total
+        wi = y[ws[i]] * (ai - a[i])
+        wj = y[ws[j]] * (aj - a[j])
+        a[i], a[j] = ai, aj
+        for u in range(m):
+            g[u] += y[ws[u]] * (wi * Ki[u] + wj * Kj[u])
+    return it
+
+
+cdef void update_gradient(int m, const int* ws, const int* member_slot, const float* cache,
+                          int n, const double* coef, double* S, int n_threads) noexcept nogil:
+    """S[r] = sum over members w (in order) of coef[w] K(x_r, x_w), in double."""
+    cdef int c, r, w, r0, r1, n_chunks = (n + GRAD_CHUNK - 1) // GRAD_CHUNK
+    cdef const float* row
+    cdef double cw
+    for c in prange(n_chunks, num_threads=n_threads, schedule='static'):
+        r0 = c * GRAD_CHUNK
+        r1 = min(n, r0 + GRAD_CHUNK)
+        for r in range(r0, r1):
+            S[r] = 0.0
+        for w in range(m):
+            cw = coef[w]
+            if cw == 0.0:
+                continue
+            row = cache + <Py_ssize_t> member_slot[w] * n
+            gd_axpy_f2d(r1 - r0, cw, row + r0, S + r0)
+
+
+cdef double calculate_rho(const double* y, const double* alpha, const double* C,
+                          const double* G, int l) noexcept nogil:
+    """libsvm's rho: the mean of y G over free variables, else the middle of
+    the feasible interval."""
+    cdef double ub = INFINITY, lb = -INFINITY, sum_free = 0.0, yG
+    cdef int t, nr_free = 0
+    for t in range(l):
+        yG = y[t] * G[t]
+        if alpha[t] >= C[t]:
+            if y[t] < 0:
+                ub = min(ub, yG)
+            else:
+                lb = max(lb, yG)
+        elif alpha[t] <= 0:
+            if y[t] > 0:
+                ub = min(ub, yG)
+            else:
+                lb = max(lb, yG)
+        else:
+            nr_free += 1
+            sum_free += yG
+    if nr_free > 0:
+        return sum_free / nr_free
+    return 0.5 * (ub + lb)
+
+
+# The working set's size cap (oneDAL's maxBlockSize is 2048).
+cdef long long Q_MAX = 1024
+
+
+cdef void report(long long outer, long long it, double gap, int m,
+                 long long n_rows) noexcept nogil:
+    """One line of verbose progress on C's stdout, as _svm.pyx prints SMO's."""
+    printf(b"[block] outer iter %lld, SMO iter %lld, set %d, gap %.6g, "
+           b"kernel rows computed %lld\n", outer, it, m, gap, n_rows)
+    fflush(stdout)
+
+
+def set_max_set_size(long long q):
+    """Set the working set's size cap; returns the previous one (for tests,
+    which need several outer iterations on small problems)."""
+    global Q_MAX
+    old = Q_MAX
+    Q_MAX = q
+    return old
+
+
+def set_size(long long n_rows, long long n_vars, double cache_bytes):
+    """Return (q, cache slots) for a problem of n_rows data rows and n_vars variables.
+
+    q is the largest power of two <= min(n_vars / 4, Q_MAX), and 2 at least
+    (oneDAL takes min(n_vars, 2048)): a set of a quarter of the variables at
+    most leaves the selection room to pick violators, and a cap of 1024
+    keeps the sub-problem's q x q block within a core's L2.  Measured by
+    `gdcore bench svm` (SVC rbf fit, 2500x50 hard and 20000x50 hard).  The
+    cache holds cache_bytes of single-precision rows, and at least q (the
+    set's rows are computed whatever cache_size is).
+    """
+    cdef long long q = 2
+    while q * 2 <= min(n_vars // 4, Q_MAX):
+        q *= 2
+    slots = max(q, min(n_rows, <long long> (cache_bytes / (4.0 * max(n_rows, 1)))))
+    return int(q), int(slots)
+
+
+def block_solve(
+    const floating[:, ::1] P,     # IN (n, d) the problem's data rows, or its (n, n) Gram matrix
+    const double[::1] sq,         # IN (n,) squared row norms (rbf)
+    int kernel, double gamma, double coef0, int degree,
+    const int[::1] var_data,      # IN (n_var,) data row of each variable
+    const double[::1] y,          # IN (n_var,) +1 / -1
+    const double[::1] p,          # IN (n_var,) linear term
+    const double[::1] C,          # IN (n_var,) upper bounds, all > 0
+    double[::1] alpha,            # OUT (n_var,) the dual solution
+    double tol,                   # IN stopping tolerance on the maximal violation
+    long long max_iter,           # IN cap on the sub-problems' SMO iterations, <= 0 for none
+    double cache_bytes,           # IN kernel cache size (at least the set's rows are held)
+    int n_threads,
+    int verbose=0,                # IN > 0: a progress line (outer iterations, SMO
+                                  # iterations, gap) every REPORT_EVERY outer iterations
+):
+    """Solve the dual; fill alpha and return (status, n_iter, rho, objective).
+
+    n_iter counts the sub-problems' SMO iterations.  status is 1 when
+    max_iter > 0 iterations did not converge (the answer is then the last
+    iterate).  Raises KeyboardInterrupt on Ctrl-C (checked every outer
+    iteration) and MemoryError when the buffers cannot be allocated.
+    """
+    cdef int n = P.shape[0], d = P.shape[1], n_var = y.shape[0]
+    cdef int t, w, m = 0, k_new, n_filled = 0
+    q_, slots_ = set_size(n, n_var, cache_bytes)
+    cdef int q = q_, n_slots = slots_, status = OK_STATUS
+    cdef long long it = 0, outer = 0, cap = max_iter, inner, n_rows = 0
+    cdef bint dense = kernel != PRECOMPUTED_K
+    cdef double gap
+    dtype = np.float32 if floating is float else np.float64
+    cdef float[::1] cache = np.empty(<Py_ssize_t> n_slots * n, dtype=np.float32)
+    cdef floating[::1] Xw = np.empty(q * d if dense else 1, dtype=dtype)
+    cdef floating[::1] tmp = np.empty(n_threads * q * COL_CHUNK if dense else 1, dtype=dtype)
+    cdef double[::1] G = np.array(p, dtype=np.float64)
+    cdef double[::1] QD = np.empty(n_var), S = np.empty(n), coef = np.empty(q)
+    cdef double[::1] a = np.empty(q), g = np.empty(q)
+    cdef double[::1] up_v = np.empty(n_var), low_v = np.empty(n_var)
+    cdef float[::1] Kw = np.empty(<Py_ssize_t> q * q, dtype=np.float32)
+    cdef char[::1] in_up = np.empty(n_var, dtype=np.int8)
+    cdef char[::1] in_low = np.empty(n_var, dtype=np.int8)
+    cdef char[::1] in_ws = np.zeros(n_var, dtype=np.int8)
+    cdef char[::1] up = np.empty(q, dtype=np.int8), low = np.empty(q, dtype=np.int8)
+    cdef int[::1] ws = np.empty(q, dtype=np.intc), member_slot = np.empty(q, dtype=np.intc)
+    cdef int[::1] new_rows = np.empty(q, dtype=np.intc), new_slot = np.empty(q, dtype=np.intc)
+    cdef int[::1] slot_of = np.full(n, -1, dtype=np.intc), data_of = np.empty(n_slots, np.intc)
+    cdef long long[::1] stamp = np.zeros(n_slots, dtype=np.int64)
+    cdef unsigned char[::1] cand_buf = np.empty(2 * q * sizeof(Cand), dtype=np.uint8)
+    cdef Cand* cands = <Cand*> &cand_buf[0]
+    for t in range(n_var):
+        w = var_data[t]
+        QD[t] = (P[w, w] if kernel == PRECOMPUTED_K else
+                 1.0 if kernel == RBF_K else
+                 kernel_of(kernel, sq[w], gamma, coef0, degree))
+        alpha[t] = 0.0
+    with nogil:
+        while True:
+            set_bounds(&y[0], &alpha[0], &C[0], &G[0], n_var, &in_up[0], &in_low[0], &up_v[0],
+                       &low_v[0])
+            m = select_set(n_var, q, &ws[0], m, &in_ws[0], &in_up[0], &in_low[0], &up_v[0],
+                           &low_v[0], cands, cands + q, &gap)
+            if gap < tol:
+                break
+            if cap > 0 and it >= cap:
+                status = MAX_ITER_STATUS
+                break
+            outer += 1
+            k_new = fetch_rows(&ws[0], m, &var_data[0], &slot_of[0], &data_of[0], &stamp[0],
+                               n_slots, &n_filled, outer, &new_rows[0], &new_slot[0],
+                               &member_slot[0])
+            n_rows += k_new
+            compute_rows(&P[0, 0], &sq[0], n, d, kernel, gamma, coef0, degree, &new_rows[0],
+                         &new_slot[0], k_new, &Xw[0], &tmp[0], &cache[0], n_threads)
+            for w in range(m):
+                coef[w] = alpha[ws[w]]
+            inner = solve_block(m, &ws[0], &member_slot[0], &var_data[0], &cache[0], n, &y[0],
+                                &C[0], &QD[0], &G[0], &alpha[0], tol,
+                                cap - it if cap > 0 else 0, &a[0], &g[0], &Kw[0],
+                                &up[0], &low[0])
+            if inner == 0:
+                break       # no step is possible (rounding): the set's gap is its best
+            it += inner
+            for w in range(m):
+                coef[w] = y[ws[w]] * (a[w] - coef[w])
+                alpha[ws[w]] = a[w]
+            update_gradient(m, &ws[0], &member_slot[0], &cache[0], n, &coef[0], &S[0],
+                            n_threads)
+            for t in range(n_var):
+                G[t] += y[t] * S[var_data[t]]
+            with gil:
+                if check_signals() != 0:
+                    clear_error()
+                    status = INTERRUPTED_STATUS
+            if status == INTERRUPTED_STATUS:
+                break
+            if verbose and outer % REPORT_EVERY == 0:
+                report(outer, it, gap, m, n_rows)
+        if verbose:
+            report(outer, it, gap, m, n_rows)
+    if status == INTERRUPTED_STATUS:
+        raise KeyboardInterrupt
+    obj = 0.0
+    for t in range(n_var):
+        obj += alpha[t] * (G[t] + p[t])
+    rho = calculate_rho(&y[0], &alpha[0], &C[0], &G[0], n_var)
+    return status, int(it), float(rho), 0.5 * obj
