@@ -7,7 +7,9 @@ and predict, one DecisionTreeClassifier fit, 2 threads on both sides
 against scikit-learn-intelex and LightGBM's random-forest mode, there and
 at 1,000,000 x 40; TreeSHAP against the shap package.  Then fit time against
 n (10k, 100k, 1M rows, 10 trees each) for the growth curve.  Quick runs use
-breast_cancer tiled 20 times (11,380 x 30).
+breast_cancer tiled 20 times (11,380 x 30).  ``growth_cases`` (``gdcore bench
+tree --growth``): the forest fit from 20,000 to 1,280,000 rows against
+scikit-learn-intelex, one fresh process per size and side.
 """
 
 import numpy as np
@@ -144,6 +146,33 @@ def _growth_case(n):
                 .fit(d["X"], d["y"]),
                 lambda d: ske.RandomForestClassifier(10, n_jobs=N_JOBS, random_state=0)
                 .fit(d["X"], d["y"]), _acc, repeat=1)
+
+
+# Training rows of the growth row, 4x apart: from where a forest fit takes a
+# fraction of a second to where the codes, the bootstrap weights and the
+# trees' index arrays no longer fit in cache.
+GROWTH_ROWS = (20_000, 80_000, 320_000, 1_280_000)
+
+
+def growth_cases():
+    """RandomForestClassifier(100) fit on 20,000 -> 1,280,000 rows x 40, against sklearnex.
+
+    scikit-learn-intelex is the strongest forest peer of this family's
+    benches.  One Case per size (``Case.size`` = training rows); ``gdcore
+    bench --growth`` runs each once per side in a fresh process and fits the
+    time exponent.
+    """
+    def fit_ours(d):
+        return gdcore.RandomForestClassifier(100, n_jobs=N_JOBS, random_state=0).fit(
+            d["X"], d["y"])
+
+    def fit_peer(d):
+        return _sklearnex_rf(100).fit(d["X"], d["y"])
+
+    return [Case("tree", "RandomForestClassifier(100) fit", f"{n}x40", "scikit-learn-intelex",
+                 lambda n=n: _classification(n * 5 // 4), fit_ours, fit_peer, _acc,
+                 repeat=1, min_seconds=0, size=n)
+            for n in GROWTH_ROWS]
 
 
 def _shap_case(n_train, n_explain, n_estimators, max_depth, repeat):

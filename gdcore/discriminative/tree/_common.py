@@ -128,6 +128,7 @@ class TrainingSet:
         y2 = y.reshape(n, -1)
         self.X, self.n_outputs = X, y2.shape[1]
         weight = check_sample_weight(sample_weight, X)
+        expanded = None
         if is_classifier:
             check_classification_targets(y)
             self.classes, codes = [], np.empty(y2.shape, dtype=np.int32)
@@ -150,8 +151,6 @@ class TrainingSet:
             elif class_weight is not None:
                 expanded = compute_sample_weight(class_weight,
                                                  y2 if self.n_outputs > 1 else y2[:, 0])
-            else:
-                expanded = None
             if expanded is not None:
                 weight = weight * expanded
                 if (weight < 0).any():
@@ -170,6 +169,10 @@ class TrainingSet:
         if weight.sum() <= 0:
             raise ValueError("sample_weight sums to zero: no sample would be used.")
         self.weight = np.ascontiguousarray(weight, dtype=np.float64)
+        # scikit-learn's combined weights are "given" (its forests' private
+        # _sample_weight is not None, and draw bootstrap rows by weight)
+        # when sample_weight or an expanded class_weight was
+        self.weighted = sample_weight is not None or expanded is not None
         self.is_classifier = is_classifier
         self.criterion = (CRITERIA_CLF if is_classifier else CRITERIA_REG)[est.criterion]
         # Bins from the rows that weigh: a zero weight then equals removing the
@@ -215,8 +218,12 @@ class TrainingSet:
             random_splitter=getattr(est, "splitter", getattr(est, "_splitter", "best")) == "random",
         )
 
-    def build(self, est, seeds, n_draw, n_threads):
-        """Grow one tree per seed; a list of ``Tree``."""
+    def build(self, est, seeds, n_draw, n_threads, draw_cum=None):
+        """Grow one tree per seed; a list of ``Tree``.
+
+        ``draw_cum``: the running sums of the weights when bootstrap rows are
+        drawn in proportion to them, else None (``_tree_build.build_trees``).
+        """
         codes8 = self.codes if self.codes.dtype == np.uint8 else None
         codes32 = None if codes8 is not None else self.codes
         b = self.bins
@@ -224,7 +231,8 @@ class TrainingSet:
             codes8, codes32, b.n_bins, b.table, b.is_exact, self.y_cls, self.y_reg,
             self.class_offset, self.K, self.criterion, self.weight,
             np.asarray(seeds, dtype=np.uint64), n_draw=n_draw, n_threads=n_threads,
-            balanced_subsample=self.balanced_subsample, **self.limits(est))
+            balanced_subsample=self.balanced_subsample, draw_cum=draw_cum,
+            **self.limits(est))
         return [Tree(*self._root_leaf_if_empty(nodes, values), depth, self.X.shape[1],
                      self.n_outputs, self.n_classes, self.is_classifier, self.class_offset)
                 for nodes, values, depth in grown]

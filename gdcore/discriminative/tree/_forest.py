@@ -20,7 +20,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from gdcore._fallback import PeerFallbackMixin, delegate_to_peer
-from gdcore._sklearn_compat import forest_bootstrap_size
+from gdcore._sklearn_compat import (
+    _BOOTSTRAP_TAKES_WEIGHT,
+    _get_n_samples_bootstrap,
+    forest_bootstrap_size,
+)
 from gdcore._threads import effective_n_threads
 from gdcore.discriminative.tree import _tree_build, _tree_predict
 from gdcore.discriminative.tree._classes import (
@@ -120,13 +124,16 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
             raise ValueError("Out of bag estimation only available if bootstrap=True")
         data = TrainingSet(self, X, y, sample_weight, self._is_classifier, n_threads)
         n = data.X.shape[0]
+        # scikit-learn's private name for the combined weights, which its own
+        # tests and some user code read
+        self._sample_weight = data.weight if data.weighted else None
+        # scikit-learn 1.9 draws bootstrap rows in proportion to the weights
+        # (and sizes a float max_samples by their sum); earlier releases draw
+        # uniformly and weigh the drawn rows
+        self._draw_by_weight = bool(self.bootstrap and data.weighted and _BOOTSTRAP_TAKES_WEIGHT)
         n_draw = self._n_draw(n) if self.bootstrap else 0
         self._n_samples, self._n_draw_fitted = n, n_draw
-        # scikit-learn's private names for the draws and the combined weights,
-        # which its own tests and some user code read
         self._n_samples_bootstrap = n_draw if self.bootstrap else None
-        self._sample_weight = (data.weight if sample_weight is not None
-                               or getattr(self, "class_weight", None) is not None else None)
         if not self.warm_start or not hasattr(self, "estimators_"):
             self.estimators_, self._seeds = [], []
         n_more = self.n_estimators - len(self.estimators_)
@@ -166,8 +173,10 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
         Like scikit-learn (joblib's lines): verbose > 0 prints the trees
         built after each batch, verbose > 1 also each tree as it starts.
         """
+        draw_cum = self._draw_cum()
         if not self.verbose:
-            return data.build(self, seeds, n_draw=n_draw, n_threads=n_threads)
+            return data.build(self, seeds, n_draw=n_draw, n_threads=n_threads,
+                              draw_cum=draw_cum)
         n, trees, start = len(seeds), [], time.perf_counter()
         # about ten lines per fit, each batch a multiple of the threads
         per_line = -(-n // 10)
@@ -177,15 +186,28 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
             if self.verbose > 1:
                 for k in range(lo, lo + len(batch)):
                     print(f"building tree {k + 1} of {n}", flush=True)
-            trees += data.build(self, batch, n_draw=n_draw, n_threads=n_threads)
+            trees += data.build(self, batch, n_draw=n_draw, n_threads=n_threads,
+                                draw_cum=draw_cum)
             print(f"[{type(self).__name__}(n_jobs={self.n_jobs})]: Done {len(trees):4d} out "
                   f"of {n:4d} | elapsed: {time.perf_counter() - start:6.1f}s"
                   + (" finished" if len(trees) == n else ""), flush=True)
         return trees
 
     def _n_draw(self, n):
-        """Bootstrap draws per tree, the installed scikit-learn's rule (1.9: may exceed n)."""
+        """Return the bootstrap draws per tree by the installed scikit-learn's rule.
+
+        In 1.9 they may exceed n, and a float max_samples is a fraction of
+        the weights' sum when rows are drawn by weight.
+        """
+        if self._draw_by_weight:
+            return int(_get_n_samples_bootstrap(n, self.max_samples, self._sample_weight))
         return int(forest_bootstrap_size(n, self.max_samples))
+
+    def _draw_cum(self):
+        """Return the running sums of the weights rows are drawn by, or None (uniform)."""
+        if not getattr(self, "_draw_by_weight", False):
+            return None
+        return np.cumsum(self._sample_weight)
 
     @property
     def estimators_samples_(self):
@@ -197,8 +219,9 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
         rows = np.arange(self._n_samples, dtype=np.int32)
         if not self._n_draw_fitted:
             return [rows.copy() for _ in self._seeds]
+        draw_cum = self._draw_cum()
         return [np.repeat(rows, _tree_build.bootstrap_counts(
-            np.uint64(seed), self._n_samples, self._n_draw_fitted).astype(np.intp))
+            np.uint64(seed), self._n_samples, self._n_draw_fitted, draw_cum).astype(np.intp))
             for seed in self._seeds]
 
     def _wrap(self, tree, data, random_state):
@@ -362,8 +385,10 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
         X = X.tocsr() if sp.issparse(X) else X  # rows are drawn: CSR, not the fit's CSC
         width = self._forest[2].shape[1]
         total, count = np.zeros((n, width)), np.zeros(n)
+        draw_cum = self._draw_cum()
         for est, seed in zip(self.estimators_, self._seeds):
-            oob = np.flatnonzero(_tree_build.bootstrap_counts(np.uint64(seed), n, n_draw) == 0)
+            oob = np.flatnonzero(
+                _tree_build.bootstrap_counts(np.uint64(seed), n, n_draw, draw_cum) == 0)
             leaves = est.tree_.apply(X[oob], n_threads)
             total[oob] += est.tree_.value.reshape(est.tree_.node_count, -1)[leaves]
             count[oob] += 1

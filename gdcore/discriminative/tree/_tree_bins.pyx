@@ -8,13 +8,19 @@ exact mode, ``max_bins=None``); with ``max_bins - 1`` quantile edges it is the
 histogram bin of LightGBM and scikit-learn's HistGradientBoosting, so that
 ``x <= edges[f, b]`` exactly when ``code <= b``.  NaN gets the code
 ``missing_code[f]``, one past the feature's last bin.  The caller has
-rejected inf already (scikit-learn's check_array), so no status is returned.
+rejected inf already (scikit-learn's check_array); the only failure is no
+memory for the block buffers (MemoryError).
 
 Output is feature-major (d, n): the split finders read one feature's codes for
 the samples of a node, and a column of 100,000 uint8 codes (100 KB) stays in
 a typical L2 where a row-major layout would touch one cache line per sample
-and feature.
-O(n * d * log bins), parallel over features.  NumPy twin:
+and feature.  X is row-major, so it is read a block of BLOCK_ROWS rows at a
+time: the block is copied transposed into a per-thread buffer (one pass over
+its cache lines), then each of its columns is binned from that buffer, read
+in order.  Reading X one strided column at a time instead would bring each
+cache line of X in from memory once per feature it holds.
+O(n * d * log bins), parallel over row blocks, so the codes do not depend on
+the thread count.  NumPy twin:
 ``gdcore/discriminative/tree/_reference/tree_bins.py``.
 """
 
@@ -22,18 +28,77 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport isnan
 from libc.stdint cimport uint8_t, uint32_t
+from libc.stdlib cimport free, malloc
+
+from gdcore._cy._openmp cimport omp_get_thread_num
+
+cdef enum:
+    # Rows per block: a block's values of all features, BLOCK_ROWS * d
+    # doubles (at d = 40, 80 KB), stay in a typical L2 while its columns are
+    # binned; far fewer rows would spend the block's time on the loop
+    # overheads of each column.  Measured by `gdcore bench tree`
+    # (RandomForestClassifier(100) fit at 1,000,000 rows).
+    BLOCK_ROWS = 256
+    OK = 0
+    NO_MEMORY = 1
 
 
 cdef inline Py_ssize_t _rank(const double* edges, Py_ssize_t m, double x) noexcept nogil:
-    """Number of edges[:m] strictly below x (numpy.searchsorted side='left')."""
-    cdef Py_ssize_t lo = 0, hi = m, mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if edges[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+    """Number of edges[:m] strictly below x (numpy.searchsorted side='left').
+
+    Branch-free: each step moves ``base`` by a select, not a jump, so the
+    unpredictable comparisons of a search cost no mispredicted branches.
+    Invariant: the answer lies in [base, base + n].
+    """
+    cdef const double* base = edges
+    cdef Py_ssize_t n = m, half
+    if m == 0:
+        return 0
+    while n > 1:
+        half = n >> 1
+        base = base + half if base[half] < x else base
+        n -= half
+    return (base - edges) + (base[0] < x)
+
+
+cdef inline void _bin_block(const floating* X, Py_ssize_t d, Py_ssize_t i0, Py_ssize_t i1,
+                            const double* edges, Py_ssize_t stride, const int* n_edges,
+                            const int* missing_code, double* buf, uint8_t* codes8,
+                            uint32_t* codes32, Py_ssize_t n) noexcept nogil:
+    """Codes of rows i0:i1 of X: the block transposed into buf, then column by column."""
+    cdef Py_ssize_t i, f, b = i1 - i0, c
+    cdef double x
+    for i in range(b):
+        for f in range(d):
+            buf[f * b + i] = X[(i0 + i) * d + f]
+    for f in range(d):
+        for i in range(b):
+            x = buf[f * b + i]
+            if isnan(x):
+                c = missing_code[f]
+            else:
+                c = _rank(edges + f * stride, n_edges[f], x)
+            if codes8 != NULL:
+                codes8[f * n + i0 + i] = <uint8_t> c
+            else:
+                codes32[f * n + i0 + i] = <uint32_t> c
+
+
+cdef int _bin(const floating* X, Py_ssize_t n, Py_ssize_t d, const double* edges,
+              Py_ssize_t stride, const int* n_edges, const int* missing_code,
+              uint8_t* codes8, uint32_t* codes32, int n_threads) noexcept nogil:
+    """Codes of X (n, d) into codes8 or codes32 (d, n), parallel over row blocks."""
+    cdef Py_ssize_t n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS, k, B = BLOCK_ROWS * d
+    cdef int nt = max(1, n_threads)
+    cdef double* buf = <double*> malloc(nt * B * sizeof(double))
+    if buf == NULL:
+        return NO_MEMORY
+    for k in prange(n_blocks, schedule="dynamic", num_threads=nt):
+        _bin_block(X, d, k * BLOCK_ROWS, min(n, (k + 1) * BLOCK_ROWS), edges, stride,
+                   n_edges, missing_code, buf + omp_get_thread_num() * B, codes8,
+                   codes32, n)
+    free(buf)
+    return OK
 
 
 def bin_codes_u8(
@@ -45,16 +110,14 @@ def bin_codes_u8(
     int n_threads,
 ):
     """Codes of X as uint8 (at most 256 codes per feature).  X must hold no inf."""
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], i, f
-    cdef double x
+    cdef int status
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        return
     with nogil:
-        for f in prange(d, schedule="static", num_threads=n_threads):
-            for i in range(n):
-                x = X[i, f]
-                if isnan(x):
-                    codes[f, i] = <uint8_t> missing_code[f]
-                else:
-                    codes[f, i] = <uint8_t> _rank(&edges[f, 0], n_edges[f], x)
+        status = _bin(&X[0, 0], X.shape[0], X.shape[1], &edges[0, 0], edges.shape[1],
+                      &n_edges[0], &missing_code[0], &codes[0, 0], NULL, n_threads)
+    if status != OK:
+        raise MemoryError("no memory for the binning buffers")
 
 
 def bin_codes_u32(
@@ -66,13 +129,11 @@ def bin_codes_u32(
     int n_threads,
 ):
     """Codes of X as uint32 (the exact mode: one code per distinct value)."""
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], i, f
-    cdef double x
+    cdef int status
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        return
     with nogil:
-        for f in prange(d, schedule="static", num_threads=n_threads):
-            for i in range(n):
-                x = X[i, f]
-                if isnan(x):
-                    codes[f, i] = <uint32_t> missing_code[f]
-                else:
-                    codes[f, i] = <uint32_t> _rank(&edges[f, 0], n_edges[f], x)
+        status = _bin(&X[0, 0], X.shape[0], X.shape[1], &edges[0, 0], edges.shape[1],
+                      &n_edges[0], &missing_code[0], NULL, &codes[0, 0], n_threads)
+    if status != OK:
+        raise MemoryError("no memory for the binning buffers")

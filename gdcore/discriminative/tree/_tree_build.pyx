@@ -27,7 +27,7 @@ small nodes whose samples are scattered over the training set.
 Forests grow trees in ``prange`` over trees, one thread per tree, each from
 its own 64-bit seed, so a forest is identical on any number of threads.
 Feature draws come from the seed's splitmix64 stream and bootstrap draws
-from a second stream (the seed xor BOOTSTRAP_STREAM): a forest's tree is then
+from a second stream (``_tree_draws.pxd``): a forest's tree is then
 the tree a DecisionTree with the same seed grows on the drawn rows, as in
 scikit-learn (its ``estimators_samples_`` contract).  A node costs
 O(n_node * mtry) (plus O(bins) per histogram); a tree about O(n log n * mtry).
@@ -41,28 +41,23 @@ import numpy as np
 from cython.parallel cimport prange
 from libc.math cimport INFINITY
 from libc.stdint cimport uint8_t, uint64_t
-from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
 
 from gdcore._cy._openmp cimport omp_get_thread_num
 
-# The bootstrap stream of a tree is seeded with its seed xor this constant
-# (2**64 / golden ratio, splitmix64's increment): any fixed odd constant
-# separates it from the feature-draw stream seeded with the seed itself.
-cdef uint64_t BOOTSTRAP_STREAM = 0x9E3779B97F4A7C15ULL
-from gdcore.discriminative.tree._tree_draws cimport balance_subsample, bootstrap
+from gdcore.discriminative.tree._tree_draws cimport balance_subsample, draw_counts
 from gdcore.discriminative.tree._tree_frontier cimport (
     Frontier, Record, frontier_free, frontier_pop, frontier_pop_max, frontier_push,
     frontier_sift_up,
 )
+from gdcore.discriminative.tree._tree_nodes cimport Node, Tree, set_split, tree_add_node
 from gdcore.discriminative.tree._tree_split cimport (
     Limits, Split, TreeData, feature_histogram, gather_node, node_stats, partition,
     random_split, rng_int, scan_histogram, scan_sorted, tree_data,
 )
 
 cdef double EPSILON = 2.220446049250313e-16
-cdef Py_ssize_t TREE_LEAF = -1
-cdef Py_ssize_t TREE_UNDEFINED = -2
 
 cdef enum:
     OK = 0
@@ -84,18 +79,6 @@ cdef enum:
 
 STATUS_OK = OK
 STATUS_NO_MEMORY = NO_MEMORY
-
-
-cdef struct Node:
-    # scikit-learn's NODE_DTYPE, field for field (sklearn.tree._tree.Node).
-    Py_ssize_t left_child
-    Py_ssize_t right_child
-    Py_ssize_t feature
-    double threshold
-    double impurity
-    Py_ssize_t n_node_samples
-    double weighted_n_node_samples
-    unsigned char missing_go_to_left
 
 
 NODE_DTYPE = np.dtype({
@@ -126,15 +109,8 @@ cdef struct Params:
     bint random_splitter
     int n_threads                  # threads inside one tree
     Py_ssize_t n_draw              # bootstrap draws; 0: no bootstrap
+    const double* draw_cum         # (n,) running sums of the weights to draw by, or NULL
     bint balanced_subsample        # class weights from each bootstrap sample
-
-
-cdef struct Tree:
-    Node* nodes
-    double* values                 # (cap, K) weighted class counts / target means
-    Py_ssize_t n_nodes
-    Py_ssize_t cap
-    Py_ssize_t max_depth
 
 
 cdef struct Builder:
@@ -324,59 +300,6 @@ cdef bint _split_node(Builder* b, Py_ssize_t start, Py_ssize_t end, Py_ssize_t d
     return improvement[0] + EPSILON >= b.p.min_impurity_decrease
 
 
-cdef Py_ssize_t _add_node(Builder* b, Py_ssize_t parent, bint is_left, bint leaf,
-                          const Split* s, double impurity, Py_ssize_t n_node,
-                          Py_ssize_t depth) noexcept nogil:
-    """Append a node (values from b.total); its id, or -1 when out of memory."""
-    cdef Tree* tr = &b.tree
-    cdef Py_ssize_t K = b.t.K, k, cap
-    cdef Node* nd
-    cdef double* v
-    cdef void* p1
-    cdef void* p2
-    if tr.n_nodes == tr.cap:
-        cap = 2 * tr.cap if tr.cap > 0 else 64
-        p1 = realloc(tr.nodes, cap * sizeof(Node))
-        if p1 == NULL:
-            return -1
-        tr.nodes = <Node*> p1
-        p2 = realloc(tr.values, cap * K * sizeof(double))
-        if p2 == NULL:
-            return -1
-        tr.values = <double*> p2
-        tr.cap = cap
-    nd = &tr.nodes[tr.n_nodes]
-    nd.impurity = impurity
-    nd.n_node_samples = n_node
-    nd.weighted_n_node_samples = b.total[1]
-    v = tr.values + tr.n_nodes * K
-    for k in range(K):
-        v[k] = b.total[2 + k] if b.t.y_cls != NULL else b.total[2 + k] / b.total[1]
-    _set_split(nd, leaf, s)
-    if parent >= 0:
-        if is_left:
-            tr.nodes[parent].left_child = tr.n_nodes
-        else:
-            tr.nodes[parent].right_child = tr.n_nodes
-    if depth > tr.max_depth:
-        tr.max_depth = depth
-    tr.n_nodes += 1
-    return tr.n_nodes - 1
-
-
-cdef void _set_split(Node* nd, bint leaf, const Split* s) noexcept nogil:
-    nd.left_child = TREE_LEAF
-    nd.right_child = TREE_LEAF
-    if leaf:
-        nd.feature = TREE_UNDEFINED
-        nd.threshold = TREE_UNDEFINED
-        nd.missing_go_to_left = 0
-        return
-    nd.feature = s.feature
-    nd.threshold = s.threshold
-    nd.missing_go_to_left = s.missing_left
-
-
 cdef void _child_histograms(Builder* b, Record* parent, Record* left,
                             Record* right) noexcept nogil:
     """Give the children histograms when both will be searched: the smaller
@@ -428,8 +351,8 @@ cdef int _grow_depth_first(Builder* b, Py_ssize_t n_root) noexcept nogil:
             impurity = r.impurity
         split = _split_node(b, r.start, r.end, r.depth, &r.hist, &impurity, &best,
                             &pos, &improvement, r.known)
-        node = _add_node(b, r.parent, r.is_left, not split, &best, impurity,
-                         r.end - r.start, r.depth)
+        node = tree_add_node(&b.tree, b.t.K, b.t.y_cls != NULL, b.total, r.parent,
+                             r.is_left, not split, &best, impurity, r.end - r.start, r.depth)
         if node < 0:
             return NO_MEMORY
         if not split:
@@ -464,7 +387,8 @@ cdef int _add_frontier(Builder* b, Py_ssize_t start, Py_ssize_t end, Py_ssize_t 
     split = _split_node(b, start, end, depth, &hist, &impurity, &r.split, &r.pos,
                         &r.improvement, False)
     _hist_give(b, hist)
-    r.node = _add_node(b, parent, is_left, True, &r.split, impurity, end - start, depth)
+    r.node = tree_add_node(&b.tree, b.t.K, b.t.y_cls != NULL, b.total, parent, is_left, True,
+                           &r.split, impurity, end - start, depth)
     if r.node < 0:
         return NO_MEMORY
     if split:
@@ -484,7 +408,7 @@ cdef int _grow_best_first(Builder* b, Py_ssize_t n_root) noexcept nogil:
         return NO_MEMORY
     while b.fr.n > 0 and splits_left > 0:
         r = frontier_pop_max(&b.fr)
-        _set_split(&b.tree.nodes[r.node], False, &r.split)
+        set_split(&b.tree.nodes[r.node], False, &r.split)
         splits_left -= 1
         if _add_frontier(b, r.start, r.pos, r.depth + 1, r.node, True) != OK:
             return NO_MEMORY
@@ -515,7 +439,6 @@ cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* we
     cdef Builder b
     cdef Py_ssize_t S = 2 + t.K, i, m = 0, n = max(t.n, 1)
     cdef int nt = max(p.n_threads, 1), status = NO_MEMORY
-    cdef uint64_t boot_rng
     memset(&b, 0, sizeof(Builder))
     b.t = t
     b.p = p
@@ -538,10 +461,11 @@ cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* we
             and b.keys != NULL
             and (t.codes8 == NULL or _hist_take(&b) == 0)):
         if p.n_draw > 0:
-            boot_rng = seed ^ BOOTSTRAP_STREAM
-            bootstrap(&boot_rng, t.n, p.n_draw, <double*> b.keys)  # keys: free until growth
+            # keys: free until growth.  Rows drawn by weight carry their
+            # weight in their counts (scikit-learn 1.9), else counts x weight.
+            draw_counts(seed, t.n, p.n_draw, p.draw_cum, <double*> b.keys)
             for i in range(t.n):
-                b.w[i] = (<double*> b.keys)[i] * weight[i]
+                b.w[i] = (<double*> b.keys)[i] * (1.0 if p.draw_cum != NULL else weight[i])
             if p.balanced_subsample and t.y_cls != NULL:
                 balance_subsample(t, p.n_draw, <double*> b.keys, b.scratch, b.w)
         else:
@@ -567,12 +491,23 @@ cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* we
     return status
 
 
-def bootstrap_counts(uint64_t seed, Py_ssize_t n, Py_ssize_t n_draw):
-    """The in-bag counts of the tree grown from ``seed`` (for out-of-bag scores)."""
+def bootstrap_counts(uint64_t seed, Py_ssize_t n, Py_ssize_t n_draw,
+                     const double[::1] draw_cum=None):
+    """The in-bag counts of the tree grown from ``seed`` (for out-of-bag scores);
+    ``draw_cum`` as in build_trees."""
     cdef double[::1] counts = np.zeros(max(n, 1))
-    cdef uint64_t rng = seed ^ BOOTSTRAP_STREAM
-    bootstrap(&rng, n, n_draw, &counts[0])
+    draw_counts(seed, n, n_draw, _cum(draw_cum, n), &counts[0])
     return np.asarray(counts)[:n]
+
+
+cdef const double* _cum(const double[::1] draw_cum, Py_ssize_t n) except? NULL:
+    """The running sums to draw by (checked), or NULL to draw uniformly."""
+    if draw_cum is None:
+        return NULL
+    if draw_cum.shape[0] != n or n == 0 or not draw_cum[n - 1] > 0.0:
+        raise ValueError("draw_cum must hold the n running sums of the weights, "
+                         "with a positive total.")
+    return &draw_cum[0]
 
 
 def build_trees(
@@ -589,13 +524,18 @@ def build_trees(
     double min_weight_fraction_leaf, Py_ssize_t max_features, Py_ssize_t max_leaf_nodes,
     double min_impurity_decrease, bint random_splitter, Py_ssize_t n_draw,
     int n_threads, bint balanced_subsample=False,
+    const double[::1] draw_cum=None,   # IN (n,) running sums of the weights to draw
+                                       # by (bootstrap in proportion to them), or None
 ):
     """Grow len(seeds) trees, in parallel over trees (or, for one tree, over
     features); returns a list of (nodes as NODE_DTYPE, values (n_nodes, K),
-    max_depth), or raises MemoryError."""
+    max_depth), or raises MemoryError.  Bootstrap draws: uniform, each row's
+    counts times its weight; with ``draw_cum``, in proportion to the weights,
+    the counts alone."""
     cdef TreeData t
     cdef Params p
     cdef Py_ssize_t n_trees = seeds.shape[0], k
+    cdef const double* cum = _cum(draw_cum, weight.shape[0]) if n_draw > 0 else NULL
     cdef Tree* trees = <Tree*> calloc(max(n_trees, 1), sizeof(Tree))
     cdef int[::1] status = np.zeros(max(n_trees, 1), dtype=np.intc)
     cdef int outer = n_threads if n_trees > 1 else 1
@@ -623,6 +563,7 @@ def build_trees(
     p.random_splitter = random_splitter
     p.n_threads = 1 if n_trees > 1 else n_threads
     p.n_draw = n_draw
+    p.draw_cum = cum
     p.balanced_subsample = balanced_subsample
     with nogil:
         for k in prange(n_trees, schedule="dynamic", num_threads=outer):

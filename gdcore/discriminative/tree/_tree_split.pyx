@@ -25,6 +25,14 @@ Three finders, all O(1) per candidate cut:
 - ``random_split`` (ExtraTrees, Geurts et al. 2006): one threshold drawn
   uniformly between the node's smallest and largest value, O(n_node).
 
+For one-output classification on quantile bins without leaf minimums, both
+scans evaluate only boundary cuts (Fayyad and Irani, Machine Learning, 1992): a cut
+between two codes whose samples are all of one class is skipped, since the
+weighted impurity is concave along such a run and the run's ends (evaluated)
+are never worse; the chosen split is the same.  The cut evaluation itself
+(criteria, thresholds, missing sides) is ``_tree_cuts.pxd``; sorting,
+``_tree_sort.pxd``.
+
 Missing values (NaN, code ``n_bins[f]``) are tried on both sides of every
 cut, plus the cut "all values left, missing right" (threshold +inf), as
 scikit-learn >= 1.3 does.  A cut between two distinct values a < b gets
@@ -39,21 +47,23 @@ from libc.math cimport INFINITY, NAN, log
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 
-# scikit-learn's constants: cuts between values closer than FEATURE_THRESHOLD
-# are not made (float32 noise), and sums below EPSILON are "zero" for Poisson.
-cdef double FEATURE_THRESHOLD = 1e-7
+from gdcore.discriminative.tree._tree_cuts cimport (
+    bin_class, clf_impurity, consider_cut, consider_missing_alone, cut_proxy, too_close,
+)
+from gdcore.discriminative.tree._tree_sort cimport group_class, radix_sort_keys, sort_keys
+
 # Nodes with at least this many values sort by radix (a pass per code byte)
 # instead of quicksort: a radix pass costs O(n + 256) whatever n, so it only
 # beats the quicksort's O(n log n) once n is well above the 256 buckets.
 cdef Py_ssize_t RADIX_MIN = 256
 # Nodes of at most SORT_SMALL values sort their one-byte codes by insertion
-# (_sort_keys) instead of counting: a counting sort's clear and prefix sum
+# (sort_keys) instead of counting: a counting sort's clear and prefix sum
 # over every bin cost more than an insertion sort of so few keys, and a fully
 # grown tree's deepest nodes are that small.  Measured by `gdcore bench tree`
 # (RandomForestClassifier(100) fit).
 cdef Py_ssize_t SORT_SMALL = 16
+# scikit-learn's: sums below EPSILON are "zero" for Poisson (_tree_cuts.pxd).
 cdef double EPSILON = 2.220446049250313e-16
-cdef double INV_LN2 = 1.4426950408889634
 
 # The criterion codes, for the Python callers.
 CRITERION_GINI = CRIT_GINI
@@ -62,67 +72,9 @@ CRITERION_SQUARED_ERROR = CRIT_SQUARED_ERROR
 CRITERION_POISSON = CRIT_POISSON
 
 
-cdef inline double _clf_impurity(const TreeData* t, const double* s) noexcept nogil:
-    """Gini or entropy (bits) of the class weights in s, averaged over outputs."""
-    cdef double W = s[1], imp = 0.0, acc = 0.0, p
-    cdef int o, c, lo, hi
-    if W <= 0.0:
-        return 0.0
-    if t.n_outputs == 1:
-        # One output (every forest of one target): the loop below without its
-        # output bookkeeping, the same operations in the same order, so the
-        # same bits.  Called twice per candidate cut, the innermost step of
-        # every split search.
-        if t.criterion == CRIT_GINI:
-            for c in range(2, 2 + t.K):
-                p = s[c] / W
-                acc += p * p
-            return 1.0 - acc
-        for c in range(2, 2 + t.K):
-            if s[c] > 0.0:
-                p = s[c] / W
-                acc -= p * log(p) * INV_LN2
-        return acc
-    for o in range(t.n_outputs):
-        lo = 2 + t.class_offset[o]
-        hi = 2 + (t.class_offset[o + 1] if o + 1 < t.n_outputs else t.K)
-        acc = 0.0
-        if t.criterion == CRIT_GINI:
-            # sum of squared fractions, not sum s^2 / W^2: W * W underflows to 0
-            # when every weight is tiny (a division by zero)
-            for c in range(lo, hi):
-                p = s[c] / W
-                acc += p * p
-            imp += 1.0 - acc
-        else:
-            for c in range(lo, hi):
-                if s[c] > 0.0:
-                    p = s[c] / W
-                    acc -= p * log(p) * INV_LN2
-            imp += acc
-    return imp / t.n_outputs
-
-
 cdef double proxy(const TreeData* t, const double* L, const double* R) noexcept nogil:
     """scikit-learn's proxy impurity improvement of the cut L | R (larger is better)."""
-    return _proxy(t, L, R)
-
-
-cdef inline double _proxy(const TreeData* t, const double* L, const double* R) noexcept nogil:
-    """proxy, inlined into the scans (it is evaluated at every candidate cut)."""
-    cdef double s = 0.0
-    cdef int o
-    if t.criterion == CRIT_GINI or t.criterion == CRIT_ENTROPY:
-        return -(L[1] * _clf_impurity(t, L) + R[1] * _clf_impurity(t, R))
-    if t.criterion == CRIT_SQUARED_ERROR:
-        for o in range(t.n_outputs):
-            s += L[2 + o] * L[2 + o] / L[1] + R[2 + o] * R[2 + o] / R[1]
-        return s
-    for o in range(t.n_outputs):  # Poisson: a side with no positive target is invalid
-        if L[2 + o] <= EPSILON or R[2 + o] <= EPSILON:
-            return -INFINITY
-        s += L[2 + o] * log(L[2 + o] / L[1]) + R[2 + o] * log(R[2 + o] / R[1])
-    return s
+    return cut_proxy(t, L, R)
 
 
 cdef void node_stats(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
@@ -136,7 +88,7 @@ cdef void node_stats(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
     for p in range(start, end):
         add_sample(t, idx[p], w[idx[p]], total)
     if t.y_cls != NULL:
-        impurity[0] = _clf_impurity(t, total)
+        impurity[0] = clf_impurity(t, total)
         return
     if t.criterion == CRIT_SQUARED_ERROR:
         for p in range(start, end):
@@ -202,75 +154,6 @@ cdef void feature_histogram(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t
         add_sample(t, i, w[i], hist + col[i * st] * S)
 
 
-cdef inline double _threshold(const TreeData* t, Py_ssize_t f, Py_ssize_t bl,
-                              Py_ssize_t br) noexcept nogil:
-    """The threshold of the cut between value bins bl < br (scikit-learn's midpoint)."""
-    cdef const double* v = t.table + f * t.stride
-    cdef double thr
-    if not t.is_exact[f]:
-        return v[bl]
-    thr = v[bl] / 2.0 + v[br] / 2.0
-    if thr == v[br] or thr == INFINITY or thr == -INFINITY:
-        thr = v[bl]
-    return thr
-
-
-cdef inline void _consider(const TreeData* t, Py_ssize_t f, Py_ssize_t bl, Py_ssize_t br,
-                           const double* left, const double* miss, const double* total,
-                           Limits lim, Split* best, double* L, double* R,
-                           double threshold, int sides) noexcept nogil:
-    """Try the cut 'value codes <= bl' with missing values right, then (if
-    sides == 2) left.  Without missing values in the node, NaN at predict time
-    goes to the side with more samples (scikit-learn's rule).
-
-    ``threshold`` NaN means "compute it from bl, br" (only done for a new best).
-    """
-    cdef Py_ssize_t S = 2 + t.K, s
-    cdef int side
-    cdef double q
-    for side in range(sides):
-        if side == 1 and miss[0] == 0.0:
-            break
-        for s in range(S):
-            L[s] = left[s] + (miss[s] if side == 1 else 0.0)
-            R[s] = total[s] - L[s]
-        if L[0] < lim.min_samples_leaf or R[0] < lim.min_samples_leaf:
-            continue
-        if L[1] < lim.min_weight_leaf or R[1] < lim.min_weight_leaf:
-            continue
-        if L[1] <= 0.0 or R[1] <= 0.0:
-            continue
-        q = _proxy(t, L, R)
-        if q > best.proxy:
-            best.proxy = q
-            best.feature = f
-            best.bin = bl
-            best.threshold = threshold if threshold == threshold else _threshold(t, f, bl, br)
-            best.missing_left = side == 1 if miss[0] > 0.0 else L[0] > R[0]
-            best.n_left = <Py_ssize_t> L[0]
-
-
-cdef inline void _consider_missing_alone(const TreeData* t, Py_ssize_t f,
-                                         const double* miss, const double* total,
-                                         Limits lim, Split* best, double* left,
-                                         double* L, double* R) noexcept nogil:
-    """The cut 'every value left, missing right' (threshold +inf)."""
-    cdef Py_ssize_t S = 2 + t.K, s
-    if miss[0] == 0.0 or miss[0] == total[0]:
-        return
-    for s in range(S):
-        left[s] = total[s] - miss[s]
-    _consider(t, f, t.n_bins[f] - 1, t.n_bins[f], left, miss, total, lim, best, L, R,
-              INFINITY, 1)
-
-
-cdef inline bint _too_close(const TreeData* t, Py_ssize_t f, Py_ssize_t bl,
-                            Py_ssize_t br) noexcept nogil:
-    """scikit-learn does not cut between values closer than FEATURE_THRESHOLD."""
-    cdef const double* v = t.table + f * t.stride
-    return t.is_exact[f] and v[br] <= v[bl] + FEATURE_THRESHOLD
-
-
 cdef bint scan_histogram(const TreeData* t, const double* hist, Py_ssize_t f,
                          const double* total, Limits lim, Split* best,
                          double* scratch) noexcept nogil:
@@ -285,96 +168,28 @@ cdef bint scan_histogram(const TreeData* t, const double* hist, Py_ssize_t f,
     cdef const double* miss = hist + nb * S
     cdef const double* h
     cdef bint varies = False
+    # Only boundary cuts, as in scan_sorted (Fayyad and Irani): a cut between
+    # two bins whose samples are all of one class is skipped.
+    cdef bint runs = (t.y_cls != NULL and t.n_outputs == 1 and not t.is_exact[f]
+                      and lim.min_samples_leaf <= 1 and lim.min_weight_leaf <= 0.0)
+    cdef int cls = -1, prev = -1
     memset(left, 0, S * sizeof(double))
     for b in range(nb):
         h = hist + b * S
         if h[0] == 0.0:
             continue
+        if runs:
+            cls = bin_class(h, t.K)
         if bl >= 0:
             varies = True
-            if not _too_close(t, f, bl, b):
-                _consider(t, f, bl, b, left, miss, total, lim, best, L, R, NAN, 2)
+            if not (runs and cls >= 0 and cls == prev) and not too_close(t, f, bl, b):
+                consider_cut(t, f, bl, b, left, miss, total, lim, best, L, R, NAN, 2)
         for s in range(S):
             left[s] += h[s]
         bl = b
-    _consider_missing_alone(t, f, miss, total, lim, best, scratch + 3 * S, L, R)
+        prev = cls
+    consider_missing_alone(t, f, miss, total, lim, best, scratch + 3 * S, L, R)
     return varies or (miss[0] > 0.0 and miss[0] < total[0])
-
-
-cdef void _sort_keys(uint64_t* a, Py_ssize_t n) noexcept nogil:
-    """Sort distinct uint64 keys: quicksort (median of three), insertion below 16."""
-    cdef Py_ssize_t i, j, lo, hi
-    cdef uint64_t pivot, tmp
-    while n > 16:
-        # median of three to a[0]
-        lo = 0
-        hi = n - 1
-        j = n >> 1
-        if a[j] < a[lo]:
-            a[j], a[lo] = a[lo], a[j]
-        if a[hi] < a[lo]:
-            a[hi], a[lo] = a[lo], a[hi]
-        if a[hi] < a[j]:
-            a[hi], a[j] = a[j], a[hi]
-        pivot = a[j]
-        i = 0
-        j = n - 1
-        while True:
-            while a[i] < pivot:
-                i += 1
-            while a[j] > pivot:
-                j -= 1
-            if i >= j:
-                break
-            tmp = a[i]
-            a[i] = a[j]
-            a[j] = tmp
-            i += 1
-            j -= 1
-        # a[:j + 1] <= pivot <= a[j + 1:]; recurse on the smaller part
-        if j + 1 < n - j - 1:
-            _sort_keys(a, j + 1)
-            a += j + 1
-            n -= j + 1
-        else:
-            _sort_keys(a + j + 1, n - j - 1)
-            n = j + 1
-    for i in range(1, n):
-        tmp = a[i]
-        j = i - 1
-        while j >= 0 and a[j] > tmp:
-            a[j + 1] = a[j]
-            j -= 1
-        a[j + 1] = tmp
-
-
-cdef uint64_t* _radix_sort_keys(uint64_t* a, uint64_t* tmp, Py_ssize_t n,
-                                uint64_t max_code) noexcept nogil:
-    """Keys made in position order, sorted by their code (the high 32 bits) with
-    a stable LSD radix sort, one pass per byte of max_code: the order of
-    (code, position), as _sort_keys gives, in O(n) per pass.  Returns a or tmp,
-    whichever holds the result."""
-    cdef Py_ssize_t count[256]
-    cdef Py_ssize_t i, b, acc, shift = 32
-    cdef uint64_t* swap
-    while shift < 64 and (max_code >> (shift - 32)) > 0:
-        memset(count, 0, 256 * sizeof(Py_ssize_t))
-        for i in range(n):
-            count[(a[i] >> shift) & 0xFF] += 1
-        if count[(a[0] >> shift) & 0xFF] != n:  # a byte all keys share: no pass
-            acc = 0
-            for b in range(256):
-                acc += count[b]
-                count[b] = acc - count[b]
-            for i in range(n):
-                b = (a[i] >> shift) & 0xFF
-                tmp[count[b]] = a[i]
-                count[b] += 1
-            swap = a
-            a = tmp
-            tmp = swap
-        shift += 8
-    return a
 
 
 cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
@@ -394,7 +209,8 @@ cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start
     cdef double* L = scratch + S
     cdef double* R = scratch + 2 * S
     cdef double* miss = scratch + 3 * S
-    cdef bint varies = False
+    cdef bint varies = False, runs
+    cdef int pure = -1
     cdef Py_ssize_t count[257]
     cdef const uint8_t* col8
     cdef uint8_t* node8
@@ -411,7 +227,7 @@ cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start
             else:
                 keys[m] = (c << 32) | <uint64_t> (p - start)
                 m += 1
-        _sort_keys(keys, m)
+        sort_keys(keys, m)
     elif t.codes8 != NULL:
         # One-byte codes: a counting sort, O(m + bins), in place of the
         # quicksort, which would be the costliest step of a forest fit's
@@ -447,23 +263,36 @@ cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start
                 max_code = c if c > max_code else max_code
                 m += 1
         if m >= RADIX_MIN:
-            keys = _radix_sort_keys(keys, keys + m, m, max_code)
+            keys = radix_sort_keys(keys, keys + m, m, max_code)
         else:
-            _sort_keys(keys, m)
+            sort_keys(keys, m)
+    # Boundary cuts only (see the module docstring): not with leaf minimums,
+    # which can rule out a run's end, nor on exact features, whose too_close
+    # rule can skip it.
+    runs = (nw != NULL and not t.is_exact[f] and lim.min_samples_leaf <= 1
+            and lim.min_weight_leaf <= 0.0)
     for q in range(m):
+        p = <Py_ssize_t> (keys[q] & 0xFFFFFFFFULL)
         if nw != NULL:
-            add_gathered(nw, ny, <Py_ssize_t> (keys[q] & 0xFFFFFFFFULL), left)
+            add_gathered(nw, ny, p, left)
         else:
-            i = idx[start + <Py_ssize_t> (keys[q] & 0xFFFFFFFFULL)]
+            i = idx[start + p]
             add_sample(t, i, w[i], left)
+        if runs:
+            if q == 0 or (keys[q - 1] >> 32) != (keys[q] >> 32):
+                pure = ny[p]
+            elif ny[p] != pure:
+                pure = -1
         if q + 1 < m:
             c = keys[q] >> 32
             cn = keys[q + 1] >> 32
             if cn != c:
                 varies = True
-                if not _too_close(t, f, c, cn):
-                    _consider(t, f, c, cn, left, miss, total, lim, best, L, R, NAN, 2)
-    _consider_missing_alone(t, f, miss, total, lim, best, left, L, R)
+                if runs and pure >= 0 and group_class(keys, ny, q + 1, m) == pure:
+                    continue
+                if not too_close(t, f, c, cn):
+                    consider_cut(t, f, c, cn, left, miss, total, lim, best, L, R, NAN, 2)
+    consider_missing_alone(t, f, miss, total, lim, best, left, L, R)
     return varies or (miss[0] > 0.0 and m > 0)
 
 
@@ -493,7 +322,7 @@ cdef bint random_split(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t star
         if c != nb:
             lo = c if c < lo else lo
             hi = c if c > hi else hi
-    if hi <= lo or _too_close(t, f, lo, hi):
+    if hi <= lo or too_close(t, f, lo, hi):
         return False
     if t.is_exact[f]:
         thr = v[lo] + rng_uniform(rng) * (v[hi] - v[lo])
@@ -518,7 +347,7 @@ cdef bint random_split(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t star
             add_sample(t, i, w[i], miss)
         elif c <= bl:
             add_sample(t, i, w[i], left)
-    _consider(t, f, bl, bl + 1, left, miss, total, lim, best, L, R, thr, 2)
+    consider_cut(t, f, bl, bl + 1, left, miss, total, lim, best, L, R, thr, 2)
     return True
 
 

@@ -19,10 +19,21 @@ NODE_FIELDS = ["left_child", "right_child", "feature", "threshold", "impurity",
                "n_node_samples", "weighted_n_node_samples", "missing_go_to_left"]
 
 
-def bootstrap_counts(seed, n, n_draw):
+def bootstrap_counts(seed, n, n_draw, draw_cum=None):
+    """Count each row's draws: uniform, or by weight (draw_cum: running sums).
+
+    A draw by weight picks the first row whose running sum exceeds a uniform
+    draw on [0, total).
+    """
     rng, counts = [int(seed) ^ BOOTSTRAP_STREAM], np.zeros(n)
     for _ in range(n_draw):
-        counts[ts.rng_next(rng) % n] += 1.0
+        if draw_cum is None:
+            counts[ts.rng_next(rng) % n] += 1.0
+            continue
+        total = draw_cum[-1]
+        u = min((ts.rng_next(rng) >> 11) * (1.0 / 9007199254740992.0) * total,
+                np.nextafter(total, 0.0))
+        counts[np.searchsorted(draw_cum, u, side="right")] += 1.0
     return counts
 
 
@@ -148,7 +159,7 @@ def _balanced_factors(y_cls, class_offset, K, counts, n_draw):
 def build_trees(codes8, codes32, n_bins, table, is_exact, y_cls, y_reg, class_offset, K,
                 criterion, weight, seeds, max_depth, min_samples_split, min_samples_leaf,
                 min_weight_fraction_leaf, max_features, max_leaf_nodes, min_impurity_decrease,
-                random_splitter, n_draw, n_threads, balanced_subsample=False):
+                random_splitter, n_draw, n_threads, balanced_subsample=False, draw_cum=None):
     from gdcore.discriminative.tree._tree_build import NODE_DTYPE
     codes = codes8 if codes8 is not None else codes32
     p = dict(max_depth=max_depth, min_samples_split=min_samples_split,
@@ -160,8 +171,8 @@ def build_trees(codes8, codes32, n_bins, table, is_exact, y_cls, y_reg, class_of
         rng = [int(seed)]
         w = np.asarray(weight, dtype=np.float64).copy()
         if n_draw > 0:
-            counts = bootstrap_counts(seed, len(w), n_draw)
-            w *= counts
+            counts = bootstrap_counts(seed, len(w), n_draw, draw_cum)
+            w = counts.copy() if draw_cum is not None else w * counts
             if balanced_subsample and y_cls is not None:
                 w *= _balanced_factors(y_cls, class_offset, K, counts, n_draw)
         g = _Grower(codes, n_bins, table, is_exact, y_cls, y_reg, class_offset, K, criterion,

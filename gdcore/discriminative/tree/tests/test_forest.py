@@ -298,3 +298,38 @@ def test_member_refitted_on_its_samples_is_the_same_tree(Forest):
         again = clone(est).fit(X[rows], y[rows])
         np.testing.assert_allclose(again.tree_.value, est.tree_.value)
         np.testing.assert_array_equal(again.tree_.feature, est.tree_.feature)
+
+
+def test_bootstrap_draws_rows_by_weight_as_scikit_learn():
+    """Bootstrap rows are drawn as the installed scikit-learn draws them.
+
+    scikit-learn 1.9 draws them in proportion to sample_weight (its trees then
+    weigh rows by their counts) and sizes a float max_samples by the weights'
+    sum; earlier releases draw uniformly and weigh the drawn rows.
+    """
+    from gdcore._sklearn_compat import _BOOTSTRAP_TAKES_WEIGHT
+
+    X, y = load_iris(return_X_y=True)
+    w = np.where(np.arange(150) % 3 == 0, 0.0, np.where(np.arange(150) % 3 == 1, 1.0, 3.0))
+    rf = RandomForestClassifier(n_estimators=30, max_samples=0.5, oob_score=True,
+                                random_state=0).fit(X, y, sample_weight=w)
+    ref = sk.RandomForestClassifier(n_estimators=30, max_samples=0.5,
+                                    random_state=0).fit(X, y, sample_weight=w)
+    assert rf._n_samples_bootstrap == ref._n_samples_bootstrap
+    drawn = np.bincount(np.concatenate(rf.estimators_samples_), minlength=150)
+    their = np.bincount(np.concatenate(ref.estimators_samples_), minlength=150)
+    by_weight = [drawn[np.arange(150) % 3 == k].sum() for k in range(3)]
+    assert (by_weight[0] == 0) == (their[::3].sum() == 0)
+    if _BOOTSTRAP_TAKES_WEIGHT:
+        assert by_weight[0] == 0 and 2.5 < by_weight[2] / by_weight[1] < 3.5
+    est, rows = rf.estimators_[0], rf.estimators_samples_[0]
+    # the tree's root weighs its drawn rows: their counts alone when drawn by weight
+    expect = len(rows) if _BOOTSTRAP_TAKES_WEIGHT else w[rows].sum()
+    np.testing.assert_allclose(est.tree_.weighted_n_node_samples[0], expect)
+    # the out-of-bag rows are the rows no tree drew
+    assert rf.oob_decision_function_.shape == (150, 3)
+    unweighted = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    weighted_ones = RandomForestClassifier(n_estimators=5, random_state=0).fit(
+        X, y, sample_weight=np.ones(150))
+    assert unweighted._sample_weight is None and weighted_ones._sample_weight is not None
+

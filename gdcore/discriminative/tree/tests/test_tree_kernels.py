@@ -56,6 +56,21 @@ def test_binning(n, d, dtype, n_threads):
         assert (ours <= b.n_bins[:, None]).all()
 
 
+@pytest.mark.parametrize("n,d", [(0, 3), (3, 0), (255, 2), (256, 3), (257, 3), (1000, 7)])
+def test_binning_row_blocks(n, d, dtype, n_threads):
+    """Row counts around the kernel's block of 256 rows, values equal to edges."""
+    X = _X(n, d, dtype, seed=2, levels=3)
+    for max_bins, out_dtype, name in [(255, np.uint8, "bin_codes_u8"),
+                                      (None, np.uint32, "bin_codes_u32"),
+                                      (3, np.uint8, "bin_codes_u8")]:
+        b = find_bins(X, max_bins, check_random_state(0))
+        ours = np.full((d, n), 7, dtype=out_dtype)
+        ref = np.empty((d, n), dtype=out_dtype)
+        getattr(_tree_bins, name)(X, b.table, b.n_edges, b.n_bins, ours, n_threads)
+        getattr(tree_bins, name)(X, b.table, b.n_edges, b.n_bins, ref, n_threads)
+        np.testing.assert_array_equal(ours, ref)
+
+
 @pytest.mark.parametrize("kind", ["clf", "reg"])
 @pytest.mark.parametrize("n,d", SHAPES)
 def test_histogram(kind, n, d):
@@ -121,6 +136,11 @@ GROW = [
     dict(max_depth=BIG, max_features=2, max_leaf_nodes=0, random_splitter=True, n_draw=0),
     dict(max_depth=BIG, max_features=2, max_leaf_nodes=0, random_splitter=False, n_draw=-1,
          balanced_subsample=True),
+    # bootstrap rows drawn in proportion to the weights (scikit-learn 1.9)
+    dict(max_depth=BIG, max_features=2, max_leaf_nodes=0, random_splitter=False, n_draw=-1,
+         by_weight=True),
+    dict(max_depth=BIG, max_features=2, max_leaf_nodes=0, random_splitter=False, n_draw=-1,
+         balanced_subsample=True, by_weight=True),
 ]
 
 
@@ -134,6 +154,10 @@ def test_build_trees(kind, criterion, grow, max_bins, n, d, n_threads):
     grow["max_features"] = d if grow["max_features"] is None else min(d, grow["max_features"])
     grow["n_draw"] = n if grow["n_draw"] < 0 else 0
     w = np.random.default_rng(5).uniform(0.5, 2.0, n)
+    if grow.pop("by_weight", False):
+        w[::3] = 0.0  # never drawn
+        w[-1] = 1.0
+        grow["draw_cum"] = np.cumsum(w)
     args = [pb[k] for k in ("codes8", "codes32", "n_bins", "table", "is_exact", "y_cls",
                             "y_reg", "class_offset", "K")]
     # min_samples_leaf 4 on the larger case: two cuts giving the same children
@@ -147,9 +171,68 @@ def test_build_trees(kind, criterion, grow, max_bins, n, d, n_threads):
     _trees_equal(ours, ref)
 
 
+@pytest.mark.parametrize("n,max_bins", [(40, 8), (700, 8), (700, 255)])
+@pytest.mark.parametrize("n_draw", [0, -1])
+def test_build_trees_boundary_cuts(n, max_bins, n_draw, n_threads):
+    """Boundary cuts only in the kernel, every cut in the twin: the same trees.
+
+    One-output classification on quantile bins with min_samples_leaf=1, where
+    the kernel skips cuts inside runs of one class (with NaN, several values
+    per code, gini and entropy).
+    """
+    rng = np.random.default_rng(n)
+    X = rng.normal(size=(n, 3))
+    y = (X[:, 0] + 0.3 * rng.normal(size=n) > 0).astype(np.int32) + (X[:, 1] > 1.2)
+    X[:, 2] = np.round(X[:, 2], 2)  # repeated values
+    X[rng.random((n, 3)) < 0.05] = np.nan
+    X = X.astype(np.float32)
+    bins = find_bins(X, max_bins, check_random_state(0))
+    assert not bins.is_exact.any()
+    codes = bins.transform(X, 1)
+    w = rng.uniform(0.5, 2.0, n)
+    # one feature per node: two features cutting off the same rows tie, and
+    # summation order (incremental vs NumPy) would then decide
+    kw = dict(max_depth=BIG, min_samples_split=2, min_samples_leaf=1,
+              min_weight_fraction_leaf=0.0, max_features=1, max_leaf_nodes=0,
+              min_impurity_decrease=0.0, random_splitter=False,
+              n_draw=n if n_draw < 0 else 0, n_threads=n_threads)
+    args = (codes, None, bins.n_bins, bins.table, bins.is_exact,
+            np.ascontiguousarray(y[:, None]), None, np.zeros(1, dtype=np.int32), 3,
+            _tree_split.CRITERION_GINI, w, np.arange(4, dtype=np.uint64))
+    _trees_equal(_tree_build.build_trees(*args, **kw), tree_build.build_trees(*args, **kw))
+    for crit in (_tree_split.CRITERION_ENTROPY,):
+        args = args[:9] + (crit,) + args[10:]
+        _trees_equal(_tree_build.build_trees(*args, **kw), tree_build.build_trees(*args, **kw))
+
+
 def test_bootstrap_counts():
     np.testing.assert_array_equal(_tree_build.bootstrap_counts(np.uint64(11), 50, 40),
                                   tree_build.bootstrap_counts(11, 50, 40))
+
+
+@pytest.mark.parametrize("n", [1, 2, 50, 1000])
+def test_bootstrap_counts_by_weight(n):
+    w = np.random.default_rng(n).integers(0, 4, n).astype(float)
+    w[-1] += 1e-300  # a positive total; the last row's weight is ~0 on most draws
+    cum = np.cumsum(w)
+    for seed in (0, 11, 2**63 + 5):
+        ours = _tree_build.bootstrap_counts(np.uint64(seed), n, 3 * n, cum)
+        np.testing.assert_array_equal(ours, tree_build.bootstrap_counts(seed, n, 3 * n, cum))
+        assert ours.sum() == 3 * n
+        assert not ours[:-1][w[:-1] == 0].any()
+
+
+def test_bootstrap_by_weight_follows_the_weights():
+    w = np.array([0.0, 1.0, 3.0, 0.0, 6.0])
+    counts = sum(_tree_build.bootstrap_counts(np.uint64(s), 5, 1000, np.cumsum(w))
+                 for s in range(20))
+    np.testing.assert_allclose(counts / counts.sum(), w / w.sum(), atol=0.01)
+
+
+@pytest.mark.parametrize("cum", [np.zeros(5), np.ones(4), np.full(5, np.nan)])
+def test_bootstrap_by_weight_rejects_bad_sums(cum):
+    with pytest.raises(ValueError, match="running sums"):
+        _tree_build.bootstrap_counts(np.uint64(1), 5, 5, cum)
 
 
 # 9,000 rows x 8 trees: several row blocks, on two threads when asked
