@@ -6,32 +6,36 @@ one tree per output (``_grower.TreeGrower``), and add its shrunk leaf values
 to the training rows' raw predictions straight from the final partition
 (``_boosting_rows.add_leaf_values``; rows left out by ``subsample`` and the
 validation rows walk the tree on their bin codes).  Early stopping, its
-scores, the small training subset they are computed on, the warm start and
-the seeds follow scikit-learn's ``HistGradientBoosting*`` so that a user can
-swap the import.  Categorical features are encoded as scikit-learn encodes
-them and split natively (``_categorical``).  What the kernels do not serve
+scores (on a validation split or the ``X_val`` passed to fit), the small
+training subset they are computed on, the warm start, the seeds, +-inf in X
+and the private attributes user code reads (``_predictors``,
+``_preprocessor``, ``_bin_mapper``) follow scikit-learn's
+``HistGradientBoosting*`` so that a user can swap the import.  Categorical
+features are encoded as scikit-learn encodes them and split natively
+(``_categorical``).  What the kernels do not serve
 (sparse X, the absolute-error and quantile losses, a loss object) is fitted
 by scikit-learn's estimator through ``PeerFallbackMixin``.
 """
 
 import itertools
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from numbers import Integral, Real
 from time import perf_counter
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, resample
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from gdcore._fallback import PeerFallbackMixin
 from gdcore._sklearn_compat import Interval, StrOptions
 from gdcore._threads import effective_n_threads
 from gdcore._validation import check_sample_weight, check_X, check_X_y
-from gdcore.discriminative.boosting import _boosting_hist, _boosting_rows
+from gdcore.discriminative.boosting import _boosting_rows
 from gdcore.discriminative.boosting._binning import Bins
 from gdcore.discriminative.boosting._categorical import make_encoding
 from gdcore.discriminative.boosting._explain import explain
@@ -120,17 +124,26 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
 
     # -- fit -----------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
         """Fit the gradient boosting model.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data; NaN marks a missing value (routed by each split).
+            Training data; NaN marks a missing value (routed by each split),
+            +-inf falls in the first or last bin.
         y : array-like of shape (n_samples,)
             Target values (class labels for a classifier).
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the rows; None weighs them equally.
+        X_val : array-like of shape (n_val, n_features), default=None
+            Validation rows for early stopping, in place of the
+            ``validation_fraction`` split; needs ``y_val``.
+        y_val : array-like of shape (n_val,), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation rows; None weighs them equally.
 
         Returns
         -------
@@ -146,24 +159,34 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
         10
         """
         self._validate_params()
-        if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
+        if self._fit_peer_if_needed(X, y, sample_weight=sample_weight, X_val=X_val,
+                                    y_val=y_val, sample_weight_val=sample_weight_val):
             return self
         warm = self.warm_start and hasattr(self, "_forest")
         encoding = self._encoding if warm else make_encoding(self, X)
         if encoding is None:
+            # +-inf is served (first or last bin), as in scikit-learn: no finiteness pass
             X, y = check_X_y(self, X, y, reset=not warm, allow_nan=True,
-                             dtype=[np.float64, np.float32])
+                             dtype=[np.float64, np.float32], kernel_checks_finite=True)
         else:
             X = encoding.transform(X) if warm else encoding.X
             encoding.X = None
-            X, y = check_X_y(self, X, y, reset=True, allow_nan=True, dtype=[np.float64])
+            X, y = check_X_y(self, X, y, reset=True, allow_nan=True, dtype=[np.float64],
+                             kernel_checks_finite=True)
             names = getattr(encoding.preprocessor, "feature_names_in_", None)
             if names is not None:
                 self.feature_names_in_ = names
         self._encoding = encoding
-        sample_weight = check_sample_weight(sample_weight, X)
+        self.is_categorical_ = None if encoding is None else encoding.input_mask
+        # None stays None, as in scikit-learn: unit hessians stay constant
+        # (squared error) and a scorer is called without weights
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, X)
         y = self._encode_y(y, warm)
         sample_weight = self._finalize_sample_weight(sample_weight, y)
+        if X_val is not None or y_val is not None:
+            X_val, y_val, sample_weight_val = self._check_validation_data(
+                X_val, y_val, sample_weight_val)
         n, d = X.shape
         n_threads = effective_n_threads(self.n_jobs)
         monotonic = self._check_monotonic_cst(d)
@@ -183,24 +206,26 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
                              f"n_iter_={self.n_iter_} when warm_start==True")
         self.do_early_stopping_ = (n > AUTO_EARLY_STOPPING_ROWS
                                    if self.early_stopping == "auto" else self.early_stopping)
-        self._use_validation = self.do_early_stopping_ and self.validation_fraction is not None
-        if self._use_validation:
+        self._use_validation = self.do_early_stopping_ and (
+            self.validation_fraction is not None or X_val is not None)
+        if self._use_validation and X_val is None:
             stratify = y if self._stratify else None
-            X, X_val, y, y_val, sw, sw_val = train_test_split(
+            X, X_val, y, y_val, sw, sample_weight_val = train_test_split(
                 X, y, np.ones(n) if sample_weight is None else sample_weight,
                 test_size=self.validation_fraction, stratify=stratify,
                 random_state=self._random_seed)
             X, X_val = np.ascontiguousarray(X), np.ascontiguousarray(X_val)
             if sample_weight is None:
-                sw = sw_val = None
+                sw = sample_weight_val = None
             sample_weight = sw
-        else:
-            X_val = y_val = sw_val = None
+        elif not self._use_validation:
+            X_val = y_val = sample_weight_val = None
         is_categorical = (np.zeros(d, np.uint8) if encoding is None
                           else encoding.is_categorical)
         if not warm:
             self._bins = Bins(X, self.max_bins, check_random_state(self._random_seed),
-                              None if encoding is None else encoding.n_categories)
+                              None if encoding is None else encoding.n_categories,
+                              sample_weight)
         loss = make_loss(self.loss if isinstance(self.loss, str) else "", self._n_outputs,
                          sample_weight)
         if self.loss in ("poisson", "gamma"):
@@ -214,15 +239,20 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
                     is_categorical=is_categorical)
         # row-major codes for the histograms of inner nodes (``build_rowwise``)
         data["codes_rows"] = np.ascontiguousarray(codes.T)
-        data["partials"] = np.empty((_boosting_hist.MAX_ROW_CHUNKS,
-                                     d * (int(self._bins.n_bins.max(initial=0)) + 1) * 3))
         if not warm:
             self._baseline = loss.baseline(y, sample_weight)
             self._trees = []
             self.train_score_, self.validation_score_ = [], []
-        state = _FitState(self, X, y, sample_weight, X_val, y_val, sw_val, codes, loss,
-                          n_threads)
-        self._boost(data, state, loss, n_threads)
+        else:
+            self.train_score_ = list(self.train_score_)
+            self.validation_score_ = list(self.validation_score_)
+        state = _FitState(self, X, y, sample_weight, X_val, y_val, sample_weight_val, codes,
+                          loss, n_threads)
+        self._in_fit = True  # a custom scorer's predictions come from the trees so far
+        try:
+            self._boost(data, state, loss, n_threads)
+        finally:
+            del self._in_fit
         self.train_score_ = np.asarray(self.train_score_)
         self.validation_score_ = np.asarray(self.validation_score_)
         self._forest = Forest(self._trees, self._baseline, n_threads,
@@ -233,6 +263,26 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
         total = importances.sum()
         self.feature_importances_ = importances / total if total > 0 else importances
         return self
+
+    def _check_validation_data(self, X_val, y_val, sample_weight_val):
+        """Validate the ``X_val``, ``y_val``, ``sample_weight_val`` passed to fit."""
+        if y_val is None:
+            raise ValueError("X_val is provided, but y_val was not provided; pass both or "
+                             "neither.")
+        if X_val is None:
+            raise ValueError("y_val is provided, but X_val was not provided; pass both or "
+                             "neither.")
+        if self.early_stopping is False:
+            raise ValueError("X_val and y_val are passed to fit while at the same time "
+                             "early_stopping is False. When passing X_val and y_val to fit, "
+                             "early_stopping should be set to either 'auto' or True.")
+        X_val = self._transform_X(X_val)
+        y_val = np.asarray(y_val)
+        check_consistent_length(X_val, y_val)
+        y_val = self._encode_y_val(y_val)
+        if sample_weight_val is not None:
+            sample_weight_val = check_sample_weight(sample_weight_val, X_val)
+        return X_val, y_val, sample_weight_val
 
     def _boost(self, data, state, loss, n_threads):
         K, n = self._n_outputs, state.raw.shape[1]
@@ -316,15 +366,80 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
 
     def _predict_X(self, X):
         check_is_fitted(self, "_forest")
+        return self._transform_X(X)
+
+    def _transform_X(self, X):
+        """Validate (and encode) X as in fit; +-inf is served, so no finiteness pass."""
         if self._encoding is not None:
             return self._encoding.transform(X)
-        return check_X(self, X, reset=False, allow_nan=True, dtype=[np.float64, np.float32])
+        return check_X(self, X, reset=False, allow_nan=True, dtype=[np.float64, np.float32],
+                       kernel_checks_finite=True)
+
+    # -- scikit-learn's private attributes that user code reads -----------
+
+    @property
+    def _predictors(self):
+        """The fitted trees, ``_predictors[i][k]`` of iteration i and output k.
+
+        Each exposes ``nodes`` (scikit-learn's predictor records),
+        ``get_n_leaf_nodes``, ``get_max_depth`` and ``raw_left_cat_bitsets``.
+        """
+        if "_peer" in self.__dict__:
+            return self._peer._predictors
+        check_is_fitted(self, "_forest")
+        return self._trees
+
+    @property
+    def _preprocessor(self):
+        """The ``ColumnTransformer`` encoding the categorical features, None without any."""
+        if "_peer" in self.__dict__:
+            return self._peer._preprocessor
+        check_is_fitted(self, "_forest")
+        return None if self._encoding is None else self._encoding.preprocessor
+
+    @property
+    def _bin_mapper(self):
+        """The fit's bins under scikit-learn's ``_BinMapper`` names (a read-only summary).
+
+        ``n_bins_non_missing_`` and ``bin_thresholds_`` (per encoded feature:
+        the split thresholds of a numerical one, the category codes of a
+        categorical one) equal scikit-learn's; the missing-value bin of
+        feature f is ``n_bins_non_missing_[f]`` here, not a shared last bin.
+        """
+        if "_peer" in self.__dict__:
+            return self._peer._bin_mapper
+        check_is_fitted(self, "_forest")
+        n_bins = self._bins.n_bins
+        cat = (np.zeros(len(n_bins), bool) if self._encoding is None
+               else self._encoding.is_categorical == 1)
+        thresholds = [np.arange(k, dtype=np.float64) if c else self._bins.edges[f, :k - 1].copy()
+                      for f, (k, c) in enumerate(zip(n_bins, cat))]
+        return SimpleNamespace(n_bins_non_missing_=n_bins.astype(np.uint32),
+                               bin_thresholds_=thresholds, is_categorical_=cat.astype(np.uint8))
+
+    def _get_small_trainset(self, X_binned_train, y_train, sample_weight_train, seed):
+        """Return the rows early stopping scores the training data on, and their indices.
+
+        As scikit-learn: 10,000 rows drawn without replacement (stratified for
+        a classifier) above that many, else all rows and ``slice(None)``.
+        """
+        if X_binned_train.shape[0] <= SMALL_TRAINSET_ROWS:
+            return X_binned_train, y_train, sample_weight_train, slice(None)
+        indices = resample(np.arange(X_binned_train.shape[0]), n_samples=SMALL_TRAINSET_ROWS,
+                           replace=False, random_state=seed,
+                           stratify=y_train if self._stratify else None)
+        sw = None if sample_weight_train is None else sample_weight_train[indices]
+        return (np.ascontiguousarray(X_binned_train[indices]), y_train[indices], sw,
+                indices)
 
     def _raw_predict(self, X):
         """Raw predictions (K, n)."""
-        override = self.__dict__.get("_raw_override")
-        if override is not None:
-            return override
+        if self.__dict__.get("_in_fit"):
+            # a scorer during fit, on the training or validation rows, already
+            # validated (and encoded): the trees grown so far
+            forest = Forest(self._trees, self._baseline, effective_n_threads(self.n_jobs),
+                            None if self._encoding is None else self._bins)
+            return forest.raw(np.ascontiguousarray(X), effective_n_threads(self.n_jobs))
         X = self._predict_X(X)
         return self._forest.raw(X, effective_n_threads(self.n_jobs))
 
@@ -396,15 +511,12 @@ class _FitState:
             self.codes_val = est._bins.transform(X_val, n_threads)
             self.raw_val = (est._forest.raw(X_val, n_threads) if est._trees else
                             np.repeat(est._baseline[:, None], len(X_val), axis=1))
-        self.small = None
-        if n > SMALL_TRAINSET_ROWS:
-            self.small = resample(np.arange(n), n_samples=SMALL_TRAINSET_ROWS, replace=False,
-                                  random_state=est._random_seed,
-                                  stratify=y if est._stratify else None)
-        self.X = X
+        #: the rows the training score is computed on (X, y, sw, indices)
+        self.small = est._get_small_trainset(X, y, sw, est._random_seed)
         self.scorer = None
         if est.scoring != "loss":
             self.scorer = check_scoring(est, est.scoring)
+        self.named_scorer = isinstance(est.scoring, str) and est.scoring in get_scorer_names()
 
     def out_of_bag(self, rows):
         mask = np.ones(self.raw.shape[1], dtype=bool)
@@ -428,12 +540,8 @@ class _FitState:
 
     def score(self, est, loss):
         """Append the train (and validation) scores; return whether to stop."""
-        idx = self.small
-        y, raw, sw = self.y, self.raw, self.sw
-        X = self.X
-        if idx is not None:
-            y, raw, X = y[idx], raw[:, idx], X[idx]
-            sw = None if sw is None else sw[idx]
+        X, y, sw, idx = self.small
+        raw = self.raw[:, idx]
         est.train_score_.append(self._score(est, loss, X, y, raw, sw))
         if self.X_val is None:
             return est._should_stop(est.train_score_)
@@ -444,7 +552,11 @@ class _FitState:
     def _score(self, est, loss, X, y, raw, sw):
         if self.scorer is None:
             return -loss(y, raw, sw)
-        with _patched_raw(est, raw):
+        # a named scorer predicts X once: it is served the raw predictions kept
+        # up to date; a callable may predict anything, so it walks the trees
+        # (``_raw_predict`` during fit), as in scikit-learn
+        patch = _patched_raw(est, raw) if self.named_scorer else nullcontext()
+        with patch:
             if sw is None:
                 return float(self.scorer(est, X, est._decode_y(y)))
             return float(self.scorer(est, X, est._decode_y(y), sample_weight=sw))
@@ -452,15 +564,17 @@ class _FitState:
 
 @contextmanager
 def _patched_raw(est, raw):
-    """Serve _raw_predict from raw during a scorer call (scikit-learn's _patch_raw_predict)."""
-    est._raw_override = raw
-    had_forest = hasattr(est, "_forest")
-    if not had_forest:
-        est._forest = None
+    """Serve _raw_predict from raw during a scorer call (scikit-learn's _patch_raw_predict).
+
+    The instance attribute shadows the method, as scikit-learn's does, so that a
+    scorer called during fit never walks the trees.
+    """
+    previous = est.__dict__.get("_raw_predict")
+    est._raw_predict = lambda X: raw
     try:
         yield
     finally:
-        del est._raw_override
-        if not had_forest:
-            del est._forest
-
+        if previous is None:
+            del est._raw_predict
+        else:
+            est._raw_predict = previous

@@ -6,23 +6,20 @@ split finder scans O(bins) per feature instead of sorting the node.  Codes are
 feature-major (d, n) uint8 (``max_bins <= 255``) or uint32, as
 ``gdcore.discriminative.tree._bins`` writes them.
 
-Layouts of the same sum, chosen by the shape and the node alone (never by
-the thread count, so a result is the same on any number of threads):
+Layouts of the same sum, chosen by the shape alone (never by the thread
+count, so a result is the same on any number of threads; ``rowwise``):
 
-- ``build``, column-wise, for the root (every row, in order): threads take
-  whole features and each feature's codes are read in order, in tiles of
-  rows whose gradients stay in cache while every feature reads them.  With
-  fewer than ROWWISE_MAX_FEATURES features it cuts the rows in chunks of
-  ROW_CHUNK instead (a partial histogram per chunk, added in chunk order),
-  since a feature per thread would leave threads idle.
-- ``build_rowwise``, row-wise on row-major codes, for the other nodes: their
-  rows are scattered, and a row's codes are one contiguous read where the
-  column layout touches one cache line per feature (LightGBM's row-wise
-  histograms).  Fixed chunks of rows, a partial histogram per chunk, added
-  in chunk order.
-
-In both, the node's gradients are first gathered into contiguous arrays in
-``rows`` order (scikit-learn's ordered gradients).
+- ``build_rowwise``, row-wise on row-major codes (LightGBM's row-wise
+  histograms), when the k histograms of a partial fit in ROWWISE_MAX_BYTES:
+  a row's codes are one contiguous read, its gradient is read once for all
+  features, and each bin's sums are one vector update into 64-byte aligned
+  partials.  Fixed chunks of rows (a function of the node's size), a
+  partial histogram per chunk, added in chunk order.
+- ``build``, column-wise, when they do not (many features or bins): threads
+  own whole features, each feature's histogram stays in L1 while its codes
+  are read, in tiles of rows whose gradients (first gathered in ``rows``
+  order, scikit-learn's ordered gradients) stay in cache while every
+  feature reads them.
 
 ``subtract`` gives a child's histogram as parent minus sibling: the grower
 builds the smaller child and subtracts, so a split costs the rows of its
@@ -33,36 +30,35 @@ NumPy twin: ``gdcore/discriminative/boosting/_reference/boosting_hist.py``.
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, uint8_t, uint32_t
-from libc.stdlib cimport calloc, free
+
+from gdcore._cy._prefetch cimport GDCORE_PREFETCH
 
 ctypedef fused code_t:
     uint8_t
     uint32_t
 
 cdef enum:
-    # Row-wise only below this many features: from here column-wise keeps
-    # every thread busy and needs no partial histograms.
-    ROWWISE_MAX_FEATURES = 4
-    # Rows per partial histogram of the row-wise layout: large enough that
-    # the partials (chunks x features x bins) stay small beside the rows,
-    # small enough that a 100,000-row node still splits in several chunks.
-    ROW_CHUNK = 16384
+    # Largest set of row-wise partial histograms (k x B x 2 or 4 doubles):
+    # above, their updates miss L2 and the column-wise layout, whose one
+    # histogram at a time stays in L1, is faster.  `gdcore bench boosting`
+    # (binary 1,000,000 x 40, 255 bins: 164 KiB with a constant hessian,
+    # 328 KiB without) is row-wise; 100 features of 255 bins are not.
+    ROWWISE_MAX_BYTES = 384 * 1024
     # Rows per tile of the column-wise layout: the tile's gradients and
     # hessians (8 bytes a row in float32) stay in L1/L2 while every feature
     # reads them, instead of streaming from memory once per feature.
     TILE_ROWS = 4096
     # Row-wise partial histograms at most: enough chunks to balance a few
-    # threads, few enough that the partials (MAX_CHUNKS x d x bins x 3
-    # doubles) stay a small share of a node's work to reduce.
+    # threads, few enough that the partials (MAX_CHUNKS x d x bins x 2
+    # or 4 doubles) stay a small share of a node's work to reduce.
     MAX_CHUNKS = 8
     # Rows per chunk at least: below, reducing the partials costs more than
     # the rows' own updates.
     MIN_CHUNK_ROWS = 8192
-    OK = 0
-    NO_MEMORY = 1
+    # Rows ahead whose codes and gradients the row-wise layout prefetches:
+    # enough to cover a memory access behind one row's k updates.
+    PREFETCH_ROWS = 16
 
-STATUS_OK = OK
-STATUS_NO_MEMORY = NO_MEMORY
 MAX_ROW_CHUNKS = MAX_CHUNKS
 
 
@@ -112,23 +108,19 @@ def build(
     double[:, :, ::1] hist,            # OUT (d, B, 3) rows `features` written
     int n_threads,
 ):
-    """Histograms of the node's rows for the given features.
+    """Histograms of the node's rows for the given features, column-wise.
 
-    Returns STATUS_OK or STATUS_NO_MEMORY (row-wise partials not allocated).
     Only ``hist[features]`` is written; the hessian column is 0 when
     ``constant_hessian``.
     """
     cdef Py_ssize_t m = rows.shape[0], k = features.shape[0], B = hist.shape[1]
-    cdef Py_ssize_t i, j, c, f, t, n_chunks, start, stop
+    cdef Py_ssize_t i, j, f, t, start, stop, team, n_teams
     cdef const floating* g = &gradients[0] if gradients.shape[0] else NULL
     cdef const floating* h = &hessians[0] if hessians.shape[0] else NULL
-    cdef double* part = NULL
-    cdef int status = OK
     if k == 0 or m == 0:
         for j in range(k):
             hist[features[j], :, :] = 0.0
-        return OK
-    n_chunks = (m + ROW_CHUNK - 1) // ROW_CHUNK
+        return
     with nogil:
         for j in range(k):
             f = features[j]
@@ -141,55 +133,185 @@ def build(
                     ordered_h[i] = h[rows[i]]
             g = &ordered_g[0]
             h = &ordered_h[0]
-        if k >= ROWWISE_MAX_FEATURES or n_chunks < 2:
-            # tiles of rows, all features per tile: a tile's gradients stay in
-            # L1/L2 while every feature reads them
+        # each thread owns a fixed range of features and walks the tiles of
+        # rows, all its features per tile: a tile's gradients stay in L1/L2
+        # while its features read them, and no thread waits for another
+        # between tiles
+        n_teams = max(1, min(<Py_ssize_t> n_threads, k))
+        for team in prange(n_teams, schedule="static", num_threads=n_teams):
             for t in range((m + TILE_ROWS - 1) // TILE_ROWS):
                 start = t * TILE_ROWS
                 stop = min(start + TILE_ROWS, m)
-                for j in prange(k, schedule="static", num_threads=n_threads):
+                for j in range(team * k // n_teams, (team + 1) * k // n_teams):
                     _feature_hist(&codes[features[j], 0], &rows[0], all_rows, start, stop,
                                   g, h, constant_hessian, &hist[features[j], 0, 0])
-        else:
-            part = <double*> calloc(n_chunks * k * B * 3, sizeof(double))
-            if part == NULL:
-                status = NO_MEMORY
-            else:
-                for c in prange(n_chunks, schedule="static", num_threads=n_threads):
-                    start = c * ROW_CHUNK
-                    stop = min(start + ROW_CHUNK, m)
-                    for j in range(k):
-                        _feature_hist(&codes[features[j], 0], &rows[0], all_rows, start,
-                                      stop, g, h, constant_hessian,
-                                      part + (c * k + j) * B * 3)
-                for c in range(n_chunks):
-                    for j in range(k):
-                        f = features[j]
-                        for i in range(3 * B):
-                            (&hist[f, 0, 0])[i] += part[(c * k + j) * B * 3 + i]
-                free(part)
-    return status
+
+
+cdef extern from *:
+    """
+    /* out[0] += a; out[1] += b as one 16-byte read-modify-write (SSE2, the
+       x86-64 baseline; NEON on arm64): the row-wise histograms are bound by
+       their updates, and a bin's pair of sums is one update instead of two.
+       Both halves are exact IEEE additions, the same bits as the scalar
+       code that MSVC gets. */
+    #if defined(__GNUC__) || defined(__clang__)
+    typedef double gd_hist_pair __attribute__((vector_size(16), aligned(8), may_alias));
+    static inline void gd_hist_add2(double* out, double a, double b) {
+        gd_hist_pair v = {a, b};
+        *(gd_hist_pair*) out += v;
+    }
+    #else
+    static inline void gd_hist_add2(double* out, double a, double b) {
+        out[0] += a;
+        out[1] += b;
+    }
+    #endif
+    """
+    void gd_hist_add2(double* out, double a, double b) noexcept nogil
+
+
+cdef extern from *:
+    """
+    /* Rows start..stop-1 (rows[i], or i itself when rows is NULL) added into
+       k histograms of (g, h, count, unused) quads, stride doubles apart: one
+       32-byte read-modify-write a feature, which the x86-64-v3 clone (AVX2,
+       picked by the loader where the CPU has it) does in one instruction and
+       the baseline in two.  Every lane is an exact IEEE addition (the unused
+       lane adds 0), so each clone and the scalar code MSVC gets give the
+       same bits.  One function per (code, gradient) type pair. */
+    /* target_clones needs the loader's ifunc: glibc on Linux (not musl). */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+    #define GD_HIST_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+    #else
+    #define GD_HIST_CLONES
+    #endif
+    #if defined(__GNUC__) || defined(__clang__)
+    typedef double gd_hist_quad __attribute__((vector_size(32), aligned(8), may_alias));
+    #define GD_HIST_ROW(gi, hi) const gd_hist_quad gd_v = {(gi), (hi), 1.0, 0.0}
+    #define GD_HIST_ADD(p) (*(gd_hist_quad*) (p) += gd_v)
+    #define GD_HIST_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+    #else
+    #define GD_HIST_ROW(gi, hi) const double gd_g = (gi), gd_h = (hi)
+    #define GD_HIST_ADD(p) ((p)[0] += gd_g, (p)[1] += gd_h, (p)[2] += 1.0)
+    #define GD_HIST_PREFETCH(p) ((void) (p))
+    #endif
+    /* rows ahead whose codes and gradients are prefetched: a node's rows are
+       scattered, and a later row's lines arrive while this row is added */
+    #define GD_HIST_AHEAD 16
+    #define GD_HIST_ROWS_FULL(NAME, CODE_T, FLOAT_T)                               \
+        GD_HIST_CLONES                                                             \
+        static void NAME(const CODE_T* codes, long d, const int32_t* rows,         \
+                         long start, long stop, const FLOAT_T* g, const FLOAT_T* h, \
+                         const int32_t* features, int dense, long k, long stride,  \
+                         double* out) {                                            \
+            for (long i = start; i < stop; i++) {                                  \
+                long r = i;                                                        \
+                if (rows) {                                                        \
+                    r = rows[i];                                                   \
+                    if (i + GD_HIST_AHEAD < stop) {                                \
+                        long a = rows[i + GD_HIST_AHEAD];                          \
+                        GD_HIST_PREFETCH(codes + a * d);                           \
+                        GD_HIST_PREFETCH(codes + a * d + d - 1);                   \
+                        GD_HIST_PREFETCH(g + a);                                   \
+                        GD_HIST_PREFETCH(h + a);                                   \
+                    }                                                              \
+                }                                                                  \
+                const CODE_T* x = codes + r * d;                                   \
+                double* o = out;                                                   \
+                GD_HIST_ROW((double) g[r], (double) h[r]);                         \
+                if (dense) {                                                       \
+                    for (long j = 0; j < k; j++, o += stride)                      \
+                        GD_HIST_ADD(o + 4 * (long) x[j]);                          \
+                } else {                                                           \
+                    for (long j = 0; j < k; j++, o += stride)                      \
+                        GD_HIST_ADD(o + 4 * (long) x[features[j]]);                \
+                }                                                                  \
+            }                                                                      \
+        }
+    GD_HIST_ROWS_FULL(gd_hist_rows_u8_f, uint8_t, float)
+    GD_HIST_ROWS_FULL(gd_hist_rows_u8_d, uint8_t, double)
+    GD_HIST_ROWS_FULL(gd_hist_rows_u32_f, uint32_t, float)
+    GD_HIST_ROWS_FULL(gd_hist_rows_u32_d, uint32_t, double)
+    """
+    void gd_hist_rows_u8_f(const uint8_t* codes, long d, const int32_t* rows, long start,
+                           long stop, const float* g, const float* h,
+                           const int32_t* features, int dense, long k, long stride,
+                           double* out) noexcept nogil
+    void gd_hist_rows_u8_d(const uint8_t* codes, long d, const int32_t* rows, long start,
+                           long stop, const double* g, const double* h,
+                           const int32_t* features, int dense, long k, long stride,
+                           double* out) noexcept nogil
+    void gd_hist_rows_u32_f(const uint32_t* codes, long d, const int32_t* rows, long start,
+                            long stop, const float* g, const float* h,
+                            const int32_t* features, int dense, long k, long stride,
+                            double* out) noexcept nogil
+    void gd_hist_rows_u32_d(const uint32_t* codes, long d, const int32_t* rows, long start,
+                            long stop, const double* g, const double* h,
+                            const int32_t* features, int dense, long k, long stride,
+                            double* out) noexcept nogil
+
+
+cdef inline void _row_const(const code_t* x, const int32_t* features, bint dense,
+                            Py_ssize_t k, Py_ssize_t stride, double gi,
+                            double* out) noexcept nogil:
+    """Add one row's gradient into k histograms of (g, count) pairs, stride apart."""
+    cdef Py_ssize_t j
+    if dense:
+        for j in range(k):
+            gd_hist_add2(out + 2 * x[j], gi, 1.0)
+            out += stride
+    else:
+        for j in range(k):
+            gd_hist_add2(out + 2 * x[features[j]], gi, 1.0)
+            out += stride
 
 
 cdef void _rows_hist(const code_t* codes, Py_ssize_t d, const int32_t* rows, bint all_rows,
                      Py_ssize_t start, Py_ssize_t stop, const floating* g, const floating* h,
-                     bint constant_hessian, const int32_t* features, Py_ssize_t k,
-                     Py_ssize_t B, double* out) noexcept nogil:
-    """Add positions start:stop into out (k, B, 3), reading each row's codes
-    (row-major, contiguous) once for all k features."""
-    cdef Py_ssize_t i, j, r, b
-    cdef const code_t* x
-    cdef double gi, hi
+                     bint constant_hessian, const int32_t* features, bint dense,
+                     Py_ssize_t k, Py_ssize_t B, double* out) noexcept nogil:
+    """Add positions start:stop into out, reading each row's codes (row-major,
+    contiguous) once for all k features; g and h are indexed by row.
+
+    out is (k, B, 2) of (g, count) when constant_hessian (the hessian sum
+    is the count), else (k, B, 4) of (g, h, count, unused): each bin's sums
+    are added in one update (``gd_hist_add2``, ``GD_HIST_ROWS_FULL``).
+    """
+    cdef Py_ssize_t i, r, ahead
+    cdef const int32_t* which = rows
+    if all_rows:
+        which = NULL
+    if not constant_hessian:
+        if code_t is uint8_t and floating is float:
+            gd_hist_rows_u8_f(codes, d, which, start, stop, g, h, features, dense, k, 4 * B, out)
+        elif code_t is uint8_t:
+            gd_hist_rows_u8_d(codes, d, which, start, stop, g, h, features, dense, k, 4 * B, out)
+        elif floating is float:
+            gd_hist_rows_u32_f(codes, d, which, start, stop, g, h, features, dense, k, 4 * B,
+                               out)
+        else:
+            gd_hist_rows_u32_d(codes, d, which, start, stop, g, h, features, dense, k, 4 * B,
+                               out)
+        return
     for i in range(start, stop):
-        r = i if all_rows else rows[i]
-        x = codes + r * d
-        gi = g[i]
-        hi = 1.0 if constant_hessian else h[i]
-        for j in range(k):
-            b = 3 * (j * B + x[features[j]])
-            out[b] += gi
-            out[b + 1] += hi
-            out[b + 2] += 1.0
+        if all_rows:
+            r = i
+        else:
+            r = rows[i]
+            if i + PREFETCH_ROWS < stop:
+                # a node's rows are scattered: ask for a later row's codes and
+                # gradient now, so they arrive while this row is added
+                ahead = rows[i + PREFETCH_ROWS]
+                GDCORE_PREFETCH(codes + ahead * d, 3)
+                GDCORE_PREFETCH(codes + ahead * d + d - 1, 3)
+                GDCORE_PREFETCH(g + ahead, 3)
+        _row_const(codes + r * d, features, dense, k, 2 * B, g[r], out)
+
+
+cdef inline double* _aligned(double* p) noexcept nogil:
+    """The first 64-byte boundary at or after p (p is 8-byte aligned): a bin's
+    sums then never straddle two cache lines."""
+    return p + ((64 - <size_t> p % 64) % 64) // 8
 
 
 def build_rowwise(
@@ -200,9 +322,7 @@ def build_rowwise(
     const floating[::1] hessians,      # IN (n,) ignored when constant_hessian
     bint constant_hessian,
     const int32_t[::1] features,       # IN (k,) features to build
-    floating[::1] ordered_g,           # TMP (m,)
-    floating[::1] ordered_h,           # TMP (m,)
-    double[:, ::1] partials,           # TMP (MAX_CHUNKS, >= k * B * 3)
+    double[:, ::1] partials,           # TMP (MAX_CHUNKS, >= k * B * 4 + 8)
     double[:, :, ::1] hist,            # OUT (d, B, 3) rows `features` written
     int n_threads,
 ):
@@ -212,43 +332,56 @@ def build_rowwise(
     into its own slice of ``partials``; the chunks are then added in chunk
     order, so the result does not depend on the thread count.  A row's codes
     are one contiguous read where the column-wise layout touches one cache line
-    per feature, which is what deep nodes (scattered rows) pay for.
+    per feature, which is what nodes with scattered rows pay for.  Gradients
+    are read at the rows themselves (prefetched ahead), without an ordered copy.
     """
     cdef Py_ssize_t m = rows.shape[0], k = features.shape[0], B = hist.shape[1]
-    cdef Py_ssize_t d = codes.shape[1], i, j, c, f, n_chunks, size, width = k * B * 3
+    cdef Py_ssize_t d = codes.shape[1], i, j, c, f, b, n_chunks, size
+    cdef Py_ssize_t width = 2 if constant_hessian else 4
     cdef const floating* g = &gradients[0] if gradients.shape[0] else NULL
     cdef const floating* h = &hessians[0] if hessians.shape[0] else NULL
-    cdef double acc
+    cdef const double* p
+    cdef double* part
+    cdef double sg, sh, sn
+    cdef bint dense = k == d
     if k == 0:
-        return OK
-    n_chunks = chunks(m)
-    if partials.shape[0] < n_chunks or partials.shape[1] < width:
+        return
+    if partials.shape[0] < MAX_CHUNKS or partials.shape[1] < k * B * 4 + 8:
         raise ValueError("partials is too small for this node's histograms.")
+    for j in range(k):
+        dense = dense and features[j] == j
+    n_chunks = chunks(m)
     size = (m + n_chunks - 1) // n_chunks if m else 0
     with nogil:
-        if not all_rows and m:
-            for i in prange(m, schedule="static", num_threads=n_threads):
-                ordered_g[i] = g[rows[i]]
-                if not constant_hessian:
-                    ordered_h[i] = h[rows[i]]
-            g = &ordered_g[0]
-            h = &ordered_h[0]
         for c in prange(n_chunks, schedule="static", num_threads=n_threads):
-            for i in range(width):
-                partials[c, i] = 0.0
+            part = _aligned(&partials[c, 0])
+            for i in range(k * B * width):
+                part[i] = 0.0
             _rows_hist(&codes[0, 0] if m else NULL, d, &rows[0] if m else NULL, all_rows,
                        c * size, min(m, (c + 1) * size), g, h, constant_hessian,
-                       &features[0], k, B, &partials[c, 0])
+                       &features[0], dense, k, B, part)
         for j in prange(k, schedule="static", num_threads=n_threads):
             f = features[j]
-            for i in range(B * 3):
-                acc = 0.0
+            for b in range(B):
+                sg = 0.0
+                sh = 0.0
+                sn = 0.0
                 for c in range(n_chunks):
-                    acc = acc + partials[c, j * B * 3 + i]
-                if constant_hessian and i % 3 == 1:
-                    acc = 0.0
-                (&hist[f, 0, 0])[i] = acc
-    return OK
+                    p = _aligned(&partials[c, 0]) + (j * B + b) * width
+                    sg = sg + p[0]
+                    if constant_hessian:
+                        sn = sn + p[1]
+                    else:
+                        sh = sh + p[1]
+                        sn = sn + p[2]
+                hist[f, b, 0] = sg
+                hist[f, b, 1] = sh
+                hist[f, b, 2] = sn
+
+
+cpdef bint rowwise(Py_ssize_t k, Py_ssize_t B, bint constant_hessian) noexcept nogil:
+    """Whether k features of B bins take ``build_rowwise`` (else ``build``)."""
+    return k * B * (2 if constant_hessian else 4) * sizeof(double) <= ROWWISE_MAX_BYTES
 
 
 cpdef Py_ssize_t chunks(Py_ssize_t m) noexcept nogil:

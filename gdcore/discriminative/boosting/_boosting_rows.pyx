@@ -1,9 +1,9 @@
 """Row bookkeeping of a boosting tree: partition, leaf updates, binned walks.
 
 ``partition`` splits a node's slice of the row array in place, stably (rows
-keep their order on each side), in O(rows): each chunk of rows counts its
-left rows, prefix sums give every chunk its place on each side, and the
-chunks scatter into a buffer that is copied back.  A stable partition is
+keep their order on each side), in O(rows) and one read of each row's code:
+each chunk of rows splits into its left run (in place) and its right run (in
+a buffer), and prefix sums of the left counts place every run.  A stable partition is
 unique, so the result does not depend on the number of chunks or threads.
 
 ``add_leaf_values`` adds each leaf's value to the raw predictions of the
@@ -18,6 +18,9 @@ import numpy as np
 
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
+from libc.string cimport memcpy, memmove
+
+from gdcore._cy._prefetch cimport GDCORE_PREFETCH
 
 ctypedef fused code_t:
     uint8_t
@@ -27,6 +30,9 @@ cdef enum:
     # Rows below which a partition runs as one chunk: a few microseconds of
     # work, less than starting a parallel region.
     MIN_PARALLEL_ROWS = 16384
+    # Rows ahead whose code the partition prefetches (a node's rows are
+    # scattered over the column).
+    PREFETCH_ROWS = 16
 
 
 cdef inline bint _goes_left(uint32_t code, uint32_t bin_, uint32_t missing_code,
@@ -51,38 +57,51 @@ def partition(
 
     A categorical split (``left_bits`` of 8 words) sends code c left when bit
     ``c % 32`` of word ``c // 32`` is set.  Returns the number of rows going left.
+    One pass reads each row's code: a chunk keeps its left rows in place, at
+    its start (never past the row being read), and its right rows in
+    ``buffer``; the left runs then move down in chunk order and the right
+    runs are copied after them.
     """
-    cdef Py_ssize_t m = rows.shape[0], c, i, n_left = 0, n_chunks, size
+    cdef Py_ssize_t m = rows.shape[0], c, i, lo, hi, nl, nr, n_left = 0, n_chunks, size
+    cdef int32_t r
     cdef const code_t* col = &codes[feature, 0]
     cdef const uint32_t* bits = &left_bits[0] if left_bits.shape[0] == 8 else NULL
-    cdef int64_t[::1] lefts, left_at, right_at
+    cdef int64_t[::1] lefts, left_at
     if m == 0:
         return 0
     n_chunks = max(1, n_threads) if m >= MIN_PARALLEL_ROWS else 1
     size = (m + n_chunks - 1) // n_chunks
     lefts = np.zeros(n_chunks, dtype=np.int64)
     left_at = np.zeros(n_chunks, dtype=np.int64)
-    right_at = np.zeros(n_chunks, dtype=np.int64)
     with nogil:
         for c in prange(n_chunks, schedule="static", num_threads=n_chunks):
-            for i in range(c * size, min(m, (c + 1) * size)):
-                if _goes_left(col[rows[i]], bin_, missing_code, missing_left, bits):
-                    lefts[c] += 1
+            lo = c * size
+            hi = min(m, lo + size)
+            nl = 0
+            nr = 0
+            for i in range(lo, hi):
+                if i + PREFETCH_ROWS < hi:
+                    # scattered rows: ask for a later row's code now
+                    GDCORE_PREFETCH(col + rows[i + PREFETCH_ROWS], 3)
+                r = rows[i]
+                if _goes_left(col[r], bin_, missing_code, missing_left, bits):
+                    rows[lo + nl] = r
+                    nl = nl + 1
+                else:
+                    buffer[lo + nr] = r
+                    nr = nr + 1
+            lefts[c] = nl
         for c in range(n_chunks):
             left_at[c] = n_left
             n_left += lefts[c]
-        for c in range(n_chunks):
-            right_at[c] = n_left + c * size - left_at[c]
+        for c in range(1, n_chunks):  # in chunk order: each run moves down, onto stale rows
+            if lefts[c]:
+                memmove(&rows[left_at[c]], &rows[c * size], lefts[c] * sizeof(int32_t))
         for c in prange(n_chunks, schedule="static", num_threads=n_chunks):
-            for i in range(c * size, min(m, (c + 1) * size)):
-                if _goes_left(col[rows[i]], bin_, missing_code, missing_left, bits):
-                    buffer[left_at[c]] = rows[i]
-                    left_at[c] += 1
-                else:
-                    buffer[right_at[c]] = rows[i]
-                    right_at[c] += 1
-        for i in prange(m, schedule="static", num_threads=n_chunks):
-            rows[i] = buffer[i]
+            lo = c * size
+            nr = min(m, lo + size) - lo - lefts[c]
+            if nr:
+                memcpy(&rows[n_left + lo - left_at[c]], &buffer[lo], nr * sizeof(int32_t))
     return n_left
 
 

@@ -63,6 +63,8 @@ class Encoding:
                                  f"cardinality <= {max_bins} but actually has a cardinality "
                                  f"of {cats.size}.")
             self.n_categories[j] = cats.size
+        #: the categorical input features (the estimator's ``is_categorical_``)
+        self.input_mask = np.asarray(is_categorical, dtype=bool)
         #: encoded feature j is input feature order[j]
         self.order = np.concatenate([np.flatnonzero(is_categorical),
                                      np.flatnonzero(~is_categorical)])

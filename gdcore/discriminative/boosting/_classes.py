@@ -182,6 +182,12 @@ default="squared_error"
     def _encode_y(self, y, warm):
         return np.ascontiguousarray(y, dtype=np.float64)
 
+    def _encode_y_val(self, y):
+        y = self._encode_y(y, True)
+        if self.loss in ("poisson", "gamma"):
+            self._check_positive_y(y)
+        return y
+
     def _decode_y(self, y):
         return y
 
@@ -328,12 +334,18 @@ class HistGradientBoostingClassifier(ClassifierMixin, BaseHistGradientBoosting):
                              f"{self.classes_.tolist()}; refit with warm_start=False.")
         self.classes_ = encoder.classes_
         n_classes = len(self.classes_)
-        if n_classes < 2:
-            raise ValueError(f"y has {n_classes} class; a classifier needs at least 2 "
-                             "classes.")
-        self._n_outputs = 1 if n_classes == 2 else n_classes
+        # one class fits as scikit-learn does: a binary model whose baseline
+        # (the clipped log-odds of never seeing the other class) says it all
+        self._n_outputs = 1 if n_classes <= 2 else n_classes
         self.n_trees_per_iteration_ = self._n_outputs
         return encoded.astype(np.float64)
+
+    def _encode_y_val(self, y):
+        check_classification_targets(y)
+        unknown = np.setdiff1d(y, self.classes_)
+        if len(unknown):
+            raise ValueError(f"y_val contains labels not in y: {unknown.tolist()}.")
+        return np.searchsorted(self.classes_, y).astype(np.float64)
 
     def _decode_y(self, y):
         return self.classes_[y.astype(np.intp)]

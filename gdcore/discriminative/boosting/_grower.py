@@ -91,28 +91,46 @@ class TreeGrower:
         self.n_threads = n_threads
         self.n_bins_total = int(data["n_bins"].max(initial=0)) + 1
         self.splittable, self.leaves = [], []
+        # histograms of finished nodes, reused: a node's (d, B, 3) array is
+        # too large for the allocator to keep, and each new one would fault
+        # in fresh pages
+        self.free_hists = []
         self.with_cst = bool(np.any(data["monotonic_cst"] != 0))
         self.any_categorical = bool(np.any(data["is_categorical"]))
-        m = len(rows)
-        self.ordered_g = np.empty(m, dtype=gradients.dtype)
-        self.ordered_h = np.empty(m, dtype=gradients.dtype)
+        m, d = len(rows), len(data["n_bins"])
+        # one layout for every node of the tree, by the histograms' size
+        self.rowwise = _boosting_hist.rowwise(d, self.n_bins_total, constant_hessian)
+        if self.rowwise:  # the partial histograms, reused by every node
+            self.partials = np.empty((_boosting_hist.MAX_ROW_CHUNKS,
+                                      d * self.n_bins_total * 4 + 8))
+        else:  # the gradients in each node's row order
+            self.ordered_g = np.empty(m, dtype=gradients.dtype)
+            self.ordered_h = np.empty(m, dtype=gradients.dtype)
 
     def _hist(self, node, features):
-        hist = np.empty((len(self.d["n_bins"]), self.n_bins_total, 3))
+        hist = self._new_hist()
         rows = self.rows[node.start:node.stop]
         all_rows = self.all_rows and node.start == 0 and node.n == len(self.g)
-        args = (rows, all_rows, self.g, self.hs, self.constant_hessian, features,
-                self.ordered_g[:node.n], self.ordered_h[:node.n])
-        if all_rows:
-            # the root: each feature's codes and the gradients are read in order
-            status = _boosting_hist.build(self.d["codes"], *args, hist, self.n_threads)
+        args = (rows, all_rows, self.g, self.hs, self.constant_hessian, features)
+        if self.rowwise:
+            _boosting_hist.build_rowwise(self.d["codes_rows"], *args, self.partials, hist,
+                                         self.n_threads)
         else:
-            status = _boosting_hist.build_rowwise(self.d["codes_rows"], *args,
-                                                  self.d["partials"], hist, self.n_threads)
-        if status != _boosting_hist.STATUS_OK:
-            raise MemoryError("Out of memory for the partial histograms of a boosting node; "
-                              "use fewer features or rows.")
+            _boosting_hist.build(self.d["codes"], *args, self.ordered_g[:node.n],
+                                 self.ordered_h[:node.n], hist, self.n_threads)
         return hist
+
+    def _new_hist(self):
+        """Return a (d, B, 3) array for a node's histograms, a freed one when there is."""
+        if self.free_hists:
+            return self.free_hists.pop()
+        return np.empty((len(self.d["n_bins"]), self.n_bins_total, 3))
+
+    def _release(self, node):
+        """Give the node's histograms back for the next node to reuse."""
+        if node.hist is not None:
+            self.free_hists.append(node.hist)
+            node.hist = None
 
     def _allowed(self, node):
         """Features the node may split on: the tree's, the interaction sets', a draw."""
@@ -156,7 +174,7 @@ class TreeGrower:
 
     def _finalize(self, node):
         node.is_leaf = True
-        node.hist = None
+        self._release(node)
         self.leaves.append(node)
 
     def _push(self, node):
@@ -244,12 +262,12 @@ class TreeGrower:
             self._finalize(right)
             while self.splittable:
                 self._finalize(self.splittable.pop())
-            node.hist = None
+            self._release(node)
             return
         if p["max_depth"] is not None and depth == p["max_depth"]:
             self._finalize(left)
             self._finalize(right)
-            node.hist = None
+            self._release(node)
             return
         for child in (left, right):
             if child.n < 2 * p["min_samples_leaf"]:
@@ -260,15 +278,15 @@ class TreeGrower:
             small, large = (left, right) if left.n < right.n else (right, left)
             feats = self._hist_features(small)
             small.hist = self._hist(small, feats)
-            large.hist = np.empty_like(node.hist)
+            large.hist = self._new_hist()
             _boosting_hist.subtract(node.hist, small.hist, feats, large.hist)
             for child in (left, right):
                 if not child.is_leaf:
                     self._push(child)
-        node.hist = None
+        self._release(node)
         for child in (left, right):
             if child.is_leaf:
-                child.hist = None
+                self._release(child)
 
     def _hist_features(self, node):
         feats = self.features if node.allowed is None else node.allowed

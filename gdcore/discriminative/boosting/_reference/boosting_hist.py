@@ -2,8 +2,6 @@
 
 import numpy as np
 
-STATUS_OK = 0
-
 
 def build(codes, rows, all_rows, gradients, hessians, constant_hessian, features,
           ordered_g, ordered_h, hist, n_threads):
@@ -17,7 +15,6 @@ def build(codes, rows, all_rows, gradients, hessians, constant_hessian, features
         hist[f, :, 0] = np.bincount(c, weights=g, minlength=B)[:B]
         hist[f, :, 1] = 0.0 if constant_hessian else np.bincount(c, weights=h, minlength=B)[:B]
         hist[f, :, 2] = np.bincount(c, minlength=B)[:B]
-    return STATUS_OK
 
 
 def subtract(parent, child, features, out):

@@ -165,3 +165,49 @@ def test_pickle_round_trip():
     est.fit(X, y)
     again = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(again.predict(X), est.predict(X))
+
+
+def _binned_raw(est, X):
+    """Raw predictions walked tree by tree on bin codes (``predict_binned``, the reference)."""
+    Xe = est._encoding.transform(X)
+    raw = np.repeat(est._baseline[:, None], len(Xe), axis=1).astype(np.float64)
+    codes = est._bins.transform(Xe, 1)
+    for it in est._trees:
+        for k, tree in enumerate(it):
+            tree.walk_binned(codes, est._bins.missing_code, raw[k], 1)
+    return raw
+
+
+@pytest.mark.parametrize("n_categories, binned", [(5, False), (60, True)])
+@pytest.mark.parametrize("Est", [HistGradientBoostingRegressor, HistGradientBoostingClassifier])
+def test_packed_categorical_walk_equals_binned(Est, n_categories, binned):
+    # few sets of categories: the packed walk (prefix/suffix thresholds and
+    # indicator columns); many: the binned walk.  Both equal the tree-by-tree
+    # walk on the codes, NaN and unseen categories included.
+    rng = np.random.default_rng(7)
+    n = 4000
+    X = np.c_[rng.normal(size=n), rng.integers(0, n_categories, n),
+              rng.integers(0, 3, n)].astype(float)
+    X[rng.random(n) < 0.05, 1] = np.nan
+    effect = rng.normal(size=n_categories)
+    y = effect[np.nan_to_num(X[:, 1]).astype(int)] + X[:, 0] + (X[:, 2] == 1)
+    if Est is HistGradientBoostingClassifier:
+        y = np.digitize(y, np.quantile(y, [0.33, 0.66]))
+    est = Est(max_iter=20, categorical_features=[1, 2], **NO_ES).fit(X, y)
+    forest = est._forest
+    assert forest.binned == binned
+    if not binned:
+        assert forest.sets.tables  # some sets are neither a prefix nor a suffix
+    Xt = X.copy()
+    Xt[:50, 1] = n_categories + 3  # unseen in training
+    Xt[50:100, 2] = np.nan
+    raw = est._raw_predict(Xt)
+    np.testing.assert_allclose(raw, _binned_raw(est, Xt), rtol=1e-12, atol=1e-12)
+    Xe = est._encoding.transform(Xt)
+    np.testing.assert_array_equal(forest.raw(Xe, 1), forest.raw(Xe, 2))
+    blocks = forest.sets.block_rows
+    forest.sets.block_rows = 999  # several blocks of indicator columns
+    try:
+        np.testing.assert_array_equal(est._raw_predict(Xt), raw)
+    finally:
+        forest.sets.block_rows = blocks

@@ -10,8 +10,8 @@ import pytest
 from gdcore.discriminative.boosting import _boosting_hist, _boosting_rows, _boosting_split
 from gdcore.discriminative.boosting._reference import boosting_hist, boosting_rows, boosting_split
 
-# (rows, features, bins): edge sizes, and shapes that take the row-wise
-# histogram layout (few features, several 16,384-row chunks)
+# (rows, features, bins): edge sizes, and shapes whose row-wise histograms
+# take several chunks of rows (``_boosting_hist.chunks``)
 SHAPES = [(1, 1, 1), (2, 1, 3), (7, 3, 4), (300, 5, 17), (300, 1, 255), (40000, 2, 255),
           (40000, 6, 31)]
 
@@ -31,20 +31,16 @@ def _problem(n, d, bins, dtype, seed=0, wide=False):
 def _hist(mod, codes, rows, all_rows, g, h, const, feats, B, n_threads):
     out = np.full((codes.shape[0], B, 3), -7.0)
     m = len(rows)
-    status = mod.build(codes, rows, all_rows, g, h, const, feats, np.empty(m, g.dtype),
-                       np.empty(m, g.dtype), out, n_threads)
-    assert status == 0
+    mod.build(codes, rows, all_rows, g, h, const, feats, np.empty(m, g.dtype),
+              np.empty(m, g.dtype), out, n_threads)
     return out
 
 
 def _hist_rowwise(codes, rows, all_rows, g, h, const, feats, B, n_threads):
     out = np.full((codes.shape[0], B, 3), -7.0)
-    m = len(rows)
-    partials = np.full((_boosting_hist.MAX_ROW_CHUNKS, codes.shape[0] * B * 3), np.nan)
-    status = _boosting_hist.build_rowwise(
-        np.ascontiguousarray(codes.T), rows, all_rows, g, h, const, feats,
-        np.empty(m, g.dtype), np.empty(m, g.dtype), partials, out, n_threads)
-    assert status == 0
+    partials = np.full((_boosting_hist.MAX_ROW_CHUNKS, codes.shape[0] * B * 4 + 8), np.nan)
+    _boosting_hist.build_rowwise(np.ascontiguousarray(codes.T), rows, all_rows, g, h, const,
+                                 feats, partials, out, n_threads)
     return out
 
 
@@ -67,6 +63,29 @@ def test_histogram(n, d, bins, const, wide, dtype, n_threads):
                    for nt in (n_threads, 1)]
         np.testing.assert_allclose(by_rows[0], ref, rtol=1e-12, atol=1e-9)
         np.testing.assert_array_equal(by_rows[0], by_rows[1])
+
+
+@pytest.mark.parametrize("const", [False, True])
+def test_histogram_all_missing_feature(const, dtype, n_threads):
+    """A feature whose every value is NaN: all rows in its missing bin, in both layouts."""
+    codes, n_bins, g, h = _problem(20000, 3, 255, dtype)
+    codes[1] = n_bins[1]
+    B = int(n_bins.max()) + 1
+    feats = np.arange(3, dtype=np.int32)
+    rows = np.arange(1, 20000, 2, dtype=np.int32)
+    ref = _hist(boosting_hist, codes, rows, False, g, h, const, feats, B, 1)
+    for ours in (_hist(_boosting_hist, codes, rows, False, g, h, const, feats, B, n_threads),
+                 _hist_rowwise(codes, rows, False, g, h, const, feats, B, n_threads)):
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-9)
+        assert ours[1, n_bins[1], 2] == len(rows)
+
+
+def test_rowwise_choice():
+    """Row-wise while the partial histograms stay small (the bench's 40 x 256)."""
+    assert _boosting_hist.rowwise(40, 256, False) and _boosting_hist.rowwise(40, 256, True)
+    assert _boosting_hist.rowwise(80, 256, True) and not _boosting_hist.rowwise(80, 256, False)
+    assert not _boosting_hist.rowwise(1000, 256, True)
+    assert _boosting_hist.chunks(0) == 1 and _boosting_hist.chunks(10**7) == 8
 
 
 def test_histogram_subset_and_subtract():
@@ -266,3 +285,19 @@ def test_gradient_hessian(loss, n, weighted, dtype, n_threads):
         g, h = np.zeros((1, n), dtype), np.full((1, n), 3.0, dtype)
         _boosting_loss.gradient_hessian(lid, y, raw, w, g, h, True, n_threads)
         assert (h == 3.0).all()
+
+
+@pytest.mark.parametrize("chunks", [1, 2, 3, 5])
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
+def test_partition_any_chunking(chunks, share):
+    """The partition is the same stable order for any number of chunks (threads)."""
+    rng = np.random.default_rng(2)
+    n = 50_000
+    codes = (rng.random((1, n)) >= share).astype(np.uint8)  # code 0 goes left
+    rows = np.sort(rng.choice(n, n // 2, replace=False)).astype(np.int32)
+    ours = rows.copy()
+    k = _boosting_rows.partition(codes, ours, np.empty_like(ours), 0, 0, 2, False,
+                                 np.zeros(0, np.uint32), chunks)
+    left = codes[0, rows] == 0
+    assert k == left.sum()
+    np.testing.assert_array_equal(ours, np.concatenate([rows[left], rows[~left]]))
