@@ -17,6 +17,11 @@ What every family's implementation shares lives here:
   ``SPLIT_EVERY``), computed on the cluster of the current
   ``distributed.Client`` (or Dask's default scheduler); only the reduced
   statistics travel to the client;
+- ``BlockPasses``: the repeated passes of one fit (EM iterations, loss
+  evaluations).  With a ``distributed.Client`` the blocks are persisted on
+  the workers once per fit (unless X would not fit in the cluster's memory:
+  then each pass recomputes them there, out of core) and each pass submits
+  one task per block on their futures, with no Dask graph built per pass;
 - ``lazy_rows``: a row-wise method (predict, predict_proba, ...) mapped over
   the blocks, returning a lazy Dask array.
 
@@ -104,6 +109,7 @@ def dask_dispatch(method):
                     "dask_ml.wrappers.ParallelPostFit for block-wise prediction.")
             return func(self, X, *args, **kwargs)
         return method(self, X, *args, **kwargs)
+    wrapper._dask_dispatch = True
     return wrapper
 
 
@@ -195,6 +201,13 @@ def block_sizes(X):
     return None if any(np.isnan(s) for s in sizes) else [int(s) for s in sizes]
 
 
+def nbytes(X):
+    """X's size in bytes if known without a pass over the data (a Dask array's), else None."""
+    X = as_row_collection(X)
+    size = getattr(X, "nbytes", None) if not _is_dataframe_like(X) else None
+    return None if size is None or np.isnan(size) else int(size)
+
+
 def n_columns(X):
     X = as_row_collection(X)
     if _is_dataframe_like(X):
@@ -226,7 +239,8 @@ def _reduce(combine, *values):
     return functools.reduce(combine, values)
 
 
-def _unique(y_part):
+def unique_labels(y_part):
+    """Sorted distinct labels of one block of y (1-D, or one column)."""
     y = np.asarray(y_part)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -238,7 +252,7 @@ def _unique(y_part):
 def distributed_unique(y_blocks):
     """Sorted distinct labels of y from its blocks: np.unique per block, unions in a tree."""
     delayed = _dask().delayed
-    parts = [delayed(_unique, pure=True)(b) for b in y_blocks]
+    parts = [delayed(unique_labels, pure=True)(b) for b in y_blocks]
     return compute(tree_sum(parts, np.union1d))[0]
 
 
@@ -263,6 +277,150 @@ def add_arrays(a, b):
         else:
             out.append(x + y)
     return type(a)(out)
+
+
+# ---------------------------------------------------------------- passes
+
+# A pass with at most this many blocks brings their statistics straight to
+# the client, which adds them: one hop fewer per pass than a reduction task
+# on a worker (the scheduler's and workers' latency per hop is what a pass
+# costs beyond its kernels: ``gdcore bench dask``).  Beyond it the workers
+# add them in a tree first, so the client receives O(SPLIT_EVERY) of them.
+GATHER_PARTS = 32
+
+# Blocks are persisted for a fit only when X takes at most this share of the
+# workers' total memory limit: the rest is left to the statistics, the
+# kernels' scratch and the user's other persisted data.  Larger X is
+# recomputed from its graph at every pass (an out-of-core fit: slower, but
+# never a worker killed for memory).
+PERSIST_MEMORY_SHARE = 0.5
+
+
+def current_client():
+    """Return the ``distributed.Client`` Dask computes on, or None (its local scheduler)."""
+    if "distributed" not in sys.modules:
+        return None
+    scheduler = _dask().config.get("scheduler", None)
+    if scheduler is not None and scheduler not in ("dask.distributed", "distributed"):
+        return None
+    try:
+        return sys.modules["distributed"].default_client()
+    except ValueError:
+        return None
+
+
+def _persisted(sources):
+    """{key: future} of the persisted blocks of the Dask collections in ``sources``."""
+    futures_of = importlib.import_module("distributed").futures_of
+    return {f.key: f for src in sources if is_dask_collection(src) for f in futures_of(src)}
+
+
+def _is_lazy(item):
+    return is_dask_collection(item) and not isinstance(
+        item, sys.modules["distributed"].Future)
+
+
+class BlockPasses:
+    """Passes over the row blocks of one fit, each reduced to small statistics on the client.
+
+    ``columns``: named lists of per-block items (delayed blocks of X, y or
+    weights, in-memory arrays, or None), all of one length.  ``sources``: the
+    Dask collections the blocks come from (their persisted blocks are used
+    where they are).  ``nbytes``: X's size if known, which decides whether
+    lazy blocks are persisted.
+
+    With a ``distributed.Client`` a pass is ``client.submit`` of the task on
+    every block's future and a tree of ``submit`` reducing the results: one
+    round trip, no graph construction or optimization, unique keys (a pass
+    with the same parameters as an earlier one is computed again, never
+    confused with its released results).  Without one, each pass is one
+    ``dask.compute`` of a delayed graph on Dask's local scheduler.
+    """
+
+    def __init__(self, sources=(), nbytes=None, persist=True, **columns):
+        self.client = current_client()
+        self.columns = {}
+        self._futures = {} if self.client is None else _persisted(sources)
+        lengths = {len(c) for c in columns.values()}
+        if len(lengths) != 1:
+            raise ValueError("every column of the blocks needs one item per block.")
+        self.n = lengths.pop()
+        if self.client is not None:
+            memory = sum(w.get("memory_limit", 0) or 0 for w in
+                         self.client.scheduler_info(n_workers=-1)["workers"].values())
+            persist = persist and nbytes is not None and (
+                memory == 0 or nbytes <= PERSIST_MEMORY_SHARE * memory)
+        for name, items in columns.items():
+            self.add(name, items, persist)
+
+    def add(self, name, items, persist=False):
+        """Add a column: persisted (as futures) if asked and not already, with a Client."""
+        items = list(items)
+        if self.client is not None:
+            futures = [self._futures.get(getattr(item, "key", None))
+                       if is_dask_collection(item) else None for item in items]
+            lazy = [i for i, f in enumerate(futures) if f is None and is_dask_collection(items[i])]
+            if lazy and persist:
+                done = self.client.compute([items[i] for i in lazy])
+                for i, f in zip(lazy, done):
+                    futures[i] = f
+            items = [item if f is None else f for item, f in zip(items, futures)]
+        self.columns[name] = items
+
+    def map(self, func, names, *args, each=None):
+        """``func(*block items of names, *each[i], *args)`` per block: futures (or delayed)."""
+        rows = list(zip(*[self.columns[n] for n in names]))
+        if each is not None:
+            # A tuple gives several per-block arguments.
+            rows = [(*r, *(e if isinstance(e, tuple) else (e,))) for r, e in zip(rows, each)]
+        if self.client is None or any(_is_lazy(x) for r in rows for x in r):
+            delayed = _dask().delayed
+            calls = [delayed(func, pure=False)(*r, *args) for r in rows]
+            if self.client is None:
+                return calls
+            return self.client.compute(calls)
+        return [self.client.submit(func, *r, *args, pure=False) for r in rows]
+
+    def keep(self, name, func, names, *args):
+        """Map ``func`` and keep its per-block results on the workers as column ``name``."""
+        parts = self.map(func, names, *args)
+        if self.client is None:
+            parts = list(_dask().persist(*parts))
+        self.columns[name] = parts
+
+    def reduce(self, parts, combine):
+        """Return the parts combined in a fixed order, on the client.
+
+        Up to ``GATHER_PARTS`` parts are gathered and added in block order
+        on the client; more are added in a fixed tree (``SPLIT_EVERY``) of
+        tasks on the workers first.
+        """
+        if len(parts) <= GATHER_PARTS:
+            return functools.reduce(combine, self.gather(parts))
+        if self.client is None:
+            return compute(tree_sum(parts, combine))[0]
+        level = list(parts)
+        reduce = functools.partial(_reduce, combine)
+        while len(level) > 1:
+            level = [self.client.submit(reduce, *level[i:i + SPLIT_EVERY], pure=False)
+                     if len(level[i:i + SPLIT_EVERY]) > 1 else level[i]
+                     for i in range(0, len(level), SPLIT_EVERY)]
+        return level[0].result()
+
+    def run(self, func, names, combine, *args):
+        """One pass: ``map`` then ``reduce``."""
+        return self.reduce(self.map(func, names, *args), combine)
+
+    def gather(self, parts):
+        """Every part on the client, in block order."""
+        if self.client is None:
+            return list(compute(*parts))
+        return self.client.gather(parts)
+
+    def release(self):
+        """Drop the persisted blocks (the workers free them once no one else holds them)."""
+        self.columns.clear()
+        self._futures.clear()
 
 
 # ---------------------------------------------------------------- prediction

@@ -13,8 +13,9 @@ from sklearn.base import clone
 from gdcore.tests.test_common import INSTANCES
 
 COUNTS = {"MultinomialNB", "ComplementNB", "PoissonHMM", "MultinomialHMM"}
-CODES = {"CategoricalNB", "CategoricalHMM"}
-HMMS = {"GaussianHMM", "GMMHMM", "PoissonHMM", "CategoricalHMM", "MultinomialHMM"}
+CODES = {"CategoricalNB", "CategoricalHMM", "VariationalCategoricalHMM"}
+HMMS = {"GaussianHMM", "GMMHMM", "PoissonHMM", "CategoricalHMM", "MultinomialHMM",
+        "VariationalGaussianHMM", "VariationalCategoricalHMM"}
 REGRESSORS = {"KNeighborsRegressor", "SVR", "DecisionTreeRegressor", "RandomForestRegressor",
               "ExtraTreesRegressor", "MLPRegressor", "HistGradientBoostingRegressor"}
 UNSUPERVISED = {"GaussianMixture", "NearestNeighbors", "VAE", "GAN", "TabularDiffusion"}
@@ -37,7 +38,7 @@ def problem(name, seed=0, n=60, d=4):
     if name in COUNTS:
         X = rng.poisson(3.0, (n, d)).astype(np.float64)
     elif name in CODES:
-        X = rng.integers(0, 3, (n, 1 if name == "CategoricalHMM" else d))
+        X = rng.integers(0, 3, (n, 1 if name.endswith("CategoricalHMM") else d))
     else:
         X = rng.standard_normal((n, d))
     y = np.arange(n) % 3

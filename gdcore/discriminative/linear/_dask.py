@@ -10,8 +10,10 @@ rounding, so the same fitted model (binary logit and multinomial softmax).
 
 Before the first evaluation one pass finds the classes, and one more turns
 each partition's labels and weights into class indices and row weights
-(class weights applied), persisted on the workers beside X (16 bytes a row);
-X itself is read where it is, block by block, at each evaluation.
+(class weights applied), kept on the workers beside X (16 bytes a row).  X
+is persisted on the workers for the fit when it fits in their memory
+(``gdcore._dask.BlockPasses``), and each evaluation submits one task per
+block on it: no graph is built per evaluation.
 
 OrdinalLogisticRegression is fitted the same way (its compiled
 ``ordinal_loss_grad`` per partition, its own parametrization on the client).
@@ -48,7 +50,7 @@ def _class_counts(y_part, classes):
     return np.bincount(_class_index(y_part, classes), minlength=len(classes)).astype(float)
 
 
-def _prepare(estimator, part, y_part, w_part, classes, class_weight):
+def _prepare(part, y_part, w_part, estimator, classes, class_weight):
     """(class indices, row weights) of one partition, X validated once."""
     X = check_X(estimator, part, reset=False)
     y_idx = _class_index(y_part, classes)
@@ -64,17 +66,32 @@ def _weight_per_class(prepared, n_classes):
     return np.bincount(y_idx, weights=sw, minlength=n_classes)
 
 
-def _prepare_all(estimator, blocks, y_blocks, w_blocks, classes, class_weight):
-    """(per-partition (class indices, row weights) persisted, total weight per class)."""
-    dask = _dask._dask()
-    shared = _dask.broadcast(estimator)
-    prepared = dask.persist(*[dask.delayed(_prepare, pure=True)(shared, b, yb, wb, classes,
-                                                                class_weight)
-                              for b, yb, wb in zip(blocks, y_blocks, w_blocks)])
-    totals = _dask.compute(_dask.tree_sum(
-        [dask.delayed(_weight_per_class, pure=True)(p, len(classes)) for p in prepared],
-        np.add))[0]
-    return prepared, totals
+def _passes(X, y, sample_weight):
+    """Return the fit's BlockPasses over X, y and sample_weight, and the classes of y."""
+    X = _dask.as_row_collection(X)
+    blocks = _dask.row_blocks(X)
+    y_blocks = _dask.aligned_blocks(y, X, "y")
+    w_blocks = (_dask.aligned_blocks(sample_weight, X, "sample_weight")
+                or [None] * len(blocks))
+    passes = _dask.BlockPasses((X, y, sample_weight), _dask.nbytes(X), X=blocks, y=y_blocks,
+                               w=w_blocks)
+    classes = passes.run(_dask.unique_labels, ("y",), np.union1d)
+    check_classification_targets(classes)
+    return passes, classes
+
+
+def _prepare_all(estimator, passes, classes, class_weight):
+    """Keep each partition's (class indices, row weights) on the workers; return the total weight.
+
+    A total that is not positive (all weights zero) is a ValueError: the
+    objective would be 0/0.
+    """
+    passes.keep("prepared", _prepare, ("X", "y", "w"), estimator, classes, class_weight)
+    per_class = passes.run(_weight_per_class, ("prepared",), np.add, len(classes))
+    if not per_class.sum() > 0:
+        raise ValueError("The sample weights (times the class weights) sum to zero: there "
+                         "is nothing to fit.")
+    return per_class
 
 
 def _loss_grad(part, prepared, W, b, n_out, dtype, n_jobs):
@@ -89,9 +106,8 @@ def _loss_grad(part, prepared, W, b, n_out, dtype, n_jobs):
 class DaskLogisticLoss(LogisticLoss):
     """LogisticLoss whose data term is summed over the partitions of a Dask collection."""
 
-    def __init__(self, blocks, prepared, sw_sum, n_features, dtype, n_out, fit_intercept,
-                 alpha, n_jobs):
-        self.blocks, self.prepared, self.dtype, self.n_jobs = blocks, prepared, dtype, n_jobs
+    def __init__(self, passes, sw_sum, n_features, dtype, n_out, fit_intercept, alpha, n_jobs):
+        self.passes, self.dtype, self.n_jobs = passes, dtype, n_jobs
         self.sw_sum = sw_sum
         self.n_out = n_out
         self.n_features = n_features
@@ -101,13 +117,9 @@ class DaskLogisticLoss(LogisticLoss):
         self._proba = self._proba_at = None
 
     def data_loss_grad(self, W, b, keep_proba=False):
-        delayed = _dask._dask().delayed
-        W = _dask.broadcast(np.ascontiguousarray(W))
-        b = _dask.broadcast(np.ascontiguousarray(b, dtype=np.float64))
-        parts = [delayed(_loss_grad, pure=True)(x, p, W, b, self.n_out, self.dtype,
-                                                self.n_jobs)
-                 for x, p in zip(self.blocks, self.prepared)]
-        loss, gW, gb = _dask.compute(_dask.tree_sum(parts, _dask.add_arrays))[0]
+        loss, gW, gb = self.passes.run(
+            _loss_grad, ("X", "prepared"), _dask.add_arrays, np.ascontiguousarray(W),
+            np.ascontiguousarray(b, dtype=np.float64), self.n_out, self.dtype, self.n_jobs)
         return float(loss), gW, gb, None
 
     def hessp(self, w, v):
@@ -130,13 +142,7 @@ def fit(estimator, X, y=None, sample_weight=None):
         raise ValueError("LogisticRegression requires y to be passed, but the target y "
                          "is None.")
     _dask.set_feature_metadata(est, X)
-    X = _dask.as_row_collection(X)
-    blocks = _dask.row_blocks(X)
-    y_blocks = _dask.aligned_blocks(y, X, "y")
-    w_blocks = (_dask.aligned_blocks(sample_weight, X, "sample_weight")
-                or [None] * len(blocks))
-    classes = _dask.distributed_unique(y_blocks)
-    check_classification_targets(classes)
+    passes, classes = _passes(X, y, sample_weight)
     est.classes_ = classes
     n_classes = len(classes)
     if n_classes < 2:
@@ -144,22 +150,15 @@ def fit(estimator, X, y=None, sample_weight=None):
                          f"but the data contains only one class: {classes[0]!r}")
     class_weight = np.ones(n_classes)
     if est.class_weight == "balanced":
-        counts = _dask.compute(_dask.tree_sum(
-            [_dask._dask().delayed(_class_counts, pure=True)(b, classes) for b in y_blocks],
-            np.add))[0]
+        counts = passes.run(_class_counts, ("y",), np.add, classes)
         class_weight = counts.sum() / (n_classes * counts)
     elif est.class_weight is not None:
         class_weight = np.array([est.class_weight.get(c, 1.0) for c in classes], dtype=float)
-    prepared, weight_per_class = _prepare_all(est, blocks, y_blocks, w_blocks, classes,
-                                              class_weight)
-    sw_sum = float(weight_per_class.sum())
-    if not sw_sum > 0:
-        raise ValueError("The sample weights (times the class weights) sum to zero: there "
-                         "is nothing to fit.")
+    sw_sum = float(_prepare_all(est, passes, classes, class_weight).sum())
     alpha, _ = est._penalty_strengths(penalty, sw_sum)
     n_out = 1 if n_classes == 2 else n_classes
     dtype = _dask.float_dtype(X)
-    loss = DaskLogisticLoss(blocks, prepared, sw_sum, est.n_features_in_, dtype, n_out,
+    loss = DaskLogisticLoss(passes, sw_sum, est.n_features_in_, dtype, n_out,
                             est.fit_intercept, alpha, est.n_jobs)
     w0 = est._start(loss)
     w, n_iter, converged = lbfgs(loss, w0, est.max_iter, est.tol, est.verbose)
@@ -198,33 +197,21 @@ def fit_ordinal(estimator, X, y=None, sample_weight=None):
         raise ValueError("OrdinalLogisticRegression requires y to be passed, but the target "
                          "y is None.")
     _dask.set_feature_metadata(est, X)
-    X = _dask.as_row_collection(X)
-    blocks = _dask.row_blocks(X)
-    y_blocks = _dask.aligned_blocks(y, X, "y")
-    w_blocks = (_dask.aligned_blocks(sample_weight, X, "sample_weight")
-                or [None] * len(blocks))
-    classes = _dask.distributed_unique(y_blocks)
-    check_classification_targets(classes)
+    passes, classes = _passes(X, y, sample_weight)
     est.classes_ = classes
     K = len(classes)
     if K < 2:
         raise ValueError(f"y has only one class, the level {classes[0]!r}; an ordinal "
                          "model needs at least two ordered levels.")
-    prepared, per_class = _prepare_all(est, blocks, y_blocks, w_blocks, classes, np.ones(K))
+    per_class = _prepare_all(est, passes, classes, np.ones(K))
     S = float(per_class.sum())
-    if not S > 0:
-        raise ValueError("The sample weights sum to zero: there is nothing to fit.")
     d, dtype = est.n_features_in_, _dask.float_dtype(X)
-    delayed = _dask._dask().delayed
 
     def fun(w):
         beta, a = w[:d].reshape(1, d), w[d:]
         theta = _ordinal.thresholds_from_params(a)
-        shared = _dask.broadcast((beta, theta))
-        parts = [delayed(_ordinal_loss_grad, pure=True)(x, p, shared[0], shared[1], dtype,
-                                                        est.n_jobs)
-                 for x, p in zip(blocks, prepared)]
-        loss, gW, gt = _dask.compute(_dask.tree_sum(parts, _dask.add_arrays))[0]
+        loss, gW, gt = passes.run(_ordinal_loss_grad, ("X", "prepared"), _dask.add_arrays,
+                                  beta, theta, dtype, est.n_jobs)
         tail = np.cumsum(gt[::-1])[::-1]
         g_a = np.concatenate([tail[:1], np.exp(a[1:]) * tail[1:]])
         f = (loss + 0.5 * est.alpha * float(w[:d] @ w[:d])) / S

@@ -340,6 +340,7 @@ class NeighborsBase(PeerFallbackMixin, BaseEstimator):
             raise_for_status(status, _KERNEL_ERRORS)
         return dist, ind
 
+    @dask_dispatch
     @delegate_to_peer
     def kneighbors_graph(self, X=None, n_neighbors=None, mode="connectivity"):
         """Sparse (n_queries, n_samples_fit) graph of the k nearest neighbours.
@@ -354,6 +355,7 @@ class NeighborsBase(PeerFallbackMixin, BaseEstimator):
         return sparse.csr_matrix((data, ind.ravel(), np.arange(0, n_q * k + 1, k)),
                                  shape=(n_q, self.n_samples_fit_))
 
+    @dask_dispatch
     @delegate_to_peer
     def radius_neighbors(self, X=None, radius=None, return_distance=True, sort_results=False):
         """Training points within ``radius`` of each query (distance <= radius).

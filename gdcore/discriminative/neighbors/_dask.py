@@ -15,8 +15,11 @@ the neighbours are those of one machine.
 ``kneighbors`` returns lazy Dask arrays; ``predict`` and ``predict_proba``
 vote (or average) per query block from the merged neighbours' labels.  A
 model fitted on a Dask collection serves NumPy queries too (computed
-results).  Not served on a Dask collection: ``kneighbors(X=None)`` (pass the
-training rows as queries), radius searches and graphs, multi-output y, and
+results), and ``X=None`` (the training rows, each excluded from its own
+neighbours by scikit-learn's rule: the k + 1 nearest, itself dropped).
+``kneighbors_graph`` and ``radius_neighbors`` return what they return on one
+machine (a SciPy CSR matrix; object arrays of per-query arrays), computed
+from the shards.  Not served on a Dask collection: multi-output y and
 metrics the kernels do not serve (a ValueError names the remedy).
 """
 
@@ -24,11 +27,13 @@ import functools
 import importlib
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import clone
 
 from gdcore import _dask
 from gdcore._validation import check_classification_targets
 from gdcore.discriminative.neighbors import _params
+from gdcore.discriminative.neighbors._base import _MODE_ERROR
 from gdcore.discriminative.neighbors._classes import NearestNeighbors, _weights
 
 
@@ -96,6 +101,7 @@ def _fit(estimator, X, y, kind):
     sizes = [f[0] for f in facts]
     for name in ("effective_metric_", "effective_metric_params_", "_fit_method"):
         setattr(est, name, facts[0][1][name])
+    est._dask_dtype = _dask.float_dtype(X)
     for stale in ("_fit_X", "_Yg", "_yg_sqnorms", "_y", "_peer"):
         est.__dict__.pop(stale, None)
     est.n_samples_fit_ = int(sum(sizes))
@@ -147,15 +153,38 @@ def fit_regressor(estimator, X, y=None):
     return _fit(estimator, X, y, "regressor")
 
 
-def _search_blocks(estimator, X, k):
-    """Return (queries as a Dask collection, were they in memory, merged delayed per block)."""
-    if X is None:
-        raise ValueError("kneighbors(X=None) on a model fitted on a Dask collection is not "
-                         "served: pass the training rows as queries (each then finds "
-                         "itself at distance 0).")
+def _shard_rows(shard):
+    return shard._fit_X
+
+
+def _drop_self(offset, merged):
+    """Drop each training row from its own k + 1 nearest, as scikit-learn does for X=None.
+
+    The row's own index is dropped where it is; when more than k duplicates
+    of lower index pushed it out, the first neighbour is dropped instead.
+    """
+    dist, ind, labels = merged
+    n, k = ind.shape[0], ind.shape[1] - 1
+    keep = ind != (offset + np.arange(n))[:, None]
+    keep[keep.all(axis=1), 0] = False
+    return tuple(None if a is None else a[keep].reshape(n, k) for a in (dist, ind, labels))
+
+
+def _queries(estimator, X):
+    """Return (query blocks, rows per block or None, were they in memory, float dtype).
+
+    ``X=None``: the training rows, shard by shard.
+    """
     if "_dask_shards" not in estimator.__dict__:
         raise ValueError(f"{type(estimator).__name__} was fitted in memory: query it with "
                          "in-memory arrays, or fit it on the Dask collection.")
+    if X is None:
+        delayed = _dask._dask().delayed
+        shards = estimator._dask_shards
+        ends = [offset for _, offset in shards[1:]] + [estimator.n_samples_fit_]
+        return ([delayed(_shard_rows, pure=True)(shard) for shard, _ in shards],
+                [end - offset for (_, offset), end in zip(shards, ends)], False,
+                estimator._dask_dtype)
     in_memory = not _dask.is_dask_collection(X)
     if in_memory:
         da = importlib.import_module("dask.array")
@@ -165,25 +194,39 @@ def _search_blocks(estimator, X, k):
         raise ValueError(f"X has {_dask.n_columns(X)} features, but "
                          f"{type(estimator).__name__} is expecting "
                          f"{estimator.n_features_in_} features as input.")
+    dtype = np.float32 if _dask.float_dtype(X) == np.float32 else np.float64
+    return _dask.row_blocks(X), _dask.block_sizes(X), in_memory, dtype
+
+
+def _search_blocks(estimator, X, k):
+    """Return (rows per query block, were they in memory, merged delayed per block, k, dtype)."""
+    blocks, sizes, in_memory, dtype = _queries(estimator, X)
     k = estimator.n_neighbors if k is None else k
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"n_neighbors must be a positive integer, got {k!r}.")
-    if k > estimator.n_samples_fit_:
-        raise ValueError(f"Expected n_neighbors <= n_samples_fit ({estimator.n_samples_fit_}),"
+    available = estimator.n_samples_fit_ - (X is None)
+    if k > available:
+        excluded = " once each point is excluded from its own neighbours" if X is None else ""
+        raise ValueError(f"Expected n_neighbors <= n_samples_fit ({available}{excluded}),"
                          f" but n_neighbors = {k}.")
+    k = int(k)
+    # X=None: the k + 1 nearest including the row itself, which is then dropped.
+    search = k + (X is None)
     delayed = _dask._dask().delayed
     merged = []
-    for block in _dask.row_blocks(X):
-        found = [delayed(_shard_search, pure=True)(shard, offset, block, int(k))
+    for i, block in enumerate(blocks):
+        found = [delayed(_shard_search, pure=True)(shard, offset, block, search)
                  for shard, offset in estimator._dask_shards]
-        merged.append(_dask.tree_sum(found, functools.partial(_merge, int(k))))
-    return X, in_memory, merged, int(k)
+        m = _dask.tree_sum(found, functools.partial(_merge, search))
+        if X is None:
+            m = delayed(_drop_self, pure=True)(estimator._dask_shards[i][1], m)
+        merged.append(m)
+    return sizes, in_memory, merged, k, dtype
 
 
-def _lazy(X, merged, func, n_out, dtype):
+def _lazy(sizes, merged, func, n_out, dtype):
     da = importlib.import_module("dask.array")
     delayed = _dask._dask().delayed
-    sizes = _dask.block_sizes(X)
     pieces = []
     for i, m in enumerate(merged):
         rows = np.nan if sizes is None else sizes[i]
@@ -203,13 +246,95 @@ def _finish(result, in_memory):
 @_dask.implements("NearestNeighbors.kneighbors", "KNeighborsClassifier.kneighbors",
                   "KNeighborsRegressor.kneighbors")
 def kneighbors(estimator, X=None, n_neighbors=None, return_distance=True):
-    """(distances, indices) of the n_neighbors nearest training rows, as lazy Dask arrays."""
-    X, in_memory, merged, k = _search_blocks(estimator, X, n_neighbors)
-    dtype = np.float32 if _dask.float_dtype(X) == np.float32 else np.float64
-    ind = _lazy(X, merged, _second, k, np.intp)
+    """(distances, indices) of the n_neighbors nearest training rows, as lazy Dask arrays.
+
+    ``X=None``: the training rows, none returned as its own neighbour
+    (scikit-learn's rule for duplicates).  In-memory queries get computed
+    arrays.
+    """
+    sizes, in_memory, merged, k, dtype = _search_blocks(estimator, X, n_neighbors)
+    ind = _lazy(sizes, merged, _second, k, np.intp)
     if not return_distance:
         return _finish(ind, in_memory)
-    return _finish((_lazy(X, merged, _first, k, dtype), ind), in_memory)
+    return _finish((_lazy(sizes, merged, _first, k, dtype), ind), in_memory)
+
+
+@_dask.implements("NearestNeighbors.kneighbors_graph", "KNeighborsClassifier.kneighbors_graph",
+                  "KNeighborsRegressor.kneighbors_graph")
+def kneighbors_graph(estimator, X=None, n_neighbors=None, mode="connectivity"):
+    """Sparse (n_queries, n_samples_fit) graph of the k nearest (a SciPy CSR matrix)."""
+    if mode not in ("connectivity", "distance"):
+        raise ValueError(_MODE_ERROR.format(mode))
+    sizes, _, merged, k, _ = _search_blocks(estimator, X, n_neighbors)
+    found = _dask.compute(*merged)
+    dist = np.concatenate([f[0] for f in found])
+    ind = np.concatenate([f[1] for f in found])
+    n_q = len(ind)
+    data = np.ones(n_q * k) if mode == "connectivity" else dist.ravel()
+    return sparse.csr_matrix((data, ind.ravel(), np.arange(0, n_q * k + 1, k)),
+                             shape=(n_q, estimator.n_samples_fit_))
+
+
+def _shard_radius(shard, offset, queries, radius, own):
+    """One shard's neighbours within radius of a query block (``own``: the shard's own rows)."""
+    dist, ind = shard.radius_neighbors(None if own else queries, radius)
+    return dist, [i + offset for i in ind]
+
+
+def _merge_radius(sort_results, *found):
+    n = len(found[0][0])
+    dist, ind = np.empty(n, dtype=object), np.empty(n, dtype=object)
+    for r in range(n):   # per query: concatenation in shard order = ascending index
+        d = np.concatenate([f[0][r] for f in found])
+        i = np.concatenate([f[1][r] for f in found]).astype(np.intp)
+        if sort_results:
+            order = np.lexsort((i, d))
+            d, i = d[order], i[order]
+        dist[r], ind[r] = d, i
+    return dist, ind
+
+
+@_dask.implements("NearestNeighbors.radius_neighbors", "KNeighborsClassifier.radius_neighbors",
+                  "KNeighborsRegressor.radius_neighbors")
+def radius_neighbors(estimator, X=None, radius=None, return_distance=True, sort_results=False):
+    """Training rows within ``radius`` of each query: object arrays, computed.
+
+    Each query block is searched in every shard by the shard's own exact
+    ``radius_neighbors`` (``X=None``: a shard's own rows exclude
+    themselves), the indices offset to X's rows and concatenated in shard
+    order, which is the one-machine order (by index; with sort_results by
+    distance, ties by index).  The result has one array per query, so it is
+    computed: it lives on the client, as on one machine.
+    """
+    if sort_results and not return_distance:
+        raise ValueError("return_distance must be True if sort_results is True.")
+    blocks, sizes, _, _ = _queries(estimator, X)
+    radius = getattr(estimator, "radius", None) if radius is None else radius
+    if radius is None:
+        raise ValueError("radius must be given: this estimator has no default radius.")
+    if np.ndim(radius) == 0:
+        radii = [float(radius)] * len(blocks)
+    else:
+        if sizes is None:
+            raise ValueError("radius per query needs the query blocks' sizes known: pass "
+                             "one radius, or X as a Dask array with known chunks.")
+        radius = np.asarray(radius, dtype=np.float64)
+        if radius.shape != (sum(sizes),):
+            raise ValueError(f"radius has shape {radius.shape}; one radius per query "
+                             f"needs shape ({sum(sizes)},).")
+        bounds = np.cumsum([0, *sizes])
+        radii = [radius[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    delayed = _dask._dask().delayed
+    merged = []
+    for j, (block, r) in enumerate(zip(blocks, radii)):
+        found = [delayed(_shard_radius, pure=True)(shard, offset, block, r,
+                                                   X is None and i == j)
+                 for i, (shard, offset) in enumerate(estimator._dask_shards)]
+        merged.append(delayed(_merge_radius, pure=True)(sort_results, *found))
+    parts = _dask.compute(*merged)
+    dist = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, dtype=object)
+    ind = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, dtype=object)
+    return (dist, ind) if return_distance else ind
 
 
 def _first(m):
@@ -246,24 +371,24 @@ def _mean(weights, merged):
 @_dask.implements("KNeighborsClassifier.predict_proba")
 def predict_proba(estimator, X):
     """Weighted share of each class among the merged neighbours, as a lazy Dask array."""
-    X, in_memory, merged, _ = _search_blocks(estimator, X, None)
+    sizes, in_memory, merged, _, _ = _search_blocks(estimator, X, None)
     n_classes = len(estimator.classes_)
     func = functools.partial(_proba, estimator.weights, n_classes)
-    return _finish(_lazy(X, merged, func, n_classes, np.float64), in_memory)
+    return _finish(_lazy(sizes, merged, func, n_classes, np.float64), in_memory)
 
 
 @_dask.implements("KNeighborsClassifier.predict")
 def predict_class(estimator, X):
     """Return the class with the largest weighted vote, as a lazy Dask array."""
-    X, in_memory, merged, _ = _search_blocks(estimator, X, None)
+    sizes, in_memory, merged, _, _ = _search_blocks(estimator, X, None)
     func = functools.partial(_label, estimator.weights, estimator.classes_)
-    return _finish(_lazy(X, merged, func, None, estimator.classes_.dtype), in_memory)
+    return _finish(_lazy(sizes, merged, func, None, estimator.classes_.dtype), in_memory)
 
 
 @_dask.implements("KNeighborsRegressor.predict")
 def predict_value(estimator, X):
     """Weighted mean of the merged neighbours' targets, as a lazy Dask array."""
-    X, in_memory, merged, _ = _search_blocks(estimator, X, None)
+    sizes, in_memory, merged, _, _ = _search_blocks(estimator, X, None)
     func = functools.partial(_mean, estimator.weights)
-    return _finish(_lazy(X, merged, func, None, np.float64), in_memory)
+    return _finish(_lazy(sizes, merged, func, None, np.float64), in_memory)
 

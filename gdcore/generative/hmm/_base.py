@@ -471,6 +471,7 @@ class BaseHMM(DocLinkMixin, BaseEstimator):
         self._check_n_features(X)
         return X, check_lengths(lengths, len(X)), self._n_threads()
 
+    @dask_dispatch
     @method_doc(_docs.SCORE_SAMPLES)
     def score_samples(self, X, lengths=None):
         X, offsets, n_threads = self._prepare(X, lengths)
@@ -485,6 +486,7 @@ class BaseHMM(DocLinkMixin, BaseEstimator):
         logprob = self._sequence_logprob(X, offsets, n_threads)
         return logprob if per_sequence else float(logprob.sum())
 
+    @dask_dispatch
     @method_doc(_docs.DECODE)
     def decode(self, X, lengths=None, algorithm=None):
         algorithm = algorithm or self.algorithm

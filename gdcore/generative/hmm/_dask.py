@@ -25,8 +25,11 @@ equals the in-memory fit from the same ``random_state``), else on that many
 rows sampled uniformly; for the in-memory answer on larger X, set the
 parameters and leave ``init_params`` empty.
 
-``predict``, ``predict_proba`` (lazy Dask arrays) and ``score`` (a float)
-run partition by partition, with ``lengths`` in the same forms.
+``predict``, ``predict_proba`` (lazy Dask arrays), ``score`` (a float, or
+per sequence a lazy Dask array), ``score_samples`` and ``decode`` (a float
+and a lazy Dask array of posteriors or states) run partition by partition,
+with ``lengths`` in the same forms; each partition is scored by the model's
+own in-memory method, so the answers are the one-machine answers.
 """
 
 import copy
@@ -96,15 +99,17 @@ def _offsets(lengths, n_rows, part):
                          "sequences; rechunk X at sequence boundaries.") from None
 
 
-def _validate(estimator, part, lengths, index):
+def _validate(part, lengths, index, take, estimator):
+    """(rows, CategoricalHMM's alphabet size or None, the rows ``take`` picks or None)."""
     est = copy.copy(estimator)
     X = est._validate_X(part, fitting=True)
     _offsets(lengths, len(X), index)
     # CategoricalHMM: the alphabet this partition's symbols need.
-    return len(X), getattr(est, "n_features_", None)
+    sample = None if take is None else X if isinstance(take, bool) else X[take]
+    return len(X), getattr(est, "n_features_", None), sample
 
 
-def _e_step(estimator, part, lengths, index):
+def _e_step(part, lengths, index, estimator):
     X = estimator._validate_X(part, fitting=False)
     offsets = _offsets(lengths, len(X), index)
     return estimator._do_estep(X, offsets, estimator._n_threads())
@@ -123,22 +128,17 @@ def _add_stats(a, b):
     return out, la + lb
 
 
-def _rows(estimator, blocks, sizes):
-    """X's rows (all of them, or a uniform sample) as one in-memory array."""
-    delayed = _dask._dask().delayed
-    n = sum(sizes)
-    takes = [None] * len(sizes)
-    if n > INIT_SAMPLE_ROWS:
-        rng = np.random.default_rng(0)
-        counts = rng.multivariate_hypergeometric(np.asarray(sizes), INIT_SAMPLE_ROWS)
-        takes = [np.sort(rng.choice(s, c, replace=False)) for s, c in zip(sizes, counts)]
-    return np.concatenate(_dask.compute(*[delayed(_take, pure=True)(estimator, b, t)
-                                          for b, t in zip(blocks, takes)]))
+def _takes(sizes):
+    """Per block, the rows of the initialization sample: True (all) or sorted row numbers.
 
-
-def _take(estimator, part, take):
-    X = estimator._validate_X(part, fitting=False)
-    return X if take is None else X[take]
+    Uniform without replacement: a block's share by a multivariate
+    hypergeometric draw, its rows uniformly within it (fixed seed).
+    """
+    if sum(sizes) <= INIT_SAMPLE_ROWS:
+        return [True] * len(sizes)
+    rng = np.random.default_rng(0)
+    counts = rng.multivariate_hypergeometric(np.asarray(sizes), INIT_SAMPLE_ROWS)
+    return [np.sort(rng.choice(s, c, replace=False)) for s, c in zip(sizes, counts)]
 
 
 @_dask.implements("BaseHMM.fit")
@@ -147,18 +147,25 @@ def fit(estimator, X, lengths=None):
     est = estimator
     est._base_params_check()
     X = _dask.as_row_collection(X)
-    blocks = _dask.row_blocks(X)
     seq = sequence_blocks(X, lengths)
-    delayed = _dask._dask().delayed
     _dask.set_feature_metadata(est, X)
-    shared = _dask.broadcast(copy.copy(est))
-    checked = _dask.compute(*[delayed(_validate, pure=True)(shared, b, s, i)
-                              for i, (b, s) in enumerate(zip(blocks, seq))])
-    sizes = [n for n, _ in checked]
+    # Persisted for the fit when X fits in the workers' memory: EM reads it every iteration.
+    passes = _dask.BlockPasses((X, lengths), _dask.nbytes(X), X=_dask.row_blocks(X), seq=seq)
+    index = list(range(passes.n))
+    sizes = _dask.block_sizes(X)
+    # One pass validates every block and, when the block sizes are known,
+    # brings back the initialization sample too.
+    takes = [None] * passes.n if sizes is None else _takes(sizes)
+    checked = passes.gather(passes.map(_validate, ("X", "seq"), copy.copy(est),
+                                       each=list(zip(index, takes))))
+    sizes = [n for n, _, _ in checked]
     if checked[0][1] is not None:
-        est.n_features_ = max(m for _, m in checked)
+        est.n_features_ = max(m for _, m, _ in checked)
     est._check_size(sum(sizes), _dask.n_columns(X))
-    sample = _rows(_dask.broadcast(copy.copy(est)), blocks, sizes)
+    if takes[0] is None:
+        checked = passes.gather(passes.map(_validate, ("X", "seq"), copy.copy(est),
+                                           each=list(zip(index, _takes(sizes)))))
+    sample = np.concatenate([rows for _, _, rows in checked])
     names = ("startprob_", "transmat_") + tuple(est._emission_param_names)
     if est.n_init == 1:
         seeds = [est.random_state]
@@ -179,13 +186,12 @@ def fit(estimator, X, lengths=None):
         run = monitor if len(seeds) == 1 else copy.deepcopy(monitor)
         run._reset()
         for _ in range(est.n_iter):
-            model = _dask.broadcast(copy.deepcopy(est))
-            parts = [delayed(_e_step, pure=True)(model, b, s, i)
-                     for i, (b, s) in enumerate(zip(blocks, seq))]
-            stats, logprob = _dask.compute(_dask.tree_sum(parts, _add_stats))[0]
+            stats, logprob = passes.reduce(
+                passes.map(_e_step, ("X", "seq"), copy.deepcopy(est), each=index), _add_stats)
             with single_threaded_blas():
+                objective = est._em_objective(logprob)    # the ELBO for the VB models
                 est._do_mstep(stats)
-            run.report(logprob)
+            run.report(objective)
             if run.converged:
                 break
         final = run.history[-1] if run.history else -np.inf
@@ -222,16 +228,42 @@ def _per_partition(estimator, X, lengths, func, n_out, dtype):
     return da.concatenate(pieces, axis=0)
 
 
+def _lengths(lengths):
+    return None if lengths is None else np.asarray(lengths)
+
+
 def _predict(model, part, lengths):
-    return model.predict(part, None if lengths is None else np.asarray(lengths))
+    return model.predict(part, _lengths(lengths))
 
 
 def _predict_proba(model, part, lengths):
-    return model.predict_proba(part, None if lengths is None else np.asarray(lengths))
+    return model.predict_proba(part, _lengths(lengths))
 
 
 def _score(model, part, lengths):
-    return model.score(part, None if lengths is None else np.asarray(lengths))
+    return model.score(part, _lengths(lengths))
+
+
+def _score_per_sequence(model, part, lengths):
+    return model.score(part, _lengths(lengths), per_sequence=True)
+
+
+def _score_samples(model, part, lengths):
+    return model.score_samples(part, _lengths(lengths))
+
+
+def _decoder(algorithm):
+    def decode(model, part, lengths):
+        return model.decode(part, _lengths(lengths), algorithm=algorithm)
+    return decode
+
+
+def _first(pair):
+    return pair[0]
+
+
+def _second(pair):
+    return pair[1]
 
 
 @_dask.implements("BaseHMM.predict")
@@ -251,7 +283,48 @@ def predict_proba(estimator, X, lengths=None):
 def score(estimator, X, lengths=None, per_sequence=False):
     """Log-likelihood of X (a float), or per sequence (a lazy Dask array)."""
     if per_sequence:
-        raise ValueError("score(per_sequence=True) on a Dask collection is not served: "
-                         "call score on each partition's sequences, or on X.compute().")
+        da = importlib.import_module("dask.array")
+        X, calls = _partition_calls(estimator, X, lengths, _score_per_sequence)
+        # Sequences per partition: unknown (NaN) when lengths are a Dask array.
+        counts = [1 if s is None else np.nan if _dask.is_dask_collection(s) else len(s)
+                  for s in sequence_blocks(X, lengths)]
+        return da.concatenate([da.from_delayed(c, shape=(n,), dtype=np.float64)
+                               for c, n in zip(calls, counts)])
     _, calls = _partition_calls(estimator, X, lengths, _score)
     return float(_dask.compute(_dask.tree_sum(calls, operator.add))[0])
+
+
+def _with_frames(estimator, X, lengths, func, n_out, dtype):
+    """Return (summed log-likelihood, per-frame lazy array) from one pass per partition.
+
+    The partitions' (log-likelihood, frames) pairs are persisted, so the
+    float is computed now and the frames stay on the workers until asked for.
+    """
+    da = importlib.import_module("dask.array")
+    dask = _dask._dask()
+    X, calls = _partition_calls(estimator, X, lengths, func)
+    calls = dask.persist(*calls)
+    delayed = dask.delayed
+    total = _dask.compute(_dask.tree_sum([delayed(_first, pure=True)(c) for c in calls],
+                                         operator.add))[0]
+    sizes = _dask.block_sizes(X)
+    pieces = []
+    for i, call in enumerate(calls):
+        rows = np.nan if sizes is None else sizes[i]
+        shape = (rows,) if n_out is None else (rows, n_out)
+        pieces.append(da.from_delayed(delayed(_second, pure=True)(call), shape=shape,
+                                      dtype=dtype))
+    return float(total), da.concatenate(pieces, axis=0)
+
+
+@_dask.implements("BaseHMM.score_samples")
+def score_samples(estimator, X, lengths=None):
+    """Log-likelihood of X (a float) and the posteriors of each frame (a lazy Dask array)."""
+    return _with_frames(estimator, X, lengths, _score_samples, estimator.n_components,
+                        np.float64)
+
+
+@_dask.implements("BaseHMM.decode")
+def decode(estimator, X, lengths=None, algorithm=None):
+    """Log-probability of the best paths (a float) and the states (a lazy Dask array)."""
+    return _with_frames(estimator, X, lengths, _decoder(algorithm), None, np.intp)

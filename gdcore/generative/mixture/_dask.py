@@ -7,8 +7,9 @@ E-step (``MixtureData.e_step`` on each block, NaN marginalized as on one
 machine) over the blocks on the workers and adds the blocks' sufficient
 statistics in a fixed tree (``gdcore._dask.tree_sum``); the client receives
 O(k d^2) numbers per iteration and runs the M-step.  X is never gathered:
-persisted blocks are read where they are, lazy ones are recomputed on the
-workers at each pass (an out-of-core fit).
+its blocks are persisted on the workers for the fit when they fit in the
+workers' memory, else recomputed there at each pass (an out-of-core fit;
+``gdcore._dask.BlockPasses``).
 
 Initialization.  ``init_params`` ("kmeans", "k-means++", "random",
 "random_from_data") runs on the client on a sample of at most
@@ -43,7 +44,7 @@ def _weights(part, n):
     return np.ascontiguousarray(np.asarray(part, dtype=np.float64).reshape(n))
 
 
-def _summary(estimator, part, w_part):
+def _summary(part, w_part, estimator):
     """Validate one block; its counts and the sums the initialization and tied model use."""
     X = check_X(estimator, part, reset=False, allow_nan=True)
     n, d = X.shape
@@ -72,7 +73,7 @@ def _scatter(part, w_part, centre, dtype):
     return (D * wc[:, None]).T @ D
 
 
-def _sample(part, w_part, dtype, take):
+def _sample(part, w_part, take, dtype):
     X = _block(part, dtype)
     w = _weights(w_part, len(X))
     if take is not None:
@@ -108,10 +109,11 @@ class DaskMixtureData:
         self.n_features = estimator.n_features_in_
         self.n_jobs = estimator.n_jobs
         self._start = self._scatter_total = None
-        summary = _dask.tree_sum(
-            [_dask._dask().delayed(_summary, pure=True)(estimator, b, w)
-             for b, w in zip(self.blocks, self.w_blocks)], _dask.add_arrays)
-        (counts, observed, sums, complete_sum), = _dask.compute(summary)
+        # Persisted for the fit when X fits in the workers' memory: EM reads it every iteration.
+        self.passes = _dask.BlockPasses((self.X, sample_weight), _dask.nbytes(self.X),
+                                        X=self.blocks, w=self.w_blocks)
+        counts, observed, sums, complete_sum = self.passes.run(
+            _summary, ("X", "w"), _dask.add_arrays, estimator)
         self.n_samples, self.weight_total, complete_weight = counts
         self.n_samples = int(self.n_samples)
         self.observed, self.nanmean = observed, sums / np.maximum(observed, 1)
@@ -142,14 +144,10 @@ class DaskMixtureData:
             resp = _dask.rowwise("predict_proba", lambda e: e.n_components,
                                  self.dtype)(est, self.X)
             return resp, None, None
-        delayed = _dask._dask().delayed
-        shared = _dask.broadcast(tuple(np.asarray(p) for p in params))
         centre = self.tied_centre if covariance_type == "tied" else None
-        parts = [delayed(_e_step, pure=True)(b, w, shared, self.dtype, covariance_type,
-                                             centre, self.n_jobs)
-                 for b, w in zip(self.blocks, self.w_blocks)]
-        nk, sx, scatter, tied_extra, total = _dask.compute(
-            _dask.tree_sum(parts, _dask.add_arrays))[0]
+        nk, sx, scatter, tied_extra, total = self.passes.run(
+            _e_step, ("X", "w"), _dask.add_arrays, tuple(np.asarray(p) for p in params),
+            self.dtype, covariance_type, centre, self.n_jobs)
         stats = em.Stats(nk, sx, scatter, np.asarray(params[1], dtype=self.dtype)
                          .astype(np.float64))
         stats.tied_extra = tied_extra
@@ -160,11 +158,8 @@ class DaskMixtureData:
         if self._scatter_total is None:
             d = self.n_features
             if self.has_complete:
-                delayed = _dask._dask().delayed
-                centre = _dask.broadcast(self.tied_centre)
-                parts = [delayed(_scatter, pure=True)(b, w, centre, self.dtype)
-                         for b, w in zip(self.blocks, self.w_blocks)]
-                self._scatter_total = _dask.compute(_dask.tree_sum(parts, np.add))[0]
+                self._scatter_total = self.passes.run(_scatter, ("X", "w"), np.add,
+                                                      self.tied_centre, self.dtype)
             else:
                 self._scatter_total = np.zeros((d, d))
         extra = stats.tied_extra
@@ -178,10 +173,9 @@ class DaskMixtureData:
         return self._start
 
     def _draw_sample(self):
-        delayed = _dask._dask().delayed
         sizes = _dask.block_sizes(self.X)
         if sizes is None:
-            sizes = _dask.compute(*[delayed(len)(b) for b in self.blocks])
+            sizes = self.passes.gather(self.passes.map(len, ("X",)))
         n = sum(sizes)
         takes = [None] * len(sizes)
         if n > INIT_SAMPLE_ROWS:
@@ -190,8 +184,8 @@ class DaskMixtureData:
             rng = np.random.default_rng(0)
             counts = rng.multivariate_hypergeometric(np.asarray(sizes), INIT_SAMPLE_ROWS)
             takes = [np.sort(rng.choice(s, c, replace=False)) for s, c in zip(sizes, counts)]
-        parts = _dask.compute(*[delayed(_sample, pure=True)(b, w, self.dtype, t)
-                                for b, w, t in zip(self.blocks, self.w_blocks, takes)])
+        parts = self.passes.gather(self.passes.map(_sample, ("X", "w"), self.dtype,
+                                                   each=takes))
         X = np.concatenate([p[0] for p in parts])
         w = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
         X = np.where(np.isnan(X), self.nanmean.astype(self.dtype), X)

@@ -46,7 +46,7 @@ def _combine_gaussian(a, b):
             None if a[1] is None else _merge_moments(a[1], b[1]), a[2] + b[2])
 
 
-def _gaussian_block(estimator, classes, part, y_part, w_part):
+def _gaussian_block(part, y_part, w_part, estimator, classes):
     est = copy.copy(estimator)
     X, y = check_X_y(est, part, y_part, reset=False, kernel_checks_finite=True)
     est.classes_ = classes
@@ -65,7 +65,7 @@ def _gaussian_block(estimator, classes, part, y_part, w_part):
     return stats(weights), unweighted, np.bincount(y_idx, weights=weights, minlength=k)
 
 
-def _count_block(estimator, classes, part, y_part, w_part):
+def _count_block(part, y_part, w_part, estimator, classes):
     est = clone(estimator)
     est.partial_fit(part, y_part, classes=classes,
                     sample_weight=None if w_part is None else np.asarray(w_part))
@@ -91,24 +91,25 @@ def _prepare(estimator, X, y, sample_weight):
         raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the "
                          "target y is None.")
     _dask.set_feature_metadata(estimator, X)
+    X = _dask.as_row_collection(X)
     y_blocks = _dask.aligned_blocks(y, X, "y")
     w_blocks = (_dask.aligned_blocks(sample_weight, X, "sample_weight")
                 or [None] * len(y_blocks))
-    classes = _dask.distributed_unique(y_blocks)
+    # One pass over X: its blocks are read where they are (persisted or not),
+    # never persisted for this fit.
+    passes = _dask.BlockPasses((X, y, sample_weight), persist=False, X=_dask.row_blocks(X),
+                               y=y_blocks, w=w_blocks)
+    classes = passes.run(_dask.unique_labels, ("y",), np.union1d)
     check_classification_targets(classes)
-    return _dask.row_blocks(X), y_blocks, w_blocks, classes
+    return passes, classes
 
 
 @_dask.implements("GaussianNB.fit")
 def fit_gaussian(estimator, X, y=None, sample_weight=None):
     """GaussianNB.fit on a Dask collection (y, sample_weight partitioned like X)."""
-    blocks, y_blocks, w_blocks, classes = _prepare(estimator, X, y, sample_weight)
-    delayed = _dask._dask().delayed
-    shared = _dask.broadcast(estimator)
-    parts = [delayed(_gaussian_block, pure=True)(shared, classes, b, yb, wb)
-             for b, yb, wb in zip(blocks, y_blocks, w_blocks)]
-    (count, mean, ssd), unweighted, class_count = _dask.compute(
-        _dask.tree_sum(parts, _combine_gaussian))[0]
+    passes, classes = _prepare(estimator, X, y, sample_weight)
+    (count, mean, ssd), unweighted, class_count = passes.run(
+        _gaussian_block, ("X", "y", "w"), _combine_gaussian, estimator, classes)
     est = estimator
     est.classes_ = classes
     scale = est._variance_scale(None, *(unweighted or (count, mean, ssd)), True)
@@ -135,12 +136,8 @@ def fit_gaussian(estimator, X, y=None, sample_weight=None):
                   "CategoricalNB.fit")
 def fit_counts(estimator, X, y=None, sample_weight=None):
     """Fit a count model on a Dask collection: per-block counts, added."""
-    blocks, y_blocks, w_blocks, classes = _prepare(estimator, X, y, sample_weight)
-    delayed = _dask._dask().delayed
-    shared = _dask.broadcast(estimator)
-    parts = [delayed(_count_block, pure=True)(shared, classes, b, yb, wb)
-             for b, yb, wb in zip(blocks, y_blocks, w_blocks)]
-    counts = _dask.compute(_dask.tree_sum(parts, _combine_counts))[0]
+    passes, classes = _prepare(estimator, X, y, sample_weight)
+    counts = passes.run(_count_block, ("X", "y", "w"), _combine_counts, estimator, classes)
     est = estimator
     est.classes_ = classes
     est.class_count_ = counts[0]

@@ -6,6 +6,7 @@ import importlib
 import pytest
 
 MODULES = [
+    "gdcore.generative._base",
     "gdcore.generative.bayes_classifier",
     "gdcore._show_config",
 ]

@@ -61,11 +61,58 @@ def test_classifier_and_regressor(dask_client, weights):
 def test_unserved_calls_are_clear_errors(dask_client):
     X, Q = _data(n=100)
     got = NearestNeighbors(n_neighbors=3).fit(da.from_array(X, chunks=30))
-    with pytest.raises(ValueError, match="X=None"):
-        got.kneighbors()
+    with pytest.raises(ValueError, match="excluded from its own neighbours"):
+        got.kneighbors(n_neighbors=100)
     with pytest.raises(ValueError, match="compiled kernels only"):
         NearestNeighbors(metric="hamming").fit(da.from_array(X, chunks=30))
     # a refit in memory drops the model fitted on the cluster
     got.fit(X)
     np.testing.assert_array_equal(got.kneighbors(Q[:5])[1],
                                   NearestNeighbors(n_neighbors=3).fit(X).kneighbors(Q[:5])[1])
+
+
+def test_training_rows_as_queries(dask_client):
+    X, _ = _data()
+    X[200:215] = X[3]            # more duplicates than k: scikit-learn's rule for X=None
+    ref = NearestNeighbors(n_neighbors=6).fit(X)
+    got = NearestNeighbors(n_neighbors=6).fit(da.from_array(X, chunks=(160, 5)))
+    dist, ind = got.kneighbors()
+    assert isinstance(ind, da.Array)
+    ref_dist, ref_ind = ref.kneighbors()
+    np.testing.assert_array_equal(ind.compute(), ref_ind)
+    np.testing.assert_allclose(dist.compute(), ref_dist, rtol=1e-12, atol=1e-15)
+    labels = np.arange(len(X)) % 3
+    ref = KNeighborsClassifier(4).fit(X, labels)
+    got = KNeighborsClassifier(4).fit(da.from_array(X, chunks=(160, 5)),
+                                      da.from_array(labels, chunks=160))
+    np.testing.assert_array_equal(got.predict(None).compute(), ref.predict(None))
+
+
+@pytest.mark.parametrize("sort_results", [False, True])
+def test_radius_neighbors_and_graphs(dask_client, sort_results):
+    X, Q = _data()
+    ref = NearestNeighbors(n_neighbors=4, radius=1.2).fit(X)
+    got = NearestNeighbors(n_neighbors=4, radius=1.2).fit(da.from_array(X, chunks=(160, 5)))
+    Qd = da.from_array(Q, chunks=(40, 5))
+    radius = np.linspace(0.5, 1.5, len(Q))
+    for args in [(Qd,), (Qd, radius), (None,)]:
+        dist, ind = got.radius_neighbors(*args, sort_results=sort_results)
+        query = Q if args[0] is not None else None
+        ref_dist, ref_ind = ref.radius_neighbors(query, *args[1:], sort_results=sort_results)
+        assert len(ind) == len(ref_ind) and sum(len(i) for i in ind) > len(ind)
+        for a, b in zip(ind, ref_ind):
+            np.testing.assert_array_equal(a, b)
+        for a, b in zip(dist, ref_dist):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    graph = got.radius_neighbors_graph(Q, mode="distance", sort_results=sort_results)
+    ref_graph = ref.radius_neighbors_graph(Q, mode="distance", sort_results=sort_results)
+    assert (graph != ref_graph).nnz == 0
+    for query, mode in [(Qd, "connectivity"), (Q, "distance"), (None, "distance")]:
+        graph = got.kneighbors_graph(query, mode=mode)
+        ref_graph = ref.kneighbors_graph(None if query is None else Q, mode=mode)
+        np.testing.assert_array_equal(graph.indices, ref_graph.indices)
+        np.testing.assert_allclose(graph.toarray(), ref_graph.toarray(), rtol=1e-12)
+    with pytest.raises(ValueError, match="Unsupported mode"):
+        got.kneighbors_graph(Qd, mode="weights")
+    with pytest.raises(ValueError, match="one radius per query"):
+        got.radius_neighbors(Qd, radius[:5])

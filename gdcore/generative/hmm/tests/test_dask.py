@@ -94,3 +94,27 @@ def test_poisson_and_gmm_hmm(dask_client):
     ref = PoissonHMM(**params).fit(counts, lengths)
     got = PoissonHMM(**params).fit(da.from_array(counts, chunks=(150, 2)), lengths)
     _assert_same(ref, got, ("startprob_", "transmat_", "lambdas_"))
+
+
+@pytest.mark.parametrize("algorithm", ["viterbi", "map"])
+def test_decode_score_samples_and_per_sequence_scores(dask_client, algorithm):
+    X, lengths = _sequences()
+    model = GaussianHMM(3, covariance_type="diag", n_iter=3, tol=-1, random_state=0,
+                        algorithm=algorithm).fit(X, lengths)
+    Xd = da.from_array(X, chunks=((200, 400), (2,)))
+    logprob, states = model.decode(Xd, lengths)
+    ref_logprob, ref_states = model.decode(X, lengths)
+    assert isinstance(states, da.Array)
+    np.testing.assert_allclose(logprob, ref_logprob, rtol=1e-12)
+    np.testing.assert_array_equal(states.compute(), ref_states)
+    logprob, post = model.score_samples(Xd, [lengths[:4], lengths[4:]])
+    ref_logprob, ref_post = model.score_samples(X, lengths)
+    assert isinstance(post, da.Array) and post.shape == ref_post.shape
+    np.testing.assert_allclose(logprob, ref_logprob, rtol=1e-12)
+    np.testing.assert_allclose(post.compute(), ref_post, rtol=1e-10, atol=1e-14)
+    per_seq = model.score(Xd, lengths, per_sequence=True)
+    assert isinstance(per_seq, da.Array) and per_seq.shape == (len(lengths),)
+    np.testing.assert_allclose(per_seq.compute(), model.score(X, lengths, per_sequence=True),
+                               rtol=1e-12)
+    with pytest.raises(ValueError, match="split across two partitions"):
+        model.decode(da.from_array(X, chunks=(75, 2)), lengths)

@@ -164,14 +164,17 @@ def _exit_on_third_read(block, counter):
     return block
 
 
-def test_worker_killed_mid_fit_changes_nothing(dask_client, tmp_path):
+def test_worker_killed_mid_fit_changes_nothing(dask_client, tmp_path, monkeypatch):
     """A worker process dying during the fit: the nanny restarts it.
 
-    The lost blocks are recomputed (X is lazy), and the statistics are added
-    in a fixed tree, so the fit that completes is the one an undisturbed
-    cluster gives; the other allowed outcome is Dask's clear KilledWorker
-    error, never a silently different model.
+    The lost blocks are recomputed (X is lazy, and not persisted: the
+    out-of-core mode, which reads it at every pass), and the statistics are
+    added in a fixed tree, so the fit that completes is the one an
+    undisturbed cluster gives; the other allowed outcome is Dask's clear
+    KilledWorker error, never a silently different model.
     """
+    from gdcore import _dask
+    monkeypatch.setattr(_dask, "PERSIST_MEMORY_SHARE", 0.0)
     X = _lazy_random(100_000, 8, 12_500)
     params = dict(n_components=3, covariance_type="full", random_state=0, max_iter=4, tol=0)
     with pytest.warns(Warning):
