@@ -24,6 +24,7 @@ import importlib
 import inspect
 import re
 
+import numpy as np
 import sklearn
 
 # Each name below is private in every supported release (checked on 1.6.1 and
@@ -36,6 +37,16 @@ import sklearn
 # (truncated, warned when small).  Calling the installed release's own function
 # gives that release's rule and messages.
 from sklearn.ensemble._forest import _get_n_samples_bootstrap
+
+# HistGradientBoosting's bin thresholds of one feature
+# (sklearn.ensemble._hist_gradient_boosting.binning in 1.6 and 1.9).  Their rule
+# changed between them: 1.6 takes the ``method="midpoint"`` percentiles,
+# duplicates kept, of a subsample drawn without replacement, and ignores
+# sample_weight; 1.9 takes the ``"averaged_inverted_cdf"`` ones, deduplicated and
+# weighted, of a subsample drawn with replacement in proportion to the weights.
+# Calling the installed release's function gives that release's bins, so gdcore
+# grows the same trees as the installed HistGradientBoosting.
+from sklearn.ensemble._hist_gradient_boosting.binning import _find_binning_thresholds
 
 # Whether a scalar is NaN (missing-value markers, as HistGradientBoosting and the
 # encoders test them): private in sklearn.utils._missing in 1.6 and 1.9.
@@ -85,6 +96,8 @@ __all__ = [
     "callback_management_context",
     "follow_installed_peer",
     "forest_bootstrap_size",
+    "hist_bin_subsample",
+    "hist_bin_thresholds",
     "sklearn_version_at_least",
 ]
 
@@ -132,13 +145,13 @@ def sklearn_version_at_least(version):
 
 
 # ``allow_all_zero_weights`` is in 1.9 and not in 1.6, which accepts all-zero
-# weights anyway (what the keyword asks for); gdcore/_validation.py's
-# check_sample_weight builds on this too.
+# weights whatever is asked; gdcore/_validation.py's check_sample_weight builds
+# on this too.
 _SAMPLE_WEIGHT_KEYWORDS = frozenset(inspect.signature(_sklearn_check_sample_weight).parameters)
 
 
 def _check_sample_weight(sample_weight, X, **kwargs):
-    """Validate ``sample_weight`` as scikit-learn does, on every supported release.
+    """Validate ``sample_weight`` as scikit-learn 1.9 does, on every supported release.
 
     Parameters
     ----------
@@ -148,18 +161,22 @@ def _check_sample_weight(sample_weight, X, **kwargs):
         The data the weights go with.
     **kwargs : dict
         scikit-learn's keywords (``dtype``, ``ensure_non_negative``, ``copy``,
-        ``allow_all_zero_weights``); ``allow_all_zero_weights=True`` is dropped
-        on releases that predate it, since they accept all-zero weights.
+        ``allow_all_zero_weights``).  On releases that predate
+        ``allow_all_zero_weights`` (1.6), all-zero weights are refused here
+        unless it is True, with 1.9's message.
 
     Returns
     -------
     sample_weight : ndarray of shape (n_samples,)
         The validated weights.
     """
-    if kwargs.get("allow_all_zero_weights") and "allow_all_zero_weights" not in (
-            _SAMPLE_WEIGHT_KEYWORDS):
-        kwargs.pop("allow_all_zero_weights")
-    return _sklearn_check_sample_weight(sample_weight, X, **kwargs)
+    if "allow_all_zero_weights" in _SAMPLE_WEIGHT_KEYWORDS:
+        return _sklearn_check_sample_weight(sample_weight, X, **kwargs)
+    allow_all_zero = kwargs.pop("allow_all_zero_weights", False)
+    sample_weight = _sklearn_check_sample_weight(sample_weight, X, **kwargs)
+    if not allow_all_zero and not sample_weight.any():
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return sample_weight
 
 
 _BOOTSTRAP_TAKES_WEIGHT = "sample_weight" in inspect.signature(_get_n_samples_bootstrap).parameters
@@ -183,6 +200,63 @@ def forest_bootstrap_size(n_samples, max_samples):
     if _BOOTSTRAP_TAKES_WEIGHT:
         return _get_n_samples_bootstrap(n_samples, max_samples, sample_weight=None)
     return _get_n_samples_bootstrap(n_samples, max_samples)
+
+
+# Weighted bins and the with-replacement subsample came in the same release.
+_BINNING_TAKES_WEIGHT = "sample_weight" in inspect.signature(_find_binning_thresholds).parameters
+
+
+def hist_bin_thresholds(col, max_bins, sample_weight=None):
+    """Return one feature's bin thresholds by the installed scikit-learn's rule.
+
+    Parameters
+    ----------
+    col : ndarray of shape (n_samples,)
+        The feature's values, float64, NaN for missing values.
+    max_bins : int
+        Bins of non-missing values, at most 255.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Row weights; ignored by releases whose bins are unweighted (1.6).
+
+    Returns
+    -------
+    thresholds : ndarray of shape (n_thresholds,)
+        Increasing float64 thresholds: ``x`` is in bin ``i`` when
+        ``thresholds[i - 1] < x <= thresholds[i]``; empty when the feature has
+        fewer than two distinct non-missing values.
+    """
+    if np.isnan(col).all():  # scikit-learn 1.9's function fails on no values
+        return np.zeros(0)
+    if _BINNING_TAKES_WEIGHT:
+        return _find_binning_thresholds(col, max_bins, sample_weight=sample_weight)
+    return _find_binning_thresholds(col, max_bins)
+
+
+def hist_bin_subsample(random_state, n_samples, subsample, sample_weight=None):
+    """Return the rows the bins are computed from, by the installed scikit-learn's rule.
+
+    Parameters
+    ----------
+    random_state : numpy.random.RandomState
+        The draw's generator (scikit-learn's ``_BinMapper`` draws first from it).
+    n_samples : int
+        Rows of the training set, more than ``subsample``.
+    subsample : int
+        Rows to draw.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Row weights: where the bins are weighted (1.9) rows are drawn in
+        proportion to them, with replacement, and the subsample then stands
+        unweighted; 1.6 draws without replacement and ignores them.
+
+    Returns
+    -------
+    rows : ndarray of shape (subsample,)
+        Indices of the drawn rows.
+    """
+    if not _BINNING_TAKES_WEIGHT:
+        return random_state.choice(n_samples, subsample, replace=False)
+    p = None if sample_weight is None else sample_weight / np.sum(sample_weight)
+    return random_state.choice(n_samples, subsample, p=p, replace=True)
 
 
 def _same_default(a, b):
@@ -263,7 +337,31 @@ def follow_installed_peer(cls):
     cls.__init__ = __init__
     if added and hasattr(cls, "_fallback_reason"):
         cls._fallback_reason = _peer_serves(cls._fallback_reason, added)
+    if added and cls.__doc__:
+        cls.__doc__ = _document_added(cls.__doc__, added)
     return cls
+
+
+def _document_added(doc, added):
+    """Return ``doc`` with a numpydoc entry for each added parameter, at the end of Parameters."""
+    lines = doc.split("\n")
+    heads = [i for i in range(len(lines) - 1)
+             if lines[i].strip() and set(lines[i + 1].strip()) == {"-"}
+             and len(lines[i + 1].strip()) == len(lines[i].strip())]
+    first = [i for i in heads if lines[i].strip() == "Parameters"]
+    if not first:
+        return doc
+    indent = lines[first[0]][: len(lines[first[0]]) - len(lines[first[0]].lstrip())]
+    later = [i for i in heads if i > first[0]]
+    at = later[0] if later else len(lines)
+    while at > first[0] + 2 and not lines[at - 1].strip():
+        at -= 1
+    entries = []
+    for name, default in added.items():
+        entries += [f"{indent}{name} : object, default={default!r}",
+                    f"{indent}    A parameter of scikit-learn {sklearn.__version__}'s estimator; a "
+                    f"fit with another value is served by it."]
+    return "\n".join(lines[:at] + entries + lines[at:])
 
 
 def _peer_serves(reason_of, added):

@@ -52,6 +52,9 @@ def test_check_sample_weight_accepts_every_release_keyword():
     np.testing.assert_array_equal(compat._check_sample_weight(None, X), np.ones(3))
     with pytest.raises(ValueError, match="Negative values"):
         compat._check_sample_weight([1.0, -1.0, 1.0], X, ensure_non_negative=True)
+    # all-zero weights are refused unless allowed, on every release (1.6 accepted them)
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        compat._check_sample_weight(np.zeros(3), X)
 
 
 def test_ovr_decision_function_and_partial_fit_first_call():
@@ -220,3 +223,45 @@ def test_num_samples_and_kneighbors_mixin():
     # scikit-learn's own k-neighbours estimator is one, and so is gdcore's
     assert isinstance(KNeighborsClassifier(), compat.KNeighborsMixin)
     assert isinstance(gdcore.KNeighborsClassifier(), compat.KNeighborsMixin)
+
+
+def test_hist_bin_thresholds_are_the_installed_releases():
+    from sklearn.ensemble._hist_gradient_boosting.binning import _BinMapper
+
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((500, 3))
+    X[::7, 1] = np.nan
+    X[:, 2] = np.round(X[:, 2])  # few distinct values: their midpoints
+    mapper = _BinMapper(n_bins=32).fit(X)
+    for f in range(3):
+        np.testing.assert_array_equal(compat.hist_bin_thresholds(X[:, f], 31),
+                                      mapper.bin_thresholds_[f])
+    assert compat.hist_bin_thresholds(np.full(4, np.nan), 31).shape == (0,)
+    assert compat.hist_bin_thresholds(np.ones(4), 31).shape == (0,)
+
+
+def test_hist_bin_subsample_draws_as_the_installed_release():
+    from sklearn.ensemble._hist_gradient_boosting.binning import _BinMapper
+
+    X = np.random.RandomState(0).standard_normal((300, 1))
+    mapper = _BinMapper(n_bins=16, subsample=100, random_state=3).fit(X)
+    rows = compat.hist_bin_subsample(np.random.RandomState(3), 300, 100)
+    assert rows.shape == (100,)
+    np.testing.assert_array_equal(compat.hist_bin_thresholds(X[rows, 0], 15),
+                                  mapper.bin_thresholds_[0])
+    if compat.SKLEARN_VERSION == (1, 6):
+        assert len(np.unique(rows)) == 100  # 1.6 draws without replacement
+
+
+def test_added_parameters_are_documented():
+    """A parameter follow_installed_peer adds gets its numpydoc entry in Parameters."""
+    from gdcore._sklearn_compat import _document_added
+
+    doc = ("Summary.\n\n    Parameters\n    ----------\n    C : float, default=1.0\n"
+           "        Inverse.\n\n    Attributes\n    ----------\n    coef_ : ndarray\n"
+           "        Coefs.\n")
+    out = _document_added(doc, {"multi_class": "deprecated"})
+    params, attrs = out.split("    Attributes\n")
+    assert "    multi_class : object, default='deprecated'\n" in params
+    assert "multi_class" not in attrs
+    assert _document_added("No sections.", {"x": 1}) == "No sections."

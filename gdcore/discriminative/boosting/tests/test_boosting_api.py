@@ -139,9 +139,10 @@ def test_weighted_bins_equal_scikit_learns(n):
     """With sample_weight, the bin thresholds are scikit-learn's weighted ones (1.8+)."""
     from sklearn.ensemble._hist_gradient_boosting.binning import _BinMapper
 
-    from gdcore.discriminative.boosting._binning import WEIGHTED_BINS, Bins
+    from gdcore._sklearn_compat import sklearn_version_at_least
+    from gdcore.discriminative.boosting._binning import Bins
 
-    if not WEIGHTED_BINS:
+    if not sklearn_version_at_least("1.8"):
         pytest.skip("scikit-learn < 1.8 bins without weights")
     rng = np.random.RandomState(0)
     X = rng.randn(n, 3)

@@ -21,6 +21,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from gdcore import MLPClassifier, MLPRegressor
+from gdcore._sklearn_compat import sklearn_version_at_least
 
 
 def _split(loader, **kw):
@@ -84,6 +85,8 @@ def test_regressor_matches_sklearn_on_diabetes():
     assert ours["float32"].predict(Xb).dtype == np.float64
 
 
+@pytest.mark.skipif(not sklearn_version_at_least("1.9"),
+                    reason="scikit-learn 1.9's MLP (loss=, sample_weight, its message)")
 def test_poisson_regressor_matches_sklearn():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 5))
@@ -97,6 +100,8 @@ def test_poisson_regressor_matches_sklearn():
         MLPRegressor(loss="poisson", max_iter=2).fit(X, -y)
 
 
+@pytest.mark.skipif(not sklearn_version_at_least("1.9"),
+                    reason="scikit-learn 1.9's MLP (loss=, sample_weight, its message)")
 def test_sample_weight_matches_sklearn(breast_cancer):
     Xa, Xb, ya, yb = breast_cancer
     w = np.random.default_rng(0).uniform(0, 3, len(ya))
@@ -373,6 +378,8 @@ def test_predictions_come_in_the_dtype_of_X(breast_cancer, net_dtype):
                                clf.predict_proba(Xb), rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.skipif(not sklearn_version_at_least("1.9"),
+                    reason="scikit-learn 1.9's MLP (loss=, sample_weight, its message)")
 def test_early_stopping_splits_on_the_binarized_targets_as_sklearn(breast_cancer):
     """Same held-out rows as scikit-learn (binary case), same error for a tiny class."""
     kw = dict(hidden_layer_sizes=(8,), max_iter=30, early_stopping=True, random_state=0)

@@ -11,6 +11,7 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from gdcore import SVC, SVR
+from gdcore._sklearn_compat import sklearn_version_at_least
 from gdcore.discriminative.svm import _svm
 
 
@@ -77,6 +78,8 @@ def test_infinite_C_is_a_hard_margin(iris):
                                rtol=1e-3, atol=1e-3)
 
 
+@pytest.mark.skipif(not sklearn_version_at_least("1.9"),
+                    reason="probability is deprecated from scikit-learn 1.9")
 def test_probability_warnings_and_switch_after_fit(iris):
     X, y = iris
     with pytest.warns(FutureWarning, match="`probability` parameter was deprecated"):

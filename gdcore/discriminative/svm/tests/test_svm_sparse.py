@@ -9,6 +9,7 @@ import sklearn.svm as sks
 from scipy import sparse
 from sklearn.datasets import load_digits, load_svmlight_file
 
+from gdcore._sklearn_compat import sklearn_version_at_least
 from gdcore.discriminative.svm import SVC, SVR, _svm, _svm_sparse
 from gdcore.discriminative.svm import _reference as ref
 from gdcore.discriminative.svm._sparse import csr_parts, row_sq_norms
@@ -218,6 +219,8 @@ def test_sparse_edge_cases(caplog):
         dense.predict(X)
 
 
+@pytest.mark.skipif(not sklearn_version_at_least("1.9"),
+                    reason="probability is deprecated from scikit-learn 1.9")
 def test_sparse_multiclass_coef_and_probability():
     from sklearn.datasets import load_iris
 
