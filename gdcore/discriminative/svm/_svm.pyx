@@ -82,6 +82,7 @@ from gdcore.discriminative.svm._svm_passes cimport (
 from gdcore.discriminative.svm._svm_rows cimport get_row
 from gdcore.discriminative.svm._svm_shrink cimport (
     activate_all, do_shrinking, reconstruct_gradient)
+from gdcore.discriminative.svm._svm_step cimport pair_step
 from gdcore.discriminative.svm._svm_state cimport (
     LINEAR_K, POLY_K, PRECOMPUTED_K, RBF_K, SIGMOID_K, SVM_TAU,
     State, is_lower, is_upper, set_bound)
@@ -149,49 +150,12 @@ cdef void update_pair(State* s, int i, int j, floating dummy) noexcept nogil:
     cdef double Ci = s.C[i], Cj = s.C[j]
     cdef double ai = s.alpha[i], aj = s.alpha[j]
     cdef double qij = s.y[i] * s.y[j] * Ki[s.var_data[j]]
-    cdef double quad, delta, diff, total, wi, wj
+    cdef double wi, wj
     cdef bint ui = is_upper(s, i), uj = is_upper(s, j)
     cdef VarJob job
-    if s.y[i] != s.y[j]:
-        quad = s.QD[i] + s.QD[j] + 2.0 * qij
-        delta = (-s.G[i] - s.G[j]) / (quad if quad > 0 else SVM_TAU)
-        diff = ai - aj
-        ai += delta
-        aj += delta
-        if diff > 0:
-            if aj < 0:
-                aj = 0.0
-                ai = diff
-        elif ai < 0:
-            ai = 0.0
-            aj = -diff
-        if diff > Ci - Cj:
-            if ai > Ci:
-                ai = Ci
-                aj = Ci - diff
-        elif aj > Cj:
-            aj = Cj
-            ai = Cj + diff
-    else:
-        quad = s.QD[i] + s.QD[j] - 2.0 * qij
-        delta = (s.G[i] - s.G[j]) / (quad if quad > 0 else SVM_TAU)
-        total = ai + aj
-        ai -= delta
-        aj += delta
-        if total > Ci:
-            if ai > Ci:
-                ai = Ci
-                aj = total - Ci
-        elif aj < 0:
-            aj = 0.0
-            ai = total
-        if total > Cj:
-            if aj > Cj:
-                aj = Cj
-                ai = total - Cj
-        elif ai < 0:
-            ai = 0.0
-            aj = total
+    # y_i y_j K_ij = qij, so K_ii + K_jj - 2 K_ij is QD_i + QD_j -+ 2 qij
+    pair_step(s.y[i] == s.y[j], s.QD[i] + s.QD[j] + (-2.0 if s.y[i] == s.y[j] else 2.0) * qij,
+              s.G[i], s.G[j], Ci, Cj, SVM_TAU, &ai, &aj)
     # G_t += Q_ti dai + Q_tj daj = y_t (y_i dai K_it + y_j daj K_jt)
     wi = s.y[i] * (ai - s.alpha[i])
     wj = s.y[j] * (aj - s.alpha[j])

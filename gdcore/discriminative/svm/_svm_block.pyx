@@ -48,6 +48,7 @@ from libc.stdlib cimport qsort
 
 from gdcore._cy._blas cimport gemm
 from gdcore._cy._openmp cimport omp_get_thread_num
+from gdcore.discriminative.svm._svm_step cimport pair_step
 from gdcore.discriminative.svm._svm_simd cimport (
     gd_axpy_f2d, gd_rbf_block_row_d, gd_rbf_block_row_f)
 
@@ -304,7 +305,7 @@ cdef long long solve_block(int m, const int* ws, const int* member_slot, const i
     cdef int u, w, i, j
     cdef long long it = 0
     cdef double g_max, g_max2, v, quad, grad_diff, obj, obj_min, local_eps = 0.0
-    cdef double Ci, Cj, ai, aj, delta, diff, total, wi, wj, Kij
+    cdef double Ci, Cj, ai, aj, wi, wj, Kij
     cdef const float* Ki
     cdef const float* Kj
     for u in range(m):
@@ -347,46 +348,8 @@ cdef long long solve_block(int m, const int* ws, const int* member_slot, const i
         # libsvm's analytic two-variable step
         Kj = Kw + <Py_ssize_t> j * m
         Ci, Cj, ai, aj, Kij = C[ws[i]], C[ws[j]], a[i], a[j], Ki[j]
-        if y[ws[i]] != y[ws[j]]:
-            quad = QD[ws[i]] + QD[ws[j]] - 2.0 * Kij
-            delta = (-g[i] - g[j]) / (quad if quad > 0 else TAU)
-            diff = ai - aj
-            ai += delta
-            aj += delta
-            if diff > 0:
-                if aj < 0:
-                    aj = 0.0
-                    ai = diff
-            elif ai < 0:
-                ai = 0.0
-                aj = -diff
-            if diff > Ci - Cj:
-                if ai > Ci:
-                    ai = Ci
-                    aj = Ci - diff
-            elif aj > Cj:
-                aj = Cj
-                ai = Cj + diff
-        else:
-            quad = QD[ws[i]] + QD[ws[j]] - 2.0 * Kij
-            delta = (g[i] - g[j]) / (quad if quad > 0 else TAU)
-            total = ai + aj
-            ai -= delta
-            aj += delta
-            if total > Ci:
-                if ai > Ci:
-                    ai = Ci
-                    aj = total - Ci
-            elif aj < 0:
-                aj = 0.0
-                ai = total
-            if total > Cj:
-                if aj > Cj:
-                    aj = Cj
-                    ai = total - Cj
-            elif ai < 0:
-                ai = 0.0
-                aj = total
+        pair_step(y[ws[i]] == y[ws[j]], QD[ws[i]] + QD[ws[j]] - 2.0 * Kij, g[i], g[j],
+                  Ci, Cj, TAU, &ai, &aj)
         wi = y[ws[i]] * (ai - a[i])
         wj = y[ws[j]] * (aj - a[j])
         a[i], a[j] = ai, aj
