@@ -160,6 +160,8 @@ class VariationalGaussianHMM(VariationalMixin, GaussianHMM):
     _emission_param_names = START_TRANS_NAMES + (
         "means_prior_", "means_posterior_", "beta_prior_", "beta_posterior_", "dof_prior_",
         "dof_posterior_", "scale_prior_", "scale_posterior_", "_covars_")
+    # GaussianHMM's, bound here so that the API page documents it for this class
+    n_features = GaussianHMM.n_features
 
     def __init__(self, n_components=1, covariance_type="full", startprob_prior=None,
                  transmat_prior=None, means_prior=None, beta_prior=None, dof_prior=None,
