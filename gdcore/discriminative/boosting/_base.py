@@ -31,6 +31,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, resample
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
+from gdcore._dask import dask_dispatch
 from gdcore._fallback import PeerFallbackMixin
 from gdcore._sklearn_compat import Interval, StrOptions
 from gdcore._threads import effective_n_threads
@@ -124,6 +125,7 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
 
     # -- fit -----------------------------------------------------------------
 
+    @dask_dispatch
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
             sample_weight_val=None):
         """Fit the gradient boosting model.

@@ -6,6 +6,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_sample_weight
 
+from gdcore._dask import dask_dispatch
 from gdcore._fallback import delegate_to_peer
 from gdcore._validation import check_classification_targets
 from gdcore.discriminative.boosting._base import GDCORE_CONSTRAINTS, BaseHistGradientBoosting
@@ -203,6 +204,7 @@ default="squared_error"
                              "loss='poisson' for counts with zeros.")
 
     @delegate_to_peer
+    @dask_dispatch
     def predict(self, X):
         """Predict the target of X.
 
@@ -364,6 +366,7 @@ class HistGradientBoostingClassifier(ClassifierMixin, BaseHistGradientBoosting):
         return (e / e.sum(axis=0)).T
 
     @delegate_to_peer
+    @dask_dispatch
     def predict(self, X):
         """Predict the class of X.
 
@@ -390,6 +393,7 @@ class HistGradientBoostingClassifier(ClassifierMixin, BaseHistGradientBoosting):
         return self.classes_[np.argmax(self._proba(raw), axis=1)]
 
     @delegate_to_peer
+    @dask_dispatch
     def predict_proba(self, X):
         """Predict class probabilities of X.
 
@@ -415,6 +419,7 @@ class HistGradientBoostingClassifier(ClassifierMixin, BaseHistGradientBoosting):
         return self._proba(self._raw_predict(X))
 
     @delegate_to_peer
+    @dask_dispatch
     def decision_function(self, X):
         """Raw predictions (log-odds) of X.
 
