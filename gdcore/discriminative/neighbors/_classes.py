@@ -12,71 +12,12 @@ from gdcore._dask import dask_dispatch
 from gdcore._fallback import delegate_to_peer
 from gdcore._sklearn_compat import KNeighborsMixin, StrOptions
 from gdcore._validation import check_classification_targets
+from gdcore.discriminative.neighbors import _docs
 from gdcore.discriminative.neighbors._base import NeighborsBase
 
 
 class NearestNeighbors(NeighborsBase):
-    """Unsupervised exact neighbour search (kneighbors, radius_neighbors, graphs).
-
-    Parameters are scikit-learn's.  ``algorithm`` and ``leaf_size`` are
-    accepted and ignored: gdcore always searches exactly by blocked brute
-    force, which for d above ~10 is faster than trees and needs no build.
-    What the kernels do not serve (other metrics, sparse X with a metric
-    other than euclidean or cosine) is fitted and served by
-    ``sklearn.neighbors.NearestNeighbors``.
-
-    Parameters
-    ----------
-    n_neighbors : int, default=5
-        Number of neighbours ``kneighbors`` returns by default.
-    radius : float, default=1.0
-        Radius ``radius_neighbors`` uses by default.
-    algorithm : {"auto", "ball_tree", "kd_tree", "brute"}, default="auto"
-        Accepted for scikit-learn compatibility and validated; the search is
-        always an exact blocked brute force.
-    leaf_size : int, default=30
-        Accepted for scikit-learn compatibility (tree leaf size); unused.
-    metric : str, callable or DistanceMetric, default="minkowski"
-        Distance.  euclidean, l2, sqeuclidean, cosine, manhattan, cityblock,
-        l1, chebyshev, infinity, minkowski and precomputed run on gdcore's
-        kernels (euclidean, l2 and cosine also on sparse X); any other metric
-        scikit-learn accepts is served by scikit-learn's estimator.
-    p : float, default=2
-        Power of the Minkowski metric (1: manhattan, 2: euclidean).
-    metric_params : dict, default=None
-        Extra keyword arguments of the metric (``p`` is read from here too).
-    n_jobs : int, default=None
-        Threads of the search: None uses OpenMP's default, -1 all cores.
-
-    Attributes
-    ----------
-    effective_metric_ : str
-        The metric searched (minkowski with p = 1, 2, inf becomes manhattan,
-        euclidean, chebyshev).
-    effective_metric_params_ : dict
-        Parameters of the effective metric.
-    n_features_in_ : int
-        Number of features seen during fit.
-    n_samples_fit_ : int
-        Number of training points.
-
-    See Also
-    --------
-    KNeighborsClassifier : Vote among the nearest neighbours.
-    KNeighborsRegressor : Average the nearest neighbours' targets.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gdcore.discriminative.neighbors import NearestNeighbors
-    >>> X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [3.0, 3.0]])
-    >>> nn = NearestNeighbors(n_neighbors=2).fit(X)
-    >>> dist, ind = nn.kneighbors([[0.1, 0.0]])
-    >>> ind.tolist()
-    [[0, 1]]
-    >>> np.round(dist, 2).tolist()
-    [[0.1, 0.9]]
-    """
+    __doc__ = _docs.NEAREST_NEIGHBORS
 
     _peer_class = "sklearn.neighbors.NearestNeighbors"
 
@@ -87,28 +28,15 @@ class NearestNeighbors(NeighborsBase):
                          metric_params=metric_params, n_jobs=n_jobs)
 
     @dask_dispatch
+    @_docs.method_doc(
+        "Store the training points (and what the search needs: norms, a shift).",
+        ["X.fit", "y.none"], """\
+self : NearestNeighbors
+    The fitted estimator.""", """\
+>>> from gdcore.discriminative.neighbors import NearestNeighbors
+>>> NearestNeighbors(n_neighbors=1).fit([[0.0], [1.0]]).n_samples_fit_
+2""")
     def fit(self, X, y=None):
-        """Store the training points (and what the search needs: norms, a shift).
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-            Training points, or (n_samples, n_samples) distances if
-            metric="precomputed".
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        self : NearestNeighbors
-            The fitted estimator.
-
-        Examples
-        --------
-        >>> from gdcore.discriminative.neighbors import NearestNeighbors
-        >>> NearestNeighbors(n_neighbors=1).fit([[0.0], [1.0]]).n_samples_fit_
-        2
-        """
         X, by_peer = self._begin_fit(X)
         if not by_peer:
             self._fit(X)
@@ -169,92 +97,20 @@ class _KNeighborsSupervised(NeighborsBase, KNeighborsMixin):
 
 
 class KNeighborsClassifier(ClassifierMixin, _KNeighborsSupervised):
-    """Classifier voting among the k nearest training points (exact search).
-
-    Parameters are scikit-learn's; see NearestNeighbors for ``algorithm``.
-    Ties between classes go to the first class in ``classes_``, as in
-    scikit-learn.  What the kernels do not serve is fitted by
-    ``sklearn.neighbors.KNeighborsClassifier``.
-
-    Parameters
-    ----------
-    n_neighbors : int, default=5
-        Number of neighbours that vote.
-    weights : {"uniform", "distance"}, callable or None, default="uniform"
-        Vote weights: equal, 1 / distance, or a callable mapping the
-        (n_queries, n_neighbors) distances to weights.  None is uniform.
-    algorithm : {"auto", "ball_tree", "kd_tree", "brute"}, default="auto"
-        Accepted for scikit-learn compatibility and validated; the search is
-        always an exact blocked brute force.
-    leaf_size : int, default=30
-        Accepted for scikit-learn compatibility (tree leaf size); unused.
-    metric : str, callable or DistanceMetric, default="minkowski"
-        Distance.  euclidean, l2, sqeuclidean, cosine, manhattan, cityblock,
-        l1, chebyshev, infinity, minkowski and precomputed run on gdcore's
-        kernels (euclidean, l2 and cosine also on sparse X); any other metric
-        scikit-learn accepts is served by scikit-learn's estimator.
-    p : float, default=2
-        Power of the Minkowski metric (1: manhattan, 2: euclidean).
-    metric_params : dict, default=None
-        Extra keyword arguments of the metric (``p`` is read from here too).
-    n_jobs : int, default=None
-        Threads of the search: None uses OpenMP's default, -1 all cores.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,) or list of such arrays
-        Class labels (one array per output for multi-output y).
-    effective_metric_ : str
-        The metric searched.
-    effective_metric_params_ : dict
-        Parameters of the effective metric.
-    n_features_in_ : int
-        Number of features seen during fit.
-    n_samples_fit_ : int
-        Number of training points.
-    outputs_2d_ : bool
-        Whether y had several outputs.
-
-    See Also
-    --------
-    NearestNeighbors : The search alone.
-    KNeighborsRegressor : Average the nearest neighbours' targets.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from gdcore.discriminative.neighbors import KNeighborsClassifier
-    >>> X, y = load_iris(return_X_y=True)
-    >>> clf = KNeighborsClassifier(n_neighbors=5).fit(X[::2], y[::2])
-    >>> round(clf.score(X[1::2], y[1::2]), 2)
-    0.99
-    """
+    __doc__ = _docs.K_NEIGHBORS_CLASSIFIER
 
     _peer_class = "sklearn.neighbors.KNeighborsClassifier"
 
     @dask_dispatch
+    @_docs.method_doc(
+        "Store the training points and encode the labels (one or several outputs).",
+        ["X.fit", "y.labels"], """\
+self : KNeighborsClassifier
+    The fitted estimator.""", """\
+>>> from gdcore.discriminative.neighbors import KNeighborsClassifier
+>>> KNeighborsClassifier(n_neighbors=1).fit([[0.0], [1.0]], ["a", "b"]).classes_
+array(['a', 'b'], dtype='<U1')""")
     def fit(self, X, y):
-        """Store the training points and encode the labels (one or several outputs).
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-            Training points, or (n_samples, n_samples) distances if
-            metric="precomputed".
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels.
-
-        Returns
-        -------
-        self : KNeighborsClassifier
-            The fitted estimator.
-
-        Examples
-        --------
-        >>> from gdcore.discriminative.neighbors import KNeighborsClassifier
-        >>> KNeighborsClassifier(n_neighbors=1).fit([[0.0], [1.0]], ["a", "b"]).classes_
-        array(['a', 'b'], dtype='<U1')
-        """
         X, by_peer = self._begin_fit(X, y)
         if by_peer:
             return self
@@ -273,29 +129,17 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsSupervised):
 
     @dask_dispatch
     @delegate_to_peer
+    @_docs.method_doc(
+        "Return the weighted share of each class among the neighbours.",
+        ["X.query"], """\
+proba : ndarray of shape (n_queries, n_classes) or list of such arrays
+    Class probabilities in the order of ``classes_``; with several
+    outputs, one array per output.""", """\
+>>> from gdcore.discriminative.neighbors import KNeighborsClassifier
+>>> clf = KNeighborsClassifier(n_neighbors=2).fit([[0.0], [1.0], [5.0]], [0, 1, 1])
+>>> clf.predict_proba([[0.4]]).tolist()
+[[0.5, 0.5]]""")
     def predict_proba(self, X):
-        """Return the weighted share of each class among the neighbours.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_queries, n_features)
-            Query points (distances to the training points if
-            metric="precomputed"), or None for the training points, each
-            excluded from its own neighbours.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_queries, n_classes) or list of such arrays
-            Class probabilities in the order of ``classes_``; with several
-            outputs, one array per output.
-
-        Examples
-        --------
-        >>> from gdcore.discriminative.neighbors import KNeighborsClassifier
-        >>> clf = KNeighborsClassifier(n_neighbors=2).fit([[0.0], [1.0], [5.0]], [0, 1, 1])
-        >>> clf.predict_proba([[0.4]]).tolist()
-        [[0.5, 0.5]]
-        """
         ind, w = self._neighbour_weights(X)
         classes = self.classes_ if self.outputs_2d_ else [self.classes_]
         codes = self._y if self.outputs_2d_ else self._y[:, None]
@@ -311,27 +155,16 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsSupervised):
 
     @dask_dispatch
     @delegate_to_peer
+    @_docs.method_doc(
+        "Return the class with the largest weighted vote.",
+        ["X.query"], """\
+y : ndarray of shape (n_queries,) or (n_queries, n_outputs)
+    Predicted class labels.""", """\
+>>> from gdcore.discriminative.neighbors import KNeighborsClassifier
+>>> clf = KNeighborsClassifier(n_neighbors=1).fit([[0.0], [1.0]], ["a", "b"])
+>>> clf.predict([[0.2], [0.9]]).tolist()
+['a', 'b']""")
     def predict(self, X):
-        """Return the class with the largest weighted vote.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_queries, n_features)
-            Query points (distances to the training points if
-            metric="precomputed"), or None for the training points.
-
-        Returns
-        -------
-        y : ndarray of shape (n_queries,) or (n_queries, n_outputs)
-            Predicted class labels.
-
-        Examples
-        --------
-        >>> from gdcore.discriminative.neighbors import KNeighborsClassifier
-        >>> clf = KNeighborsClassifier(n_neighbors=1).fit([[0.0], [1.0]], ["a", "b"])
-        >>> clf.predict([[0.2], [0.9]]).tolist()
-        ['a', 'b']
-        """
         probas = self.predict_proba(X)
         if not self.outputs_2d_:
             return self.classes_[np.argmax(probas, axis=1)]
@@ -345,87 +178,20 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsSupervised):
 
 
 class KNeighborsRegressor(RegressorMixin, _KNeighborsSupervised):
-    """Regressor averaging the targets of the k nearest training points (exact search).
-
-    Parameters are scikit-learn's; see NearestNeighbors for ``algorithm``.
-    What the kernels do not serve is fitted by
-    ``sklearn.neighbors.KNeighborsRegressor``.
-
-    Parameters
-    ----------
-    n_neighbors : int, default=5
-        Number of neighbours averaged.
-    weights : {"uniform", "distance"}, callable or None, default="uniform"
-        Weights of the average: equal, 1 / distance, or a callable mapping
-        the (n_queries, n_neighbors) distances to weights.  None is uniform.
-    algorithm : {"auto", "ball_tree", "kd_tree", "brute"}, default="auto"
-        Accepted for scikit-learn compatibility and validated; the search is
-        always an exact blocked brute force.
-    leaf_size : int, default=30
-        Accepted for scikit-learn compatibility (tree leaf size); unused.
-    metric : str, callable or DistanceMetric, default="minkowski"
-        Distance.  euclidean, l2, sqeuclidean, cosine, manhattan, cityblock,
-        l1, chebyshev, infinity, minkowski and precomputed run on gdcore's
-        kernels (euclidean, l2 and cosine also on sparse X); any other metric
-        scikit-learn accepts is served by scikit-learn's estimator.
-    p : float, default=2
-        Power of the Minkowski metric (1: manhattan, 2: euclidean).
-    metric_params : dict, default=None
-        Extra keyword arguments of the metric (``p`` is read from here too).
-    n_jobs : int, default=None
-        Threads of the search: None uses OpenMP's default, -1 all cores.
-
-    Attributes
-    ----------
-    effective_metric_ : str
-        The metric searched.
-    effective_metric_params_ : dict
-        Parameters of the effective metric.
-    n_features_in_ : int
-        Number of features seen during fit.
-    n_samples_fit_ : int
-        Number of training points.
-
-    See Also
-    --------
-    NearestNeighbors : The search alone.
-    KNeighborsClassifier : Vote among the nearest neighbours.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_diabetes
-    >>> from gdcore.discriminative.neighbors import KNeighborsRegressor
-    >>> X, y = load_diabetes(return_X_y=True)
-    >>> reg = KNeighborsRegressor(n_neighbors=10).fit(X[::2], y[::2])
-    >>> reg.predict(X[1::2]).shape
-    (221,)
-    """
+    __doc__ = _docs.K_NEIGHBORS_REGRESSOR
 
     _peer_class = "sklearn.neighbors.KNeighborsRegressor"
 
     @dask_dispatch
+    @_docs.method_doc(
+        "Store the training points and the targets (one or several outputs).",
+        ["X.fit", "y.targets"], """\
+self : KNeighborsRegressor
+    The fitted estimator.""", """\
+>>> from gdcore.discriminative.neighbors import KNeighborsRegressor
+>>> KNeighborsRegressor(n_neighbors=1).fit([[0.0], [1.0]], [2.0, 3.0]).n_samples_fit_
+2""")
     def fit(self, X, y):
-        """Store the training points and the targets (one or several outputs).
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-            Training points, or (n_samples, n_samples) distances if
-            metric="precomputed".
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
-
-        Returns
-        -------
-        self : KNeighborsRegressor
-            The fitted estimator.
-
-        Examples
-        --------
-        >>> from gdcore.discriminative.neighbors import KNeighborsRegressor
-        >>> KNeighborsRegressor(n_neighbors=1).fit([[0.0], [1.0]], [2.0, 3.0]).n_samples_fit_
-        2
-        """
         X, by_peer = self._begin_fit(X, y)
         if by_peer:
             return self
@@ -434,27 +200,14 @@ class KNeighborsRegressor(RegressorMixin, _KNeighborsSupervised):
 
     @dask_dispatch
     @delegate_to_peer
+    @_docs.method_doc("Return the weighted mean of the neighbours' targets.", ['X.query'], """\
+y : ndarray of shape (n_queries,) or (n_queries, n_outputs)
+    Predicted targets.""", """\
+>>> from gdcore.discriminative.neighbors import KNeighborsRegressor
+>>> reg = KNeighborsRegressor(n_neighbors=2).fit([[0.0], [1.0], [5.0]], [1.0, 3.0, 9.0])
+>>> reg.predict([[0.4]]).tolist()
+[2.0]""")
     def predict(self, X):
-        """Return the weighted mean of the neighbours' targets.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_queries, n_features)
-            Query points (distances to the training points if
-            metric="precomputed"), or None for the training points.
-
-        Returns
-        -------
-        y : ndarray of shape (n_queries,) or (n_queries, n_outputs)
-            Predicted targets.
-
-        Examples
-        --------
-        >>> from gdcore.discriminative.neighbors import KNeighborsRegressor
-        >>> reg = KNeighborsRegressor(n_neighbors=2).fit([[0.0], [1.0], [5.0]], [1.0, 3.0, 9.0])
-        >>> reg.predict([[0.4]]).tolist()
-        [2.0]
-        """
         ind, w = self._neighbour_weights(X)
         Y = self._y[:, None] if self._y.ndim == 1 else self._y
         neigh = Y[ind]                         # (n_q, k, n_outputs)
