@@ -32,7 +32,9 @@ from gdcore.generative._base import (
     log_sum_exp_rows,
 )
 from gdcore.generative.bayes_classifier import class_prior, seeded_clone
+from gdcore.generative.hmm import _docs
 from gdcore.generative.hmm._base import BaseHMM, check_lengths
+from gdcore.generative.hmm._docs import method_doc
 
 
 def _default_hmm():
@@ -151,34 +153,8 @@ class HMMClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         return y
 
+    @method_doc(_docs.CLASSIFIER_FIT)
     def fit(self, X, y, lengths=None):
-        """Fit one HMM per class on that class's sequences, and the class priors.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            All sequences, concatenated.
-        y : array-like of shape (n_sequences,)
-            One label per sequence.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; None means X is a single sequence.
-
-        Returns
-        -------
-        self : object
-            The fitted classifier.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM, HMMClassifier
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (30, 2)) for m in (0, 0, 5, 5)])
-        >>> y, lengths = [0, 0, 1, 1], [30, 30, 30, 30]
-        >>> clf = HMMClassifier(GaussianHMM(n_components=2), random_state=0).fit(X, y, lengths)
-        >>> len(clf.hmms_)
-        2
-        """
         self._validate_params()
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
@@ -206,234 +182,40 @@ class HMMClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
             self.class_log_prior_ = np.log(self.class_prior_)
         return self
 
+    @method_doc(_docs.CLASSIFIER_PREDICT_JOINT_LOG_PROBA)
     def predict_joint_log_proba(self, X, lengths=None):
-        """Return log P(sequence, c) for every sequence and class.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Sequences, concatenated row-wise.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; None means X is a single sequence.
-
-        Returns
-        -------
-        joint_log_proba : ndarray of shape (n_sequences, n_classes)
-            Log joint probability of each sequence and class.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM, HMMClassifier
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (30, 2)) for m in (0, 0, 5, 5)])
-        >>> y, lengths = [0, 0, 1, 1], [30, 30, 30, 30]
-        >>> clf = HMMClassifier(GaussianHMM(n_components=2), random_state=0).fit(X, y, lengths)
-        >>> clf.predict_joint_log_proba(X, lengths).shape
-        (4, 2)
-        """
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
         columns = [hmm.score(X, lengths, per_sequence=True) for hmm in self.hmms_]
         return np.column_stack(columns) + self.class_log_prior_
 
+    @method_doc(_docs.CLASSIFIER_PREDICT_LOG_PROBA)
     def predict_log_proba(self, X, lengths=None):
-        """Return log P(c | sequence) for every sequence and class.
-
-        A sequence of probability zero under every class's model has no
-        posterior: a ValueError names it, as for every gdcore Bayes classifier.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Sequences, concatenated row-wise.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; None means X is a single sequence.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_sequences, n_classes)
-            Log posterior of each class, columns in the order of ``classes_``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM, HMMClassifier
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (30, 2)) for m in (0, 0, 5, 5)])
-        >>> y, lengths = [0, 0, 1, 1], [30, 30, 30, 30]
-        >>> clf = HMMClassifier(GaussianHMM(n_components=2), random_state=0).fit(X, y, lengths)
-        >>> clf.predict_log_proba(X, lengths).shape
-        (4, 2)
-        """
         return bayes_log_posterior(self.predict_joint_log_proba(X, lengths),
                                    type(self).__name__)
 
+    @method_doc(_docs.CLASSIFIER_PREDICT_PROBA)
     def predict_proba(self, X, lengths=None):
-        """Return P(c | sequence) for every sequence and class.
-
-        ValueError for a sequence of probability zero under every class.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Sequences, concatenated row-wise.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; None means X is a single sequence.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_sequences, n_classes)
-            Posterior of each class, columns in the order of ``classes_``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM, HMMClassifier
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (30, 2)) for m in (0, 0, 5, 5)])
-        >>> y, lengths = [0, 0, 1, 1], [30, 30, 30, 30]
-        >>> clf = HMMClassifier(GaussianHMM(n_components=2), random_state=0).fit(X, y, lengths)
-        >>> clf.predict_proba(X, lengths).sum(axis=1).round(6).tolist()
-        [1.0, 1.0, 1.0, 1.0]
-        """
         return bayes_posterior(self.predict_joint_log_proba(X, lengths),
                                effective_n_threads(getattr(self.hmms_[0], "n_jobs", None)),
                                type(self).__name__)
 
+    @method_doc(_docs.CLASSIFIER_PREDICT)
     def predict(self, X, lengths=None):
-        """Return the most probable class of each sequence.
-
-        ValueError for a sequence of probability zero under every class.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Sequences, concatenated row-wise.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; None means X is a single sequence.
-
-        Returns
-        -------
-        y : ndarray of shape (n_sequences,)
-            The predicted class of each sequence.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM, HMMClassifier
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (30, 2)) for m in (0, 0, 5, 5)])
-        >>> y, lengths = [0, 0, 1, 1], [30, 30, 30, 30]
-        >>> clf = HMMClassifier(GaussianHMM(n_components=2), random_state=0).fit(X, y, lengths)
-        >>> clf.predict(X, lengths).tolist()
-        [0, 0, 1, 1]
-        """
         jll = self.predict_joint_log_proba(X, lengths)
         return self.classes_[bayes_predict(jll, type(self).__name__)]
 
+    @method_doc(_docs.CLASSIFIER_SCORE)
     def score(self, X, y, lengths=None, sample_weight=None):
-        """Return the accuracy over sequences.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Sequences, concatenated row-wise.
-        y : array-like of shape (n_sequences,)
-            True label of each sequence.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; None means X is a single sequence.
-        sample_weight : array-like of shape (n_sequences,), default=None
-            One weight per sequence.
-
-        Returns
-        -------
-        score : float
-            Fraction (weighted) of sequences classified right.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM, HMMClassifier
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (30, 2)) for m in (0, 0, 5, 5)])
-        >>> y, lengths = [0, 0, 1, 1], [30, 30, 30, 30]
-        >>> clf = HMMClassifier(GaussianHMM(n_components=2), random_state=0).fit(X, y, lengths)
-        >>> clf.score(X, y, lengths)
-        1.0
-        """
         y = self._sequence_labels(y, len(check_lengths(lengths, len(X))) - 1)
         return float(np.average(self.predict(X, lengths) == y, weights=sample_weight))
 
+    @method_doc(_docs.CLASSIFIER_SCORE_SAMPLES)
     def score_samples(self, X, lengths=None):
-        """Return log p(sequence) = log sum_c P(c) p(sequence | c) of each sequence.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Sequences, concatenated row-wise.
-        lengths : array-like of int of shape (n_sequences,), default=None
-            Length of each sequence; None means X is a single sequence.
-
-        Returns
-        -------
-        log_density : ndarray of shape (n_sequences,)
-            Log-likelihood of each sequence under the class mixture.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM, HMMClassifier
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (30, 2)) for m in (0, 0, 5, 5)])
-        >>> y, lengths = [0, 0, 1, 1], [30, 30, 30, 30]
-        >>> clf = HMMClassifier(GaussianHMM(n_components=2), random_state=0).fit(X, y, lengths)
-        >>> clf.score_samples(X, lengths).shape
-        (4,)
-        """
         return log_sum_exp_rows(self.predict_joint_log_proba(X, lengths))[:, 0]
 
+    @method_doc(_docs.CLASSIFIER_SAMPLE)
     def sample(self, n_sequences=1, n_samples=100, y=None, random_state=None):
-        """Draw labelled sequences from the class HMMs.
-
-        Labels are drawn from ``class_prior_`` unless ``y`` is given (one
-        label, or one per sequence); each sequence, of ``n_samples`` frames,
-        comes from its class's HMM.  X holds the sequences concatenated in
-        the order of the returned labels, ready for ``fit(X, y, lengths)``.
-
-        Parameters
-        ----------
-        n_sequences : int, default=1
-            Number of sequences.
-        n_samples : int, default=100
-            Frames per sequence.
-        y : array-like, default=None
-            One label for all sequences or one per sequence; None draws them
-            from ``class_prior_``.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the draws; None uses the classifier's ``random_state``.
-
-        Returns
-        -------
-        X : ndarray of shape (n_sequences * n_samples, n_features)
-            The sequences, concatenated.
-        lengths : ndarray of shape (n_sequences,)
-            Length of each sequence.
-        y : ndarray of shape (n_sequences,)
-            The label of each sequence.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdcore.generative.hmm import GaussianHMM, HMMClassifier
-        >>> rng = np.random.RandomState(0)
-        >>> X = np.concatenate([rng.normal(m, 1.0, (30, 2)) for m in (0, 0, 5, 5)])
-        >>> y, lengths = [0, 0, 1, 1], [30, 30, 30, 30]
-        >>> clf = HMMClassifier(GaussianHMM(n_components=2), random_state=0).fit(X, y, lengths)
-        >>> X_new, lengths_new, y_new = clf.sample(3, 10, y=1, random_state=0)
-        >>> X_new.shape, y_new.tolist()
-        ((30, 2), [1, 1, 1])
-        """
         check_is_fitted(self)
         n_sequences = check_n_samples(n_sequences, "n_sequences")
         n_samples = check_n_samples(n_samples)

@@ -1,7 +1,8 @@
-"""The numpydoc docstrings of the HMM methods (``BaseHMM``), from shared entries.
+"""The numpydoc docstrings of the HMM methods, from shared entries.
 
-Every estimator of the family inherits these methods; their X / lengths
-parameters and the fitted model of their examples are written once here.
+Every estimator of the family inherits ``BaseHMM``'s methods, and
+``HMMClassifier``'s methods share theirs; their X / lengths parameters and
+the fitted model of their examples are written once here.
 """
 
 _X_LENGTHS = """X : array-like of shape (n_samples, n_features)
@@ -17,8 +18,23 @@ _SETUP = """>>> import numpy as np
 >>> model = GaussianHMM(n_components=2, random_state=0).fit(X, lengths=[100, 100])"""
 
 
+_CLF_X = """X : array-like of shape (n_samples, n_features)
+    Sequences, concatenated row-wise."""
+
+_CLF_LENGTHS = """lengths : array-like of int of shape (n_sequences,), default=None
+    Length of each sequence; None means X is a single sequence."""
+
+_CLF_SETUP = """>>> import numpy as np
+>>> from gdcore.generative.hmm import GaussianHMM, HMMClassifier
+>>> rng = np.random.RandomState(0)
+>>> X = np.concatenate([rng.normal(m, 1.0, (30, 2)) for m in (0, 0, 5, 5)])
+>>> y, lengths = [0, 0, 1, 1], [30, 30, 30, 30]
+>>> clf = HMMClassifier(GaussianHMM(n_components=2), random_state=0).fit(X, y, lengths)"""
+
+
 def _doc(template):
-    return template.format(x_lengths=_X_LENGTHS, setup=_SETUP)
+    return template.format(x_lengths=_X_LENGTHS, setup=_SETUP, clf_x=_CLF_X,
+                           clf_lengths=_CLF_LENGTHS, clf_setup=_CLF_SETUP)
 
 
 def method_doc(text):
@@ -283,3 +299,196 @@ def variational_class_doc(template):
         run_params=VARIATIONAL_RUN_PARAMS,
         start_trans_attributes=VARIATIONAL_START_TRANS_ATTRIBUTES,
         expected_attributes=VARIATIONAL_EXPECTED_ATTRIBUTES, monitor=VARIATIONAL_MONITOR)
+
+
+# HMMClassifier's methods
+
+CLASSIFIER_FIT = _doc("""Fit one HMM per class on that class's sequences, and the class priors.
+
+Parameters
+----------
+{clf_x}
+y : array-like of shape (n_sequences,)
+    One label per sequence.
+{clf_lengths}
+
+Returns
+-------
+self : object
+    The fitted classifier.
+
+Examples
+--------
+{clf_setup}
+>>> len(clf.hmms_)
+2
+""")
+
+
+CLASSIFIER_PREDICT_JOINT_LOG_PROBA = _doc("""Return log P(sequence, c) for every sequence and class.
+
+Parameters
+----------
+{clf_x}
+{clf_lengths}
+
+Returns
+-------
+joint_log_proba : ndarray of shape (n_sequences, n_classes)
+    Log joint probability of each sequence and class.
+
+Examples
+--------
+{clf_setup}
+>>> clf.predict_joint_log_proba(X, lengths).shape
+(4, 2)
+""")
+
+
+CLASSIFIER_PREDICT_LOG_PROBA = _doc("""Return log P(c | sequence) for every sequence and class.
+
+A sequence of probability zero under every class's model has no
+posterior: a ValueError names it, as for every gdcore Bayes classifier.
+
+Parameters
+----------
+{clf_x}
+{clf_lengths}
+
+Returns
+-------
+log_proba : ndarray of shape (n_sequences, n_classes)
+    Log posterior of each class, columns in the order of ``classes_``.
+
+Examples
+--------
+{clf_setup}
+>>> clf.predict_log_proba(X, lengths).shape
+(4, 2)
+""")
+
+
+CLASSIFIER_PREDICT_PROBA = _doc("""Return P(c | sequence) for every sequence and class.
+
+ValueError for a sequence of probability zero under every class.
+
+Parameters
+----------
+{clf_x}
+{clf_lengths}
+
+Returns
+-------
+proba : ndarray of shape (n_sequences, n_classes)
+    Posterior of each class, columns in the order of ``classes_``.
+
+Examples
+--------
+{clf_setup}
+>>> clf.predict_proba(X, lengths).sum(axis=1).round(6).tolist()
+[1.0, 1.0, 1.0, 1.0]
+""")
+
+
+CLASSIFIER_PREDICT = _doc("""Return the most probable class of each sequence.
+
+ValueError for a sequence of probability zero under every class.
+
+Parameters
+----------
+{clf_x}
+{clf_lengths}
+
+Returns
+-------
+y : ndarray of shape (n_sequences,)
+    The predicted class of each sequence.
+
+Examples
+--------
+{clf_setup}
+>>> clf.predict(X, lengths).tolist()
+[0, 0, 1, 1]
+""")
+
+
+CLASSIFIER_SCORE = _doc("""Return the accuracy over sequences.
+
+Parameters
+----------
+{clf_x}
+y : array-like of shape (n_sequences,)
+    True label of each sequence.
+{clf_lengths}
+sample_weight : array-like of shape (n_sequences,), default=None
+    One weight per sequence.
+
+Returns
+-------
+score : float
+    Fraction (weighted) of sequences classified right.
+
+Examples
+--------
+{clf_setup}
+>>> clf.score(X, y, lengths)
+1.0
+""")
+
+
+CLASSIFIER_SCORE_SAMPLES = _doc("""\
+Return log p(sequence) = log sum_c P(c) p(sequence | c) of each sequence.
+
+Parameters
+----------
+{clf_x}
+{clf_lengths}
+
+Returns
+-------
+log_density : ndarray of shape (n_sequences,)
+    Log-likelihood of each sequence under the class mixture.
+
+Examples
+--------
+{clf_setup}
+>>> clf.score_samples(X, lengths).shape
+(4,)
+""")
+
+
+CLASSIFIER_SAMPLE = _doc("""Draw labelled sequences from the class HMMs.
+
+Labels are drawn from ``class_prior_`` unless ``y`` is given (one
+label, or one per sequence); each sequence, of ``n_samples`` frames,
+comes from its class's HMM.  X holds the sequences concatenated in
+the order of the returned labels, ready for ``fit(X, y, lengths)``.
+
+Parameters
+----------
+n_sequences : int, default=1
+    Number of sequences.
+n_samples : int, default=100
+    Frames per sequence.
+y : array-like, default=None
+    One label for all sequences or one per sequence; None draws them
+    from ``class_prior_``.
+random_state : int, RandomState instance or None, default=None
+    Seeds the draws; None uses the classifier's ``random_state``.
+
+Returns
+-------
+X : ndarray of shape (n_sequences * n_samples, n_features)
+    The sequences, concatenated.
+lengths : ndarray of shape (n_sequences,)
+    Length of each sequence.
+y : ndarray of shape (n_sequences,)
+    The label of each sequence.
+
+Examples
+--------
+{clf_setup}
+>>> X_new, lengths_new, y_new = clf.sample(3, 10, y=1, random_state=0)
+>>> X_new.shape, y_new.tolist()
+((30, 2), [1, 1, 1])
+""")
