@@ -3,8 +3,10 @@
 Each estimator fits its problem (``_estimators.problem``) at n and at 4n rows
 and answers every query method on it, under ``tracemalloc``: NumPy traces
 the arrays it allocates, which are the n-sized buffers (posteriors,
-distance tiles, kernel rows, node lists); the kernels' C scratch is sized by
-threads and tiles, not by n.  The peak above what was held before, at 4n,
+distance tiles, kernel rows, node lists); a kernel's C buffer that grows
+with n is allocated through ``gdcore._cy._traced`` so that tracemalloc sees
+it too (the SVM's kernel caches and data copies); other C scratch is sized
+by threads and tiles.  The peak above what was held before, at 4n,
 may be at most 4x the peak at n plus a constant: linear growth passes,
 an n x n buffer or an n x K array kept twice does not.
 """
@@ -44,10 +46,11 @@ def _peak_bytes(name, n):
 # Estimators whose peak still grows faster than their input, each with its
 # reason: the issue's work list (strict, so a fix shows up as an unexpected pass).
 KNOWN = {
-    name: ("the SVM working-set block solver (problems of 2,000+ dual variables) "
-           "allocates its kernel cache of cache_size up front, n x min(n, cache_size / 4n) "
-           "float32, and holds q <= 1,024 rows of n: bounded by cache_size but quadratic "
-           "in n below it, where libsvm's SMO fills its cache row by row")
+    name: ("the SVM kernel caches, traced (gdcore._cy._traced): the working-set block "
+           "solver (2,000+ dual variables) holds its set's q kernel rows of n in float32, "
+           "q = n_vars / 4 up to 1,024 (reached at 4,096 variables), so n^2 bytes up to "
+           "there and 4 KB a row beyond; and both solvers' row caches grow as the rows "
+           "touched x n up to cache_size, as libsvm's")
     for name in ("SVC", "SVR")
 }
 

@@ -251,6 +251,12 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
         "n_jobs": [None, Integral],
     }
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # CSR rows (_sparse.py)
+        tags.input_tags.pairwise = self.kernel == "precomputed"
+        return tags
+
     def _fallback_reason(self, X, y=None, **fit_params):
         if sparse.issparse(X) and (callable(self.kernel) or self.kernel == "precomputed"):
             return "sparse X with a precomputed or callable kernel"

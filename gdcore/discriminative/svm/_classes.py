@@ -29,6 +29,7 @@ from gdcore._sklearn_compat import (
 from gdcore._threads import single_threaded_blas
 from gdcore._validation import check_classification_targets
 from gdcore.discriminative.svm._base import BaseSVM, support_rows
+from gdcore.discriminative.svm._docs import class_doc, fit_doc, method_doc
 from gdcore.discriminative.svm._multiclass import (
     assemble_ovo,
     one_sided_rhos,
@@ -46,6 +47,22 @@ _PROBA_DEPRECATED = (
     "`probability=True` option for SVC and NuSVC was deprecated and will be removed in "
     "1.11.")
 
+# The start of the method examples: SVC fitted on iris, then (deprecated
+# probability=True) with Platt scaling.
+_FITTED_EXAMPLE = """>>> from sklearn.datasets import load_iris
+>>> from gdcore.discriminative.svm import SVC
+>>> X, y = load_iris(return_X_y=True)
+>>> clf = SVC().fit(X, y)
+"""
+_PROBA_EXAMPLE = """>>> from sklearn.datasets import load_iris
+>>> from gdcore.discriminative.svm import SVC
+>>> import warnings
+>>> X, y = load_iris(return_X_y=True)
+>>> with warnings.catch_warnings():  # probability is deprecated in 1.9
+...     warnings.simplefilter("ignore", FutureWarning)
+...     clf = SVC(probability=True, random_state=0).fit(X, y)
+"""
+
 
 def _row_bounds(C, sample_weight, X):
     """C_t = C * w_t; rows of zero or negative weight are dropped, as libsvm does."""
@@ -57,120 +74,7 @@ def _row_bounds(C, sample_weight, X):
 
 
 class SVC(ClassifierMixin, BaseSVM):
-    """C-Support Vector Classification (libsvm's C-SVC, one-vs-one multiclass).
-
-    The dual of the soft-margin SVM is solved by SMO with libsvm's
-    working-set selection, shrinking and kernel cache, on compiled kernel
-    rows (OpenMP); prediction reduces K(X, support vectors) tile by tile.
-    Same parameters, defaults and fitted attributes as ``sklearn.svm.SVC``,
-    plus ``n_jobs``.  Sparse X is solved here on its CSR rows (libsvm's sparse
-    kernel rows); only a sparse X with a precomputed or callable kernel is
-    fitted by ``sklearn.svm.SVC``.
-
-    Parameters
-    ----------
-    C : float, default=1.0
-        Regularization: the bound of each dual variable (times its class
-        weight and sample weight).  Must be positive; ``np.inf`` is a hard
-        margin.
-    kernel : {'linear', 'poly', 'rbf', 'sigmoid', 'precomputed'} or callable, \
-default='rbf'
-        The kernel K(x, z): ``x.z``, ``(gamma x.z + coef0)^degree``,
-        ``exp(-gamma |x - z|^2)``, ``tanh(gamma x.z + coef0)``, a Gram matrix
-        passed as X (``'precomputed'``), or a callable returning K(X, Z).
-    degree : int, default=3
-        Degree of the 'poly' kernel; ignored by the others.
-    gamma : {'scale', 'auto'} or float, default='scale'
-        Coefficient of 'rbf', 'poly' and 'sigmoid': ``1 / (n_features *
-        X.var())`` for 'scale', ``1 / n_features`` for 'auto', else the value
-        (non-negative).
-    coef0 : float, default=0.0
-        Independent term of 'poly' and 'sigmoid'.
-    shrinking : bool, default=True
-        Whether to use libsvm's shrinking heuristic.
-    probability : bool, default="deprecated"
-        Fit Platt scaling by internal 5-fold cross-validation and enable
-        ``predict_proba`` (slower fit).  Deprecated in scikit-learn 1.9, and
-        warns as there; "deprecated" means False.
-    tol : float, default=1e-3
-        Stopping tolerance on the maximal violation of the optimality
-        conditions (the duality gap SMO reports).
-    cache_size : float, default=200
-        Size of the kernel-row cache in MB (shared by concurrent class pairs).
-    class_weight : dict or 'balanced', default=None
-        Multiply C of class i by ``class_weight[i]``; 'balanced' uses
-        ``n_samples / (n_classes * np.bincount(y))``.
-    verbose : bool, default=False
-        Print the solver's progress: every 1,000 SMO iterations the
-        iteration, the active variables and the gap, then libsvm's summary
-        of each dual (iterations, objective, rho, nSV, nBSV).
-    max_iter : int, default=-1
-        Iteration limit of each dual; -1 is libsvm's own cap (max(10**7,
-        100 x the variables)), which warns when reached.
-    decision_function_shape : {'ovo', 'ovr'}, default='ovr'
-        Shape of ``decision_function`` for more than two classes: the
-        k(k-1)/2 pairwise values ('ovo') or k one-vs-rest scores ('ovr').
-    break_ties : bool, default=False
-        With 'ovr' and more than two classes, predict the argmax of
-        ``decision_function`` instead of libsvm's vote.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the cross-validation folds of ``probability=True``.
-    n_jobs : int, default=None
-        Threads for the kernel rows (or several class pairs at once) and
-        prediction; None uses OpenMP's default, -1 every core.
-
-    Attributes
-    ----------
-    class_weight_ : ndarray of shape (n_classes,)
-        Multipliers of C per class.
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
-    coef_ : {ndarray, sparse matrix} of shape (n_classes * (n_classes - 1) / 2, n_features)
-        Primal weights, only for kernel='linear' (read-only).
-    dual_coef_ : {ndarray, sparse matrix} of shape (n_classes - 1, n_SV)
-        Dual coefficients y alpha of the support vectors in each pair
-        (libsvm's layout).
-    fit_status_ : int
-        0 if every dual converged, 1 if an iteration limit stopped one.
-    intercept_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
-        Constants of the pairwise decision functions.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features seen during fit, when X had string column names.
-    n_iter_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
-        SMO iterations of each pair's dual.
-    support_ : ndarray of shape (n_SV,)
-        Indices of the support vectors, grouped by class.
-    support_vectors_ : {ndarray, sparse matrix} of shape (n_SV, n_features)
-        The support vectors (empty for a precomputed kernel).  A sparse fit's
-        support_vectors_, dual_coef_ and coef_ are CSR matrices, as
-        scikit-learn's.
-    n_support_ : ndarray of shape (n_classes,), dtype=int32
-        Number of support vectors of each class.
-    probA_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
-        Platt's A per pair (deprecated, as ``probability``).
-    probB_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
-        Platt's B per pair (deprecated, as ``probability``).
-    shape_fit_ : tuple of int of shape (n_dimensions_of_X,)
-        Shape of the training X.
-
-    See Also
-    --------
-    SVR : Epsilon-Support Vector Regression on the same solver.
-    sklearn.svm.SVC : scikit-learn's libsvm estimator this one replaces.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from gdcore.discriminative.svm import SVC
-    >>> X, y = load_iris(return_X_y=True)
-    >>> clf = SVC(kernel="rbf", C=1.0).fit(X, y)
-    >>> clf.predict(X[:3])
-    array([0, 0, 0])
-    >>> clf.n_support_
-    array([ 7, 29, 24], dtype=int32)
-    """
+    # numpydoc docstring: set below the class from _docs' shared entries
 
     _peer_class = "sklearn.svm.SVC"
     _parameter_constraints: dict = {
@@ -204,41 +108,8 @@ default='rbf'
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True  # CSR rows (_sparse.py)
-        tags.input_tags.pairwise = self.kernel == "precomputed"
-        return tags
-
+    @fit_doc("SVC", "y.clf")
     def fit(self, X, y, sample_weight=None):
-        """Fit the SVM on X (n, d), or an (n, n) Gram matrix for kernel='precomputed'.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
-                or (n_samples, n_samples)
-            Training vectors, or their Gram matrix for kernel='precomputed'.
-            Sparse X is solved on its CSR rows (with a precomputed or
-            callable kernel, by scikit-learn's estimator).
-        y : array-like of shape (n_samples,)
-            Class labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample multipliers of C; rows of zero or negative weight are
-            dropped, as libsvm does.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore.discriminative.svm import SVC
-        >>> X, y = load_iris(return_X_y=True)
-        >>> SVC().fit(X, y).support_vectors_.shape[1]
-        4
-        """
         self._validate_params()
         if self.probability != "deprecated" and sklearn_version_at_least("1.9"):
             warnings.warn(
@@ -348,33 +219,14 @@ default='rbf'
         return dec
 
     @delegate_to_peer
+    @method_doc("Signed distances to the decision boundaries.", ["X"], """\
+dec : ndarray of shape (n_samples,), (n_samples, n_classes) or \
+(n_samples, n_classes * (n_classes - 1) / 2)
+    For two classes, positive values favour ``classes_[1]``; else the
+    one-vs-rest scores ('ovr', from libsvm's votes and values) or the
+    pairwise values ('ovo', positive for the pair's first class).""",
+                _FITTED_EXAMPLE + ">>> clf.decision_function(X).shape\n(150, 3)")
     def decision_function(self, X):
-        """Signed distances to the decision boundaries.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
-                or (n_samples, n_samples_fit)
-            Test vectors, or their kernel values against the training rows
-            for kernel='precomputed'.
-
-        Returns
-        -------
-        dec : ndarray of shape (n_samples,), (n_samples, n_classes) or \
-                (n_samples, n_classes * (n_classes - 1) / 2)
-            For two classes, positive values favour ``classes_[1]``; else the
-            one-vs-rest scores ('ovr', from libsvm's votes and values) or the
-            pairwise values ('ovo', positive for the pair's first class).
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore.discriminative.svm import SVC
-        >>> X, y = load_iris(return_X_y=True)
-        >>> clf = SVC().fit(X, y)
-        >>> clf.decision_function(X).shape
-        (150, 3)
-        """
         dec = self._ovo_decision(X)
         if len(self.classes_) == 2:
             return -dec.ravel()
@@ -383,30 +235,11 @@ default='rbf'
         return dec
 
     @delegate_to_peer
+    @method_doc("Predict class labels: libsvm's one-vs-one vote (the ovr argmax with "
+                "break_ties).", ["X"], """\
+y_pred : ndarray of shape (n_samples,)
+    Predicted class labels.""", _FITTED_EXAMPLE + ">>> clf.predict(X[[0, 149]])\narray([0, 2])")
     def predict(self, X):
-        """Predict class labels: libsvm's one-vs-one vote (the ovr argmax with break_ties).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
-                or (n_samples, n_samples_fit)
-            Test vectors, or their kernel values against the training rows
-            for kernel='precomputed'.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted class labels.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore.discriminative.svm import SVC
-        >>> X, y = load_iris(return_X_y=True)
-        >>> clf = SVC().fit(X, y)
-        >>> clf.predict(X[[0, 149]])
-        array([0, 2])
-        """
         check_is_fitted(self)
         if self.break_ties and self.decision_function_shape == "ovo":
             raise ValueError("break_ties must be False when decision_function_shape is 'ovo'")
@@ -422,35 +255,13 @@ default='rbf'
 
     @available_if(_check_proba)
     @delegate_to_peer
+    @method_doc("""Class probabilities: Platt-scaled pairwise ones, coupled across the classes.
+
+Only with ``probability=True`` (deprecated in scikit-learn 1.9).""", ["X"], """\
+proba : ndarray of shape (n_samples, n_classes)
+    Probability of each class, columns in ``classes_`` order.""",
+                _PROBA_EXAMPLE + ">>> clf.predict_proba(X[:2]).shape\n(2, 3)")
     def predict_proba(self, X):
-        """Class probabilities: Platt-scaled pairwise ones, coupled across the classes.
-
-        Only with ``probability=True`` (deprecated in scikit-learn 1.9).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
-                or (n_samples, n_samples_fit)
-            Test vectors, or their kernel values against the training rows
-            for kernel='precomputed'.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probability of each class, columns in ``classes_`` order.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore.discriminative.svm import SVC
-        >>> import warnings
-        >>> X, y = load_iris(return_X_y=True)
-        >>> with warnings.catch_warnings():  # probability is deprecated in 1.9
-        ...     warnings.simplefilter("ignore", FutureWarning)
-        ...     clf = SVC(probability=True, random_state=0).fit(X, y)
-        >>> clf.predict_proba(X[:2]).shape
-        (2, 3)
-        """
         check_is_fitted(self)
         if self._probA.size == 0:
             raise NotFittedError(
@@ -460,31 +271,37 @@ default='rbf'
 
     @available_if(_check_proba)
     @delegate_to_peer
+    @method_doc("Log of the class probabilities of ``predict_proba``.", ["X"], """\
+log_proba : ndarray of shape (n_samples, n_classes)
+    Log-probability of each class, columns in ``classes_`` order.""",
+                _PROBA_EXAMPLE + ">>> clf.predict_log_proba(X[:2]).shape\n(2, 3)")
     def predict_log_proba(self, X):
-        """Log of the class probabilities of ``predict_proba``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
-                or (n_samples, n_samples_fit)
-            Test vectors, or their kernel values against the training rows
-            for kernel='precomputed'.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probability of each class, columns in ``classes_`` order.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore.discriminative.svm import SVC
-        >>> import warnings
-        >>> X, y = load_iris(return_X_y=True)
-        >>> with warnings.catch_warnings():  # probability is deprecated in 1.9
-        ...     warnings.simplefilter("ignore", FutureWarning)
-        ...     clf = SVC(probability=True, random_state=0).fit(X, y)
-        >>> clf.predict_log_proba(X[:2]).shape
-        (2, 3)
-        """
         return np.log(self.predict_proba(X))
+
+
+SVC.__doc__ = class_doc(
+    """C-Support Vector Classification (libsvm's C-SVC, one-vs-one multiclass).
+
+The dual of the soft-margin SVM is solved by SMO with libsvm's
+working-set selection, shrinking and kernel cache, on compiled kernel
+rows (OpenMP); prediction reduces K(X, support vectors) tile by tile.
+Same parameters, defaults and fitted attributes as ``sklearn.svm.SVC``,
+plus ``n_jobs``.  Sparse X is solved here on its CSR rows (libsvm's sparse
+kernel rows); only a sparse X with a precomputed or callable kernel is
+fitted by ``sklearn.svm.SVC``.""",
+    ["C.clf", "kernel", "degree", "gamma", "coef0", "shrinking", "probability", "tol",
+     "cache_size", "class_weight", "verbose", "max_iter", "decision_function_shape",
+     "break_ties", "random_state", "n_jobs"],
+    ["class_weight_", "classes_", "coef_.clf", "dual_coef_.clf", "fit_status_",
+     "intercept_.clf", "n_features_in_", "feature_names_in_", "n_iter_.clf", "support_.clf",
+     "support_vectors_", "n_support_.clf", "probA_", "probB_", "shape_fit_"],
+    "SVR : Epsilon-Support Vector Regression on the same solver.\n"
+    "sklearn.svm.SVC : scikit-learn's libsvm estimator this one replaces.",
+    """>>> from sklearn.datasets import load_iris
+>>> from gdcore.discriminative.svm import SVC
+>>> X, y = load_iris(return_X_y=True)
+>>> clf = SVC(kernel="rbf", C=1.0).fit(X, y)
+>>> clf.predict(X[:3])
+array([0, 0, 0])
+>>> clf.n_support_
+array([ 7, 29, 24], dtype=int32)""")

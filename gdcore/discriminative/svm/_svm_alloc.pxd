@@ -1,10 +1,10 @@
 # Allocation of the SMO solver's State (_svm_state.pxd) for one problem, and
 # its release: buffers, cache, and the float32 rows of an rbf problem.
+from cython cimport floating
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memset
 
-from cython cimport floating
-
+from gdcore._cy._traced cimport traced_free, traced_malloc
 from gdcore.discriminative.svm._svm_passes cimport VAR_CHUNK
 from gdcore.discriminative.svm._svm_state cimport (
     LOWER_B, PRECOMPUTED_K, RBF_K, UPPER_B, State, kernel_value)
@@ -62,13 +62,13 @@ cdef inline int state_init(State* s, const floating* X, const int* sp_ptr, const
     s.low_out = <char*> malloc(l)
     s.perm = <int*> malloc(n * sizeof(int))
     s.data_mark = <char*> malloc(n)
-    s.P = malloc((<size_t> n if kernel != PRECOMPUTED_K and sp_ptr == NULL else 1)
-                 * d * sizeof(floating))
+    s.P = traced_malloc((<size_t> n if kernel != PRECOMPUTED_K and sp_ptr == NULL else 1)
+                        * d * sizeof(floating))
     s.work = calloc(d if sp_ptr != NULL else 1, sizeof(floating))
     s.sqp = <double*> malloc(n * sizeof(double))
     s.tmp = malloc(n * sizeof(floating))
     s.row_buf = <float*> malloc(n * sizeof(float))
-    s.cache = <float*> malloc(<size_t> n_slots * n * sizeof(float))
+    s.cache = <float*> traced_malloc(<size_t> n_slots * n * sizeof(float))
     s.slot_of = <int*> malloc(n * sizeof(int))
     s.data_of = <int*> malloc(n_slots * sizeof(int))
     s.stamp = <long long*> calloc(n_slots, sizeof(long long))
@@ -122,7 +122,7 @@ cdef inline int init_float32_rows(State* s, const float* X32, double f32_limit) 
     if n_32 == 0:
         return 0
     s.X32 = X32
-    s.P32 = <float*> malloc(<size_t> s.n * s.d * sizeof(float))
+    s.P32 = <float*> traced_malloc(<size_t> s.n * s.d * sizeof(float))
     s.tmp32 = <float*> malloc(s.n * sizeof(float))
     return -1 if s.P32 == NULL or s.tmp32 == NULL else 0
 
@@ -142,12 +142,12 @@ cdef inline void state_free(State* s) noexcept nogil:
     free(s.low_gate)
     free(s.perm)
     free(s.data_mark)
-    free(s.P)
+    traced_free(s.P)
     free(s.work)
     free(s.sqp)
     free(s.tmp)
     free(s.row_buf)
-    free(s.cache)
+    traced_free(s.cache)
     free(s.slot_of)
     free(s.data_of)
     free(s.stamp)
@@ -155,5 +155,5 @@ cdef inline void state_free(State* s) noexcept nogil:
     free(s.red_val)
     free(s.red_idx)
     free(s.row32)
-    free(s.P32)
+    traced_free(s.P32)
     free(s.tmp32)

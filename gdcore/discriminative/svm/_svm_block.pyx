@@ -22,7 +22,9 @@ outer iteration
    y_t G_t over I_low, skipping members;
 2. computes the kernel rows of the set's new data rows as ONE gemm against
    the problem's rows (in fixed chunks of columns, one per task), with an
-   LRU cache of rows between outer iterations;
+   LRU cache of rows between outer iterations, allocated as it fills (as
+   libsvm's), so that a problem takes the memory of the rows it touches, up
+   to cache_size, and never less than the set's q rows;
 3. solves the q-variable sub-problem with libsvm's SMO (WSS2 and its
    two-variable step) on the q x q block, held in cache, until its own gap is
    below max(tol, a tenth of its first gap) (oneDAL's local tolerance);
@@ -44,10 +46,11 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport INFINITY, pow, tanh
 from libc.stdio cimport fflush, printf, stdout
-from libc.stdlib cimport qsort
+from libc.stdlib cimport calloc, free, malloc, qsort
 
 from gdcore._cy._blas cimport gemm
 from gdcore._cy._openmp cimport omp_get_thread_num
+from gdcore._cy._traced cimport traced_free, traced_malloc
 from gdcore.discriminative.svm._svm_step cimport pair_step
 from gdcore.discriminative.svm._svm_simd cimport (
     gd_axpy_f2d, gd_rbf_block_row_d, gd_rbf_block_row_f)
@@ -61,6 +64,7 @@ cdef enum:
     OK_STATUS = 0
     MAX_ITER_STATUS = 1
     INTERRUPTED_STATUS = 3
+    NO_MEMORY_STATUS = 4
     # Columns of a kernel block computed by one gemm (a task): with q = 1024
     # new rows a chunk's output stays within a core's L2, and 40,000 rows
     # still give ~150 tasks to spread.
@@ -71,6 +75,11 @@ cdef enum:
     # Outer iterations between two progress lines with verbose (a line
     # about as often as SMO's every 1,000 iterations).
     REPORT_EVERY = 2
+    # Cache rows allocated at once as the cache fills: at most this many
+    # rows are held beyond those computed, against one malloc per chunk
+    # (a few dozen per fit).  Measured by `gdcore bench svm` (SVC rbf fit,
+    # 20000x50 hard) and test_memory_growth.
+    CACHE_CHUNK_ROWS = 64
 
 STATUS_OK = OK_STATUS
 STATUS_MAX_ITER = MAX_ITER_STATUS
@@ -228,9 +237,9 @@ cdef inline double kernel_of(int kernel, double dot, double gamma, double coef0,
 cdef void compute_rows(const floating* P, const double* sq, int n, int d, int kernel,
                        double gamma, double coef0, int degree, const int* new_rows,
                        const int* new_slot, int k_new, floating* Xw, floating* tmp,
-                       float* cache, int n_threads) noexcept nogil:
-    """Cache rows new_slot[k] = K(x[new_rows[k]], x[:]): one gemm per chunk of
-    COL_CHUNK columns, then the kernel's transform (precomputed: a copy)."""
+                       float** slot_row, int n_threads) noexcept nogil:
+    """Cache rows slot_row[new_slot[k]] = K(x[new_rows[k]], x[:]): one gemm per
+    chunk of COL_CHUNK columns, then the kernel's transform (precomputed: a copy)."""
     cdef int k, c, c0, cw, r, n_chunks = (n + COL_CHUNK - 1) // COL_CHUNK
     cdef floating* out
     cdef float* row
@@ -238,7 +247,7 @@ cdef void compute_rows(const floating* P, const double* sq, int n, int d, int ke
         return
     if kernel == PRECOMPUTED_K:
         for k in range(k_new):
-            row = cache + <Py_ssize_t> new_slot[k] * n
+            row = slot_row[new_slot[k]]
             for r in range(n):
                 row[r] = <float> P[<Py_ssize_t> new_rows[k] * n + r]
         return
@@ -252,7 +261,7 @@ cdef void compute_rows(const floating* P, const double* sq, int n, int d, int ke
         gemm(False, True, k_new, cw, d, <floating> 1.0, Xw, d, P + <Py_ssize_t> c0 * d, d,
              <floating> 0.0, out, cw)
         for k in range(k_new):
-            row = cache + <Py_ssize_t> new_slot[k] * n + c0
+            row = slot_row[new_slot[k]] + c0
             if kernel == RBF_K:
                 if floating is float:
                     gd_rbf_block_row_f(out + k * cw, sq + c0, sq[new_rows[k]], gamma, cw, row)
@@ -263,12 +272,29 @@ cdef void compute_rows(const floating* P, const double* sq, int n, int d, int ke
                     row[r] = <float> kernel_of(kernel, out[k * cw + r], gamma, coef0, degree)
 
 
+cdef int fill_slot(int s, int n_slots, int n, float** slot_row, float** chunks) noexcept nogil:
+    """Give slot s (the next unfilled one) its row: a new chunk of
+    CACHE_CHUNK_ROWS rows when s starts one; -1 when out of memory."""
+    cdef int k, rows
+    cdef float* chunk
+    if s % CACHE_CHUNK_ROWS == 0:
+        rows = min(CACHE_CHUNK_ROWS, n_slots - s)
+        chunk = <float*> traced_malloc(<size_t> rows * n * sizeof(float))
+        if chunk == NULL:
+            return -1
+        chunks[s // CACHE_CHUNK_ROWS] = chunk
+        for k in range(rows):
+            slot_row[s + k] = chunk + <Py_ssize_t> k * n
+    return 0
+
+
 cdef int fetch_rows(const int* ws, int m, const int* var_data, int* slot_of, int* data_of,
                     long long* stamp, int n_slots, int* n_filled, long long now,
-                    int* new_rows, int* new_slot, int* member_slot) noexcept nogil:
+                    int* new_rows, int* new_slot, int* member_slot, int n, float** slot_row,
+                    float** chunks) noexcept nogil:
     """Cache slots of the set's data rows (member_slot); the rows to compute are
-    returned in new_rows / new_slot (their count).  Slots used in this outer
-    iteration are never evicted (n_slots >= q)."""
+    returned in new_rows / new_slot (their count), -1 when out of memory.
+    Slots used in this outer iteration are never evicted (n_slots >= q)."""
     cdef int w, r, s, k, k_new = 0
     cdef long long oldest
     for w in range(m):
@@ -281,6 +307,8 @@ cdef int fetch_rows(const int* ws, int m, const int* var_data, int* slot_of, int
         if s < 0:
             if n_filled[0] < n_slots:
                 s = n_filled[0]
+                if fill_slot(s, n_slots, n, slot_row, chunks) != 0:
+                    return -1
                 n_filled[0] += 1
             else:
                 s, oldest = -1, now
@@ -296,7 +324,7 @@ cdef int fetch_rows(const int* ws, int m, const int* var_data, int* slot_of, int
 
 
 cdef long long solve_block(int m, const int* ws, const int* member_slot, const int* var_data,
-                           const float* cache, int n, const double* y, const double* C,
+                           float** slot_row, const double* y, const double* C,
                            const double* QD, const double* G, double* alpha, double tol,
                            long long max_iter, double* a, double* g, float* Kw,
                            char* up, char* low) noexcept nogil:
@@ -308,11 +336,13 @@ cdef long long solve_block(int m, const int* ws, const int* member_slot, const i
     cdef double Ci, Cj, ai, aj, wi, wj, Kij
     cdef const float* Ki
     cdef const float* Kj
+    cdef const float* row
     for u in range(m):
         a[u] = alpha[ws[u]]
         g[u] = G[ws[u]]
+        row = slot_row[member_slot[u]]
         for w in range(m):
-            Kw[<Py_ssize_t> u * m + w] = cache[<Py_ssize_t> member_slot[u] * n + var_data[ws[w]]]
+            Kw[<Py_ssize_t> u * m + w] = row[var_data[ws[w]]]
     while max_iter <= 0 or it < max_iter:
         for u in range(m):
             w = ws[u]
@@ -358,7 +388,7 @@ cdef long long solve_block(int m, const int* ws, const int* member_slot, const i
     return it
 
 
-cdef void update_gradient(int m, const int* ws, const int* member_slot, const float* cache,
+cdef void update_gradient(int m, const int* ws, const int* member_slot, float** slot_row,
                           int n, const double* coef, double* S, int n_threads) noexcept nogil:
     """S[r] = sum over members w (in order) of coef[w] K(x_r, x_w), in double."""
     cdef int c, r, w, r0, r1, n_chunks = (n + GRAD_CHUNK - 1) // GRAD_CHUNK
@@ -373,7 +403,7 @@ cdef void update_gradient(int m, const int* ws, const int* member_slot, const fl
             cw = coef[w]
             if cw == 0.0:
                 continue
-            row = cache + <Py_ssize_t> member_slot[w] * n
+            row = slot_row[member_slot[w]]
             gd_axpy_f2d(r1 - r0, cw, row + r0, S + r0)
 
 
@@ -432,8 +462,9 @@ def set_size(long long n_rows, long long n_vars, double cache_bytes):
     most leaves the selection room to pick violators, and a cap of 1024
     keeps the sub-problem's q x q block within a core's L2.  Measured by
     `gdcore bench svm` (SVC rbf fit, 2500x50 hard and 20000x50 hard).  The
-    cache holds cache_bytes of single-precision rows, and at least q (the
-    set's rows are computed whatever cache_size is).
+    cache holds up to cache_bytes of single-precision rows, and at least q
+    (the set's rows are computed whatever cache_size is); its memory is
+    taken as rows are computed.
     """
     cdef long long q = 2
     while q * 2 <= min(n_vars // 4, Q_MAX):
@@ -473,7 +504,6 @@ def block_solve(
     cdef bint dense = kernel != PRECOMPUTED_K
     cdef double gap
     dtype = np.float32 if floating is float else np.float64
-    cdef float[::1] cache = np.empty(<Py_ssize_t> n_slots * n, dtype=np.float32)
     cdef floating[::1] Xw = np.empty(q * d if dense else 1, dtype=dtype)
     cdef floating[::1] tmp = np.empty(n_threads * q * COL_CHUNK if dense else 1, dtype=dtype)
     cdef double[::1] G = np.array(p, dtype=np.float64)
@@ -491,6 +521,14 @@ def block_solve(
     cdef long long[::1] stamp = np.zeros(n_slots, dtype=np.int64)
     cdef unsigned char[::1] cand_buf = np.empty(2 * q * sizeof(Cand), dtype=np.uint8)
     cdef Cand* cands = <Cand*> &cand_buf[0]
+    # the cache's rows, by slot, in chunks malloc'd as slots fill (fill_slot)
+    cdef int n_chunks = (n_slots + CACHE_CHUNK_ROWS - 1) // CACHE_CHUNK_ROWS
+    cdef float** slot_row = <float**> malloc(n_slots * sizeof(float*))
+    cdef float** chunks = <float**> calloc(n_chunks, sizeof(float*))
+    if slot_row == NULL or chunks == NULL:
+        free(slot_row)
+        free(chunks)
+        raise MemoryError()
     for t in range(n_var):
         w = var_data[t]
         QD[t] = (P[w, w] if kernel == PRECOMPUTED_K else
@@ -511,13 +549,16 @@ def block_solve(
             outer += 1
             k_new = fetch_rows(&ws[0], m, &var_data[0], &slot_of[0], &data_of[0], &stamp[0],
                                n_slots, &n_filled, outer, &new_rows[0], &new_slot[0],
-                               &member_slot[0])
+                               &member_slot[0], n, slot_row, chunks)
+            if k_new < 0:
+                status = NO_MEMORY_STATUS
+                break
             n_rows += k_new
             compute_rows(&P[0, 0], &sq[0], n, d, kernel, gamma, coef0, degree, &new_rows[0],
-                         &new_slot[0], k_new, &Xw[0], &tmp[0], &cache[0], n_threads)
+                         &new_slot[0], k_new, &Xw[0], &tmp[0], slot_row, n_threads)
             for w in range(m):
                 coef[w] = alpha[ws[w]]
-            inner = solve_block(m, &ws[0], &member_slot[0], &var_data[0], &cache[0], n, &y[0],
+            inner = solve_block(m, &ws[0], &member_slot[0], &var_data[0], slot_row, &y[0],
                                 &C[0], &QD[0], &G[0], &alpha[0], tol,
                                 cap - it if cap > 0 else 0, &a[0], &g[0], &Kw[0],
                                 &up[0], &low[0])
@@ -527,7 +568,7 @@ def block_solve(
             for w in range(m):
                 coef[w] = y[ws[w]] * (a[w] - coef[w])
                 alpha[ws[w]] = a[w]
-            update_gradient(m, &ws[0], &member_slot[0], &cache[0], n, &coef[0], &S[0],
+            update_gradient(m, &ws[0], &member_slot[0], slot_row, n, &coef[0], &S[0],
                             n_threads)
             for t in range(n_var):
                 G[t] += y[t] * S[var_data[t]]
@@ -541,6 +582,13 @@ def block_solve(
                 report(outer, it, gap, m, n_rows)
         if verbose:
             report(outer, it, gap, m, n_rows)
+    for t in range(n_chunks):
+        traced_free(chunks[t])
+    free(chunks)
+    free(slot_row)
+    if status == NO_MEMORY_STATUS:
+        raise MemoryError(f"the block solver's kernel cache ({n_slots} rows of {n}) could not "
+                          "be allocated; lower cache_size.")
     if status == INTERRUPTED_STATUS:
         raise KeyboardInterrupt
     obj = 0.0

@@ -16,98 +16,11 @@ from gdcore._sklearn_compat import Interval
 from gdcore._threads import single_threaded_blas
 from gdcore.discriminative.svm._base import BaseSVM, support_rows
 from gdcore.discriminative.svm._classes import _row_bounds
+from gdcore.discriminative.svm._docs import class_doc, fit_doc, method_doc
 
 
 class SVR(RegressorMixin, BaseSVM):
-    """Epsilon-Support Vector Regression (libsvm's epsilon-SVR).
-
-    The dual (2 n variables) is solved by the same SMO kernel as ``SVC``.
-    Same parameters, defaults and fitted attributes as ``sklearn.svm.SVR``,
-    plus ``n_jobs``.  Sparse X is solved here on its CSR rows (libsvm's sparse
-    kernel rows); only a sparse X with a precomputed or callable kernel is
-    fitted by ``sklearn.svm.SVR``.
-
-    Parameters
-    ----------
-    kernel : {'linear', 'poly', 'rbf', 'sigmoid', 'precomputed'} or callable, \
-default='rbf'
-        The kernel K(x, z): ``x.z``, ``(gamma x.z + coef0)^degree``,
-        ``exp(-gamma |x - z|^2)``, ``tanh(gamma x.z + coef0)``, a Gram matrix
-        passed as X (``'precomputed'``), or a callable returning K(X, Z).
-    degree : int, default=3
-        Degree of the 'poly' kernel; ignored by the others.
-    gamma : {'scale', 'auto'} or float, default='scale'
-        Coefficient of 'rbf', 'poly' and 'sigmoid': ``1 / (n_features *
-        X.var())`` for 'scale', ``1 / n_features`` for 'auto', else the value
-        (non-negative).
-    coef0 : float, default=0.0
-        Independent term of 'poly' and 'sigmoid'.
-    tol : float, default=1e-3
-        Stopping tolerance on the maximal violation of the optimality
-        conditions (the duality gap SMO reports).
-    C : float, default=1.0
-        Regularization: the bound of each dual variable (times its sample
-        weight).  Must be positive.
-    epsilon : float, default=0.1
-        Half-width of the tube within which errors cost nothing.
-    shrinking : bool, default=True
-        Whether to use libsvm's shrinking heuristic.
-    cache_size : float, default=200
-        Size of the kernel-row cache in MB.
-    verbose : bool, default=False
-        Print the solver's progress: every 1,000 SMO iterations the
-        iteration, the active variables and the gap, then libsvm's summary
-        (iterations, objective, rho, nSV, nBSV).
-    max_iter : int, default=-1
-        Iteration limit; -1 is libsvm's own cap (max(10**7, 100 x the
-        variables)), which warns when reached.
-    n_jobs : int, default=None
-        Threads for the kernel rows and prediction; None uses OpenMP's
-        default, -1 every core.
-
-    Attributes
-    ----------
-    coef_ : {ndarray, sparse matrix} of shape (1, n_features)
-        Primal weights, only for kernel='linear' (read-only).
-    dual_coef_ : {ndarray, sparse matrix} of shape (1, n_SV)
-        Dual coefficients alpha - alpha* of the support vectors.
-    fit_status_ : int
-        0 if the dual converged, 1 if an iteration limit stopped it.
-    intercept_ : ndarray of shape (1,)
-        Constant of the decision function.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features seen during fit, when X had string column names.
-    n_iter_ : int
-        SMO iterations.
-    n_support_ : ndarray of shape (1,), dtype=int32
-        Number of support vectors.
-    shape_fit_ : tuple of int of shape (n_dimensions_of_X,)
-        Shape of the training X.
-    support_ : ndarray of shape (n_SV,)
-        Indices of the support vectors.
-    support_vectors_ : {ndarray, sparse matrix} of shape (n_SV, n_features)
-        The support vectors (empty for a precomputed kernel).  A sparse fit's
-        support_vectors_, dual_coef_ and coef_ are CSR matrices, as
-        scikit-learn's.
-
-    See Also
-    --------
-    SVC : C-Support Vector Classification on the same solver.
-    sklearn.svm.SVR : scikit-learn's libsvm estimator this one replaces.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_diabetes
-    >>> from gdcore.discriminative.svm import SVR
-    >>> X, y = load_diabetes(return_X_y=True)
-    >>> reg = SVR(C=100.0).fit(X, (y - y.mean()) / y.std())
-    >>> reg.predict(X[:2]).shape
-    (2,)
-    >>> round(reg.score(X, (y - y.mean()) / y.std()), 2)
-    0.95
-    """
+    # numpydoc docstring: set below the class from _docs' shared entries
 
     _peer_class = "sklearn.svm.SVR"
     _parameter_constraints: dict = {
@@ -131,41 +44,8 @@ default='rbf'
         self.max_iter = max_iter
         self.n_jobs = n_jobs
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True  # CSR rows (_sparse.py)
-        tags.input_tags.pairwise = self.kernel == "precomputed"
-        return tags
-
+    @fit_doc("SVR", "y.reg")
     def fit(self, X, y, sample_weight=None):
-        """Fit the SVM on X (n, d), or an (n, n) Gram matrix for kernel='precomputed'.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
-                or (n_samples, n_samples)
-            Training vectors, or their Gram matrix for kernel='precomputed'.
-            Sparse X is solved on its CSR rows (with a precomputed or
-            callable kernel, by scikit-learn's estimator).
-        y : array-like of shape (n_samples,)
-            Target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample multipliers of C; rows of zero or negative weight are
-            dropped, as libsvm does.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore.discriminative.svm import SVR
-        >>> X, y = load_iris(return_X_y=True)
-        >>> SVR().fit(X, y).support_vectors_.shape[1]
-        4
-        """
         self._validate_params()
         if self._fit_peer_if_needed(X, y, sample_weight=sample_weight):
             return self
@@ -204,31 +84,43 @@ default='rbf'
         return np.array([len(self.support_)], dtype=np.int32)
 
     @delegate_to_peer
+    @method_doc("Predict targets: sum over support vectors of dual_coef_ K(x, sv) + intercept_.",
+                ["X"], """\
+y_pred : ndarray of shape (n_samples,)
+    Predicted values.""", """\
+>>> from sklearn.datasets import load_diabetes
+>>> from gdcore.discriminative.svm import SVR
+>>> X, y = load_diabetes(return_X_y=True)
+>>> SVR().fit(X, y / y.max()).predict(X[:3]).shape
+(3,)""")
     def predict(self, X):
-        """Predict targets: sum over support vectors of dual_coef_ K(x, sv) + intercept_.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
-                or (n_samples, n_samples_fit)
-            Test vectors, or their kernel values against the training rows
-            for kernel='precomputed'.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted values.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_diabetes
-        >>> from gdcore.discriminative.svm import SVR
-        >>> X, y = load_diabetes(return_X_y=True)
-        >>> SVR().fit(X, y / y.max()).predict(X[:3]).shape
-        (3,)
-        """
         check_is_fitted(self)
         dec = self._decision_values(X, [0, len(self.support_)], [[0]], 1)
         if dec is None:
             return self._check_predict_X(X) @ self._dual_coef_[0] + self._intercept_[0]
         return dec[:, 0]
+
+
+SVR.__doc__ = class_doc(
+    """Epsilon-Support Vector Regression (libsvm's epsilon-SVR).
+
+The dual (2 n variables) is solved by the same SMO kernel as ``SVC``.
+Same parameters, defaults and fitted attributes as ``sklearn.svm.SVR``,
+plus ``n_jobs``.  Sparse X is solved here on its CSR rows (libsvm's sparse
+kernel rows); only a sparse X with a precomputed or callable kernel is
+fitted by ``sklearn.svm.SVR``.""",
+    ["kernel", "degree", "gamma", "coef0", "tol", "C.reg", "epsilon", "shrinking",
+     "cache_size", "verbose", "max_iter", "n_jobs"],
+    ["coef_.reg", "dual_coef_.reg", "fit_status_", "intercept_.reg", "n_features_in_",
+     "feature_names_in_", "n_iter_.reg", "n_support_.reg", "shape_fit_", "support_.reg",
+     "support_vectors_"],
+    "SVC : C-Support Vector Classification on the same solver.\n"
+    "sklearn.svm.SVR : scikit-learn's libsvm estimator this one replaces.",
+    """>>> from sklearn.datasets import load_diabetes
+>>> from gdcore.discriminative.svm import SVR
+>>> X, y = load_diabetes(return_X_y=True)
+>>> reg = SVR(C=100.0).fit(X, (y - y.mean()) / y.std())
+>>> reg.predict(X[:2]).shape
+(2,)
+>>> round(reg.score(X, (y - y.mean()) / y.std()), 2)
+0.95""")

@@ -99,14 +99,16 @@ def test_thread_count_changes_no_bit(dtype, n, svr):
         np.testing.assert_allclose(out1[3], out_ref[3], rtol=1e-5)
 
 
-def test_tiny_cache_changes_nothing(q_max):
-    """Give a large cache's iterates with the set's rows only in cache.
+@pytest.mark.parametrize("rows", [0, 70], ids=["set_only", "70_rows"])
+def test_small_cache_changes_nothing(q_max, rows):
+    """Give a large cache's iterates with the set's rows only in cache, or 70.
 
-    Rows are then evicted every outer iteration.
+    Rows are then evicted every outer iteration; 70 rows fill one chunk of
+    CACHE_CHUNK_ROWS (64) and part of a second.
     """
     args = _problem(300, 5, ref.RBF, np.float64, seed=2)
     a1, out1 = _block(args, cache=1e8)
-    a2, out2 = _block(args, cache=1.0)
+    a2, out2 = _block(args, cache=max(1.0, 4.0 * 300 * rows))
     assert out1 == out2
     np.testing.assert_array_equal(a1, a2)
 
