@@ -4,7 +4,8 @@ The training set is validated and binned once; all trees then grow in one
 kernel call, in parallel over trees, each from its own seed drawn from
 ``random_state`` (its bootstrap sample and its feature draws come from that
 seed alone), so a forest is the same on any number of threads.  After a
-fit the trees are packed into one array of 16-byte nodes (``pack_forest``)
+fit the trees are packed into one array of nodes (``PackedForest``: 8-byte
+nodes over one-byte codes of the rows, or 16-byte nodes over their values)
 and prediction walks them all in one kernel call, parallel over row blocks.
 Parameters are scikit-learn's, plus ``max_bins`` (see ``tree_bins``).
 """
@@ -26,7 +27,7 @@ from gdcore._sklearn_compat import (
     forest_bootstrap_size,
 )
 from gdcore._threads import effective_n_threads
-from gdcore.discriminative.tree import _tree_build, _tree_predict
+from gdcore.discriminative.tree import _tree_build
 from gdcore.discriminative.tree._classes import (
     DecisionTreeClassifier,
     DecisionTreeRegressor,
@@ -47,7 +48,7 @@ from gdcore.discriminative.tree._forest_outputs import (
 )
 from gdcore.discriminative.tree._pruning import prune
 from gdcore.discriminative.tree._shap import explain
-from gdcore.discriminative.tree._structure import dense_rows, pack_forest
+from gdcore.discriminative.tree._structure import PackedForest, dense_rows
 
 _TREE_PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf",
                 "min_weight_fraction_leaf", "max_features", "max_leaf_nodes",
@@ -240,20 +241,15 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
         return est
 
     def _pack(self, n_threads):
-        """All trees' nodes in one compact array for forest_mean (``pack_forest``)."""
-        self._forest = pack_forest([e.tree_ for e in self.estimators_], n_threads)
+        """All trees' nodes in one compact array for prediction (``PackedForest``)."""
+        self._forest = PackedForest([e.tree_ for e in self.estimators_], self.n_features_in_,
+                                    n_threads)
 
     def _mean_values(self, X):
         """(n, n_outputs, width) mean of the trees' leaf values."""
-        nodes, roots, values = self._forest
         n_threads = effective_n_threads(self.n_jobs)
-
-        def mean(rows):
-            out = np.empty((rows.shape[0], values.shape[1]))
-            _tree_predict.forest_mean(rows, nodes, roots, values, out, n_threads)
-            return out
-
-        return dense_rows(X, mean).reshape(X.shape[0], self.n_outputs_, -1)
+        return dense_rows(X, lambda rows: self._forest.mean(rows, n_threads)).reshape(
+            X.shape[0], self.n_outputs_, -1)
 
     def _X(self, X):
         check_is_fitted(self, "estimators_")
@@ -383,7 +379,7 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
         """
         X, n = data.X, data.X.shape[0]
         X = X.tocsr() if sp.issparse(X) else X  # rows are drawn: CSR, not the fit's CSC
-        width = self._forest[2].shape[1]
+        width = self._forest.values.shape[1]
         total, count = np.zeros((n, width)), np.zeros(n)
         draw_cum = self._draw_cum()
         for est, seed in zip(self.estimators_, self._seeds):

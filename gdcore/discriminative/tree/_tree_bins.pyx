@@ -32,6 +32,8 @@ from libc.stdlib cimport free, malloc
 
 from gdcore._cy._openmp cimport omp_get_thread_num
 
+from gdcore.discriminative.tree._tree_rank cimport rank
+
 cdef enum:
     # Rows per block: a block's values of all features, BLOCK_ROWS * d
     # doubles (at d = 40, 80 KB), stay in a typical L2 while its columns are
@@ -41,24 +43,6 @@ cdef enum:
     BLOCK_ROWS = 256
     OK = 0
     NO_MEMORY = 1
-
-
-cdef inline Py_ssize_t _rank(const double* edges, Py_ssize_t m, double x) noexcept nogil:
-    """Number of edges[:m] strictly below x (numpy.searchsorted side='left').
-
-    Branch-free: each step moves ``base`` by a select, not a jump, so the
-    unpredictable comparisons of a search cost no mispredicted branches.
-    Invariant: the answer lies in [base, base + n].
-    """
-    cdef const double* base = edges
-    cdef Py_ssize_t n = m, half
-    if m == 0:
-        return 0
-    while n > 1:
-        half = n >> 1
-        base = base + half if base[half] < x else base
-        n -= half
-    return (base - edges) + (base[0] < x)
 
 
 cdef inline void _bin_block(const floating* X, Py_ssize_t d, Py_ssize_t i0, Py_ssize_t i1,
@@ -77,7 +61,7 @@ cdef inline void _bin_block(const floating* X, Py_ssize_t d, Py_ssize_t i0, Py_s
             if isnan(x):
                 c = missing_code[f]
             else:
-                c = _rank(edges + f * stride, n_edges[f], x)
+                c = rank(edges + f * stride, n_edges[f], x)
             if codes8 != NULL:
                 codes8[f * n + i0 + i] = <uint8_t> c
             else:

@@ -37,6 +37,8 @@ from libc.string cimport memcpy
 
 from gdcore._cy._prefetch cimport GDCORE_PREFETCH
 
+from gdcore.discriminative.tree._tree_packed cimport PackedNode
+
 
 cdef enum:
     # Rows per block, at most: at d = 40 a block of float32 rows is 640 KB,
@@ -98,15 +100,6 @@ def apply(
         for i in prange(n, schedule="static", num_threads=n_threads):
             out[i] = _leaf(&X[i, 0], root, &left[0], &right[0], &feature[0],
                            &threshold[0], &missing_left[0])
-
-
-cdef packed struct PackedNode:
-    # One forest node in 16 bytes (four per cache line), the layout
-    # ``tree_structure.pack_forest`` writes; a node of the ``tree_`` arrays
-    # is spread over five arrays, so five cache lines per step.
-    double threshold    # go left when x <= threshold; +inf at leaves
-    int32_t code        # 2 * feature + missing_go_to_left; 1 at leaves
-    int32_t left        # tree-local id of the left child, right = left + 1; itself at leaves
 
 
 cdef inline void _walk(const floating* X, Py_ssize_t d, Py_ssize_t m,
