@@ -469,7 +469,7 @@ class BaseSVM(PeerFallbackMixin, BaseEstimator):
                 np.ascontiguousarray(duals.var_data[v], dtype=np.intc),
                 *(np.ascontiguousarray(z[v], dtype=np.float64) for z in duals[4:]), a,
                 float(self.tol), iteration_cap(self.max_iter, len(a)), float(cache_bytes),
-                int(n_threads), int(bool(self.verbose)))
+                int(n_threads), int(bool(self.verbose)), bool(self.shrinking))
             alpha[v] = a
             if self.verbose:
                 report_solves(a, duals.C[v], [0, len(a)], n_iter[q:q + 1], obj[q:q + 1],

@@ -26,6 +26,8 @@ LINEAR, POLY, RBF, SIGMOID, PRECOMPUTED = 0, 1, 2, 3, 4
 STATUS_OK = 0
 STATUS_MAX_ITER = 1
 TAU = 1e-12
+# as _svm_block's: shrink when 1/SHRINK_DIV of the active variables can leave
+SHRINK_DIV = 8
 
 
 def kernel_matrix(A, B, sq_a, sq_b, kernel, gamma, coef0, degree):
@@ -286,15 +288,31 @@ def _solve_set(ws, y, C, QD, G, alpha, Kw, tol, cap):
     return a, it
 
 
+def _can_shrink(up, low, up_v, low_v, g_up, g_low):
+    """Twin of the block solver's can_shrink, for every variable."""
+    return (up & ~low & (up_v < -g_low)) | (low & ~up & (low_v < -g_up))
+
+
+def _reconstruct(G, G0, a, a0, y, K32, var_data, active):
+    """Twin of the block solver's reconstruct: G of the shrunk variables."""
+    S = np.zeros(K32.shape[0])
+    for w in np.flatnonzero(a != a0):
+        S = S + y[w] * (a[w] - a0[w]) * K32[var_data[w]]
+    off = ~active
+    G[off] = G0[off] + y[off] * S[var_data[off]]
+
+
 def block_solve(X, sqnorm, kernel, gamma, coef0, degree, var_data, y, p, C, alpha, tol,
-                max_iter, cache_bytes, n_threads, q_max=1024):
+                max_iter, cache_bytes, n_threads, q_max=1024, shrinking=True):
     """Twin of ``_svm_block.block_solve``: fill alpha and return (status, n_iter, rho, obj).
 
     The working-set solver on the whole kernel matrix (rounded to single
     precision, as its cache rows are): select a set, solve its sub-problem
     with WSS2 SMO to max(tol, a tenth of its first gap), add its change to
-    every gradient, until the global gap is below tol.  ``cache_bytes`` and
-    ``n_threads`` are accepted and ignored; q_max is the set's size cap.
+    every active gradient, until the global gap is below tol; with libsvm's
+    shrinking (SHRINK_DIV) and the gradient of the shrunk variables rebuilt
+    from the one at the first shrink.  ``cache_bytes`` and ``n_threads`` are
+    accepted and ignored; q_max is the set's size cap.
     """
     var_data = np.asarray(var_data)
     y, p, C = (np.asarray(a, dtype=np.float64) for a in (y, p, C))
@@ -315,17 +333,34 @@ def block_solve(X, sqnorm, kernel, gamma, coef0, degree, var_data, y, p, C, alph
     G = p.copy()
     ws = np.empty(0, dtype=np.intp)
     it, status = 0, STATUS_OK
+    active = np.ones(len(y), dtype=bool)
+    shrunk = False
+    G0 = a0 = None
     while True:
         upper = a >= C
         lower = ~upper & (a <= 0)
-        up = np.where(y > 0, ~upper, ~lower)
-        low = np.where(y > 0, ~lower, ~upper)
-        ws, gap = _select_set(ws, q, up, low, -y * G, y * G)
+        up = np.where(y > 0, ~upper, ~lower) & active
+        low = np.where(y > 0, ~lower, ~upper) & active
+        up_v, low_v = -y * G, y * G
+        ws, gap = _select_set(ws, q, up, low, up_v, low_v)
         if gap < tol:
+            if shrunk:
+                _reconstruct(G, G0, a, a0, y, K32, var_data, active)
+                active[:], shrunk = True, False
+                continue
             break
         if max_iter > 0 and it >= max_iter:
             status = STATUS_MAX_ITER
             break
+        in_ws = np.zeros(len(y), dtype=bool)
+        in_ws[ws] = True
+        g_up = up_v[up].max()
+        g_low = low_v[low].max()
+        off = ~in_ws & _can_shrink(up, low, up_v, low_v, g_up, g_low)
+        if shrinking and off.any() and off.sum() * SHRINK_DIV >= active.sum():
+            if not shrunk:
+                G0, a0, shrunk = G.copy(), a.copy(), True
+            active &= ~off
         rows = var_data[ws]
         new, inner = _solve_set(ws, y, C, QD, G, a, K32[np.ix_(rows, rows)], tol,
                                 max_iter - it if max_iter > 0 else 0)
@@ -338,6 +373,8 @@ def block_solve(X, sqnorm, kernel, gamma, coef0, degree, var_data, y, p, C, alph
         for w in range(len(ws)):
             if coef[w] != 0.0:
                 S = S + coef[w] * K32[rows[w]]
-        G += y * S[var_data]
+        G[active] += y[active] * S[var_data[active]]
+    if shrunk:
+        _reconstruct(G, G0, a, a0, y, K32, var_data, active)
     alpha[:] = a
     return status, it, float(_rho(G, y, a, C)), 0.5 * float(np.dot(a, G + p))

@@ -21,21 +21,34 @@ outer iteration
    alternate between the largest -y_t G_t over I_up and the largest
    y_t G_t over I_low, skipping members;
 2. computes the kernel rows of the set's new data rows as ONE gemm against
-   the problem's rows (in fixed chunks of columns, one per task), with an
+   the problem's active rows (in fixed chunks of columns, one per task), with an
    LRU cache of rows between outer iterations, allocated as it fills (as
    libsvm's), so that a problem takes the memory of the rows it touches, up
    to cache_size, and never less than the set's q rows;
 3. solves the q-variable sub-problem with libsvm's SMO (WSS2 and its
    two-variable step) on the q x q block, held in cache, until its own gap is
    below max(tol, a tenth of its first gap) (oneDAL's local tolerance);
-4. adds the block's change to every gradient, G_t += y_t sum_w K_tw y_w
+4. adds the block's change to every active gradient, G_t += y_t sum_w K_tw y_w
    da_w, in double over the rows (held in single precision, libsvm's
    Qfloat), the set's members in order.
 
-There is no shrinking: the gradient is exact for every variable after each
-outer iteration, so nothing is reconstructed.  Every result is independent of
-the thread count: chunks are fixed by the problem alone, each sum runs in a
-fixed order, and the sub-problem runs on one thread.
+Shrinking (libsvm's, Joachims'): when at least 1/SHRINK_DIV of the active
+variables are at a bound with a gradient that cannot make them violators
+(libsvm's be_shrunk against the current best of each side), they leave the
+selection, the gradient update and the kernel rows' columns: the active data
+rows are gathered into a compact copy and the cached rows are compacted in
+place (the active set only shrinks, so every cached row holds all its
+columns).  The shrunk variables' gradient is rebuilt from the full gradient
+and alpha saved at the first shrink, G_t = G0_t + y_t sum_w K_tw y_w (alpha_w
+- alpha0_w), over the variables that moved since, whenever the active gap
+falls below tol; the solve then goes on with every variable unless the full
+gap is below tol too, the cache emptied, its rows lacking columns.  Unlike
+libsvm, nothing is unshrunk at 10 tol: on the bench's SVC fits that rebuild
+(and the cache refill after it) cost more than the wrong shrinks it guards
+against, which the final check catches anyway.
+Every result is independent of the thread count: chunks are fixed by the
+problem alone, each sum runs in a fixed order, and the sub-problem runs on
+one thread.
 
 The NumPy twin is ``block_solve`` in ``gdcore/discriminative/svm/_reference.py``.
 """
@@ -80,9 +93,16 @@ cdef enum:
     # (a few dozen per fit).  Measured by `gdcore bench svm` (SVC rbf fit,
     # 20000x50 hard) and test_memory_growth.
     CACHE_CHUNK_ROWS = 64
+    # Shrink when at least 1/SHRINK_DIV of the active variables can leave:
+    # each shrink gathers the active rows and compacts the cache (a pass over
+    # it), so few large shrinks beat one per outer iteration.  Not tuned (the
+    # first value tried); `gdcore bench svm` (SVC rbf fit, 20000x50 hard)
+    # measures it.
+    SHRINK_DIV = 8
 
 STATUS_OK = OK_STATUS
 STATUS_MAX_ITER = MAX_ITER_STATUS
+SHRINK_FRACTION_DIV = SHRINK_DIV
 
 # libsvm's TAU: stands in for a non-positive quad (K_ii + K_jj - 2 K_ij)
 cdef double TAU = 1e-12
@@ -162,15 +182,18 @@ cdef int top_k(const double* v, const char* ok, const char* skip, int l, int k,
 
 
 cdef void set_bounds(const double* y, const double* alpha, const double* C, const double* G,
-                     int l, char* in_up, char* in_low, double* up_v,
+                     const char* active, int l, char* in_up, char* in_low, double* up_v,
                      double* low_v) noexcept nogil:
-    """I_up / I_low membership and the keys -y G (I_up) and y G (I_low)."""
+    """I_up / I_low membership (active variables only) and the keys -y G
+    (I_up) and y G (I_low)."""
     cdef int t
     cdef bint upper, lower
     for t in range(l):
         upper = alpha[t] >= C[t]
         lower = (not upper) and alpha[t] <= 0
-        if y[t] > 0:
+        if not active[t]:
+            in_up[t], in_low[t] = 0, 0
+        elif y[t] > 0:
             in_up[t], in_low[t] = not upper, not lower
         else:
             in_up[t], in_low[t] = not lower, not upper
@@ -181,7 +204,8 @@ cdef void set_bounds(const double* y, const double* alpha, const double* C, cons
 cdef int select_set(int l, int q, int* ws, int m_prev, char* in_ws, const char* in_up,
                     const char* in_low, const double* up_v, const double* low_v,
                     Cand* up_c, Cand* low_c, double* gap) noexcept nogil:
-    """The next working set in ws (returns its size) and the global gap.
+    """The next working set in ws (returns its size), the global gap in
+    gap[0] and the best of I_up and of I_low in gap[1], gap[2].
 
     The last half of the previous set moves to the front; new members then
     alternate between the best of I_up and the best of I_low, skipping
@@ -194,7 +218,9 @@ cdef int select_set(int l, int q, int* ws, int m_prev, char* in_ws, const char* 
     # the global gap from the best of each side over all variables
     n_up = top_k(up_v, in_up, in_ws, l, 1, &best_up)
     n_low = top_k(low_v, in_low, in_ws, l, 1, &best_low)
-    gap[0] = (best_up.v if n_up else -INFINITY) + (best_low.v if n_low else -INFINITY)
+    gap[1] = best_up.v if n_up else -INFINITY
+    gap[2] = best_low.v if n_low else -INFINITY
+    gap[0] = gap[1] + gap[2]
     for k in range(keep):
         ws[k] = ws[m_prev - keep + k]
         in_ws[ws[k]] = 1
@@ -237,10 +263,12 @@ cdef inline double kernel_of(int kernel, double dot, double gamma, double coef0,
 cdef void compute_rows(const floating* P, const double* sq, int n, int d, int kernel,
                        double gamma, double coef0, int degree, const int* new_rows,
                        const int* new_slot, int k_new, floating* Xw, floating* tmp,
-                       float** slot_row, int n_threads) noexcept nogil:
-    """Cache rows slot_row[new_slot[k]] = K(x[new_rows[k]], x[:]): one gemm per
-    chunk of COL_CHUNK columns, then the kernel's transform (precomputed: a copy)."""
-    cdef int k, c, c0, cw, r, n_chunks = (n + COL_CHUNK - 1) // COL_CHUNK
+                       float** slot_row, int n_threads, const floating* Pc,
+                       const double* sqc, const int* cols, int n_c) noexcept nogil:
+    """Cache rows slot_row[new_slot[k]][c] = K(x[new_rows[k]], x[cols[c]]), c < n_c,
+    with Pc, sqc the rows cols of P and sq (gathered): one gemm per chunk of
+    COL_CHUNK columns, then the kernel's transform (precomputed: a copy)."""
+    cdef int k, c, c0, cw, r, n_chunks = (n_c + COL_CHUNK - 1) // COL_CHUNK
     cdef floating* out
     cdef float* row
     if k_new == 0:
@@ -248,25 +276,25 @@ cdef void compute_rows(const floating* P, const double* sq, int n, int d, int ke
     if kernel == PRECOMPUTED_K:
         for k in range(k_new):
             row = slot_row[new_slot[k]]
-            for r in range(n):
-                row[r] = <float> P[<Py_ssize_t> new_rows[k] * n + r]
+            for r in range(n_c):
+                row[r] = <float> P[<Py_ssize_t> new_rows[k] * n + cols[r]]
         return
     for k in range(k_new):
         for r in range(d):
             Xw[<Py_ssize_t> k * d + r] = P[<Py_ssize_t> new_rows[k] * d + r]
     for c in prange(n_chunks, num_threads=n_threads, schedule='dynamic'):
         c0 = c * COL_CHUNK
-        cw = min(COL_CHUNK, n - c0)
+        cw = min(COL_CHUNK, n_c - c0)
         out = tmp + <Py_ssize_t> omp_get_thread_num() * k_new * COL_CHUNK
-        gemm(False, True, k_new, cw, d, <floating> 1.0, Xw, d, P + <Py_ssize_t> c0 * d, d,
+        gemm(False, True, k_new, cw, d, <floating> 1.0, Xw, d, Pc + <Py_ssize_t> c0 * d, d,
              <floating> 0.0, out, cw)
         for k in range(k_new):
             row = slot_row[new_slot[k]] + c0
             if kernel == RBF_K:
                 if floating is float:
-                    gd_rbf_block_row_f(out + k * cw, sq + c0, sq[new_rows[k]], gamma, cw, row)
+                    gd_rbf_block_row_f(out + k * cw, sqc + c0, sq[new_rows[k]], gamma, cw, row)
                 else:
-                    gd_rbf_block_row_d(out + k * cw, sq + c0, sq[new_rows[k]], gamma, cw, row)
+                    gd_rbf_block_row_d(out + k * cw, sqc + c0, sq[new_rows[k]], gamma, cw, row)
             else:
                 for r in range(cw):
                     row[r] = <float> kernel_of(kernel, out[k * cw + r], gamma, coef0, degree)
@@ -315,7 +343,8 @@ cdef int fetch_rows(const int* ws, int m, const int* var_data, int* slot_of, int
                 for k in range(n_slots):
                     if stamp[k] < oldest:
                         oldest, s = stamp[k], k
-                slot_of[data_of[s]] = -1
+                if data_of[s] >= 0:
+                    slot_of[data_of[s]] = -1
             slot_of[r], data_of[s], stamp[s] = s, r, now
             new_rows[k_new], new_slot[k_new] = r, s
             k_new += 1
@@ -324,7 +353,7 @@ cdef int fetch_rows(const int* ws, int m, const int* var_data, int* slot_of, int
 
 
 cdef long long solve_block(int m, const int* ws, const int* member_slot, const int* var_data,
-                           float** slot_row, const double* y, const double* C,
+                           const int* pos, float** slot_row, const double* y, const double* C,
                            const double* QD, const double* G, double* alpha, double tol,
                            long long max_iter, double* a, double* g, float* Kw,
                            char* up, char* low) noexcept nogil:
@@ -342,7 +371,7 @@ cdef long long solve_block(int m, const int* ws, const int* member_slot, const i
         g[u] = G[ws[u]]
         row = slot_row[member_slot[u]]
         for w in range(m):
-            Kw[<Py_ssize_t> u * m + w] = row[var_data[ws[w]]]
+            Kw[<Py_ssize_t> u * m + w] = row[pos[var_data[ws[w]]]]
     while max_iter <= 0 or it < max_iter:
         for u in range(m):
             w = ws[u]
@@ -388,23 +417,137 @@ cdef long long solve_block(int m, const int* ws, const int* member_slot, const i
     return it
 
 
-cdef void update_gradient(int m, const int* ws, const int* member_slot, float** slot_row,
-                          int n, const double* coef, double* S, int n_threads) noexcept nogil:
-    """S[r] = sum over members w (in order) of coef[w] K(x_r, x_w), in double."""
+cdef void update_gradient(int m, const int* member_slot, float** slot_row, int n,
+                          const double* coef, double* S, bint accumulate,
+                          int n_threads) noexcept nogil:
+    """S[r] (+)= sum over members w (in order) of coef[w] K(x_r, x_w), in double."""
     cdef int c, r, w, r0, r1, n_chunks = (n + GRAD_CHUNK - 1) // GRAD_CHUNK
     cdef const float* row
     cdef double cw
     for c in prange(n_chunks, num_threads=n_threads, schedule='static'):
         r0 = c * GRAD_CHUNK
         r1 = min(n, r0 + GRAD_CHUNK)
-        for r in range(r0, r1):
-            S[r] = 0.0
+        if not accumulate:
+            for r in range(r0, r1):
+                S[r] = 0.0
         for w in range(m):
             cw = coef[w]
             if cw == 0.0:
                 continue
             row = slot_row[member_slot[w]]
             gd_axpy_f2d(r1 - r0, cw, row + r0, S + r0)
+
+
+cdef inline bint can_shrink(int t, const char* in_up, const char* in_low, const double* up_v,
+                            const double* low_v, double g_up, double g_low) noexcept nogil:
+    """libsvm's be_shrunk: t is at a bound (in one side only) and pairs with no
+    variable of the other side into a violation (g_up, g_low: each side's best)."""
+    if in_up[t] and not in_low[t]:
+        return up_v[t] < -g_low
+    if in_low[t] and not in_up[t]:
+        return low_v[t] < -g_up
+    return False
+
+
+cdef void flush_cache(int n_filled, int* slot_of, int* data_of, long long* stamp) noexcept nogil:
+    """Empty the cache (its slots stay allocated, first in line for reuse)."""
+    cdef int s
+    for s in range(n_filled):
+        if data_of[s] >= 0:
+            slot_of[data_of[s]] = -1
+        data_of[s] = -1
+        stamp[s] = 0
+
+
+cdef void gather_rows(const floating* P, const double* sq, int d, const int* rows, int k,
+                      floating* Pc, double* sqc) noexcept nogil:
+    """Pc, sqc = P[rows[:k]], sq[rows[:k]]: the columns of the kernel rows."""
+    cdef int c, r
+    for c in range(k):
+        sqc[c] = sq[rows[c]]
+        for r in range(d):
+            Pc[<Py_ssize_t> c * d + r] = P[<Py_ssize_t> rows[c] * d + r]
+
+
+cdef int mark_rows(int n, int n_var, const int* var_data, const char* active, char want,
+                   char* mark) noexcept nogil:
+    """mark[r]: data row r holds a variable with active[t] == want."""
+    cdef int r, t
+    for r in range(n):
+        mark[r] = 0
+    for t in range(n_var):
+        if active[t] == want:
+            mark[var_data[t]] = 1
+    return 0
+
+
+cdef int compact_active(int n, int n_var, const int* var_data, const char* active, int* arow,
+                        int* pos, int n_ar, char* mark, int n_filled, const int* data_of,
+                        float** slot_row, int n_threads) noexcept nogil:
+    """Drop the data rows left without an active variable from arow (kept in
+    order), move the cached rows' columns to match and update pos; returns
+    the new count.  Column c's new place is never after its old one."""
+    cdef int c, k = 0, s, r
+    cdef float* row
+    mark_rows(n, n_var, var_data, active, 1, mark)
+    for c in range(n_ar):
+        if mark[arow[c]]:
+            arow[k] = arow[c]
+            k += 1
+    for s in prange(n_filled, num_threads=n_threads, schedule='static'):
+        if data_of[s] >= 0:
+            row = slot_row[s]
+            for c in range(k):
+                row[c] = row[pos[arow[c]]]
+    for r in range(n):
+        pos[r] = -1
+    for c in range(k):
+        pos[arow[c]] = c
+    return k
+
+
+cdef void reconstruct(const floating* P, const double* sq, int n, int d, int kernel,
+                      double gamma, double coef0, int degree, int n_var, const int* var_data,
+                      const double* y, const char* active, const double* alpha,
+                      const double* alpha0, const double* G0, double* G, int* irow, int* pos,
+                      char* mark, floating* Pbuf, double* sqc, bint dense, int* new_rows,
+                      int* new_slot, double* coef, double* S, floating* Xw, floating* tmp,
+                      float** slot_row, int batch, int n_threads) noexcept nogil:
+    """G of the shrunk variables: G0 + y_t sum_w K_tw y_w (alpha_w - alpha0_w)
+    over the w that moved since G0, in order, in batches of rows held in the
+    first cache slots (the cache is emptied after).  Leaves pos for irow."""
+    cdef int r, t, k = 0, n_i = 0
+    mark_rows(n, n_var, var_data, active, 0, mark)
+    for r in range(n):
+        if mark[r]:
+            irow[n_i] = r
+            pos[r] = n_i
+            n_i += 1
+    if dense:
+        gather_rows(P, sq, d, irow, n_i, Pbuf, sqc)
+    for r in range(n_i):
+        S[r] = 0.0
+    for t in range(n_var + 1):
+        if t < n_var and alpha[t] != alpha0[t]:
+            new_rows[k], new_slot[k] = var_data[t], k
+            coef[k] = y[t] * (alpha[t] - alpha0[t])
+            k += 1
+        if k > 0 and (k == batch or t == n_var):
+            compute_rows(P, sq, n, d, kernel, gamma, coef0, degree, new_rows, new_slot, k, Xw,
+                         tmp, slot_row, n_threads, Pbuf, sqc, irow, n_i)
+            update_gradient(k, new_slot, slot_row, n_i, coef, S, True, n_threads)
+            k = 0
+    for t in range(n_var):
+        if not active[t]:
+            G[t] = G0[t] + y[t] * S[pos[var_data[t]]]
+
+
+cdef void activate_all(int n_var, int n, char* active, int* arow, int* pos) noexcept nogil:
+    cdef int t
+    for t in range(n_var):
+        active[t] = 1
+    for t in range(n):
+        arow[t], pos[t] = t, t
 
 
 cdef double calculate_rho(const double* y, const double* alpha, const double* C,
@@ -437,11 +580,11 @@ cdef double calculate_rho(const double* y, const double* alpha, const double* C,
 cdef long long Q_MAX = 1024
 
 
-cdef void report(long long outer, long long it, double gap, int m,
-                 long long n_rows) noexcept nogil:
+cdef void report(long long outer, long long it, double gap, int m, long long n_rows,
+                 int n_act) noexcept nogil:
     """One line of verbose progress on C's stdout, as _svm.pyx prints SMO's."""
     printf(b"[block] outer iter %lld, SMO iter %lld, set %d, gap %.6g, "
-           b"kernel rows computed %lld\n", outer, it, m, gap, n_rows)
+           b"kernel rows computed %lld, active %d\n", outer, it, m, gap, n_rows, n_act)
     fflush(stdout)
 
 
@@ -488,6 +631,7 @@ def block_solve(
     int n_threads,
     int verbose=0,                # IN > 0: a progress line (outer iterations, SMO
                                   # iterations, gap) every REPORT_EVERY outer iterations
+    bint shrinking=True,          # IN shrink the active set (the estimators' shrinking)
 ):
     """Solve the dual; fill alpha and return (status, n_iter, rho, objective).
 
@@ -497,12 +641,14 @@ def block_solve(
     iteration) and MemoryError when the buffers cannot be allocated.
     """
     cdef int n = P.shape[0], d = P.shape[1], n_var = y.shape[0]
-    cdef int t, w, m = 0, k_new, n_filled = 0
+    cdef int t, w, m = 0, k_new, n_filled = 0, n_act = n_var, n_ar = n, n_off
+    cdef bint shrunk = False
     q_, slots_ = set_size(n, n_var, cache_bytes)
     cdef int q = q_, n_slots = slots_, status = OK_STATUS
     cdef long long it = 0, outer = 0, cap = max_iter, inner, n_rows = 0
     cdef bint dense = kernel != PRECOMPUTED_K
     cdef double gap
+    cdef double[3] gaps
     dtype = np.float32 if floating is float else np.float64
     cdef floating[::1] Xw = np.empty(q * d if dense else 1, dtype=dtype)
     cdef floating[::1] tmp = np.empty(n_threads * q * COL_CHUNK if dense else 1, dtype=dtype)
@@ -519,6 +665,16 @@ def block_solve(
     cdef int[::1] new_rows = np.empty(q, dtype=np.intc), new_slot = np.empty(q, dtype=np.intc)
     cdef int[::1] slot_of = np.full(n, -1, dtype=np.intc), data_of = np.empty(n_slots, np.intc)
     cdef long long[::1] stamp = np.zeros(n_slots, dtype=np.int64)
+    # shrinking: active variables, their data rows (arow, pos: compact
+    # position of a row), the gathered columns, and G, alpha at the first shrink
+    cdef char[::1] active = np.ones(n_var, dtype=np.int8)
+    cdef char[::1] mark = np.empty(n, dtype=np.int8)
+    cdef int[::1] arow = np.arange(n, dtype=np.intc), pos = np.arange(n, dtype=np.intc)
+    cdef int[::1] irow = np.empty(n, dtype=np.intc)
+    cdef floating[::1] Pbuf = np.empty(<Py_ssize_t> n * d if dense else 1, dtype=dtype)
+    cdef double[::1] sqc = np.empty(n), G0 = np.empty(n_var), alpha0 = np.empty(n_var)
+    cdef const floating* Pc = &P[0, 0]
+    cdef const double* sqp = &sq[0]
     cdef unsigned char[::1] cand_buf = np.empty(2 * q * sizeof(Cand), dtype=np.uint8)
     cdef Cand* cands = <Cand*> &cand_buf[0]
     # the cache's rows, by slot, in chunks malloc'd as slots fill (fill_slot)
@@ -537,15 +693,48 @@ def block_solve(
         alpha[t] = 0.0
     with nogil:
         while True:
-            set_bounds(&y[0], &alpha[0], &C[0], &G[0], n_var, &in_up[0], &in_low[0], &up_v[0],
-                       &low_v[0])
+            set_bounds(&y[0], &alpha[0], &C[0], &G[0], &active[0], n_var, &in_up[0], &in_low[0],
+                       &up_v[0], &low_v[0])
             m = select_set(n_var, q, &ws[0], m, &in_ws[0], &in_up[0], &in_low[0], &up_v[0],
-                           &low_v[0], cands, cands + q, &gap)
+                           &low_v[0], cands, cands + q, gaps)
+            gap = gaps[0]
             if gap < tol:
+                # the check on all variables
+                if shrunk:
+                    reconstruct(&P[0, 0], &sq[0], n, d, kernel, gamma, coef0, degree, n_var,
+                                &var_data[0], &y[0], &active[0], &alpha[0], &alpha0[0], &G0[0],
+                                &G[0], &irow[0], &pos[0], &mark[0], &Pbuf[0], &sqc[0], dense,
+                                &new_rows[0], &new_slot[0], &coef[0], &S[0], &Xw[0], &tmp[0],
+                                slot_row, min(n_filled, q), n_threads)
+                    activate_all(n_var, n, &active[0], &arow[0], &pos[0])
+                    flush_cache(n_filled, &slot_of[0], &data_of[0], &stamp[0])
+                    n_act, n_ar, Pc, sqp, shrunk = n_var, n, &P[0, 0], &sq[0], False
+                    continue
                 break
             if cap > 0 and it >= cap:
                 status = MAX_ITER_STATUS
                 break
+            n_off = 0
+            for t in range(n_var if shrinking else 0):
+                if not in_ws[t] and can_shrink(t, &in_up[0], &in_low[0], &up_v[0], &low_v[0],
+                                               gaps[1], gaps[2]):
+                    n_off += 1
+            if shrinking and n_off > 0 and n_off * SHRINK_DIV >= n_act:
+                if not shrunk:
+                    for t in range(n_var):
+                        G0[t], alpha0[t] = G[t], alpha[t]
+                    shrunk = True
+                for t in range(n_var):
+                    if not in_ws[t] and can_shrink(t, &in_up[0], &in_low[0], &up_v[0],
+                                                   &low_v[0], gaps[1], gaps[2]):
+                        active[t] = 0
+                n_act -= n_off
+                n_ar = compact_active(n, n_var, &var_data[0], &active[0], &arow[0], &pos[0],
+                                      n_ar, &mark[0], n_filled, &data_of[0], slot_row,
+                                      n_threads)
+                if dense:
+                    gather_rows(&P[0, 0], &sq[0], d, &arow[0], n_ar, &Pbuf[0], &sqc[0])
+                    Pc, sqp = &Pbuf[0], &sqc[0]
             outer += 1
             k_new = fetch_rows(&ws[0], m, &var_data[0], &slot_of[0], &data_of[0], &stamp[0],
                                n_slots, &n_filled, outer, &new_rows[0], &new_slot[0],
@@ -555,11 +744,12 @@ def block_solve(
                 break
             n_rows += k_new
             compute_rows(&P[0, 0], &sq[0], n, d, kernel, gamma, coef0, degree, &new_rows[0],
-                         &new_slot[0], k_new, &Xw[0], &tmp[0], slot_row, n_threads)
+                         &new_slot[0], k_new, &Xw[0], &tmp[0], slot_row, n_threads, Pc, sqp,
+                         &arow[0], n_ar)
             for w in range(m):
                 coef[w] = alpha[ws[w]]
-            inner = solve_block(m, &ws[0], &member_slot[0], &var_data[0], slot_row, &y[0],
-                                &C[0], &QD[0], &G[0], &alpha[0], tol,
+            inner = solve_block(m, &ws[0], &member_slot[0], &var_data[0], &pos[0], slot_row,
+                                &y[0], &C[0], &QD[0], &G[0], &alpha[0], tol,
                                 cap - it if cap > 0 else 0, &a[0], &g[0], &Kw[0],
                                 &up[0], &low[0])
             if inner == 0:
@@ -568,10 +758,11 @@ def block_solve(
             for w in range(m):
                 coef[w] = y[ws[w]] * (a[w] - coef[w])
                 alpha[ws[w]] = a[w]
-            update_gradient(m, &ws[0], &member_slot[0], slot_row, n, &coef[0], &S[0],
+            update_gradient(m, &member_slot[0], slot_row, n_ar, &coef[0], &S[0], False,
                             n_threads)
             for t in range(n_var):
-                G[t] += y[t] * S[var_data[t]]
+                if active[t]:
+                    G[t] += y[t] * S[pos[var_data[t]]]
             with gil:
                 if check_signals() != 0:
                     clear_error()
@@ -579,9 +770,16 @@ def block_solve(
             if status == INTERRUPTED_STATUS:
                 break
             if verbose and outer % REPORT_EVERY == 0:
-                report(outer, it, gap, m, n_rows)
+                report(outer, it, gap, m, n_rows, n_act)
+        if shrunk and (status == OK_STATUS or status == MAX_ITER_STATUS):
+            # the answer's rho and objective read every gradient
+            reconstruct(&P[0, 0], &sq[0], n, d, kernel, gamma, coef0, degree, n_var,
+                        &var_data[0], &y[0], &active[0], &alpha[0], &alpha0[0], &G0[0], &G[0],
+                        &irow[0], &pos[0], &mark[0], &Pbuf[0], &sqc[0], dense, &new_rows[0],
+                        &new_slot[0], &coef[0], &S[0], &Xw[0], &tmp[0], slot_row,
+                        min(n_filled, q), n_threads)
         if verbose:
-            report(outer, it, gap, m, n_rows)
+            report(outer, it, gap, m, n_rows, n_act)
     for t in range(n_chunks):
         traced_free(chunks[t])
     free(chunks)

@@ -27,15 +27,16 @@ def q_max(request):
     _svm_block.set_max_set_size(old)
 
 
-def _block(args, tol=1e-3, max_iter=0, cache=1e8, n_threads=1):
+def _block(args, tol=1e-3, max_iter=0, cache=1e8, n_threads=1, shrinking=True):
     alpha = np.empty(len(args[7]))
-    out = _svm_block.block_solve(*args, alpha, tol, max_iter, cache, n_threads)
+    out = _svm_block.block_solve(*args, alpha, tol, max_iter, cache, n_threads, 0, shrinking)
     return alpha, out
 
 
-def _twin(args, q_max, tol=1e-3, max_iter=0, cache=1e8):
+def _twin(args, q_max, tol=1e-3, max_iter=0, cache=1e8, shrinking=True):
     alpha = np.empty(len(args[7]))
-    out = ref.block_solve(*args, alpha, tol, max_iter, cache, 1, q_max=q_max)
+    out = ref.block_solve(*args, alpha, tol, max_iter, cache, 1, q_max=q_max,
+                          shrinking=shrinking)
     return alpha, out
 
 
@@ -111,6 +112,65 @@ def test_small_cache_changes_nothing(q_max, rows):
     a2, out2 = _block(args, cache=max(1.0, 4.0 * 300 * rows))
     assert out1 == out2
     np.testing.assert_array_equal(a1, a2)
+
+
+def _count_reconstructs(monkeypatch):
+    calls = []
+    real = ref._reconstruct
+    monkeypatch.setattr(ref, "_reconstruct", lambda *a: calls.append(1) or real(*a))
+    return calls
+
+
+def test_twin_shrinks_as_the_solver():
+    """Share the twin's shrinking rule."""
+    assert _svm_block.SHRINK_FRACTION_DIV == ref.SHRINK_DIV
+
+
+@pytest.mark.parametrize("svr", [False, True], ids=["svc", "svr"])
+@pytest.mark.parametrize("max_iter", [0, 300], ids=["converged", "max_iter"])
+@pytest.mark.parametrize("shrinking", [True, False], ids=["shrinking", "no_shrinking"])
+def test_shrinking_takes_the_twins_path(dtype, n_threads, svr, max_iter, shrinking,
+                                        monkeypatch):
+    """Shrink, rebuild the shrunk gradients and go on as the twin, bit for bit.
+
+    Many bounded variables (small C) and sets of 8 give several shrinks and
+    the check on all variables; with max_iter the solve stops shrunk and
+    rebuilds the gradient for rho and the objective.  shrinking=False
+    (the estimators' parameter) shrinks nothing.
+    """
+    args = list(_problem(400, 3, ref.PRECOMPUTED, dtype, seed=5, svr=svr))
+    args[9] = args[9] * 0.1
+    old = _svm_block.set_max_set_size(8)
+    try:
+        calls = _count_reconstructs(monkeypatch)
+        a_ref, out_ref = _twin(args, 8, max_iter=max_iter, shrinking=shrinking)
+        a, out = _block(args, max_iter=max_iter, n_threads=n_threads, shrinking=shrinking)
+    finally:
+        _svm_block.set_max_set_size(old)
+    # the svc's first check on all variables fails: the solve goes on, shrinks again
+    assert len(calls) == 0 if not shrinking else len(calls) >= (1 + (not svr and not max_iter))
+    assert out[:2] == out_ref[:2]
+    np.testing.assert_array_equal(a, a_ref)
+    np.testing.assert_allclose(out[2:], out_ref[2:], rtol=1e-12)
+    if not max_iter:
+        _, (_, _, _, obj_smo) = _smo(tuple(args))
+        np.testing.assert_allclose(out[3], obj_smo, rtol=1e-6)
+
+
+def test_shrinking_dense_rows_match_smo(dtype, n_threads):
+    """Dense rows on gathered columns (the cache compacted) reach SMO's optimum."""
+    args = list(_problem(3000, 5, ref.RBF, dtype, seed=6))
+    args[9] = args[9] * 0.2
+    a_smo, (_, _, rho_smo, obj_smo) = _smo(tuple(args), tol=1e-6)
+    old = _svm_block.set_max_set_size(64)
+    try:
+        a, (s, _, rho, obj) = _block(args, tol=1e-6, cache=4.0 * 3000 * 100,
+                                     n_threads=n_threads)
+    finally:
+        _svm_block.set_max_set_size(old)
+    assert s == 0
+    np.testing.assert_allclose(obj, obj_smo, rtol=1e-5 if dtype == np.float32 else 1e-7)
+    np.testing.assert_allclose(rho, rho_smo, atol=1e-3)
 
 
 def test_max_iter_status():
