@@ -21,7 +21,8 @@ What every family's implementation shares lives here:
   evaluations).  With a ``distributed.Client`` the blocks are persisted on
   the workers once per fit (unless X would not fit in the cluster's memory:
   then each pass recomputes them there, out of core) and each pass submits
-  one task per block on their futures, with no Dask graph built per pass;
+  one task per worker thread, which runs over the blocks held there, with
+  no Dask graph built per pass;
 - ``lazy_rows``: a row-wise method (predict, predict_proba, ...) mapped over
   the blocks, returning a lazy Dask array.
 
@@ -281,11 +282,12 @@ def add_arrays(a, b):
 
 # ---------------------------------------------------------------- passes
 
-# A pass with at most this many blocks brings their statistics straight to
-# the client, which adds them: one hop fewer per pass than a reduction task
-# on a worker (the scheduler's and workers' latency per hop is what a pass
-# costs beyond its kernels: ``gdcore bench dask``).  Beyond it the workers
-# add them in a tree first, so the client receives O(SPLIT_EVERY) of them.
+# A pass over blocks that are not all persisted (an out-of-core fit) with at
+# most this many blocks brings their statistics straight to the client,
+# which adds them: one hop fewer per pass than a reduction task on a worker
+# (the scheduler's and workers' latency per hop is what a pass costs beyond
+# its kernels: ``gdcore bench dask``).  Beyond it the workers add them in a
+# tree first, so the client receives O(SPLIT_EVERY) of them.
 GATHER_PARTS = 32
 
 # Blocks are persisted for a fit only when X takes at most this share of the
@@ -320,6 +322,11 @@ def _is_lazy(item):
         item, sys.modules["distributed"].Future)
 
 
+def _run_blocks(func, rows, args):
+    """Apply ``func`` to each of a worker's blocks (its share of a pass), in block order."""
+    return [func(*row, *args) for row in rows]
+
+
 class BlockPasses:
     """Passes over the row blocks of one fit, each reduced to small statistics on the client.
 
@@ -329,11 +336,17 @@ class BlockPasses:
     where they are).  ``nbytes``: X's size if known, which decides whether
     lazy blocks are persisted.
 
-    With a ``distributed.Client`` a pass is ``client.submit`` of the task on
-    every block's future and a tree of ``submit`` reducing the results: one
-    round trip, no graph construction or optimization, unique keys (a pass
+    With a ``distributed.Client`` and persisted blocks, a pass (``run``,
+    ``results``) submits one task per worker thread, pinned to the worker
+    holding its blocks (a contiguous run of them), which applies the
+    function to each block and returns the per-block results: one round
+    trip, a handful of tasks and one copy of the arguments per thread
+    instead of one per block, no graph construction, unique keys (a pass
     with the same parameters as an earlier one is computed again, never
-    confused with its released results).  Without one, each pass is one
+    confused with its released results).  The client adds the results in
+    block order, so the rounding depends neither on the workers nor on
+    where the blocks are.  Blocks that are not persisted get one task per
+    block (``map``) and a tree reduction; without a Client each pass is one
     ``dask.compute`` of a delayed graph on Dask's local scheduler.
     """
 
@@ -345,9 +358,14 @@ class BlockPasses:
         if len(lengths) != 1:
             raise ValueError("every column of the blocks needs one item per block.")
         self.n = lengths.pop()
+        # Worker address -> threads, and block key -> the worker holding it
+        # (looked up once, at the first pass that needs it).
+        self._threads, self._where = {}, {}
         if self.client is not None:
-            memory = sum(w.get("memory_limit", 0) or 0 for w in
-                         self.client.scheduler_info(n_workers=-1)["workers"].values())
+            workers = self.client.scheduler_info(n_workers=-1)["workers"]
+            self._threads = {a: max(1, int(w.get("nthreads", 1) or 1))
+                             for a, w in workers.items()}
+            memory = sum(w.get("memory_limit", 0) or 0 for w in workers.values())
             persist = persist and nbytes is not None and (
                 memory == 0 or nbytes <= PERSIST_MEMORY_SHARE * memory)
         for name, items in columns.items():
@@ -367,12 +385,65 @@ class BlockPasses:
             items = [item if f is None else f for item, f in zip(items, futures)]
         self.columns[name] = items
 
-    def map(self, func, names, *args, each=None):
-        """``func(*block items of names, *each[i], *args)`` per block: futures (or delayed)."""
+    def _rows(self, names, each):
         rows = list(zip(*[self.columns[n] for n in names]))
         if each is not None:
             # A tuple gives several per-block arguments.
             rows = [(*r, *(e if isinstance(e, tuple) else (e,))) for r, e in zip(rows, each)]
+        return rows
+
+    def _grouped(self, rows):
+        """Whether a pass over ``rows`` runs as one task per worker thread (all persisted)."""
+        return self.client is not None and not any(_is_lazy(x) for r in rows for x in r)
+
+    def _placement(self, rows):
+        """Per row, the address of the worker holding its first future (None: anywhere)."""
+        Future = sys.modules["distributed"].Future
+        first = [next((x for x in r if isinstance(x, Future)), None) for r in rows]
+        new = list({f.key: f for f in first if f is not None and f.key not in self._where}
+                   .values())
+        if new:
+            # Persisting may still be under way: where a block is is known once it is.
+            sys.modules["distributed"].wait(new)
+            holders = self.client.who_has(new)
+            for f in new:
+                found = sorted(holders.get(f.key, ()))
+                self._where[f.key] = found[0] if found else None
+        return [None if f is None else self._where[f.key] for f in first]
+
+    def results(self, func, names, *args, each=None):
+        """``func(*block items of names, *each[i], *args)`` per block, on the client in order.
+
+        With persisted blocks: one task per worker thread over the blocks
+        held there (a worker that died meanwhile: its blocks' tasks run where
+        the scheduler recomputes them).
+        """
+        rows = self._rows(names, each)
+        if not self._grouped(rows):
+            return self.gather(self.map(func, names, *args, each=each))
+        groups = {}
+        for i, where in enumerate(self._placement(rows)):
+            groups.setdefault(where, []).append(i)
+        runs, futures = [], []
+        for where, blocks in groups.items():
+            threads = (self._threads.get(where, 1) if where is not None
+                       else sum(self._threads.values()) or 1)
+            for run in np.array_split(np.asarray(blocks), min(threads, len(blocks))):
+                pin = {} if where is None else {"workers": [where],
+                                                "allow_other_workers": True}
+                runs.append(run)
+                futures.append(self.client.submit(_run_blocks, func,
+                                                  [rows[i] for i in run], args,
+                                                  pure=False, **pin))
+        out = [None] * len(rows)
+        for run, values in zip(runs, self.client.gather(futures)):
+            for i, value in zip(run, values):
+                out[i] = value
+        return out
+
+    def map(self, func, names, *args, each=None):
+        """``func(*block items of names, *each[i], *args)`` per block: futures (or delayed)."""
+        rows = self._rows(names, each)
         if self.client is None or any(_is_lazy(x) for r in rows for x in r):
             delayed = _dask().delayed
             calls = [delayed(func, pure=False)(*r, *args) for r in rows]
@@ -407,9 +478,11 @@ class BlockPasses:
                      for i in range(0, len(level), SPLIT_EVERY)]
         return level[0].result()
 
-    def run(self, func, names, combine, *args):
-        """One pass: ``map`` then ``reduce``."""
-        return self.reduce(self.map(func, names, *args), combine)
+    def run(self, func, names, combine, *args, each=None):
+        """One pass: ``func`` per block, the results combined in block order."""
+        if self._grouped(self._rows(names, each)):
+            return functools.reduce(combine, self.results(func, names, *args, each=each))
+        return self.reduce(self.map(func, names, *args, each=each), combine)
 
     def gather(self, parts):
         """Every part on the client, in block order."""
@@ -433,6 +506,14 @@ def lazy_rows(func, X, n_out, dtype, *args):
     """
     da = importlib.import_module("dask.array")
     X = as_row_collection(X)
+    if isinstance(X, da.Array):
+        # One blockwise layer, a task per block: no Delayed objects or
+        # from_delayed aliases to build, send and schedule per block.
+        chunks, axes = (X.chunks[0],), {"drop_axis": 1} if X.ndim == 2 else {}
+        if n_out is not None:
+            chunks, axes = (X.chunks[0], (n_out,)), {} if X.ndim == 2 else {"new_axis": 1}
+        meta = np.empty((0,) * len(chunks), dtype=dtype)
+        return X.map_blocks(func, *args, chunks=chunks, dtype=dtype, meta=meta, **axes)
     delayed = _dask().delayed
     sizes = block_sizes(X)
     pieces = []

@@ -13,7 +13,8 @@ each partition's labels and weights into class indices and row weights
 (class weights applied), kept on the workers beside X (16 bytes a row).  X
 is persisted on the workers for the fit when it fits in their memory
 (``gdcore._dask.BlockPasses``), and each evaluation submits one task per
-block on it: no graph is built per evaluation.
+worker thread, over the blocks held there: no graph is built per
+evaluation, and the coefficients travel once per thread, not per block.
 
 OrdinalLogisticRegression is fitted the same way (its compiled
 ``ordinal_loss_grad`` per partition, its own parametrization on the client).

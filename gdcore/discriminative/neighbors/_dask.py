@@ -28,7 +28,6 @@ import importlib
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import clone
 
 from gdcore import _dask
 from gdcore._validation import check_classification_targets
@@ -37,8 +36,22 @@ from gdcore.discriminative.neighbors._base import _MODE_ERROR
 from gdcore.discriminative.neighbors._classes import NearestNeighbors, _weights
 
 
+class _Shard(NearestNeighbors):
+    """One shard of the database: a NearestNeighbors that tells Dask its true size.
+
+    Dask sizes an object it does not know by ``sys.getsizeof``: a few dozen
+    bytes for an estimator holding hundreds of MB.  The scheduler, which
+    places a task where moving its inputs costs least, would then ship the
+    shard to the query block instead of the query block to the shard.
+    """
+
+    def __sizeof__(self):
+        return object.__sizeof__(self) + sum(
+            v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
+
+
 def _fit_shard(template, part, labels):
-    shard = clone(template).fit(part)
+    shard = _Shard(**template.get_params()).fit(part)
     shard.labels_ = None if labels is None else np.asarray(labels)
     return shard
 

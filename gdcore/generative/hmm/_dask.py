@@ -156,15 +156,15 @@ def fit(estimator, X, lengths=None):
     # One pass validates every block and, when the block sizes are known,
     # brings back the initialization sample too.
     takes = [None] * passes.n if sizes is None else _takes(sizes)
-    checked = passes.gather(passes.map(_validate, ("X", "seq"), copy.copy(est),
-                                       each=list(zip(index, takes))))
+    checked = passes.results(_validate, ("X", "seq"), copy.copy(est),
+                             each=list(zip(index, takes)))
     sizes = [n for n, _, _ in checked]
     if checked[0][1] is not None:
         est.n_features_ = max(m for _, m, _ in checked)
     est._check_size(sum(sizes), _dask.n_columns(X))
     if takes[0] is None:
-        checked = passes.gather(passes.map(_validate, ("X", "seq"), copy.copy(est),
-                                           each=list(zip(index, _takes(sizes)))))
+        checked = passes.results(_validate, ("X", "seq"), copy.copy(est),
+                                 each=list(zip(index, _takes(sizes))))
     sample = np.concatenate([rows for _, _, rows in checked])
     names = ("startprob_", "transmat_") + tuple(est._emission_param_names)
     if est.n_init == 1:
@@ -186,8 +186,8 @@ def fit(estimator, X, lengths=None):
         run = monitor if len(seeds) == 1 else copy.deepcopy(monitor)
         run._reset()
         for _ in range(est.n_iter):
-            stats, logprob = passes.reduce(
-                passes.map(_e_step, ("X", "seq"), copy.deepcopy(est), each=index), _add_stats)
+            stats, logprob = passes.run(_e_step, ("X", "seq"), _add_stats,
+                                        copy.deepcopy(est), each=index)
             with single_threaded_blas():
                 objective = est._em_objective(logprob)    # the ELBO for the VB models
                 est._do_mstep(stats)

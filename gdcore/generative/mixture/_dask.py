@@ -5,8 +5,8 @@ convergence); only the object holding the rows changes.  ``DaskMixtureData``
 offers what the loop asks of ``MixtureData``: its ``e_step`` maps the compiled
 E-step (``MixtureData.e_step`` on each block, NaN marginalized as on one
 machine) over the blocks on the workers and adds the blocks' sufficient
-statistics in a fixed tree (``gdcore._dask.tree_sum``); the client receives
-O(k d^2) numbers per iteration and runs the M-step.  X is never gathered:
+statistics in block order (``gdcore._dask.BlockPasses.run``); the client
+receives O(k d^2) numbers per block and iteration and runs the M-step.  X is never gathered:
 its blocks are persisted on the workers for the fit when they fit in the
 workers' memory, else recomputed there at each pass (an out-of-core fit;
 ``gdcore._dask.BlockPasses``).
@@ -175,7 +175,7 @@ class DaskMixtureData:
     def _draw_sample(self):
         sizes = _dask.block_sizes(self.X)
         if sizes is None:
-            sizes = self.passes.gather(self.passes.map(len, ("X",)))
+            sizes = self.passes.results(len, ("X",))
         n = sum(sizes)
         takes = [None] * len(sizes)
         if n > INIT_SAMPLE_ROWS:
@@ -184,8 +184,7 @@ class DaskMixtureData:
             rng = np.random.default_rng(0)
             counts = rng.multivariate_hypergeometric(np.asarray(sizes), INIT_SAMPLE_ROWS)
             takes = [np.sort(rng.choice(s, c, replace=False)) for s, c in zip(sizes, counts)]
-        parts = self.passes.gather(self.passes.map(_sample, ("X", "w"), self.dtype,
-                                                   each=takes))
+        parts = self.passes.results(_sample, ("X", "w"), self.dtype, each=takes)
         X = np.concatenate([p[0] for p in parts])
         w = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
         X = np.where(np.isnan(X), self.nanmean.astype(self.dtype), X)

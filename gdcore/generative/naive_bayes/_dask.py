@@ -1,18 +1,18 @@
 """Naive Bayes on a Dask collection: class statistics per block, summed on the cluster.
 
-Naive Bayes is a sum over rows, so a distributed fit is one pass for the
-classes (``np.unique`` per block of y, unions added in a tree) and one pass
-for the statistics:
+Naive Bayes is a sum over rows, so a distributed fit is a pass or two:
 
-- MultinomialNB, BernoulliNB, ComplementNB, CategoricalNB: each block is
+- MultinomialNB, BernoulliNB, ComplementNB, CategoricalNB: one pass for the
+  classes (``np.unique`` per block of y, their union), then each block is
   counted by the estimator's own ``partial_fit`` on a fresh copy (the
   compiled counting kernel, validation included); counts add, and the client
   smooths them with the estimator's own methods.
-- GaussianNB: each block's per-class count, mean and sum of squared
-  deviations come from the compiled kernel ``gaussian_class_stats`` and are
-  merged by Chan, Golub & LeVeque's pairwise update (exact, no
-  cancellation); the client then runs GaussianNB's own epsilon, merge and
-  missing-feature rules on the totals.
+- GaussianNB, one pass: each block's per-class count, mean and sum of
+  squared deviations, for the classes in that block, come from the compiled
+  kernel ``gaussian_class_stats``; blocks are merged class by class (a class
+  a block lacks counts as zero rows) by Chan, Golub & LeVeque's pairwise
+  update (exact, no cancellation); the client then runs GaussianNB's own
+  epsilon, merge and missing-feature rules on the totals.
 
 Prediction is row-wise: each block is scored by the fitted model's own
 in-memory method, giving lazy Dask arrays.
@@ -41,12 +41,42 @@ def _merge_moments(a, b):
     return n, mean, ssd
 
 
+def _on_classes(own, classes, arrays):
+    """Per-class arrays of a block's ``own`` classes, as rows of ``classes`` (zero elsewhere)."""
+    if len(own) == len(classes):
+        return arrays
+    rows = np.searchsorted(classes, own)
+    out = []
+    for a in arrays:
+        full = np.zeros((len(classes),) + a.shape[1:])
+        full[rows] = a
+        out.append(full)
+    return tuple(out)
+
+
 def _combine_gaussian(a, b):
-    return (_merge_moments(a[0], b[0]),
-            None if a[1] is None else _merge_moments(a[1], b[1]), a[2] + b[2])
+    """Merge two blocks' (classes, moments, unweighted moments, class weights)."""
+    classes = np.union1d(a[0], b[0])
+
+    def spread(part):
+        own, moments, unweighted, class_count = part
+        moments, (class_count,) = (_on_classes(own, classes, moments),
+                                   _on_classes(own, classes, (class_count,)))
+        if unweighted is not None:
+            unweighted = _on_classes(own, classes, unweighted)
+        return moments, unweighted, class_count
+
+    (ma, ua, ca), (mb, ub, cb) = spread(a), spread(b)
+    return (classes, _merge_moments(ma, mb),
+            None if ua is None else _merge_moments(ua, ub), ca + cb)
 
 
-def _gaussian_block(part, y_part, w_part, estimator, classes):
+def _gaussian_block(part, y_part, w_part, estimator):
+    """One block's classes and their (count, mean, ssd), unweighted ones, class weights."""
+    classes = _dask.unique_labels(y_part)
+    # Per block, before the kernel sizes its tables by the number of labels:
+    # continuous y is refused here, as the in-memory fit refuses it.
+    check_classification_targets(classes)
     est = copy.copy(estimator)
     X, y = check_X_y(est, part, y_part, reset=False, kernel_checks_finite=True)
     est.classes_ = classes
@@ -62,7 +92,8 @@ def _gaussian_block(part, y_part, w_part, estimator, classes):
     weights = est._weights(None if w_part is None else np.asarray(w_part), X)
     # scikit-learn's epsilon scale is the unweighted variance, even with weights.
     unweighted = None if w_part is None else stats(np.ones(len(X)))
-    return stats(weights), unweighted, np.bincount(y_idx, weights=weights, minlength=k)
+    return (classes, stats(weights), unweighted,
+            np.bincount(y_idx, weights=weights, minlength=k))
 
 
 def _count_block(part, y_part, w_part, estimator, classes):
@@ -85,7 +116,7 @@ def _combine_counts(a, b):
     return tuple(x + y for x, y in zip(a, b))
 
 
-def _prepare(estimator, X, y, sample_weight):
+def _passes(estimator, X, y, sample_weight):
     estimator._validate_params()
     if y is None:
         raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the "
@@ -97,19 +128,17 @@ def _prepare(estimator, X, y, sample_weight):
                 or [None] * len(y_blocks))
     # One pass over X: its blocks are read where they are (persisted or not),
     # never persisted for this fit.
-    passes = _dask.BlockPasses((X, y, sample_weight), persist=False, X=_dask.row_blocks(X),
-                               y=y_blocks, w=w_blocks)
-    classes = passes.run(_dask.unique_labels, ("y",), np.union1d)
-    check_classification_targets(classes)
-    return passes, classes
+    return _dask.BlockPasses((X, y, sample_weight), persist=False, X=_dask.row_blocks(X),
+                             y=y_blocks, w=w_blocks)
 
 
 @_dask.implements("GaussianNB.fit")
 def fit_gaussian(estimator, X, y=None, sample_weight=None):
     """GaussianNB.fit on a Dask collection (y, sample_weight partitioned like X)."""
-    passes, classes = _prepare(estimator, X, y, sample_weight)
-    (count, mean, ssd), unweighted, class_count = passes.run(
-        _gaussian_block, ("X", "y", "w"), _combine_gaussian, estimator, classes)
+    passes = _passes(estimator, X, y, sample_weight)
+    classes, (count, mean, ssd), unweighted, class_count = passes.run(
+        _gaussian_block, ("X", "y", "w"), _combine_gaussian, estimator)
+    check_classification_targets(classes)
     est = estimator
     est.classes_ = classes
     scale = est._variance_scale(None, *(unweighted or (count, mean, ssd)), True)
@@ -136,7 +165,9 @@ def fit_gaussian(estimator, X, y=None, sample_weight=None):
                   "CategoricalNB.fit")
 def fit_counts(estimator, X, y=None, sample_weight=None):
     """Fit a count model on a Dask collection: per-block counts, added."""
-    passes, classes = _prepare(estimator, X, y, sample_weight)
+    passes = _passes(estimator, X, y, sample_weight)
+    classes = passes.run(_dask.unique_labels, ("y",), np.union1d)
+    check_classification_targets(classes)
     counts = passes.run(_count_block, ("X", "y", "w"), _combine_counts, estimator, classes)
     est = estimator
     est.classes_ = classes

@@ -116,3 +116,15 @@ def test_radius_neighbors_and_graphs(dask_client, sort_results):
         got.kneighbors_graph(Qd, mode="weights")
     with pytest.raises(ValueError, match="one radius per query"):
         got.radius_neighbors(Qd, radius[:5])
+
+
+def test_shard_tells_dask_its_size():
+    # Sized by its arrays, the scheduler sends query blocks to the shard, not the shard away.
+    from dask.sizeof import sizeof
+
+    from gdcore.discriminative.neighbors._dask import _fit_shard, _template
+    X, _ = _data()
+    shard = _fit_shard(_template(NearestNeighbors()), X, np.arange(len(X)))
+    assert sizeof(shard) >= X.nbytes + shard.labels_.nbytes
+    np.testing.assert_array_equal(shard.kneighbors(X[:5], 3)[1],
+                                  NearestNeighbors().fit(X).kneighbors(X[:5], 3)[1])

@@ -83,3 +83,24 @@ def test_negative_counts_are_a_clear_error(dask_client):
     X[7, 2] = -1
     with pytest.raises(ValueError, match="Negative values"):
         MultinomialNB().fit(da.from_array(X, chunks=30), da.from_array(y, chunks=30))
+
+
+@pytest.mark.parametrize("chunk", [50, 117, 500])
+def test_gaussian_blocks_with_different_classes(dask_client, chunk):
+    # y sorted: most blocks hold one or two of the classes, merged class by class.
+    X, y = _data("gaussian")
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]
+    ref = GaussianNB().fit(X, y)
+    got = GaussianNB().fit(da.from_array(X, chunks=(chunk, X.shape[1])),
+                           da.from_array(y, chunks=chunk))
+    np.testing.assert_array_equal(got.classes_, ref.classes_)
+    for name in ("theta_", "var_", "class_prior_", "epsilon_", "class_count_"):
+        np.testing.assert_allclose(getattr(got, name), getattr(ref, name), rtol=RTOL)
+
+
+def test_gaussian_continuous_y_is_a_clear_error(dask_client):
+    X, _ = _data("gaussian", n=100)
+    y = np.linspace(0.0, 1.0, 100)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        GaussianNB().fit(da.from_array(X, chunks=(30, X.shape[1])), da.from_array(y, chunks=30))
