@@ -12,9 +12,10 @@ and the private attributes user code reads (``_predictors``,
 ``_preprocessor``, ``_bin_mapper``) follow scikit-learn's
 ``HistGradientBoosting*`` so that a user can swap the import.  Categorical
 features are encoded as scikit-learn encodes them and split natively
-(``_categorical``).  What the kernels do not serve
-(sparse X, the absolute-error and quantile losses, a loss object) is fitted
-by scikit-learn's estimator through ``PeerFallbackMixin``.
+(``_categorical``).  The absolute-error and quantile losses refit each
+leaf's value to its residuals' median or quantile after growing
+(``_loss.Pinball``).  What the kernels do not serve (sparse X, a loss
+object) is fitted by scikit-learn's estimator through ``PeerFallbackMixin``.
 """
 
 import itertools
@@ -65,8 +66,6 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
             return "sparse X"
         if not isinstance(self.loss, str):
             return "a loss object"
-        if self.loss in ("absolute_error", "quantile"):
-            return f"loss={self.loss!r}"
         return None
 
     # -- validation ---------------------------------------------------------
@@ -134,7 +133,10 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data; NaN marks a missing value (routed by each split),
-            +-inf falls in the first or last bin.
+            +-inf falls in the first or last bin.  A Dask array or DataFrame
+            (``y`` and ``sample_weight`` partitioned like it) is fitted on the
+            workers' histograms, with early_stopping="auto" off (see the
+            user guide's Dask page).
         y : array-like of shape (n_samples,)
             Target values (class labels for a classifier).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -229,7 +231,7 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
                               None if encoding is None else encoding.n_categories,
                               sample_weight)
         loss = make_loss(self.loss if isinstance(self.loss, str) else "", self._n_outputs,
-                         sample_weight)
+                         sample_weight, getattr(self, "quantile", None))
         if self.loss in ("poisson", "gamma"):
             self._check_positive_y(y)
         codes = self._bins.transform(X, n_threads)
@@ -313,6 +315,9 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
                 grower = TreeGrower(data, part, len(rows) == n, gradients[k], hessians[k],
                                     loss.constant_hessian, features, params, n_threads)
                 arrays = grower.grow()
+                if loss.updates_leaves:
+                    loss.update_leaves(arrays, part, state.y, state.raw[k], state.sw,
+                                       self.learning_rate)
                 leaves = arrays["leaf_start"] >= 0
                 _boosting_rows.add_leaf_values(
                     state.raw[k], part, arrays["leaf_start"][leaves],

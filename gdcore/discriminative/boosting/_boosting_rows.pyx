@@ -38,11 +38,13 @@ cdef enum:
 cdef inline bint _goes_left(uint32_t code, uint32_t bin_, uint32_t missing_code,
                             bint missing_left, const uint32_t* bits) noexcept nogil:
     """Numerical split (bits NULL): code <= bin_; categorical: bit ``code`` of bits."""
-    if code == missing_code:
-        return missing_left
+    cdef uint32_t missing = code == missing_code
     if bits != NULL:
+        if missing:
+            return missing_left
         return code < 256 and (bits[code >> 5] >> (code & 31)) & 1
-    return code <= bin_
+    # numerical: select without a branch (``partition`` writes both sides)
+    return (missing & missing_left) | ((1 - missing) & (code <= bin_))
 
 
 def partition(
@@ -62,7 +64,7 @@ def partition(
     ``buffer``; the left runs then move down in chunk order and the right
     runs are copied after them.
     """
-    cdef Py_ssize_t m = rows.shape[0], c, i, lo, hi, nl, nr, n_left = 0, n_chunks, size
+    cdef Py_ssize_t m = rows.shape[0], c, i, lo, hi, nl, nr, n_left = 0, n_chunks, size, go
     cdef int32_t r
     cdef const code_t* col = &codes[feature, 0]
     cdef const uint32_t* bits = &left_bits[0] if left_bits.shape[0] == 8 else NULL
@@ -84,12 +86,15 @@ def partition(
                     # scattered rows: ask for a later row's code now
                     GDCORE_PREFETCH(col + rows[i + PREFETCH_ROWS], 3)
                 r = rows[i]
-                if _goes_left(col[r], bin_, missing_code, missing_left, bits):
-                    rows[lo + nl] = r
-                    nl = nl + 1
-                else:
-                    buffer[lo + nr] = r
-                    nr = nr + 1
+                # the row is written to both sides and only one count moves:
+                # no branch on the split's outcome, which is a coin flip the
+                # predictor misses about every other row (lo + nl <= i, so
+                # no unread row is overwritten)
+                go = _goes_left(col[r], bin_, missing_code, missing_left, bits)
+                rows[lo + nl] = r
+                buffer[lo + nr] = r
+                nl = nl + go
+                nr = nr + 1 - go
             lefts[c] = nl
         for c in range(n_chunks):
             left_at[c] = n_left

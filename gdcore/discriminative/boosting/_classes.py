@@ -10,131 +10,31 @@ from gdcore._dask import dask_dispatch
 from gdcore._fallback import delegate_to_peer
 from gdcore._validation import check_classification_targets
 from gdcore.discriminative.boosting._base import GDCORE_CONSTRAINTS, BaseHistGradientBoosting
-
-_COMMON_PARAMS = """learning_rate : float, default=0.1
-        Shrinkage: each leaf value is multiplied by it.
-    max_iter : int, default=100
-        Boosting iterations (trees per output).
-    max_leaf_nodes : int or None, default=31
-        Leaves per tree at most; None for no limit.
-    max_depth : int or None, default=None
-        Depth of a tree at most (edges from the root); None for no limit.
-    min_samples_leaf : int, default=20
-        Training rows per leaf at least.
-    l2_regularization : float, default=0.0
-        L2 penalty on the leaf values (added to the hessian sums).
-    max_features : float, default=1.0
-        Fraction of the allowed features drawn at each split (column
-        subsampling per node).
-    max_bins : int, default=255
-        Bins of non-missing values per feature, at most 255 (one byte per
-        code); NaN has a bin of its own.
-    categorical_features : array-like, "from_dtype" or None, default="from_dtype"
-        Categorical features: indices, a boolean mask, feature names, or
-        "from_dtype" (the pandas categorical columns).  Split natively on sets
-        of categories (see Notes); at most ``max_bins`` categories each.
-    monotonic_cst : array-like of int of shape (n_features,), dict or None, default=None
-        Per feature: 1 increasing, -1 decreasing, 0 unconstrained.
-    interaction_cst : {"pairwise", "no_interactions"}, sequence of sets or None, \
-default=None
-        Sets of features that may interact along a branch.
-    warm_start : bool, default=False
-        Continue the previous fit, adding trees up to ``max_iter``.
-    early_stopping : "auto" or bool, default="auto"
-        Stop when the score stops improving; "auto" enables it above 10,000
-        rows.
-    scoring : str, callable or None, default="loss"
-        Early-stopping score: "loss", a scorer name or callable, or None for
-        ``score``.
-    validation_fraction : int, float or None, default=0.1
-        Rows held out for early stopping; None scores the training rows.
-    n_iter_no_change : int, default=10
-        Iterations without an improvement of more than ``tol`` before stopping.
-    tol : float, default=1e-7
-        Smallest improvement of the score that counts.
-    verbose : int, default=0
-        Print one line per iteration (trees, leaves, scores, time).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the validation split, the binning subsample and the draws of
-        ``max_features``, ``subsample`` and ``colsample_bytree``."""
-
-_EXTRA_PARAMS = """n_jobs : int or None, default=None
-        Threads; None uses OpenMP's default, -1 all cores.
-    subsample : float, default=1.0
-        Fraction of the training rows each iteration's trees are grown on
-        (drawn without replacement; gdcore only).
-    colsample_bytree : float, default=1.0
-        Fraction of the features each iteration's trees may use (gdcore only).
-    importance_type : {"gain", "split"}, default="gain"
-        What ``feature_importances_`` counts: total split gain or number of
-        splits per feature (gdcore only)."""
-
-_COMMON_ATTRS = """do_early_stopping_ : bool
-        Whether early stopping ran.
-    n_iter_ : int
-        Iterations fitted.
-    n_trees_per_iteration_ : int
-        Trees per iteration (the number of classes for multiclass, else 1).
-    train_score_ : ndarray of shape (n_iter_ + 1,)
-        Scores on the training rows at each iteration, the first before any
-        tree (empty without early stopping or verbose).
-    validation_score_ : ndarray of shape (n_iter_ + 1,)
-        Scores on the validation rows (empty without a validation split).
-    feature_importances_ : ndarray of shape (n_features,)
-        Total gain (or split count, see ``importance_type``) of each feature
-        over all trees, normalized to sum to 1.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features, when X has string column names."""
-
-_NOTES = """Trees grow leaf-wise on histograms of binned features with scikit-learn's
-    gain, tie-breaking, baseline and leaf values, so on data whose features have
-    fewer distinct values than ``max_bins`` (without early stopping) the raw
-    predictions equal scikit-learn's.  NaN is native: each split learns where
-    missing values go.  Categorical features are encoded as scikit-learn encodes
-    them (ordinal codes, moved first) and split on the best prefix of their
-    categories sorted by gradient ratio; missing values and categories unseen
-    in training follow each split's missing-value direction.  Sparse X,
-    ``loss="absolute_error"`` or ``"quantile"`` and loss objects are fitted by
-    scikit-learn's estimator of the same name (``PeerFallbackMixin``)."""
+from gdcore.discriminative.boosting._docs import (
+    CLASSIFIER_EXAMPLE,
+    COMMON,
+    EXTRA,
+    REGRESSOR_EXAMPLE,
+    estimator_doc,
+    method_doc,
+    staged_doc,
+)
 
 
 class HistGradientBoostingRegressor(RegressorMixin, BaseHistGradientBoosting):
-    __doc__ = f"""Histogram-based gradient boosting regression trees.
-
-    Parameters
-    ----------
-    loss : {{"squared_error", "absolute_error", "gamma", "poisson", "quantile"}}, \
-default="squared_error"
-        Loss to minimize; gamma and poisson use a log link.
-    quantile : float or None, default=None
-        The quantile to predict with ``loss="quantile"``.
-    {_COMMON_PARAMS}
-    {_EXTRA_PARAMS}
-
-    Attributes
-    ----------
-    {_COMMON_ATTRS}
-
-    See Also
-    --------
-    HistGradientBoostingClassifier : The classifier on the same kernels.
-    sklearn.ensemble.HistGradientBoostingRegressor : The estimator it replaces.
-
-    Notes
-    -----
-    {_NOTES}
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_diabetes
-    >>> from gdcore.discriminative.boosting import HistGradientBoostingRegressor
-    >>> X, y = load_diabetes(return_X_y=True)
-    >>> reg = HistGradientBoostingRegressor(max_iter=20).fit(X, y)
-    >>> reg.predict(X[:3]).shape
-    (3,)
-    """
+    __doc__ = estimator_doc(
+        "Histogram-based gradient boosting regression trees.",
+        ["loss_reg", "quantile", *COMMON, *EXTRA],
+        ["do_early_stopping_", "n_iter_", "n_trees_per_iteration_", "train_score_",
+         "validation_score_", "feature_importances_", "n_features_in_", "feature_names_in_"],
+        """HistGradientBoostingClassifier : The classifier on the same kernels.
+sklearn.ensemble.HistGradientBoostingRegressor : The estimator it replaces.""",
+        """>>> from sklearn.datasets import load_diabetes
+>>> from gdcore.discriminative.boosting import HistGradientBoostingRegressor
+>>> X, y = load_diabetes(return_X_y=True)
+>>> reg = HistGradientBoostingRegressor(max_iter=20).fit(X, y)
+>>> reg.predict(X[:3]).shape
+(3,)""")
 
     _peer_class = "sklearn.ensemble.HistGradientBoostingRegressor"
     _parameter_constraints = {
@@ -205,86 +105,38 @@ default="squared_error"
 
     @delegate_to_peer
     @dask_dispatch
+    @method_doc("Predict the target of X.", ["X.predict"], """y : ndarray of shape (n_samples,)
+    Predictions (the inverse link of the raw predictions).""",
+                REGRESSOR_EXAMPLE + """>>> reg.predict(X[:3]).shape
+(3,)""")
     def predict(self, X):
-        """Predict the target of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples; NaN is routed as learned.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-            Predictions (the inverse link of the raw predictions).
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_diabetes
-        >>> from gdcore import HistGradientBoostingRegressor
-        >>> X, y = load_diabetes(return_X_y=True)
-        >>> reg = HistGradientBoostingRegressor(max_iter=10).fit(X, y)
-        >>> reg.predict(X[:3]).shape
-        (3,)
-        """
         raw = self._raw_predict(X)
         return np.exp(raw[0]) if self.loss in ("poisson", "gamma") else raw[0].copy()
 
     @delegate_to_peer
+    @staged_doc("Predict the target of X after each iteration.",
+                """y : ndarray of shape (n_samples,)
+    Predictions after 1, 2, ... iterations.""")
     def staged_predict(self, X):
-        """Predict the target of X after each iteration.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-
-        Yields
-        ------
-        y : ndarray of shape (n_samples,)
-            Predictions after 1, 2, ... iterations.
-        """
         for raw in self._staged_raw_predict(X):
             yield np.exp(raw[0]) if self.loss in ("poisson", "gamma") else raw[0]
 
 
 class HistGradientBoostingClassifier(ClassifierMixin, BaseHistGradientBoosting):
-    __doc__ = f"""Histogram-based gradient boosting classification trees.
-
-    Parameters
-    ----------
-    loss : {{"log_loss"}}, default="log_loss"
-        Binary or multinomial log-loss (one tree per class and iteration
-        above two classes).
-    {_COMMON_PARAMS}
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``.
-    {_EXTRA_PARAMS}
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    {_COMMON_ATTRS}
-
-    See Also
-    --------
-    HistGradientBoostingRegressor : The regressor on the same kernels.
-    sklearn.ensemble.HistGradientBoostingClassifier : The estimator it replaces.
-
-    Notes
-    -----
-    {_NOTES}
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from gdcore.discriminative.boosting import HistGradientBoostingClassifier
-    >>> X, y = load_iris(return_X_y=True)
-    >>> clf = HistGradientBoostingClassifier(max_iter=20).fit(X, y)
-    >>> clf.predict_proba(X[:2]).shape
-    (2, 3)
-    """
+    __doc__ = estimator_doc(
+        "Histogram-based gradient boosting classification trees.",
+        ["loss_clf", *COMMON, "class_weight", *EXTRA],
+        ["classes_", "do_early_stopping_", "n_iter_", "n_trees_per_iteration_",
+         "train_score_", "validation_score_", "feature_importances_", "n_features_in_",
+         "feature_names_in_"],
+        """HistGradientBoostingRegressor : The regressor on the same kernels.
+sklearn.ensemble.HistGradientBoostingClassifier : The estimator it replaces.""",
+        """>>> from sklearn.datasets import load_iris
+>>> from gdcore.discriminative.boosting import HistGradientBoostingClassifier
+>>> X, y = load_iris(return_X_y=True)
+>>> clf = HistGradientBoostingClassifier(max_iter=20).fit(X, y)
+>>> clf.predict_proba(X[:2]).shape
+(2, 3)""")
 
     _peer_class = "sklearn.ensemble.HistGradientBoostingClassifier"
     _parameter_constraints = {
@@ -367,131 +219,55 @@ class HistGradientBoostingClassifier(ClassifierMixin, BaseHistGradientBoosting):
 
     @delegate_to_peer
     @dask_dispatch
+    @method_doc("Predict the class of X.", ["X.predict"], """y : ndarray of shape (n_samples,)
+    The most probable class of each sample.""",
+                CLASSIFIER_EXAMPLE + """>>> clf.predict(X[:2]).shape
+(2,)""")
     def predict(self, X):
-        """Predict the class of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples; NaN is routed as learned.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-            The most probable class of each sample.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import HistGradientBoostingClassifier
-        >>> X, y = load_iris(return_X_y=True)
-        >>> clf = HistGradientBoostingClassifier(max_iter=10).fit(X, y)
-        >>> clf.predict(X[:2]).shape
-        (2,)
-        """
         raw = self._raw_predict(X)
         return self.classes_[np.argmax(self._proba(raw), axis=1)]
 
     @delegate_to_peer
     @dask_dispatch
+    @method_doc("Predict class probabilities of X.", ["X"],
+                """proba : ndarray of shape (n_samples, n_classes)
+    Class probabilities, in the order of ``classes_``.""",
+                CLASSIFIER_EXAMPLE + """>>> clf.predict_proba(X[:2]).shape
+(2, 3)""")
     def predict_proba(self, X):
-        """Predict class probabilities of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Class probabilities, in the order of ``classes_``.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import HistGradientBoostingClassifier
-        >>> X, y = load_iris(return_X_y=True)
-        >>> clf = HistGradientBoostingClassifier(max_iter=10).fit(X, y)
-        >>> clf.predict_proba(X[:2]).shape
-        (2, 3)
-        """
         return self._proba(self._raw_predict(X))
 
     @delegate_to_peer
     @dask_dispatch
+    @method_doc("Raw predictions (log-odds) of X.", ["X"],
+                """decision : ndarray of shape (n_samples,) or (n_samples, n_classes)
+    Raw predictions; one column per class above two classes.""",
+                CLASSIFIER_EXAMPLE + """>>> clf.decision_function(X[:2]).shape
+(2, 3)""")
     def decision_function(self, X):
-        """Raw predictions (log-odds) of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        decision : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Raw predictions; one column per class above two classes.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdcore import HistGradientBoostingClassifier
-        >>> X, y = load_iris(return_X_y=True)
-        >>> clf = HistGradientBoostingClassifier(max_iter=10).fit(X, y)
-        >>> clf.decision_function(X[:2]).shape
-        (2, 3)
-        """
         raw = self._raw_predict(X)
         return raw[0].copy() if raw.shape[0] == 1 else raw.T.copy()
 
     @delegate_to_peer
+    @staged_doc("Predict the class of X after each iteration.",
+                """y : ndarray of shape (n_samples,)
+    Predicted classes after 1, 2, ... iterations.""")
     def staged_predict(self, X):
-        """Predict the class of X after each iteration.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-
-        Yields
-        ------
-        y : ndarray of shape (n_samples,)
-            Predicted classes after 1, 2, ... iterations.
-        """
         for raw in self._staged_raw_predict(X):
             yield self.classes_[np.argmax(self._proba(raw), axis=1)]
 
     @delegate_to_peer
+    @staged_doc("Predict class probabilities of X after each iteration.",
+                """proba : ndarray of shape (n_samples, n_classes)
+    Probabilities after 1, 2, ... iterations.""")
     def staged_predict_proba(self, X):
-        """Predict class probabilities of X after each iteration.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-
-        Yields
-        ------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities after 1, 2, ... iterations.
-        """
         for raw in self._staged_raw_predict(X):
             yield self._proba(raw)
 
     @delegate_to_peer
+    @staged_doc("Raw predictions of X after each iteration.",
+                """decision : ndarray of shape (n_samples,) or (n_samples, n_classes)
+    Raw predictions after 1, 2, ... iterations.""")
     def staged_decision_function(self, X):
-        """Raw predictions of X after each iteration.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-
-        Yields
-        ------
-        decision : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Raw predictions after 1, 2, ... iterations.
-        """
         for raw in self._staged_raw_predict(X):
             yield raw[0] if raw.shape[0] == 1 else raw.T

@@ -231,17 +231,15 @@ class TreeGrower:
     def _split_next(self):
         node = heappop(self.splittable)
         _, f, b, mleft, gl, hl, nl, bits = node.split
-        rows = self.rows[node.start:node.stop]
-        n_left = _boosting_rows.partition(
-            self.d["codes"], rows, self.buffer[:node.n], f, b,
-            int(self.d["missing_code"][f]), mleft, bits, self.n_threads)
         p = self.p
         node_value = _value_bounded
         depth = node.depth + 1
-        left = _Node(depth, node.start, node.start + n_left, gl, hl,
+        # the split's left count is the partition's (both count the same rows),
+        # so every decision below is taken before the rows move
+        left = _Node(depth, node.start, node.start + nl, gl, hl,
                      node_value(gl, hl, node.lower, node.upper, p["l2"]))
         gr, hr = node.g - gl, node.h - hl
-        right = _Node(depth, node.start + n_left, node.stop, gr, hr,
+        right = _Node(depth, node.start + nl, node.stop, gr, hr,
                       node_value(gr, hr, node.lower, node.upper, p["l2"]))
         node.left, node.right = left, right
         if self.d["interaction_cst"] is not None:
@@ -258,6 +256,7 @@ class TreeGrower:
             node.split = node.split[:3] + (left.n > right.n,) + node.split[4:]
         n_leaves = len(self.leaves) + len(self.splittable) + 2
         if p["max_leaf_nodes"] is not None and n_leaves == p["max_leaf_nodes"]:
+            self._partition(node, None)
             self._finalize(left)
             self._finalize(right)
             while self.splittable:
@@ -265,6 +264,7 @@ class TreeGrower:
             self._release(node)
             return
         if p["max_depth"] is not None and depth == p["max_depth"]:
+            self._partition(node, None)
             self._finalize(left)
             self._finalize(right)
             self._release(node)
@@ -274,10 +274,13 @@ class TreeGrower:
                 self._finalize(child)
         if self.with_cst:
             self._bound_children(node, left, right, f)
-        if not (left.is_leaf and right.is_leaf):
+        if left.is_leaf and right.is_leaf:
+            self._partition(node, None)
+        else:
             small, large = (left, right) if left.n < right.n else (right, left)
             feats = self._hist_features(small)
-            small.hist = self._hist(small, feats)
+            _, early = self._partition(node, feats)
+            small.hist = self._hist(small, feats) if early is None else early
             large.hist = self._new_hist()
             _boosting_hist.subtract(node.hist, small.hist, feats, large.hist)
             for child in (left, right):
@@ -287,6 +290,21 @@ class TreeGrower:
         for child in (left, right):
             if child.is_leaf:
                 self._release(child)
+
+    def _partition(self, node, small_features):
+        """Move the node's rows going left by ``node.split`` first; return (n_left, early).
+
+        ``small_features`` is None when neither child needs histograms, else
+        the features of the smaller child's (``node.left`` when it has fewer
+        rows, else ``node.right``).  ``early`` is None, and the caller builds
+        them with ``_hist``; an override may return them built in the same
+        pass over the rows (``_new_hist`` array, rows ``small_features``).
+        """
+        _, f, b, mleft, _, _, _, bits = node.split
+        n_left = _boosting_rows.partition(
+            self.d["codes"], self.rows[node.start:node.stop], self.buffer[:node.n], f, b,
+            int(self.d["missing_code"][f]), mleft, bits, self.n_threads)
+        return n_left, None
 
     def _hist_features(self, node):
         feats = self.features if node.allowed is None else node.allowed

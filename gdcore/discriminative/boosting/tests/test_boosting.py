@@ -1,6 +1,5 @@
 """HistGradientBoosting* against scikit-learn's: same trees, same scores, same API."""
 
-import logging
 import pickle
 
 import numpy as np
@@ -283,18 +282,44 @@ def test_pickle_round_trip():
     np.testing.assert_array_equal(again.predict(X), est.predict(X))
 
 
-def test_fallbacks_equal_the_peer(caplog):
+def test_fallbacks_equal_the_peer():
     X, y = _low_cardinality(n=600, nan=0.0)
     with pytest.raises(TypeError, match="dense data is required"):  # as the peer
         HistGradientBoostingRegressor().fit(sp.csr_matrix(X), y)
-    for params, Xin in [(dict(loss="absolute_error"), X),
-                        (dict(loss="quantile", quantile=0.8), X)]:
-        with caplog.at_level(logging.DEBUG, logger="gdcore"):
-            ours = HistGradientBoostingRegressor(max_iter=10, **NO_ES, **params).fit(Xin, y)
-        assert "fitting through sklearn.ensemble.HistGradientBoostingRegressor" in caplog.text
-        ref = ske.HistGradientBoostingRegressor(max_iter=10, **NO_ES, **params).fit(Xin, y)
-        np.testing.assert_allclose(ours.predict(Xin), ref.predict(Xin), rtol=1e-12)
-        caplog.clear()
+
+
+@pytest.mark.parametrize("params", [
+    dict(loss="absolute_error"), dict(loss="quantile", quantile=0.8),
+    dict(loss="quantile", quantile=0.1, max_depth=3, l2_regularization=1.0),
+])
+def test_residual_quantile_losses_equal_sklearn(params):
+    # fitted natively: leaf values refitted to the residuals' median / quantile
+    X, y = _low_cardinality()
+    y = y + np.random.default_rng(2).standard_t(2, size=len(y))  # heavy tails
+    w = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    for sample_weight in (None, w):
+        ours = HistGradientBoostingRegressor(max_iter=30, **NO_ES, **params).fit(
+            X, y, sample_weight=sample_weight)
+        assert "_peer" not in ours.__dict__
+        ref = ske.HistGradientBoostingRegressor(max_iter=30, **NO_ES, **params).fit(
+            X, y, sample_weight=sample_weight)
+        np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-10, atol=1e-10)
+    ours = HistGradientBoostingRegressor(max_iter=30, early_stopping=True, random_state=0,
+                                         **params).fit(X, y)
+    ref = ske.HistGradientBoostingRegressor(max_iter=30, early_stopping=True, random_state=0,
+                                            **params).fit(X, y)
+    np.testing.assert_allclose(ours.validation_score_, ref.validation_score_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("quantile", [None, 0, 1.0, 1.5])
+def test_bad_quantile_raises_as_sklearn(quantile):
+    X, y = _low_cardinality(n=200)
+    est = HistGradientBoostingRegressor(loss="quantile", quantile=quantile)
+    ref = ske.HistGradientBoostingRegressor(loss="quantile", quantile=quantile)
+    with pytest.raises((TypeError, ValueError)) as ref_error:
+        ref.fit(X, y)
+    with pytest.raises(type(ref_error.value), match=str(ref_error.value)[:20]):
+        est.fit(X, y)
 
 
 @parametrize_with_checks([HistGradientBoostingClassifier(max_iter=10),
