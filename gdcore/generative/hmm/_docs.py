@@ -5,6 +5,8 @@ Every estimator of the family inherits ``BaseHMM``'s methods, and
 the fitted model of their examples are written once here.
 """
 
+from gdcore._docstrings import numpydoc
+
 _X_LENGTHS = """X : array-like of shape (n_samples, n_features)
     The observations of all sequences, concatenated row-wise.
 lengths : array-like of int of shape (n_sequences,), default=None
@@ -33,8 +35,7 @@ _CLF_SETUP = """>>> import numpy as np
 
 
 def _doc(template):
-    return template.format(x_lengths=_X_LENGTHS, setup=_SETUP, clf_x=_CLF_X,
-                           clf_lengths=_CLF_LENGTHS, clf_setup=_CLF_SETUP)
+    return template.format(x_lengths=_X_LENGTHS, setup=_SETUP)
 
 
 def method_doc(text):
@@ -301,172 +302,96 @@ def variational_class_doc(template):
         expected_attributes=VARIATIONAL_EXPECTED_ATTRIBUTES, monitor=VARIATIONAL_MONITOR)
 
 
-# HMMClassifier's methods
-
-CLASSIFIER_FIT = _doc("""Fit one HMM per class on that class's sequences, and the class priors.
-
-Parameters
-----------
-{clf_x}
-y : array-like of shape (n_sequences,)
-    One label per sequence.
-{clf_lengths}
-
-Returns
--------
-self : object
-    The fitted classifier.
-
-Examples
---------
-{clf_setup}
->>> len(clf.hmms_)
-2
-""")
+def _clf_doc(summary, params, returns, example):
+    """Return an HMMClassifier method's docstring; ``example`` follows the shared setup."""
+    return numpydoc(summary, ("Parameters", "\n".join(params)), ("Returns", returns),
+                    ("Examples", _CLF_SETUP + "\n" + example))
 
 
-CLASSIFIER_PREDICT_JOINT_LOG_PROBA = _doc("""Return log P(sequence, c) for every sequence and class.
+# HMMClassifier's methods: summary, parameters, returns, the example's last lines
 
-Parameters
-----------
-{clf_x}
-{clf_lengths}
-
-Returns
--------
-joint_log_proba : ndarray of shape (n_sequences, n_classes)
-    Log joint probability of each sequence and class.
-
-Examples
---------
-{clf_setup}
->>> clf.predict_joint_log_proba(X, lengths).shape
-(4, 2)
-""")
+CLASSIFIER_FIT = _clf_doc(
+    """Fit one HMM per class on that class's sequences, and the class priors.""",
+    [_CLF_X, """y : array-like of shape (n_sequences,)
+    One label per sequence.""", _CLF_LENGTHS],
+    """self : object
+    The fitted classifier.""",
+    """>>> len(clf.hmms_)
+2""")
 
 
-CLASSIFIER_PREDICT_LOG_PROBA = _doc("""Return log P(c | sequence) for every sequence and class.
+CLASSIFIER_PREDICT_JOINT_LOG_PROBA = _clf_doc(
+    """Return log P(sequence, c) for every sequence and class.""",
+    [_CLF_X, _CLF_LENGTHS],
+    """joint_log_proba : ndarray of shape (n_sequences, n_classes)
+    Log joint probability of each sequence and class.""",
+    """>>> clf.predict_joint_log_proba(X, lengths).shape
+(4, 2)""")
+
+
+CLASSIFIER_PREDICT_LOG_PROBA = _clf_doc(
+    """Return log P(c | sequence) for every sequence and class.
 
 A sequence of probability zero under every class's model has no
-posterior: a ValueError names it, as for every gdcore Bayes classifier.
-
-Parameters
-----------
-{clf_x}
-{clf_lengths}
-
-Returns
--------
-log_proba : ndarray of shape (n_sequences, n_classes)
-    Log posterior of each class, columns in the order of ``classes_``.
-
-Examples
---------
-{clf_setup}
->>> clf.predict_log_proba(X, lengths).shape
-(4, 2)
-""")
+posterior: a ValueError names it, as for every gdcore Bayes classifier.""",
+    [_CLF_X, _CLF_LENGTHS],
+    """log_proba : ndarray of shape (n_sequences, n_classes)
+    Log posterior of each class, columns in the order of ``classes_``.""",
+    """>>> clf.predict_log_proba(X, lengths).shape
+(4, 2)""")
 
 
-CLASSIFIER_PREDICT_PROBA = _doc("""Return P(c | sequence) for every sequence and class.
+CLASSIFIER_PREDICT_PROBA = _clf_doc(
+    """Return P(c | sequence) for every sequence and class.
 
-ValueError for a sequence of probability zero under every class.
-
-Parameters
-----------
-{clf_x}
-{clf_lengths}
-
-Returns
--------
-proba : ndarray of shape (n_sequences, n_classes)
-    Posterior of each class, columns in the order of ``classes_``.
-
-Examples
---------
-{clf_setup}
->>> clf.predict_proba(X, lengths).sum(axis=1).round(6).tolist()
-[1.0, 1.0, 1.0, 1.0]
-""")
+ValueError for a sequence of probability zero under every class.""",
+    [_CLF_X, _CLF_LENGTHS],
+    """proba : ndarray of shape (n_sequences, n_classes)
+    Posterior of each class, columns in the order of ``classes_``.""",
+    """>>> clf.predict_proba(X, lengths).sum(axis=1).round(6).tolist()
+[1.0, 1.0, 1.0, 1.0]""")
 
 
-CLASSIFIER_PREDICT = _doc("""Return the most probable class of each sequence.
+CLASSIFIER_PREDICT = _clf_doc(
+    """Return the most probable class of each sequence.
 
-ValueError for a sequence of probability zero under every class.
-
-Parameters
-----------
-{clf_x}
-{clf_lengths}
-
-Returns
--------
-y : ndarray of shape (n_sequences,)
-    The predicted class of each sequence.
-
-Examples
---------
-{clf_setup}
->>> clf.predict(X, lengths).tolist()
-[0, 0, 1, 1]
-""")
+ValueError for a sequence of probability zero under every class.""",
+    [_CLF_X, _CLF_LENGTHS],
+    """y : ndarray of shape (n_sequences,)
+    The predicted class of each sequence.""",
+    """>>> clf.predict(X, lengths).tolist()
+[0, 0, 1, 1]""")
 
 
-CLASSIFIER_SCORE = _doc("""Return the accuracy over sequences.
-
-Parameters
-----------
-{clf_x}
-y : array-like of shape (n_sequences,)
-    True label of each sequence.
-{clf_lengths}
-sample_weight : array-like of shape (n_sequences,), default=None
-    One weight per sequence.
-
-Returns
--------
-score : float
-    Fraction (weighted) of sequences classified right.
-
-Examples
---------
-{clf_setup}
->>> clf.score(X, y, lengths)
-1.0
-""")
+CLASSIFIER_SCORE = _clf_doc(
+    """Return the accuracy over sequences.""",
+    [_CLF_X, """y : array-like of shape (n_sequences,)
+    True label of each sequence.""", _CLF_LENGTHS,
+     """sample_weight : array-like of shape (n_sequences,), default=None
+    One weight per sequence."""],
+    """score : float
+    Fraction (weighted) of sequences classified right.""",
+    """>>> clf.score(X, y, lengths)
+1.0""")
 
 
-CLASSIFIER_SCORE_SAMPLES = _doc("""\
-Return log p(sequence) = log sum_c P(c) p(sequence | c) of each sequence.
-
-Parameters
-----------
-{clf_x}
-{clf_lengths}
-
-Returns
--------
-log_density : ndarray of shape (n_sequences,)
-    Log-likelihood of each sequence under the class mixture.
-
-Examples
---------
-{clf_setup}
->>> clf.score_samples(X, lengths).shape
-(4,)
-""")
+CLASSIFIER_SCORE_SAMPLES = _clf_doc(
+    """Return log p(sequence) = log sum_c P(c) p(sequence | c) of each sequence.""",
+    [_CLF_X, _CLF_LENGTHS],
+    """log_density : ndarray of shape (n_sequences,)
+    Log-likelihood of each sequence under the class mixture.""",
+    """>>> clf.score_samples(X, lengths).shape
+(4,)""")
 
 
-CLASSIFIER_SAMPLE = _doc("""Draw labelled sequences from the class HMMs.
+CLASSIFIER_SAMPLE = _clf_doc(
+    """Draw labelled sequences from the class HMMs.
 
 Labels are drawn from ``class_prior_`` unless ``y`` is given (one
 label, or one per sequence); each sequence, of ``n_samples`` frames,
 comes from its class's HMM.  X holds the sequences concatenated in
-the order of the returned labels, ready for ``fit(X, y, lengths)``.
-
-Parameters
-----------
-n_sequences : int, default=1
+the order of the returned labels, ready for ``fit(X, y, lengths)``.""",
+    ["""n_sequences : int, default=1
     Number of sequences.
 n_samples : int, default=100
     Frames per sequence.
@@ -474,21 +399,13 @@ y : array-like, default=None
     One label for all sequences or one per sequence; None draws them
     from ``class_prior_``.
 random_state : int, RandomState instance or None, default=None
-    Seeds the draws; None uses the classifier's ``random_state``.
-
-Returns
--------
-X : ndarray of shape (n_sequences * n_samples, n_features)
+    Seeds the draws; None uses the classifier's ``random_state``."""],
+    """X : ndarray of shape (n_sequences * n_samples, n_features)
     The sequences, concatenated.
 lengths : ndarray of shape (n_sequences,)
     Length of each sequence.
 y : ndarray of shape (n_sequences,)
-    The label of each sequence.
-
-Examples
---------
-{clf_setup}
->>> X_new, lengths_new, y_new = clf.sample(3, 10, y=1, random_state=0)
+    The label of each sequence.""",
+    """>>> X_new, lengths_new, y_new = clf.sample(3, 10, y=1, random_state=0)
 >>> X_new.shape, y_new.tolist()
-((30, 2), [1, 1, 1])
-""")
+((30, 2), [1, 1, 1])""")
