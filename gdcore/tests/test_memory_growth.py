@@ -43,8 +43,9 @@ def _peak_bytes(name, n):
         tracemalloc.stop()
 
 
-# Estimators whose peak still grows faster than their input, each with its
-# reason: the issue's work list (strict, so a fix shows up as an unexpected pass).
+# Estimators whose peak grows faster than their input, each with its reason:
+# the SVMs' kernel caches, bounded by the user's cache_size as libsvm's are
+# (strict, so a change shows up as an unexpected pass).
 KNOWN = {
     name: ("the SVM kernel caches, traced (gdcore._cy._traced): the working-set block "
            "solver (2,000+ dual variables) holds its set's q kernel rows of n in float32, "
