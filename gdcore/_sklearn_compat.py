@@ -61,6 +61,12 @@ from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 # and the first-partial_fit check that sets classes_, as scikit-learn's NB does.
 from sklearn.utils.multiclass import _check_partial_fit_first_call, _ovr_decision_function
 
+# The weighted percentile scikit-learn's absolute_error and quantile losses take
+# their baseline and leaf values from (sklearn.utils.stats in 1.6 and 1.9; the
+# third argument, called percentile in 1.6 and percentile_rank in 1.9, is
+# passed by position): the installed release's gives its leaves.
+from sklearn.utils.stats import _weighted_percentile as weighted_percentile
+
 # Sample-weight validation (wrapped below: its keywords differ by release), and
 # the row count of any array-like, sparse matrix or dataframe.
 from sklearn.utils.validation import _check_sample_weight as _sklearn_check_sample_weight
@@ -99,6 +105,7 @@ __all__ = [
     "hist_bin_subsample",
     "hist_bin_thresholds",
     "sklearn_version_at_least",
+    "weighted_percentile",
 ]
 
 try:

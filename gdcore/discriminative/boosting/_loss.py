@@ -18,8 +18,8 @@ from numbers import Real
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.utils import check_scalar
-from sklearn.utils.stats import _weighted_percentile
 
+from gdcore._sklearn_compat import weighted_percentile
 from gdcore.discriminative.boosting import _boosting_loss
 
 EPS = np.finfo(np.float64).eps
@@ -163,7 +163,7 @@ class Pinball(_Loss):
         """Return the (weighted) quantile of y (scikit-learn's ``fit_intercept_only``)."""
         if sample_weight is None:
             return np.percentile(y, 100 * self.quantile)
-        return _weighted_percentile(y, sample_weight, 100 * self.quantile)
+        return weighted_percentile(y, sample_weight, 100 * self.quantile)
 
     def baseline(self, y, sample_weight):
         """Raw prediction of the intercept-only model, shape (K,)."""
@@ -199,7 +199,7 @@ class AbsoluteError(Pinball):
         """Return the (weighted) median of y (scikit-learn's ``fit_intercept_only``)."""
         if sample_weight is None:
             return np.median(y)
-        return _weighted_percentile(y, sample_weight, 50)
+        return weighted_percentile(y, sample_weight, 50)
 
     def _pointwise(self, y, raw):
         return np.abs(y - raw)
