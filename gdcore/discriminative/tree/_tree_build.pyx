@@ -222,7 +222,7 @@ cdef void _search_drawn(Builder* b, Py_ssize_t start, Py_ssize_t end,
     cdef const TreeData* t = b.t
     cdef Py_ssize_t j, k, f, tmp, visited = 0, varying = 0
     cdef bint varies
-    cdef bint g = not b.p.random_splitter and _gather(b, start, end)
+    cdef bint g = _gather(b, start, end)
     cdef const double* nw = b.nw if g else NULL
     cdef const int* ny = b.ny if g else NULL
     for j in range(t.d):
@@ -232,8 +232,8 @@ cdef void _search_drawn(Builder* b, Py_ssize_t start, Py_ssize_t end,
         b.features[k] = tmp
         f = b.features[j]
         if b.p.random_splitter:
-            varies = random_split(t, b.idx, start, end, b.w, f, b.total, b.lim, best,
-                                  &b.rng, b.scratch)
+            varies = random_split(t, b.idx, start, end, b.w, nw, ny, f, b.total, b.lim,
+                                  best, &b.rng, b.scratch)
         elif _use_hist(b, end - start):
             feature_histogram(t, b.idx, start, end, b.w, nw, ny, f, b.hists[0])
             varies = scan_histogram(t, b.hists[0], f, b.total, b.lim, best, b.scratch)

@@ -131,9 +131,9 @@ cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start
                       Limits lim, Split* best, uint64_t* keys,
                       double* scratch) noexcept nogil
 cdef bint random_split(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
-                       Py_ssize_t end, const double* w, Py_ssize_t f, const double* total,
-                       Limits lim, Split* best, uint64_t* rng,
-                       double* scratch) noexcept nogil
+                       Py_ssize_t end, const double* w, const double* nw, const int* ny,
+                       Py_ssize_t f, const double* total, Limits lim, Split* best,
+                       uint64_t* rng, double* scratch) noexcept nogil
 cdef Py_ssize_t partition(const TreeData* t, Py_ssize_t* idx, Py_ssize_t start,
                           Py_ssize_t end, const Split* s) noexcept nogil
 cdef TreeData tree_data(codes8, codes32, const int[::1] n_bins, const double[:, ::1] table,

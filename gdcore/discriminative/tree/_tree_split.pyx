@@ -297,19 +297,24 @@ cdef bint scan_sorted(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start
 
 
 cdef bint random_split(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t start,
-                       Py_ssize_t end, const double* w, Py_ssize_t f, const double* total,
-                       Limits lim, Split* best, uint64_t* rng,
-                       double* scratch) noexcept nogil:
+                       Py_ssize_t end, const double* w, const double* nw, const int* ny,
+                       Py_ssize_t f, const double* total, Limits lim, Split* best,
+                       uint64_t* rng, double* scratch) noexcept nogil:
     """One random cut of feature f (ExtraTrees); False if f is constant here.
 
     Exact features: threshold uniform between the node's smallest and largest
     value (scikit-learn's RandomSplitter).  Quantile-binned features: a bin
     edge drawn uniformly between the node's smallest and largest bin.
     Missing values go to the better side (scikit-learn draws the side).
+    nw, ny: the node's gather_node arrays, or NULL.  One-byte codes are read
+    as the other finders read them (``col8_of``: a small node's from the
+    row-major copy), so the node's samples cost a cache line each, not one
+    per feature drawn.
     """
-    cdef Py_ssize_t S = 2 + t.K, nb = t.n_bins[f], p, i, c, lo = nb, hi = -1, bl
+    cdef Py_ssize_t S = 2 + t.K, nb = t.n_bins[f], p, i, c, lo = nb, hi = -1, bl, st = 1
     cdef Py_ssize_t a, b, mid
     cdef const double* v = t.table + f * t.stride
+    cdef const uint8_t* col8 = NULL
     cdef double* left = scratch
     cdef double* L = scratch + S
     cdef double* R = scratch + 2 * S
@@ -317,8 +322,10 @@ cdef bint random_split(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t star
     cdef double thr
     memset(left, 0, S * sizeof(double))
     memset(miss, 0, S * sizeof(double))
+    if t.codes8 != NULL:
+        col8 = col8_of(t, f, end - start, &st)
     for p in range(start, end):
-        c = code_of(t, f, idx[p])
+        c = col8[idx[p] * st] if col8 != NULL else code_of(t, f, idx[p])
         if c != nb:
             lo = c if c < lo else lo
             hi = c if c > hi else hi
@@ -342,11 +349,17 @@ cdef bint random_split(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t star
         thr = v[bl]
     for p in range(start, end):
         i = idx[p]
-        c = code_of(t, f, i)
+        c = col8[i * st] if col8 != NULL else code_of(t, f, i)
         if c == nb:
-            add_sample(t, i, w[i], miss)
+            if nw != NULL:
+                add_gathered(nw, ny, p - start, miss)
+            else:
+                add_sample(t, i, w[i], miss)
         elif c <= bl:
-            add_sample(t, i, w[i], left)
+            if nw != NULL:
+                add_gathered(nw, ny, p - start, left)
+            else:
+                add_sample(t, i, w[i], left)
     consider_cut(t, f, bl, bl + 1, left, miss, total, lim, best, L, R, thr, 2)
     return True
 
@@ -458,7 +471,7 @@ def best_split(
     if m == 0:
         return None, np.asarray(total), 0.0
     node_stats(&t, &idx[0], 0, m, &weight[0], &total[0], &impurity)
-    if method != 2 and gather_node(&t, &idx[0], 0, m, &weight[0], &nw[0], &ny[0]):
+    if gather_node(&t, &idx[0], 0, m, &weight[0], &nw[0], &ny[0]):
         pnw = &nw[0]  # as the builder searches (one-output classification)
         pny = &ny[0]
     for f in range(t.d):
@@ -469,7 +482,7 @@ def best_split(
             scan_sorted(&t, &idx[0], 0, m, &weight[0], pnw, pny, f, &total[0], lim, &best,
                         &keys[0], &scratch[0])
         else:
-            random_split(&t, &idx[0], 0, m, &weight[0], f, &total[0], lim, &best,
+            random_split(&t, &idx[0], 0, m, &weight[0], pnw, pny, f, &total[0], lim, &best,
                          &rng, &scratch[0])
     if best.feature < 0:
         return None, np.asarray(total), impurity
