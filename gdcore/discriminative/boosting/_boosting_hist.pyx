@@ -337,6 +337,7 @@ def build_rowwise(
     """
     cdef Py_ssize_t m = rows.shape[0], k = features.shape[0], B = hist.shape[1]
     cdef Py_ssize_t d = codes.shape[1], i, j, c, f, b, n_chunks, size
+    cdef int team
     cdef Py_ssize_t width = 2 if constant_hessian else 4
     cdef const floating* g = &gradients[0] if gradients.shape[0] else NULL
     cdef const floating* h = &hessians[0] if hessians.shape[0] else NULL
@@ -352,15 +353,19 @@ def build_rowwise(
         dense = dense and features[j] == j
     n_chunks = chunks(m)
     size = (m + n_chunks - 1) // n_chunks if m else 0
+    # a node of one chunk (most of a tree's nodes) runs on one thread, with no
+    # team to wake and wait for: a thread beyond the chunk count would only
+    # idle at the barrier, and the reduction is then a copy
+    team = <int> max(1, min(<Py_ssize_t> n_threads, n_chunks))
     with nogil:
-        for c in prange(n_chunks, schedule="static", num_threads=n_threads):
+        for c in prange(n_chunks, schedule="static", num_threads=team):
             part = _aligned(&partials[c, 0])
             for i in range(k * B * width):
                 part[i] = 0.0
             _rows_hist(&codes[0, 0] if m else NULL, d, &rows[0] if m else NULL, all_rows,
                        c * size, min(m, (c + 1) * size), g, h, constant_hessian,
                        &features[0], dense, k, B, part)
-        for j in prange(k, schedule="static", num_threads=n_threads):
+        for j in prange(k, schedule="static", num_threads=team):
             f = features[j]
             for b in range(B):
                 sg = 0.0
