@@ -15,7 +15,8 @@ grows the training rows 2,500 -> 10,000 -> 40,000 -> 80,000 against it, for
 ``gdcore bench --growth``.  Quick runs use digits and a 2,000-row problem.  SVR (rbf,
 C=1, epsilon=0.1, standardized target) is timed on diabetes and on
 make_regression(10000, 20, noise=20, random_state=0); agreement reports
-support vectors and test R^2.  Sparse input: SVC rbf fit and predict on a
+support vectors and test R^2; its fit and predict are also timed against
+scikit-learn-intelex's SVR.  Sparse input: SVC rbf fit and predict on a
 TF-IDF matrix (scikit-learn's TfidfVectorizer, l2 rows) of documents drawn
 locally from a Zipf vocabulary, 5 topics each favouring its own words
 (``_tfidf``), against scikit-learn's sparse SVC: 2,000 documents quick,
@@ -105,9 +106,28 @@ def _svr_cases(make, key, shape):
         return (f"SV {len(ours.support_)} vs {len(theirs.support_)}, test R^2 "
                 f"{ours.score(d['Xt'], d['yt']):.4f} vs {theirs.score(d['Xt'], d['yt']):.4f}")
 
-    return [Case("svm", "SVR rbf fit", shape, "scikit-learn", lambda: cached(key, make),
-                 lambda d: gdcore.SVR(kernel="rbf", C=1.0).fit(d["X"], d["y"]),
-                 lambda d: sk.SVR(kernel="rbf", C=1.0).fit(d["X"], d["y"]), agreement)]
+    def ours(d):
+        return gdcore.SVR(kernel="rbf", C=1.0).fit(d["X"], d["y"])
+
+    def intelex(d):
+        from sklearnex.svm import SVR as IntelexSVR  # a bench-only peer
+
+        return IntelexSVR(kernel="rbf", C=1.0).fit(d["X"], d["y"])
+
+    def fitted():
+        d = dict(cached(key, make))
+        d["ours"], d["intelex"] = ours(d), intelex(d)
+        return d
+
+    data = lambda: cached(key, make)  # noqa: E731
+    return [Case("svm", "SVR rbf fit", shape, "scikit-learn", data, ours,
+                 lambda d: sk.SVR(kernel="rbf", C=1.0).fit(d["X"], d["y"]), agreement),
+            Case("svm", "SVR rbf fit", shape, "scikit-learn-intelex", data, ours, intelex,
+                 agreement),
+            Case("svm", "SVR rbf predict", shape, "scikit-learn-intelex",
+                 lambda: cached(key + "-fitted-intelex", fitted),
+                 lambda d: d["ours"].predict(d["Xt"]), lambda d: d["intelex"].predict(d["Xt"]),
+                 lambda ours, theirs, d: f"max |dy| {np.abs(ours - theirs).max():.1e}")]
 
 
 def _fit_peer(d):

@@ -5,7 +5,10 @@ random_state=0), 80/20 split; RandomForestClassifier(n_estimators=100) fit
 and predict, one DecisionTreeClassifier fit, 2 threads on both sides
 (a scikit-learn tree has no threads); the same forest fit and predict
 against scikit-learn-intelex and LightGBM's random-forest mode, there and
-at 1,000,000 x 40; TreeSHAP against the shap package.  Then fit time against
+at 1,000,000 x 40; ExtraTreesClassifier(100) and RandomForestRegressor(100)
+(make_regression(25,000 x 40, 20 informative, noise 10): fully grown trees
+searching all 40 features, minutes a fit at the classifier's size) against
+scikit-learn-intelex's; TreeSHAP against the shap package.  Then fit time against
 n (10k, 100k, 1M rows, 10 trees each) for the growth curve.  Quick runs use
 breast_cancer tiled 20 times (11,380 x 30).  ``growth_cases`` (``gdcore bench
 tree --growth``): the forest fit from 20,000 to 1,280,000 rows against
@@ -15,7 +18,8 @@ scikit-learn-intelex, one fresh process per size and side.
 import numpy as np
 from sklearn import ensemble as ske
 from sklearn import tree as skt
-from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.datasets import load_breast_cancer, make_classification, make_regression
+from sklearn.metrics import r2_score
 
 import gdcore
 from gdcore.bench import Case, cached, split_train_test
@@ -128,6 +132,59 @@ def _strong_peer_cases(make, shape, n_estimators, repeat):
     return out
 
 
+def _regression(n):
+    X, y = make_regression(n_samples=n, n_features=40, n_informative=20, noise=10.0,
+                           random_state=0)
+    return split_train_test(X, y)
+
+
+def _r2(ours, theirs, d):
+    return (f"test R^2 {ours.score(d['Xt'], d['yt']):.4f} vs "
+            f"{theirs.score(d['Xt'], d['yt']):.4f}")
+
+
+def _pred_r2(ours, theirs, d):
+    return f"test R^2 {r2_score(d['yt'], ours):.4f} vs {r2_score(d['yt'], theirs):.4f}"
+
+
+def _intelex_family_cases(make_clf, clf_shape, make_reg, reg_shape, n_estimators, repeat):
+    """ExtraTreesClassifier and RandomForestRegressor against scikit-learn-intelex's.
+
+    The other forests oneDAL accelerates, with scikit-learn's defaults on both
+    sides (ExtraTrees: no bootstrap, sqrt features; the regressor: all
+    features, squared error), 2 threads each.
+    """
+    pairs = [("ExtraTreesClassifier", make_clf, clf_shape, _acc, _pred_acc),
+             ("RandomForestRegressor", make_reg, reg_shape, _r2, _pred_r2)]
+    out = []
+    for name, make, shape, fit_agree, predict_agree in pairs:
+        def ours(name=name):
+            return getattr(gdcore, name)(n_estimators, n_jobs=N_JOBS, random_state=0)
+
+        def peer(name=name):
+            import sklearnex.ensemble  # a bench-only peer
+
+            return getattr(sklearnex.ensemble, name)(n_estimators, n_jobs=N_JOBS,
+                                                     random_state=0)
+
+        def fitted(make=make, ours=ours, peer=peer):
+            d = make()
+            return {**d, "ours": ours().fit(d["X"], d["y"]), "peer": peer().fit(d["X"], d["y"])}
+
+        data = lambda make=make, key=(name, shape): cached(key, make)  # noqa: E731
+        fitted_data = lambda fitted=fitted, key=(name, shape, "fitted"): cached(  # noqa: E731
+            key, fitted)
+        out += [
+            Case("tree", f"{name}({n_estimators}) fit", shape, "scikit-learn-intelex", data,
+                 lambda d, ours=ours: ours().fit(d["X"], d["y"]),
+                 lambda d, peer=peer: peer().fit(d["X"], d["y"]), fit_agree, repeat=repeat),
+            Case("tree", f"{name}({n_estimators}) predict", shape, "scikit-learn-intelex",
+                 fitted_data, lambda d: d["ours"].predict(d["Xt"]),
+                 lambda d: d["peer"].predict(d["Xt"]), predict_agree, repeat=3),
+        ]
+    return out
+
+
 def _tree_case(make, shape, repeat):
     data = lambda: cached(("tree", shape), make)  # noqa: E731
     return [Case("tree", "DecisionTreeClassifier fit", shape, "scikit-learn", data,
@@ -223,11 +280,16 @@ def cases(size):
         shape = "9104x30 breast_cancer x20"
         return (_forest_cases(_breast_cancer_tiled, shape, 20, 3)
                 + _tree_case(_breast_cancer_tiled, shape, 3)
+                + _intelex_family_cases(_breast_cancer_tiled, shape,
+                                        lambda: _regression(10_000),
+                                        "8000x40 regression (+2000 test)", 20, 3)
                 + _shap_case(5_000, 1_000, 100, 6, 3))
     shape = "80000x40 (+20000 test)"
     make = lambda: _classification(100_000)  # noqa: E731
     big = lambda: _classification(1_250_000)  # noqa: E731
     return (_forest_cases(make, shape, 100, 1) + _tree_case(make, shape, 1)
+            + _intelex_family_cases(make, shape, lambda: _regression(25_000),
+                                    "20000x40 regression (+5000 test)", 100, 1)
             + _strong_peer_cases(big, "1000000x40 (+250000 test)", 100, 1)
             + _shap_case(20_000, 10_000, 100, 6, 1)
             + [_growth_case(n) for n in (10_000, 100_000, 1_000_000)])
