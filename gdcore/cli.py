@@ -65,6 +65,13 @@ def _cmd_bench(args):
     except ValueError as exc:
         print(f"gdcore bench: {exc}", file=sys.stderr)
         return 2
+    if args.match:
+        words = [m.lower() for m in args.match]
+        cases = [c for c in cases
+                 if any(w in f"{c.task} {c.shape} {c.peer}".lower() for w in words)]
+        if not cases:
+            print(f"gdcore bench: no case matches {args.match}", file=sys.stderr)
+            return 2
     if args.repeat is not None:
         for c in cases:
             c.repeat, c.min_seconds = args.repeat, 0.0
@@ -135,6 +142,9 @@ def build_parser():
                               "until both sides have run 1 s)")
     p_bench.add_argument("--list", action="store_true", help="list the families and exit")
     p_bench.add_argument("--quiet", action="store_true", help="no progress lines")
+    p_bench.add_argument("--match", metavar="TEXT", action="append",
+                         help="only the cases whose task, data or peer contains TEXT "
+                              "(case-insensitive; repeat for any of several)")
     p_bench.add_argument("--growth", action="store_true",
                          help="time and memory at growing sizes, one process per run, "
                               "with the fitted time exponent")

@@ -72,3 +72,16 @@ def test_bench_list(capsys):
     assert cli.main(["bench", "--list"]) == 0
     families = capsys.readouterr().out.split()
     assert "naive_bayes" in families and "hmm" in families
+
+
+def test_bench_match_runs_only_the_matching_cases(capsys):
+    assert cli.main(["bench", "naive_bayes", "--quick", "--quiet", "--repeat", "1",
+                     "--match", "gaussiannb fit"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    tasks = {line.split("|")[1].strip() for line in rows[1:]}
+    assert tasks == {"GaussianNB fit"}
+
+
+def test_bench_match_without_a_case_is_an_error(capsys):
+    assert cli.main(["bench", "naive_bayes", "--quick", "--match", "no such case"]) == 2
+    assert "no case matches" in capsys.readouterr().err
