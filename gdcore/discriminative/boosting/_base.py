@@ -229,7 +229,7 @@ class BaseHistGradientBoosting(PeerFallbackMixin, BaseEstimator):
         if not warm:
             self._bins = Bins(X, self.max_bins, check_random_state(self._random_seed),
                               None if encoding is None else encoding.n_categories,
-                              sample_weight)
+                              sample_weight, n_threads)
         loss = make_loss(self.loss if isinstance(self.loss, str) else "", self._n_outputs,
                          sample_weight, getattr(self, "quantile", None))
         if self.loss in ("poisson", "gamma"):

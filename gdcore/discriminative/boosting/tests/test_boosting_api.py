@@ -160,3 +160,17 @@ def test_weighted_bins_equal_scikit_learns(n):
     for f in range(3):
         np.testing.assert_allclose(ours.edges[f, : ours.n_bins[f] - 1],
                                    theirs.bin_thresholds_[f], rtol=1e-12)
+
+
+def test_bins_are_the_same_on_any_thread_count():
+    """Features' thresholds found in threads equal the one-thread ones, in feature order."""
+    from gdcore.discriminative.boosting._binning import Bins
+
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.randn(3000, 5), rng.randint(0, 7, (3000, 2)).astype(float)]
+    X[rng.rand(3000) < 0.1, 1] = np.nan
+    one = Bins(X, 63, np.random.RandomState(0), n_threads=1)
+    two = Bins(X, 63, np.random.RandomState(0), n_threads=2)
+    np.testing.assert_array_equal(one.edges, two.edges)
+    np.testing.assert_array_equal(one.n_bins, two.n_bins)
+    assert len(set(one.n_bins.tolist())) > 1
