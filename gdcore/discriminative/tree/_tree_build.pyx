@@ -39,13 +39,14 @@ seeds, grown recursively in Python).  The stack / heap of nodes to split is
 import numpy as np
 
 from cython.parallel cimport prange
-from libc.math cimport INFINITY
+from libc.math cimport INFINITY, floor
 from libc.stdint cimport uint8_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
 
 from gdcore._cy._openmp cimport omp_get_thread_num
 
+from gdcore.discriminative.tree._tree_cuts cimport clf_impurity
 from gdcore.discriminative.tree._tree_draws cimport balance_subsample, draw_counts
 from gdcore.discriminative.tree._tree_frontier cimport (
     Frontier, Record, frontier_free, frontier_pop, frontier_pop_max, frontier_push,
@@ -128,6 +129,9 @@ cdef struct Builder:
     uint64_t* keys                 # (n_threads, 2 n) sort keys and their radix-sort buffer
     double* scratch                # (n_threads, 4 S)
     double* total                  # (3 S) totals of the node, its left and right child
+    # (d, 2 S) the children's stats at each feature's best cut, or NULL (the
+    # children's sums are then recounted)
+    double* cut_stats
     double child_imp[2]            # impurities of the children
     double* hists[MAX_HISTS]       # node histograms, (d, hist_bins, S) each
     bint hist_used[MAX_HISTS]
@@ -202,6 +206,7 @@ cdef void _search_all(Builder* b, Py_ssize_t start, Py_ssize_t end, int hist,
     for f in range(t.d):
         b.fbest[f].feature = -1
         b.fbest[f].proxy = -INFINITY
+        b.fbest[f].stats = b.cut_stats + f * 2 * S if b.cut_stats != NULL else NULL
     if hist >= 0:
         for f in prange(t.d, schedule="dynamic", num_threads=nt):
             tid = omp_get_thread_num()
@@ -272,6 +277,7 @@ cdef bint _split_node(Builder* b, Py_ssize_t start, Py_ssize_t end, Py_ssize_t d
     W = b.total[1]
     best.feature = -1
     best.proxy = -INFINITY
+    best.stats = b.cut_stats
     if (_cheap_leaf(b, end - start, depth) or W < 2 * b.lim.min_weight_leaf
             or impurity[0] <= EPSILON):
         return False
@@ -292,8 +298,16 @@ cdef bint _split_node(Builder* b, Py_ssize_t start, Py_ssize_t end, Py_ssize_t d
         return False
     pos[0] = partition(t, b.idx, start, end, best)
     # children's impurities for the improvement (scikit-learn's definition)
-    node_stats(t, b.idx, start, pos[0], b.w, b.total + S, &b.child_imp[0])
-    node_stats(t, b.idx, pos[0], end, b.w, b.total + 2 * S, &b.child_imp[1])
+    if best.stats != NULL:
+        # the sums the split search added up at its cut: with integral
+        # weights the same bits as a recount over each child's samples,
+        # which would be one more pass over the node
+        memcpy(b.total + S, best.stats, 2 * S * sizeof(double))
+        b.child_imp[0] = clf_impurity(t, b.total + S)
+        b.child_imp[1] = clf_impurity(t, b.total + 2 * S)
+    else:
+        node_stats(t, b.idx, start, pos[0], b.w, b.total + S, &b.child_imp[0])
+        node_stats(t, b.idx, pos[0], end, b.w, b.total + 2 * S, &b.child_imp[1])
     W_l = b.total[S + 1]
     improvement[0] = (W / b.W_root) * (impurity[0] - b.total[2 * S + 1] / W * b.child_imp[1]
                                        - W_l / W * b.child_imp[0])
@@ -428,9 +442,23 @@ cdef void _free_builder(Builder* b) noexcept nogil:
     free(b.keys)
     free(b.scratch)
     free(b.total)
+    free(b.cut_stats)
     frontier_free(&b.fr)
     for h in range(MAX_HISTS):
         free(b.hists[h])
+
+
+cdef bint _integral(const double* w, Py_ssize_t n, double total) noexcept nogil:
+    """Whether every weight is a whole number and every sum of them exact in a
+    double: then class weights added in any order give the same bits (the
+    split search's sums can stand for a recount, see _split_node)."""
+    cdef Py_ssize_t i
+    if not total <= 9007199254740992.0:     # 2 ** 53
+        return False
+    for i in range(n):
+        if w[i] != floor(w[i]):
+            return False
+    return True
 
 
 cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* weight,
@@ -478,6 +506,8 @@ cdef int _build_one(const TreeData* t, Params p, uint64_t seed, const double* we
                 b.W_root += b.w[i]
         for i in range(t.d):
             b.features[i] = i
+        if t.y_cls != NULL and _integral(b.w, t.n, b.W_root):
+            b.cut_stats = <double*> malloc(t.d * 2 * S * sizeof(double))
         b.lim.min_samples_leaf = p.min_samples_leaf
         b.lim.min_weight_leaf = p.min_weight_fraction_leaf * b.W_root
         if m == 0:

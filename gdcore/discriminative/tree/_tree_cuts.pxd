@@ -7,6 +7,7 @@
 # values closer than FEATURE_THRESHOLD = 1e-7 (float32 noise), Poisson sums
 # below 2.220446049250313e-16 (EPSILON) are zero.
 from libc.math cimport INFINITY, log
+from libc.string cimport memcpy
 
 from gdcore.discriminative.tree._tree_split cimport (
     CRIT_ENTROPY, CRIT_GINI, CRIT_SQUARED_ERROR, Limits, Split, TreeData,
@@ -117,6 +118,9 @@ cdef inline void consider_cut(const TreeData* t, Py_ssize_t f, Py_ssize_t bl, Py
             best.threshold = threshold if threshold == threshold else cut_threshold(t, f, bl, br)
             best.missing_left = side == 1 if miss[0] > 0.0 else L[0] > R[0]
             best.n_left = <Py_ssize_t> L[0]
+            if best.stats != NULL:
+                memcpy(best.stats, L, S * sizeof(double))
+                memcpy(best.stats + S, R, S * sizeof(double))
 
 
 cdef inline void consider_missing_alone(const TreeData* t, Py_ssize_t f,

@@ -36,6 +36,9 @@ cdef struct Split:
     bint missing_left
     double proxy               # larger is better (scikit-learn's proxy improvement)
     Py_ssize_t n_left
+    # 2 (2 + K) doubles where the children's stats at the best cut (left,
+    # then right) are kept, or NULL
+    double* stats
 
 
 cdef struct Limits:

@@ -468,6 +468,7 @@ def best_split(
     lim.min_weight_leaf = min_weight_leaf
     best.feature = -1
     best.proxy = -INFINITY
+    best.stats = NULL
     if m == 0:
         return None, np.asarray(total), 0.0
     node_stats(&t, &idx[0], 0, m, &weight[0], &total[0], &impurity)
