@@ -19,7 +19,9 @@ NearestNeighbors (k=10, 10,000 queries) on a 1,000,000 x
 HistGradientBoostingClassifier (binary, 100 iterations, 31 leaves, no early
 stopping) on 1,000,000 x 40, against the in-memory fit and against
 xgboost.dask and lightgbm.dask (the same trees: leaf-wise, 31 leaves, 255
-bins) on the same Dask array and cluster.  Quick runs use a hundredth (the
+bins) on the same Dask array and cluster; RandomForestClassifier (100
+trees, default parameters) on the same rows against the in-memory fit,
+one run a side.  Quick runs use a hundredth (the
 boosting case a fiftieth).
 Each side runs 3 times (median; the first Dask run also pays one-time costs
 such as shipping the functions to the workers).  Blocks are 250,000 rows
@@ -64,7 +66,8 @@ def _client():
                        "gdcore.generative.naive_bayes._dask",
                        "gdcore.discriminative.linear._dask",
                        "gdcore.discriminative.neighbors._dask",
-                       "gdcore.discriminative.boosting._dask"):
+                       "gdcore.discriminative.boosting._dask",
+                       "gdcore.discriminative.tree._dask"):
             client.run(importlib.import_module, module)
         _CLUSTER["client"] = client
     return _CLUSTER["client"]
@@ -269,6 +272,16 @@ def _hgb_agreement(ours, theirs, data):
     return f"train acc {a:.4f} / {b:.4f}"
 
 
+def _forest_fit(X, y):
+    return gdcore.RandomForestClassifier(100, random_state=0).fit(X, y)
+
+
+def _forest_agreement(ours, theirs, data):
+    X, y = data["X"][:20_000], data["y"][:20_000]
+    a, b = (float(np.mean(np.asarray(m.predict(X)) == y)) for m in (ours, theirs))
+    return f"train acc {a:.4f} / {b:.4f}"
+
+
 def cases(size="full"):
     """Return the Dask cases at ``size``, "full" or "quick"."""
     s = SIZES[size]
@@ -324,4 +337,9 @@ def cases(size="full"):
              f"{s['hgb']}x40", "lightgbm.dask (31 leaves)", hgb,
              lambda d: _hgb_fit(d, d["Xd"], d["yd"]), _lightgbm_dask, _hgb_agreement,
              repeat=3, min_seconds=0),
+        # one run a side: a full-size forest fit takes minutes
+        Case("dask", "RandomForestClassifier: 100 trees", f"{s['hgb']}x40",
+             "gdcore in memory", hgb, lambda d: _forest_fit(d["Xd"], d["yd"]),
+             lambda d: _forest_fit(d["X"], d["y"]), _forest_agreement, repeat=1,
+             min_seconds=0),
     ]

@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from gdcore._dask import dask_dispatch
 from gdcore._fallback import PeerFallbackMixin, delegate_to_peer
 from gdcore._sklearn_compat import (
     _BOOTSTRAP_TAKES_WEIGHT,
@@ -85,6 +86,7 @@ class _BaseForest(PeerFallbackMixin, BaseEstimator):
     def estimator_(self):
         return self.estimator
 
+    @dask_dispatch
     def fit(self, X, y, sample_weight=None):
         """Grow the trees (in parallel); NaN in X is routed, not rejected.
 

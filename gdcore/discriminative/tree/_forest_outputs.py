@@ -13,6 +13,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 
+from gdcore._dask import dask_dispatch
 from gdcore._fallback import delegate_to_peer
 from gdcore._validation import check_classification_targets
 
@@ -61,6 +62,7 @@ class _ForestClassifierMixin(ClassifierMixin):
         return codes, expanded
 
     @delegate_to_peer
+    @dask_dispatch
     def predict_proba(self, X):
         """Return the mean over trees of the class fractions of the leaves reached.
 
@@ -90,6 +92,7 @@ class _ForestClassifierMixin(ClassifierMixin):
         return [proba[:, o, :k] for o, k in enumerate(self.n_classes_)]
 
     @delegate_to_peer
+    @dask_dispatch
     def predict_log_proba(self, X):
         """Return the logarithm of ``predict_proba`` (-inf for a zero probability).
 
@@ -117,6 +120,7 @@ class _ForestClassifierMixin(ClassifierMixin):
             return np.log(proba) if self.n_outputs_ == 1 else [np.log(p) for p in proba]
 
     @delegate_to_peer
+    @dask_dispatch
     def predict(self, X):
         """Return the class with the largest mean probability.
 
@@ -178,6 +182,7 @@ class _ForestRegressorMixin(RegressorMixin):
     _is_classifier = False
 
     @delegate_to_peer
+    @dask_dispatch
     def predict(self, X):
         """Return the mean over trees of the leaf means.
 
