@@ -39,6 +39,8 @@ import sys
 
 import numpy as np
 
+from gdcore._dask_resident import Residents, balanced, run_blocks
+
 # Fan-in of the tree reductions: the statistics of at most this many blocks
 # are added by one task.  Larger trees have fewer levels (less latency per
 # pass); smaller ones keep each task's inputs small.  Statistics are tiny
@@ -322,11 +324,6 @@ def _is_lazy(item):
         item, sys.modules["distributed"].Future)
 
 
-def _run_blocks(func, rows, args):
-    """Apply ``func`` to each of a worker's blocks (its share of a pass), in block order."""
-    return [func(*row, *args) for row in rows]
-
-
 class BlockPasses:
     """Passes over the row blocks of one fit, each reduced to small statistics on the client.
 
@@ -348,10 +345,21 @@ class BlockPasses:
     where the blocks are.  Blocks that are not persisted get one task per
     block (``map``) and a tree reduction; without a Client each pass is one
     ``dask.compute`` of a delayed graph on Dask's local scheduler.
+
+    ``resident=True`` (a fit of many short passes): with persisted blocks,
+    the first pass puts one actor on each worker holding them
+    (``gdcore._dask_resident``), and ``run``, ``results`` and ``keep`` go
+    to the actors, without the scheduler; the columns kept there exist only
+    there until a worker is lost, when they are recomputed as futures and
+    the passes go on with tasks.
     """
 
-    def __init__(self, sources=(), nbytes=None, persist=True, **columns):
+    def __init__(self, sources=(), nbytes=None, persist=True, resident=False, **columns):
         self.client = current_client()
+        self._resident = resident and self.client is not None
+        # The actors (built at the first pass) and how each column kept in
+        # them was made, to remake it as futures if a worker is lost.
+        self._residents, self._kept = None, {}
         self.columns = {}
         self._futures = {} if self.client is None else _persisted(sources)
         lengths = {len(c) for c in columns.values()}
@@ -388,9 +396,35 @@ class BlockPasses:
     def _rows(self, names, each):
         rows = list(zip(*[self.columns[n] for n in names]))
         if each is not None:
-            # A tuple gives several per-block arguments.
-            rows = [(*r, *(e if isinstance(e, tuple) else (e,))) for r, e in zip(rows, each)]
+            rows = [(*r, *e) for r, e in zip(rows, _tuples(each))]
         return rows
+
+    def _on_workers(self, names):
+        """Return the actors if ``resident`` and they hold ``names`` (built at first), else None."""
+        if not self._resident:
+            return None
+        if self._residents is None:
+            rows = self._rows(list(self.columns), None)
+            where = self._placement(rows) if self._grouped(rows) else [None]
+            if None in where:
+                self._resident = False
+                return None
+            groups = {address: [] for address in self._threads}
+            for i, address in enumerate(where):
+                groups.setdefault(address, []).append(i)
+            first = [next(x for x in r if isinstance(x, sys.modules["distributed"].Future))
+                     for r in rows]
+            size = self.client.nbytes([f.key for f in first], summary=False)
+            groups = balanced(groups, [size.get(f.key, 1) for f in first], self._threads)
+            self._residents = Residents(self.client, groups, self.columns, self._threads)
+        return self._residents if set(names) <= self._residents.names else None
+
+    def _leave(self):
+        """Go on with tasks (a worker holding an actor was lost): kept columns as futures."""
+        self._resident, self._residents = False, None
+        kept, self._kept = self._kept, {}
+        for name, (func, names, args) in kept.items():
+            self.columns[name] = self.map(func, names, *args)
 
     def _grouped(self, rows):
         """Whether a pass over ``rows`` runs as one task per worker thread (all persisted)."""
@@ -418,6 +452,12 @@ class BlockPasses:
         held there (a worker that died meanwhile: its blocks' tasks run where
         the scheduler recomputes them).
         """
+        residents = self._on_workers(names)
+        if residents is not None:
+            out = residents.call(self.n, func, names, args, _tuples(each))
+            if out is not None:
+                return out
+            self._leave()
         rows = self._rows(names, each)
         if not self._grouped(rows):
             return self.gather(self.map(func, names, *args, each=each))
@@ -432,7 +472,7 @@ class BlockPasses:
                 pin = {} if where is None else {"workers": [where],
                                                 "allow_other_workers": True}
                 runs.append(run)
-                futures.append(self.client.submit(_run_blocks, func,
+                futures.append(self.client.submit(run_blocks, func,
                                                   [rows[i] for i in run], args,
                                                   pure=False, **pin))
         out = [None] * len(rows)
@@ -443,6 +483,8 @@ class BlockPasses:
 
     def map(self, func, names, *args, each=None):
         """``func(*block items of names, *each[i], *args)`` per block: futures (or delayed)."""
+        if any(n in self._kept for n in names):
+            self._leave()
         rows = self._rows(names, each)
         if self.client is None or any(_is_lazy(x) for r in rows for x in r):
             delayed = _dask().delayed
@@ -454,6 +496,13 @@ class BlockPasses:
 
     def keep(self, name, func, names, *args):
         """Map ``func`` and keep its per-block results on the workers as column ``name``."""
+        residents = self._on_workers(names)
+        if residents is not None:
+            if residents.call(self.n, func, names, args, keep=name) is not None:
+                self._kept[name] = (func, names, args)
+                self.columns[name] = [None] * self.n
+                return
+            self._leave()
         parts = self.map(func, names, *args)
         if self.client is None:
             parts = list(_dask().persist(*parts))
@@ -491,9 +540,15 @@ class BlockPasses:
         return self.client.gather(parts)
 
     def release(self):
-        """Drop the persisted blocks (the workers free them once no one else holds them)."""
+        """Drop the persisted blocks and actors (the workers free what no one else holds)."""
         self.columns.clear()
         self._futures.clear()
+        self._residents, self._kept = None, {}
+
+
+def _tuples(each):
+    """Per-block extra arguments as tuples (a tuple gives several, anything else one)."""
+    return None if each is None else [e if isinstance(e, tuple) else (e,) for e in each]
 
 
 # ---------------------------------------------------------------- prediction

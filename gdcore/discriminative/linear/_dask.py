@@ -74,8 +74,10 @@ def _passes(X, y, sample_weight):
     y_blocks = _dask.aligned_blocks(y, X, "y")
     w_blocks = (_dask.aligned_blocks(sample_weight, X, "sample_weight")
                 or [None] * len(blocks))
-    passes = _dask.BlockPasses((X, y, sample_weight), _dask.nbytes(X), X=blocks, y=y_blocks,
-                               w=w_blocks)
+    # Resident: every evaluation of the objective is one call to an actor per
+    # worker, without the scheduler's two hops.
+    passes = _dask.BlockPasses((X, y, sample_weight), _dask.nbytes(X), resident=True,
+                               X=blocks, y=y_blocks, w=w_blocks)
     classes = passes.run(_dask.unique_labels, ("y",), np.union1d)
     check_classification_targets(classes)
     return passes, classes

@@ -1,0 +1,147 @@
+"""A fit's blocks held on the workers in Dask actors, for ``BlockPasses(resident=True)``.
+
+A fit that makes many short passes over the same blocks (L-BFGS: one per
+loss evaluation) pays, per pass, the round trip more than the kernels'
+scheduling: a task goes client -> scheduler -> worker -> scheduler ->
+client, then its result worker -> client.  An *actor* (an object living on
+one worker, its methods called from the client straight to that worker)
+takes one message each way and no scheduler: ``Residents`` puts one actor
+on every worker holding blocks of the fit, holding those blocks (the
+worker's own arrays, not copies), and a pass is one method call per
+worker.  The worker's threads each run a contiguous run of its blocks, as
+one task per thread would; the client orders the per-block results, so a
+pass returns what the task path returns, in the same order.
+
+A pass lasts as long as its busiest worker, and the scheduler often leaves
+persisted blocks unevenly spread (8 blocks on 2 workers: 5 and 3, a pass
+then 5/4 of the even one).  ``balanced`` moves blocks to the actors of the
+least loaded workers until the bytes per thread are as even as whole
+blocks allow: each moved block travels once and is held twice for the
+fit, repaid after a few passes.
+
+An actor is never moved or recomputed by the scheduler: a worker lost
+mid-fit takes its actor with it.  ``Residents.call`` then returns None and
+``BlockPasses`` goes on with tasks, which the scheduler reruns on the
+workers left (the blocks recomputed from their graph where needed).
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+# While a call runs, the client checks this often that the actors' workers
+# are alive: a worker lost is noticed within about this time rather than
+# at the connection timeout (30 s by default); each check asks the
+# scheduler once (about a millisecond), only for calls longer than this.
+LIVENESS_SECONDS = 1.0
+
+
+def run_blocks(func, rows, args):
+    """Apply ``func`` to each row of block items (a run of a worker's blocks), in order."""
+    return [func(*row, *args) for row in rows]
+
+
+def balanced(groups, sizes, threads):
+    """Return ``groups`` (worker -> block indices) with blocks moved to even the load.
+
+    The load of a worker is its blocks' bytes (``sizes``) per thread.  A
+    block moves from the most to the least loaded worker while that lowers
+    the larger of their two loads (so the loads only ever get more even).
+    """
+    groups = {w: list(blocks) for w, blocks in groups.items()}
+
+    def load(w):
+        return sum(sizes[i] for i in groups[w]) / threads.get(w, 1)
+
+    while len(groups) > 1:
+        src, dst = max(groups, key=load), min(groups, key=load)
+        top = load(src)
+        best = min(((max(top - sizes[i] / threads.get(src, 1),
+                         load(dst) + sizes[i] / threads.get(dst, 1)), i) for i in groups[src]),
+                   default=(top, None))
+        if best[0] >= top:
+            break
+        groups[src].remove(best[1])
+        groups[dst].append(best[1])
+    return {w: sorted(blocks) for w, blocks in groups.items() if blocks}
+
+
+class _Resident:
+    """The blocks of one fit on one worker (the actor): named columns of per-block items."""
+
+    def __init__(self, columns, n_threads):
+        self.columns, self.n_threads = columns, n_threads
+
+    def run(self, func, names, args, each, keep=None):
+        """``func(*items of names, *each[i], *args)`` per block (kept as column ``keep``)."""
+        rows = list(zip(*[self.columns[n] for n in names]))
+        if each is not None:
+            rows = [(*r, *e) for r, e in zip(rows, each)]
+        runs = np.array_split(np.arange(len(rows)), max(1, min(self.n_threads, len(rows))))
+        if len(runs) == 1:
+            out = run_blocks(func, rows, args)
+        else:
+            # The kernels release the GIL: one thread per run, as one task per thread.
+            with ThreadPoolExecutor(len(runs)) as pool:
+                parts = pool.map(lambda run: run_blocks(func, [rows[i] for i in run], args),
+                                 runs)
+                out = [value for part in parts for value in part]
+        if keep is None:
+            return out
+        self.columns[keep] = out
+        return None
+
+
+class Residents:
+    """One ``_Resident`` actor per worker holding blocks of the fit (client side).
+
+    ``groups``: worker address -> the indices of the blocks it holds;
+    ``columns``: name -> per-block items (futures of blocks on that worker,
+    in-memory values or None); ``threads``: worker address -> threads.
+    """
+
+    def __init__(self, client, groups, columns, threads):
+        self.client = client
+        self.names = set(columns)
+        self.groups = list(groups.items())
+        self._futures = [client.submit(_Resident, {n: [items[i] for i in blocks]
+                                                   for n, items in columns.items()},
+                                       threads.get(where, 1), actor=True, pure=False,
+                                       workers=[where])
+                         for where, blocks in self.groups]
+        self.actors = [f.result() for f in self._futures]
+
+    def call(self, n, func, names, args, each=None, keep=None):
+        """Per-block results of ``func`` in block order (``keep``: kept there, None each).
+
+        Returns None if a worker holding blocks was lost: the caller goes on
+        without the actors.
+        """
+        try:
+            calls = [actor.run(func, names, args,
+                               None if each is None else [each[i] for i in blocks], keep)
+                     for actor, (_, blocks) in zip(self.actors, self.groups)]
+            values = [self._wait(c) for c in calls]
+        except Exception:
+            if self._lost():
+                return None
+            raise
+        if keep is not None:
+            self.names.add(keep)
+        out = [None] * n
+        for (_, blocks), results in zip(self.groups, values):
+            for i, value in zip(blocks, results or [None] * len(blocks)):
+                out[i] = value
+        return out
+
+    def _wait(self, call):
+        while True:
+            try:
+                return call.result(timeout=LIVENESS_SECONDS)
+            except TimeoutError:
+                if self._lost():
+                    raise
+
+    def _lost(self):
+        alive = set(self.client.scheduler_info(n_workers=-1)["workers"])
+        return any(where not in alive for where, _ in self.groups)
