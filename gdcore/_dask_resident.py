@@ -145,3 +145,31 @@ class Residents:
     def _lost(self):
         alive = set(self.client.scheduler_info(n_workers=-1)["workers"])
         return any(where not in alive for where, _ in self.groups)
+
+
+def actors_by_worker(client, sources, blocks, y_blocks, w_blocks, group, *args):
+    """One ``group(rows, *args)`` actor per worker, over the blocks it holds.
+
+    The blocks of X, y and weights are computed once on the workers (always
+    persisted); each worker's rows go to the actor made there.  Returns
+    (workers: the address of each actor's worker, None if unknown; members:
+    the block indices of each actor; actor futures; the ``BlockPasses``
+    holding the blocks: release it once the actors are made).
+    """
+    import distributed
+
+    from gdcore import _dask
+
+    passes = _dask.BlockPasses(sources, 0, X=blocks, y=y_blocks, w=w_blocks)
+    rows = list(zip(*(passes.columns[c] for c in ("X", "y", "w"))))
+    xs = [r[0] for r in rows if isinstance(r[0], distributed.Future)]
+    distributed.wait(xs)
+    where = client.who_has(xs)
+    by_worker = {}
+    for i, r in enumerate(rows):
+        holders = where.get(getattr(r[0], "key", None)) or (None,)
+        by_worker.setdefault(holders[0], []).append(i)
+    actors = [client.submit(group, [rows[i] for i in members], *args, actor=True,
+                            pure=False, workers=None if w is None else [w])
+              for w, members in by_worker.items()]
+    return list(by_worker), list(by_worker.values()), actors, passes

@@ -54,7 +54,6 @@ collection return lazy Dask arrays (the fitted forest per block).
 
 import functools
 import logging
-import sys
 from time import perf_counter
 
 import numpy as np
@@ -63,6 +62,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
 
 from gdcore import _dask
+from gdcore._dask_resident import actors_by_worker
 from gdcore._sklearn_compat import hist_bin_subsample
 from gdcore._threads import effective_n_threads
 from gdcore._validation import check_classification_targets, check_sample_weight, check_X
@@ -251,24 +251,10 @@ class _Shards:
             parts = zip(*_dask.compute(blocks, y_blocks, w_blocks))
             self.groups, self.members = [_Group(parts, *args)], [list(range(self.n))]
             return
-        distributed = sys.modules["distributed"]
-        # Every block is computed once, into its shard (nbytes=0: always
-        # persisted): the shards keep the codes, X's blocks are then released.
-        passes = _dask.BlockPasses((X, y, sample_weight), 0, X=blocks, y=y_blocks,
-                                   w=w_blocks)
-        rows = list(zip(*(passes.columns[c] for c in ("X", "y", "w"))))
-        xs = [r[0] for r in rows if isinstance(r[0], distributed.Future)]
-        distributed.wait(xs)
-        where = self.client.who_has(xs)
-        by_worker = {}
-        for i, r in enumerate(rows):
-            holders = where.get(getattr(r[0], "key", None)) or (None,)
-            by_worker.setdefault(holders[0], []).append(i)
-        self.members = list(by_worker.values())
-        self._actors = [self.client.submit(_Group, [rows[i] for i in members], *args,
-                                           actor=True, pure=False,
-                                           workers=None if w is None else [w])
-                        for w, members in by_worker.items()]
+        # Every block is computed once, into its shard: the shards keep the
+        # codes, X's blocks are then released.
+        _, self.members, self._actors, passes = actors_by_worker(
+            self.client, (X, y, sample_weight), blocks, y_blocks, w_blocks, _Group, *args)
         self.groups = [f.result() for f in self._actors]
         where = self.client.who_has(self._actors)
         self.workers = {a for f in self._actors for a in where.get(f.key, ())}

@@ -65,6 +65,7 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from gdcore import _dask
+from gdcore._dask_resident import actors_by_worker
 from gdcore._sklearn_compat import _BOOTSTRAP_TAKES_WEIGHT
 from gdcore._threads import effective_n_threads
 from gdcore._validation import check_classification_targets
@@ -105,23 +106,9 @@ class _Shards:
             self.groups, self.members = [_Group(parts, *args)], [list(range(self.n))]
             self._actors = self.groups
             return
-        distributed = sys.modules["distributed"]
-        passes = _dask.BlockPasses((X, y, sample_weight), 0, X=blocks, y=y_blocks,
-                                   w=w_blocks)
-        rows = list(zip(*(passes.columns[c] for c in ("X", "y", "w"))))
-        xs = [r[0] for r in rows if isinstance(r[0], distributed.Future)]
-        distributed.wait(xs)
-        where = self.client.who_has(xs)
-        by_worker = {}
-        for i, r in enumerate(rows):
-            holders = where.get(getattr(r[0], "key", None)) or (None,)
-            by_worker.setdefault(holders[0], []).append(i)
-        self.members = list(by_worker.values())
-        self.workers = {w for w in by_worker if w is not None}
-        self._actors = [self.client.submit(_Group, [rows[i] for i in members], *args,
-                                           actor=True, pure=False,
-                                           workers=None if w is None else [w])
-                        for w, members in by_worker.items()]
+        workers, self.members, self._actors, passes = actors_by_worker(
+            self.client, (X, y, sample_weight), blocks, y_blocks, w_blocks, _Group, *args)
+        self.workers = {w for w in workers if w is not None}
         self.groups = [self._result(f) for f in self._actors]
         where = self.client.who_has(self._actors)
         self.workers = {a for f in self._actors for a in where.get(f.key, ())}
