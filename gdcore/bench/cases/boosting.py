@@ -126,14 +126,33 @@ def _cases(kind, name, shape, make, peers, repeat):
 
 
 def _shap_case(shape, make, n_explain):
-    """TreeSHAP of the fitted binary model against LightGBM's ``pred_contrib`` (its TreeSHAP)."""
+    """TreeSHAP of the fitted binary model against two peers.
+
+    LightGBM's ``pred_contrib`` (its TreeSHAP) on its own model, and the shap
+    package's TreeExplainer on scikit-learn's model with the same parameters.
+    """
 
     def fitted():
         d = cached(("shap", shape), make)
         if "models" not in d:
-            d["models"] = (_ours("clf").fit(d["X"], d["y"]), _lightgbm("clf").fit(d["X"], d["y"]))
+            d["models"] = (_ours("clf").fit(d["X"], d["y"]), _lightgbm("clf").fit(d["X"], d["y"]),
+                           _sklearn("clf").fit(d["X"], d["y"]))
             d["Xs"] = np.ascontiguousarray(d["Xt"][:n_explain])
         return d
+
+    def run_shap(d):
+        import shap  # a bench-only peer
+
+        explainer = shap.TreeExplainer(d["models"][2])
+        return explainer.shap_values(d["Xs"], check_additivity=False), explainer.expected_value
+
+    def shap_agreement(ours, theirs, d):
+        ours_raw = d["models"][0].decision_function(d["Xs"])
+        gap = np.abs(ours.sum(axis=1) + d["models"][0].expected_value_ - ours_raw).max()
+        phi, base = theirs
+        their_gap = np.abs(phi.sum(axis=1) + np.ravel(base)[0]
+                           - d["models"][2].decision_function(d["Xs"])).max()
+        return f"additivity error {gap:.1e} vs {their_gap:.1e}"
 
     def agreement(ours, theirs, d):
         ours_raw = d["models"][0].decision_function(d["Xs"])
@@ -142,10 +161,13 @@ def _shap_case(shape, make, n_explain):
                          - d["models"][1].predict(d["Xs"], raw_score=True)).max()
         return f"additivity error {gap:.1e} vs {lgb_gap:.1e}"
 
+    ours = lambda d: d["models"][0].shap_values(d["Xs"])  # noqa: E731
     return [Case("boosting", "HistGradientBoostingClassifier shap_values", shape, "LightGBM",
-                 fitted, lambda d: d["models"][0].shap_values(d["Xs"]),
-                 lambda d: d["models"][1].predict(d["Xs"], pred_contrib=True),
-                 agreement, repeat=3)]
+                 fitted, ours, lambda d: d["models"][1].predict(d["Xs"], pred_contrib=True),
+                 agreement, repeat=3),
+            Case("boosting", "HistGradientBoostingClassifier shap_values", shape,
+                 "shap (scikit-learn's model)", fitted, ours, run_shap, shap_agreement,
+                 repeat=3)]
 
 
 CATEGORICAL = [0, 1, 2, 3]
