@@ -166,13 +166,23 @@ cdef inline void consider_cut(const TreeData* t, Py_ssize_t f, Py_ssize_t bl, Py
     goes to the side with more samples (scikit-learn's rule).
 
     ``threshold`` NaN means "compute it from bl, br" (only done for a new best).
+    Kept small so the compiler inlines it, and gini_cut with it, into the
+    scans' loops; the other criteria and missing sides take ``sided_cut``.
     """
+    if miss[0] == 0.0 and t.n_outputs == 1 and t.criterion == CRIT_GINI:
+        gini_cut(t, f, bl, br, left, total, lim, best, L, R, threshold)
+    else:
+        sided_cut(t, f, bl, br, left, miss, total, lim, best, L, R, threshold, sides)
+
+
+cdef inline void sided_cut(const TreeData* t, Py_ssize_t f, Py_ssize_t bl, Py_ssize_t br,
+                           const double* left, const double* miss, const double* total,
+                           Limits lim, Split* best, double* L, double* R,
+                           double threshold, int sides) noexcept nogil:
+    """consider_cut for any criterion, missing values on either side."""
     cdef Py_ssize_t S = 2 + t.K, s
     cdef int side
     cdef double q
-    if miss[0] == 0.0 and t.n_outputs == 1 and t.criterion == CRIT_GINI:
-        gini_cut(t, f, bl, br, left, total, lim, best, L, R, threshold)
-        return
     for side in range(sides):
         if side == 1 and miss[0] == 0.0:
             break
