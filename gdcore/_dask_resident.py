@@ -1,4 +1,4 @@
-"""A fit's blocks held on the workers in Dask actors, for ``BlockPasses(resident=True)``.
+"""Dask actors holding a fit's blocks on the workers, and waiting on them while they live.
 
 A fit that makes many short passes over the same blocks (L-BFGS: one per
 loss evaluation) pays, per pass, the round trip more than the kernels'
@@ -22,18 +22,63 @@ fit, repaid after a few passes.
 An actor is never moved or recomputed by the scheduler: a worker lost
 mid-fit takes its actor with it.  ``Residents.call`` then returns None and
 ``BlockPasses`` goes on with tasks, which the scheduler reruns on the
-workers left (the blocks recomputed from their graph where needed).
+workers left (the blocks recomputed from their graph where needed).  The
+fits whose state lives only in actors (boosting's and the forests' shards)
+stop instead, with ``WorkerLost``; all of them wait on their calls through
+``result_while_alive``, which notices a lost worker within
+``LIVENESS_SECONDS``.
 """
 
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-# While a call runs, the client checks this often that the actors' workers
-# are alive: a worker lost is noticed within about this time rather than
-# at the connection timeout (30 s by default); each check asks the
-# scheduler once (about a millisecond), only for calls longer than this.
+# While a call to the workers holding a fit's state runs, the client checks
+# this often that they are alive: a worker lost is noticed within about this
+# time rather than at the connection timeout (30 s by default).  Each check
+# asks the scheduler once (about a millisecond), only for calls longer than
+# this: the LogisticRegression and HistGradientBoosting cases of `gdcore
+# bench dask` make calls of tens to hundreds of milliseconds, which never ask.
 LIVENESS_SECONDS = 1.0
+
+
+class WorkerLost(RuntimeError):
+    """A worker holding part of a fit's state was lost: the fit cannot go on."""
+
+
+def lost_workers(client, workers):
+    """Return the addresses in ``workers`` that the scheduler no longer knows, sorted."""
+    alive = set(client.scheduler_info(n_workers=-1)["workers"])
+    return sorted(set(workers) - alive)
+
+
+def raise_if_lost(client, workers, what, cause=None):
+    """Raise WorkerLost (from ``cause``) if a worker of ``workers``, holding ``what``, is gone."""
+    lost = lost_workers(client, workers)
+    if lost:
+        raise WorkerLost(
+            f"A Dask worker holding part of {what} was lost ({lost[0]}); the rows it held "
+            "are gone with it. Refit (persisting X first makes that cheaper).") from cause
+
+
+def result_while_alive(wait, client, workers, what):
+    """Return ``wait(LIVENESS_SECONDS)``, called again while ``workers`` are all alive.
+
+    ``wait(timeout)`` returns the call's result or raises TimeoutError.  A
+    call to a lost worker fails only at the connection timeout, so the
+    workers are checked at every timeout, and when the call fails (the
+    failure is then reported as WorkerLost, naming ``what``).
+    """
+    while True:
+        try:
+            return wait(LIVENESS_SECONDS)
+        except TimeoutError:
+            raise_if_lost(client, workers, what)
+        except WorkerLost:
+            raise
+        except Exception as exc:
+            raise_if_lost(client, workers, what, exc)
+            raise
 
 
 def run_blocks(func, rows, args):
@@ -117,13 +162,18 @@ class Residents:
         Returns None if a worker holding blocks was lost: the caller goes on
         without the actors.
         """
+        workers = [where for where, _ in self.groups]
         try:
             calls = [actor.run(func, names, args,
                                None if each is None else [each[i] for i in blocks], keep)
                      for actor, (_, blocks) in zip(self.actors, self.groups)]
-            values = [self._wait(c) for c in calls]
+            values = [result_while_alive(c.result, self.client, workers, "the fit")
+                      for c in calls]
+        except WorkerLost:
+            return None
         except Exception:
-            if self._lost():
+            # Calling an actor looks its worker up, which may be gone.
+            if lost_workers(self.client, workers):
                 return None
             raise
         if keep is not None:
@@ -133,18 +183,6 @@ class Residents:
             for i, value in zip(blocks, results or [None] * len(blocks)):
                 out[i] = value
         return out
-
-    def _wait(self, call):
-        while True:
-            try:
-                return call.result(timeout=LIVENESS_SECONDS)
-            except TimeoutError:
-                if self._lost():
-                    raise
-
-    def _lost(self):
-        alive = set(self.client.scheduler_info(n_workers=-1)["workers"])
-        return any(where not in alive for where, _ in self.groups)
 
 
 def actors_by_worker(client, sources, blocks, y_blocks, w_blocks, group, *args):
@@ -158,9 +196,9 @@ def actors_by_worker(client, sources, blocks, y_blocks, w_blocks, group, *args):
     """
     import distributed
 
-    from gdcore import _dask
+    from gdcore._dask_passes import BlockPasses
 
-    passes = _dask.BlockPasses(sources, 0, X=blocks, y=y_blocks, w=w_blocks)
+    passes = BlockPasses(sources, 0, X=blocks, y=y_blocks, w=w_blocks)
     rows = list(zip(*(passes.columns[c] for c in ("X", "y", "w"))))
     xs = [r[0] for r in rows if isinstance(r[0], distributed.Future)]
     distributed.wait(xs)

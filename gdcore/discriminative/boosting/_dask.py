@@ -25,8 +25,8 @@ result mutated in place, or a worker-side dict keyed by task, can be both);
 and a call goes client -> worker -> client without the scheduler, the
 cheapest round trip Dask offers, which is what a split costs.  A worker lost
 mid-fit loses its shards: the fit stops with ``WorkerLost`` (a RuntimeError)
-within about ``LIVENESS_SECONDS`` (refit; persisting X makes the rebuild
-cheap), never a different model.
+within about ``LIVENESS_SECONDS`` (both in ``gdcore._dask_resident``; refit:
+persisting X makes the rebuild cheap), never a different model.
 Without a ``distributed.Client`` (Dask's local scheduler) the shards are
 plain objects in the client process.
 
@@ -62,7 +62,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
 
 from gdcore import _dask
-from gdcore._dask_resident import actors_by_worker
+from gdcore._dask_resident import WorkerLost, actors_by_worker, raise_if_lost, result_while_alive
 from gdcore._sklearn_compat import hist_bin_subsample
 from gdcore._threads import effective_n_threads
 from gdcore._validation import check_classification_targets, check_sample_weight, check_X
@@ -75,26 +75,8 @@ from gdcore.discriminative.boosting._predictor import BoostedTree, Forest
 
 logger = logging.getLogger(__name__)
 
-# While a call to the shards runs, the client checks this often that their
-# workers are alive: a lost worker is reported within about this time, and a
-# long call (large partitions) asks the scheduler once per period, a cost of
-# about a millisecond (the HistGradientBoosting case of `gdcore bench dask`
-# has calls of tens of milliseconds: no query).
-LIVENESS_SECONDS = 1.0
-
 
 # ---------------------------------------------------------------- worker side
-
-def _labels(y_part):
-    """(rows, distinct labels, their counts) of one block of y."""
-    y = np.asarray(y_part)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D (one value per row), got shape {y.shape}.")
-    labels, counts = np.unique(y, return_counts=True)
-    return len(y), labels, counts
-
 
 class _Shard:
     """One partition's rows and the fit's per-row state, on the worker holding it.
@@ -218,10 +200,6 @@ class _Shard:
 
 # ---------------------------------------------------------------- client side
 
-class WorkerLost(RuntimeError):
-    """A worker holding shards of the fit was lost: the fit cannot go on."""
-
-
 class _Group:
     """The shards of the partitions one worker holds: one actor, one message per call."""
 
@@ -271,34 +249,17 @@ class _Shards:
             try:
                 futures = [g.run_each(method, [each[i] for i in m], args)
                            for g, m in zip(self.groups, self.members)]
-                calls = [self._result(f) for f in futures]
+                calls = [result_while_alive(f.result, self.client, self.workers,
+                                            "the boosting fit") for f in futures]
             except WorkerLost:
                 raise
             except Exception as exc:
-                self._check_alive(exc)
+                raise_if_lost(self.client, self.workers, "the boosting fit", exc)
                 raise
         for results, members in zip(calls, self.members):
             for i, r in zip(members, results):
                 out[i] = r
         return out
-
-    def _result(self, call):
-        # A call to a lost worker fails only after the connection timeout
-        # (30 s by default): the workers' liveness is checked meanwhile.
-        while True:
-            try:
-                return call.result(timeout=LIVENESS_SECONDS)
-            except TimeoutError:
-                self._check_alive(None)
-
-    def _check_alive(self, exc):
-        alive = set(self.client.scheduler_info(n_workers=-1)["workers"])
-        lost = sorted(self.workers - alive)
-        if lost:
-            raise WorkerLost(
-                f"A Dask worker holding part of the boosting fit was lost ({lost[0]}); "
-                "the rows it held are gone with it. Refit (persisting X first makes "
-                "that cheaper).") from exc
 
     def release(self):
         self.groups = []
@@ -431,14 +392,15 @@ def _fit_bins(est, shards, offsets, weighted):
 
 def _targets(est, y_blocks):
     """Rows per partition, and the classes (None for a regressor) with their counts."""
-    parts = _dask.compute(*[_dask._dask().delayed(_labels, pure=True)(b) for b in y_blocks])
-    sizes = np.array([p[0] for p in parts], dtype=np.int64)
+    delayed = _dask._dask().delayed
+    parts = _dask.compute(*[delayed(_dask.unique_labels, pure=True)(b, True) for b in y_blocks])
+    sizes = np.array([c.sum() for _, c in parts], dtype=np.int64)
     if not est._stratify:
         return sizes, None, None
-    classes = functools.reduce(np.union1d, [p[1] for p in parts])
+    classes = functools.reduce(np.union1d, [labels for labels, _ in parts])
     check_classification_targets(classes)
     counts = np.zeros(len(classes), dtype=np.int64)
-    for _, labels, c in parts:
+    for labels, c in parts:
         counts[np.searchsorted(classes, labels)] += c
     return sizes, classes, counts
 

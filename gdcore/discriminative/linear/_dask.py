@@ -12,9 +12,12 @@ Before the first evaluation one pass finds the classes, and one more turns
 each partition's labels and weights into class indices and row weights
 (class weights applied), kept on the workers beside X (16 bytes a row).  X
 is persisted on the workers for the fit when it fits in their memory
-(``gdcore._dask.BlockPasses``), and each evaluation submits one task per
-worker thread, over the blocks held there: no graph is built per
-evaluation, and the coefficients travel once per thread, not per block.
+(``gdcore._dask_passes.BlockPasses``), and its blocks are held there by one
+actor per worker (``gdcore._dask_resident``): an evaluation is one call to
+each actor, which runs the kernel over its blocks, without the scheduler;
+the coefficients travel once per worker, not per block.  A worker lost
+mid-fit: the evaluations go on as tasks.  L-BFGS on the client holds BLAS
+to one thread, as the in-memory fit does.
 
 OrdinalLogisticRegression is fitted the same way (its compiled
 ``ordinal_loss_grad`` per partition, its own parametrization on the client).
@@ -164,7 +167,12 @@ def fit(estimator, X, y=None, sample_weight=None):
     loss = DaskLogisticLoss(passes, sw_sum, est.n_features_in_, dtype, n_out,
                             est.fit_intercept, alpha, est.n_jobs)
     w0 = est._start(loss)
-    w, n_iter, converged = lbfgs(loss, w0, est.max_iter, est.tol, est.verbose)
+    # One BLAS thread on the client, as in memory: L-BFGS-B's small BLAS
+    # calls would otherwise wake OpenBLAS's threads, which then spin between
+    # evaluations on the cores the workers' kernels run on (a LocalCluster's
+    # case: `gdcore bench dask`, LogisticRegression binary fit).
+    with single_threaded_blas():
+        w, n_iter, converged = lbfgs(loss, w0, est.max_iter, est.tol, est.verbose)
     W, b = loss.unpack(w)
     est.coef_ = np.array(W, dtype=dtype)
     est.intercept_ = np.array(b, dtype=dtype)
@@ -223,9 +231,10 @@ def fit_ordinal(estimator, X, y=None, sample_weight=None):
     # The in-memory start from the class totals alone (it is a weighted bincount).
     theta0 = est._start_thresholds(np.arange(K), per_class, K)
     w0 = np.concatenate([np.zeros(d), _ordinal._params_from_thresholds(theta0)])
-    res = minimize(fun, w0, method="L-BFGS-B", jac=True,
-                   options={"maxiter": est.max_iter, "gtol": est.tol, "maxls": 50,
-                            "ftol": 64 * np.finfo(float).eps})
+    with single_threaded_blas():   # as in ``fit``: no OpenBLAS threads spinning
+        res = minimize(fun, w0, method="L-BFGS-B", jac=True,
+                       options={"maxiter": est.max_iter, "gtol": est.tol, "maxls": 50,
+                                "ftol": 64 * np.finfo(float).eps})
     if res.status != 0:
         warnings.warn(f"L-BFGS did not converge ({res.message}) in {res.nit} "
                       "iterations; raise max_iter, scale the data, or set alpha > 0.",

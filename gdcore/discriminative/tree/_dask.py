@@ -65,11 +65,11 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from gdcore import _dask
-from gdcore._dask_resident import actors_by_worker
+from gdcore._dask_resident import actors_by_worker, raise_if_lost, result_while_alive
 from gdcore._sklearn_compat import _BOOTSTRAP_TAKES_WEIGHT
 from gdcore._threads import effective_n_threads
 from gdcore._validation import check_classification_targets
-from gdcore.discriminative.boosting._dask import LIVENESS_SECONDS, WorkerLost, _gather_rows
+from gdcore.discriminative.boosting._dask import _gather_rows
 from gdcore.discriminative.tree._bins import QUANTILE_SUBSAMPLE, find_bins
 from gdcore.discriminative.tree._common import (
     CRITERIA_CLF,
@@ -117,27 +117,10 @@ class _Shards:
     def _result(self, call):
         if self.client is None:
             return call
-        # a call to a lost worker fails only after the connection timeout
-        # (30 s by default): the workers' liveness is checked meanwhile
-        while True:
-            try:
-                return call.result(timeout=LIVENESS_SECONDS)
-            except TimeoutError:
-                self._check_alive(None)
-            except WorkerLost:
-                raise
-            except Exception as exc:
-                self._check_alive(exc)
-                raise
+        return self._alive(call.result)
 
-    def _check_alive(self, exc):
-        alive = set(self.client.scheduler_info(n_workers=-1)["workers"])
-        lost = sorted(self.workers - alive)
-        if lost:
-            raise WorkerLost(
-                f"A Dask worker holding part of the forest fit was lost ({lost[0]}); "
-                "the rows it held are gone with it. Refit (persisting X first makes "
-                "that cheaper).") from exc
+    def _alive(self, wait):
+        return result_while_alive(wait, self.client, self.workers, "the forest fit")
 
     def _in_order(self, per_group):
         out = [None] * self.n
@@ -185,16 +168,11 @@ class _Shards:
         if self.client is None or not futures:
             return futures
         distributed = sys.modules["distributed"]
-        while True:
-            try:
-                distributed.wait(futures, timeout=LIVENESS_SECONDS)
-                break
-            except TimeoutError:
-                self._check_alive(None)
+        self._alive(lambda timeout: distributed.wait(futures, timeout=timeout))
         try:
             return self.client.gather(futures)
         except Exception as exc:
-            self._check_alive(exc)
+            raise_if_lost(self.client, self.workers, "the forest fit", exc)
             raise
 
     def release(self):

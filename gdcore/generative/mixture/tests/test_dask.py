@@ -173,8 +173,8 @@ def test_worker_killed_mid_fit_changes_nothing(dask_client, tmp_path, monkeypatc
     undisturbed cluster gives; the other allowed outcome is Dask's clear
     KilledWorker error, never a silently different model.
     """
-    from gdcore import _dask
-    monkeypatch.setattr(_dask, "PERSIST_MEMORY_SHARE", 0.0)
+    from gdcore import _dask_passes
+    monkeypatch.setattr(_dask_passes, "PERSIST_MEMORY_SHARE", 0.0)
     X = _lazy_random(100_000, 8, 12_500)
     params = dict(n_components=3, covariance_type="full", random_state=0, max_iter=4, tol=0)
     with pytest.warns(Warning):
