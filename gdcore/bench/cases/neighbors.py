@@ -15,9 +15,12 @@ absolute time, is what it measures.  scikit-learn-intelex
 (``sklearnex.neighbors.NearestNeighbors``, brute, not patched into
 scikit-learn) is timed at d = 8, 64 and 512 with the 10,000 queries; it is
 imported where its cases run, so that a missing package skips only those
-rows.  The text-search case: TF-IDF rows (scikit-learn's TfidfVectorizer on
-documents drawn here from a Zipf vocabulary of 30,000 words, 20 to 200
-words each; 20,000 database and 2,000 query documents), cosine, k=10,
+rows.  A clustered case (50,000 x 256 in tight clusters, ``_clustered``;
+10,000 queries, k=10, float32) against scikit-learn-intelex measures the
+search where the integer product's error bound fails.  The text-search case:
+TF-IDF rows (scikit-learn's TfidfVectorizer on documents drawn here from a
+Zipf vocabulary of 30,000 words, 20 to 200 words each; 20,000 database and
+2,000 query documents), cosine, k=10,
 against scikit-learn's brute force on the same CSR matrices.  Quick runs
 search digits tiled 10 times, and 2,000 documents.  ``growth_cases`` grows the
 database 12,500 -> 800,000 rows x 64 (2,000 queries, k=10, float32; fit and
@@ -39,6 +42,22 @@ def _gaussian(n, n_queries, d, dtype, seed=0):
     rng = np.random.default_rng(seed)
     return (rng.standard_normal((n, d)).astype(dtype),
             rng.standard_normal((n_queries, d)).astype(dtype))
+
+
+def _clustered(n, n_queries, d, seed=0, n_centers=500, spread=0.1):
+    """Points in tight clusters (500 standard normal centres, spread 0.1 around them).
+
+    The distances within a cluster are far below the rows' norms, so the
+    integer product's error bound (wider than float32's) fails for most
+    queries with the usual candidates: the case measures what its pilot,
+    retry with more candidates and fallback to float32 cost.
+    """
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((n_centers, d))
+    Y = centers[rng.integers(0, n_centers, n)] + spread * rng.standard_normal((n, d))
+    Q = (centers[rng.integers(0, n_centers, n_queries)]
+         + spread * rng.standard_normal((n_queries, d)))
+    return Y.astype(np.float32), Q.astype(np.float32)
 
 
 def _digits(dtype):
@@ -148,6 +167,8 @@ def cases(size):
         out += _cases_for(lambda d=d: _gaussian(n, nq, d, np.float32),
                           f"{n}x{d}, {nq} q", np.float32, k,
                           both[1:] + (["scikit-learn-intelex"] if k == 10 else []))
+    out += _cases_for(lambda: _clustered(50_000, nq, 256), f"50000x256 clustered, {nq} q",
+                      np.float32, 10, ["scikit-learn-intelex"])
     return out + _tfidf_case(20_000, 2_000)
 
 

@@ -32,8 +32,23 @@ Stability of Numerical Algorithms, 2nd ed., eq. 3.5), so every reduced
 value is within delta = (2 d + 8) u (||x||^2 + max ||y||^2) of the truth.  If
 the k-th exact distance is below the largest candidate value minus delta,
 no point outside the candidates can be closer and the answer is exact;
-otherwise (rare: points far from the origin, or huge ties) that query is
-redone by a direct exact scan.
+otherwise (rare: points far from the origin, tight clusters, huge ties)
+float32 tiles' failures are searched again all together with float64
+tiles, and a query that fails those too (huge ties) by a direct exact scan.
+Where the CPU has AVX-512 VNNI, float32 tiles are multiplied as 16-bit
+integers instead (``_neighbors_int16.pxd``, 8 queries x 32 rows in
+registers): each row is scaled by its own largest value, rounded, and the
+products summed exactly in int32, twice float32's multiply-adds per
+instruction.  Its error is bounded from the rows' scales and 1-norms
+(``_int16_error``), so the same verification applies with a wider delta;
+the queries it fails are searched again together with float32 products
+(``kneighbors_gemm``), and where a pilot of queries mostly fails (tight
+clusters) the rest skip the integer pass.  Rows as a scale times small
+integers are the splitting of the Ozaki scheme (Ozaki, Ogita, Oishi and
+Rump, "Error-free transformations of matrix multiplication by using fast
+routines of matrix multiplication and its applications", 2012), here with
+one slice only: a screen need not be exact, only bounded, since the
+verification makes the answer exact.
 The estimators center the data on the database mean where it is far from
 the origin, which keeps delta small and the fallback rare, and give float64
 data float32 tiles
@@ -55,9 +70,12 @@ caller.  Both entry points return a status code (0 = ok, see STATUS_*).
 NumPy twin: ``gdcore/discriminative/neighbors/_reference.py``.
 """
 
+import numpy as np
+
 from cython cimport floating
 from cython.parallel cimport parallel, prange
 from libc.math cimport INFINITY, NAN, pow, sqrt
+from libc.stdint cimport int32_t
 from libc.stdlib cimport calloc, free, malloc
 
 from gdcore._cy._blas cimport blas_dims_fit, gemm
@@ -65,6 +83,10 @@ from gdcore._cy._prefetch cimport GDCORE_PREFETCH
 from gdcore.discriminative.neighbors._neighbors_exact cimport (
     CHEBYSHEV, COSINE, MANHATTAN, MINKOWSKI, SQEUCLIDEAN, _chebyshev, _dot, _exact,
     _exact_scan, _manhattan, _minkowski_reduced, _write_row,
+)
+from gdcore.discriminative.neighbors._neighbors_int16 cimport (
+    GD_KNN_I16_COLS, GD_KNN_I16_QUERIES, gd_knn_i16_ready, _dots8, _int16_error, _int16_levels,
+    _pack_int16, _query_int16, _row_scale,
 )
 from gdcore.discriminative.neighbors._neighbors_select cimport (
     gemm_t, _heap_init, _heap_offer, _heap_sort, _keep_smallest,
@@ -92,6 +114,12 @@ cdef enum:
     # chunks are the bits of one 64-bit mask (_scan_row).
     QUERY_BLOCK = 512
     DB_TILE = 512
+    # The integer product has no product tile (8 x 32 sums in registers), so
+    # its query blocks are larger: each group of database rows is quantized
+    # and packed once per block, and a larger block shares that among more
+    # queries, against 2 kc candidates per query in L2.  Measured by
+    # `gdcore bench neighbors` (kneighbors k=10 float32, d = 64 and 512).
+    INT16_QUERY_BLOCK = 1024
     # Up to this d the dot products are computed by gd_knn_dots4_f (4
     # queries x 64 rows in registers, scanned at once: no product tile in
     # memory) rather than by sgemm, whose packing, zeroing of C and product
@@ -118,6 +146,28 @@ cdef enum:
     DIRECT_QUERY_BLOCK = 32
     DIRECT_DB_TILE = 256
 
+    # The products of kneighbors_gemm (its ``product`` argument).
+    FLOAT_PRODUCT = 0
+    INT16_PRODUCT = 1
+    # The integer product is tried on this many queries first; if more than
+    # MAX_REDONE_SHARE of them fail its verification (tight clusters, rows
+    # far from the origin), the other queries go straight to float32
+    # products.  A small pilot costs little where the integer product wins,
+    # and bounds what it wastes where it loses.  Measured by `gdcore bench
+    # neighbors` (kneighbors k=10 float32, clustered 50000x256).
+    PILOT_QUERIES = 256
+    # Candidates added for the pilot's failures (see _wider): in clusters,
+    # the k-th neighbour's distance is separated from the (k + slack)-th by
+    # less than the integer product's error, from the k + 64-th often not.
+    # Each candidate costs an exact distance, and admissions.  Measured by
+    # `gdcore bench neighbors` (kneighbors k=10 float32, clustered 50000x256).
+    WIDE_SLACK = 64
+
+# A query the integer product fails costs its integer pass and then a float32
+# one, and the integer pass costs about half the float32 one: beyond this
+# share of failures it pays less and less (see PILOT_QUERIES).
+cdef double MAX_REDONE_SHARE = 0.25
+
 STATUS_OK = OK
 STATUS_OUT_OF_MEMORY = OUT_OF_MEMORY
 STATUS_TOO_MANY_ROWS = TOO_MANY_ROWS
@@ -126,6 +176,8 @@ METRIC_COSINE = COSINE
 METRIC_MANHATTAN = MANHATTAN
 METRIC_CHEBYSHEV = CHEBYSHEV
 METRIC_MINKOWSKI = MINKOWSKI
+PRODUCT_FLOAT = FLOAT_PRODUCT
+PRODUCT_INT16 = INT16_PRODUCT
 
 
 def n_candidates(Py_ssize_t k, Py_ssize_t n_available):
@@ -133,7 +185,7 @@ def n_candidates(Py_ssize_t k, Py_ssize_t n_available):
 
     The slack (k / 8, at least 8) makes the verification fail only when more
     than that many points sit within delta of the k-th neighbour (then that
-    query is rescanned exactly).  Every candidate costs admissions and an
+    query is searched again, see kneighbors_gemm).  Every candidate costs admissions and an
     exact distance, so a larger slack (such as k / 2) slows large k
     measurably.  Measured by `gdcore bench neighbors` (kneighbors k=100).
     """
@@ -153,6 +205,7 @@ def kneighbors_gemm(
     floating[:, ::1] dist,            # OUT (n_q, k) squared Euclidean / cosine distances
     Py_ssize_t[:, ::1] ind,           # OUT (n_q, k) database rows, nearest first
     int n_threads,
+    int product=FLOAT_PRODUCT,        # PRODUCT_FLOAT, or PRODUCT_INT16 where int16_ready()
 ):
     """The k nearest database rows of each query, by gemm tiles and verified.
 
@@ -166,40 +219,186 @@ def kneighbors_gemm(
     operand rows.  Final distances are recomputed exactly from Q and Y
     themselves, so the operands only have to rank well; they may be float32
     for float64 data (the error bound follows).
+
+    ``product=PRODUCT_INT16`` multiplies the operands quantized to 16-bit
+    integers (``_neighbors_int16.pxd``) with a wider verification bound
+    (float32 tiles where int16_ready(); float32 products otherwise).  The
+    queries it cannot verify are searched again afterwards, all together,
+    with float32 products, and if a pilot of the first PILOT_QUERIES shows
+    more than MAX_REDONE_SHARE of them failing (tight clusters), its
+    failures are tried again with WIDE_SLACK more candidates, which then
+    serve the other queries if enough pass; otherwise the other queries go
+    to float32 products at once: such data costs a pilot more than float32
+    alone, not a rescan per query.  The queries float32 products cannot
+    verify are searched again together with float64 tiles (and rescanned
+    exactly only if those fail too).  The answer is the same either way.
+    """
+    cdef Py_ssize_t nq = Q.shape[0], pilot
+    cdef Py_ssize_t kc = n_candidates(dist.shape[1], Y.shape[0] - exclude_self), wide
+    self_rows = np.arange(nq) if exclude_self else np.empty(0, dtype=np.intp)
+    no_redo = np.empty(0, dtype=np.uint8)
+    if gemm_t is double or nq == 0:
+        return _search(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist, ind,
+                       n_threads, FLOAT_PRODUCT, no_redo, kc)
+    redo = np.zeros(nq, dtype=np.uint8)   # failed the integer product: float32 next
+    hard = np.zeros(nq, dtype=np.uint8)   # failed float32: float64 tiles next
+    if product == INT16_PRODUCT and gd_knn_i16_ready():
+        pilot = min(nq, PILOT_QUERIES)
+        status = _search(Q[:pilot], Y, shift, y_scale, yg_sqnorms, metric,
+                         self_rows[:pilot], dist[:pilot], ind[:pilot], n_threads,
+                         INT16_PRODUCT, redo[:pilot], kc)
+        wide = kc
+        if status == OK and redo[:pilot].mean() > MAX_REDONE_SHARE:
+            # More candidates widen the margin the bound must fit in: the
+            # pilot's failures again, with WIDE_SLACK more; if still too many
+            # fail, the rest of the queries take float32 products.
+            wide, product = _wider(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist,
+                                   ind, n_threads, redo, pilot, kc)
+        if status == OK and pilot < nq:
+            status = _search(Q[pilot:], Y, shift, y_scale, yg_sqnorms, metric,
+                             self_rows[pilot:], dist[pilot:], ind[pilot:], n_threads, product,
+                             (redo if product == INT16_PRODUCT else hard)[pilot:], wide)
+        failed = np.flatnonzero(redo)
+        if status == OK and len(failed):
+            again = np.zeros(len(failed), dtype=np.uint8)
+            status = _redo(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist, ind,
+                           n_threads, failed, FLOAT_PRODUCT, again, kc)
+            hard[failed] = again
+    else:
+        status = _search(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist, ind,
+                         n_threads, FLOAT_PRODUCT, hard, kc)
+    failed = np.flatnonzero(hard)
+    if status == OK and len(failed):
+        # float32 tiles cannot rank these (points far from the origin, tight
+        # clusters): float64 tiles, all together, rather than an exact scan each.
+        status = _redo(Q, Y, shift, y_scale, _float64_sqnorms(Y, shift, y_scale, metric),
+                       metric, self_rows, dist, ind, n_threads, failed, FLOAT_PRODUCT,
+                       no_redo, kc)
+    return status
+
+
+def _float64_sqnorms(Y, shift, y_scale, metric):
+    """Squared norms of the float64 tiles' operand rows, as _load_tile makes them."""
+    Y = np.asarray(Y)
+    out = np.empty(len(Y))
+    rows = max(1, 2**20 // max(1, Y.shape[1]))   # 8 MB of float64 at a time
+    for start in range(0, len(Y), rows):
+        c = Y[start:start + rows].astype(np.float64) - np.asarray(shift)
+        if metric == COSINE:
+            c *= np.asarray(y_scale)[start:start + rows, None]
+        out[start:start + len(c)] = np.einsum("ij,ij->i", c, c)
+    return out
+
+
+def _wider(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist, ind, n_threads, redo,
+           pilot, kc):
+    """Search the pilot's failures again with more candidates; return the rest's kc, product."""
+    failed = np.flatnonzero(redo[:pilot])
+    wide = min(kc + WIDE_SLACK, Y.shape[0] - (len(self_rows) > 0))
+    again = np.zeros(len(failed), dtype=np.uint8)
+    if wide == kc or _redo(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist, ind,
+                           n_threads, failed, INT16_PRODUCT, again, wide) != OK:
+        return kc, FLOAT_PRODUCT
+    redo[failed] = again
+    if again.sum() > MAX_REDONE_SHARE * pilot:
+        return kc, FLOAT_PRODUCT
+    return wide, INT16_PRODUCT
+
+
+def _redo(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist, ind, n_threads, rows,
+          product, redo, kc):
+    """Search the queries ``rows`` again (copied together); write back those answered."""
+    sub_dist = np.empty((len(rows), dist.shape[1]), dtype=np.asarray(dist).dtype)
+    sub_ind = np.empty((len(rows), dist.shape[1]), dtype=np.intp)
+    status = _search(np.asarray(Q)[rows], Y, shift, y_scale, yg_sqnorms, metric,
+                     np.asarray(self_rows)[rows] if len(self_rows) else self_rows, sub_dist,
+                     sub_ind, n_threads, product, redo, kc)
+    done = redo == 0 if len(redo) else slice(None)
+    np.asarray(dist)[rows[done]] = sub_dist[done]
+    np.asarray(ind)[rows[done]] = sub_ind[done]
+    return status
+
+
+def int16_ready():
+    """Whether PRODUCT_INT16 can run on this CPU (AVX-512 with VNNI, x86-64 GCC/clang build)."""
+    return bool(gd_knn_i16_ready())
+
+
+def _search(
+    const floating[:, ::1] Q,
+    const floating[:, ::1] Y,
+    const double[::1] shift,
+    const double[::1] y_scale,
+    const gemm_t[::1] yg_sqnorms,
+    int metric,
+    const Py_ssize_t[::1] self_rows,  # IN query q is database row self_rows[q]; empty: none is
+    floating[:, ::1] dist,
+    Py_ssize_t[:, ::1] ind,
+    int n_threads,
+    int product,
+    unsigned char[::1] redo,          # OUT 1 for a query not verified (unwritten); empty: rescan
+    Py_ssize_t kc,                    # candidates kept per query (n_candidates, or more)
+):
+    """kneighbors_gemm on some of its queries: their own rows and the product given.
+
+    A query whose answer cannot be verified is flagged in ``redo`` and left
+    for kneighbors_gemm to search again; without ``redo``, it is rescanned
+    exactly on the spot.
     """
     cdef Py_ssize_t nq = Q.shape[0], n = Y.shape[0], d = Q.shape[1], k = dist.shape[1]
-    cdef Py_ssize_t kc = n_candidates(k, n - exclude_self)
-    # Fewer queries than threads * QUERY_BLOCK: smaller blocks, all threads busy.
-    cdef Py_ssize_t qblock = min(QUERY_BLOCK, max(1, (nq + n_threads - 1) // n_threads))
-    cdef Py_ssize_t n_blocks = (nq + qblock - 1) // qblock
+    cdef bint has_self = self_rows.shape[0] > 0
+    cdef Py_ssize_t qblock, n_blocks
     cdef double u = 5.97e-8 if gemm_t is float else 1.12e-16  # unit roundoff of the tiles
     cdef double max_ny = 0.0
     cdef int status = OK
     cdef int* failed = &status   # shared: written by a thread whose malloc failed
     cdef Py_ssize_t cap = kc + max(kc, MIN_BATCH)   # candidates kept + arrivals between selections
-    cdef Py_ssize_t b, q0, q1, nb, tile, t0, t1, nt, qi, j, grp, g0, m, r
+    cdef Py_ssize_t b, q0, q1, nb, tile, t0, t1, nt, qi, j, grp, g0, m, r, oct
+    # The integer product: float32 tiles only, its operands as pairs of int16.
+    cdef bint int16 = (gemm_t is float and product == INT16_PRODUCT and nq > 0
+                       and gd_knn_i16_ready())
+    # Fewer queries than threads * QUERY_BLOCK: smaller blocks, all threads busy.
+    qblock = min(INT16_QUERY_BLOCK if int16 else QUERY_BLOCK,
+                 max(1, (nq + n_threads - 1) // n_threads))
+    n_blocks = (nq + qblock - 1) // qblock
+    cdef Py_ssize_t dp2 = (d + 1) // 2
+    cdef float levels = _int16_levels(dp2)
     # Small d: the dot products by gd_knn_dots4_f on a packed tile, not gemm.
-    cdef bint fused = gemm_t is float and d <= FUSED_D
+    cdef bint fused = gemm_t is float and d <= FUSED_D and not int16
     # Unshifted Euclidean rows in the tiles' type are their own operands:
-    # gemm reads Y itself, and no tile is copied.
-    cdef bint own = False
-    cdef gemm_t* qg       # the block's query operands (nb, d), zero rows up to a multiple of 4
+    # gemm (or the integer packing) reads Y itself, and no tile is copied.
+    cdef bint plain = False
+    cdef bint own
+    cdef gemm_t* qg       # the block's query operands (nb, d), room to a multiple of 8 rows
     cdef gemm_t* yt       # one database tile's operands: (nt, d), or packed if fused
     cdef gemm_t* prod
     cdef gemm_t* cv       # per query of the block: cap candidate values...
     cdef int* ci          # ...and their database rows (see MAX_ROWS)
     cdef Py_ssize_t* cnt  # per query: candidates held
     cdef double* thr      # per query: admission threshold
-    cdef float* thr4      # the same as float, padded to a multiple of 4 (fused only)
+    cdef float* thr4      # the same as float, padded to a multiple of 8 (fused, int16)
     cdef double* fd       # one query's kc exact distances...
     cdef Py_ssize_t* fi   # ...and rows, while it is finished
     cdef gemm_t* row
     cdef gd_knn_mask_t hits
-    cdef bint complete = kc == n - exclude_self
+    cdef bint complete = kc == n - has_self
     # The scan's norm terms, halved (exact: a power of two) so that a value
     # is hn_j - x.y_j without a multiply; zero for cosine.  +inf past n:
     # gd_knn_dots4_f tests whole groups of GD_KNN_COLS.
     cdef gemm_t* hn
+    # int16 only: per database row its scale s_y and 1 / s_y (0 past n), the
+    # largest s_y and ||y||_1 (for the error bound); per query of a block its
+    # pairs, scale and ||x||_1; one packed group of the database.
+    cdef float* ysc = NULL
+    cdef float* yinv = NULL
+    cdef double* yl1 = NULL
+    cdef double max_sy = 0.0, max_l1 = 0.0
+    cdef int32_t* qp
+    cdef float* qsx
+    cdef double* ql1
+    cdef int32_t* yq
+    cdef int32_t* tmp
+    cdef unsigned char* flags = NULL   # &redo[0], if given
     # Rows index as C ints (ci), and d goes to gemm as BLAS's int.
     if n > MAX_ROWS or not blas_dims_fit(d):
         return TOO_MANY_ROWS
@@ -212,24 +411,50 @@ def kneighbors_gemm(
     for j in range(n, n + GD_KNN_COLS):
         hn[j] = INFINITY
     if (gemm_t is float and floating is float) or (gemm_t is double and floating is double):
-        own = not fused and metric == SQEUCLIDEAN
+        plain = metric == SQEUCLIDEAN
         for j in range(d):
-            own = own and shift[j] == 0
+            plain = plain and shift[j] == 0
+    own = plain and not fused and not int16
+    if redo.shape[0] > 0:
+        flags = &redo[0]
+    if int16:
+        ysc = <float*> calloc(n + GD_KNN_COLS, sizeof(float))
+        yinv = <float*> malloc((n + 1) * sizeof(float))
+        yl1 = <double*> malloc((n + 1) * sizeof(double))
+        if ysc == NULL or yinv == NULL or yl1 == NULL:
+            free(ysc)
+            free(yinv)
+            free(yl1)
+            free(hn)
+            return OUT_OF_MEMORY
+        for j in prange(n, nogil=True, num_threads=n_threads, schedule="static"):
+            _row_scale(metric, Y, j, shift, y_scale, levels, &ysc[j], &yinv[j], &yl1[j])
+        for j in range(n):
+            max_sy = max(max_sy, <double> ysc[j])
+            max_l1 = max(max_l1, yl1[j])
+        free(yl1)
 
     with nogil, parallel(num_threads=n_threads):
-        qg = <gemm_t*> calloc((qblock + 3) * d, sizeof(gemm_t))
+        qg = <gemm_t*> calloc((qblock + 7) * d, sizeof(gemm_t))
         yt = <gemm_t*> malloc(DB_TILE * d * sizeof(gemm_t))
-        prod = <gemm_t*> malloc((4 * GD_KNN_COLS if fused else qblock * DB_TILE)
+        prod = <gemm_t*> malloc((GD_KNN_I16_QUERIES * GD_KNN_I16_COLS if int16 else
+                                 4 * GD_KNN_COLS if fused else qblock * DB_TILE)
                                 * sizeof(gemm_t))
         cv = <gemm_t*> malloc(qblock * cap * sizeof(gemm_t))
         ci = <int*> malloc(qblock * cap * sizeof(int))
         cnt = <Py_ssize_t*> malloc(qblock * sizeof(Py_ssize_t))
         thr = <double*> malloc(qblock * sizeof(double))
-        thr4 = <float*> malloc((qblock + 3) * sizeof(float))
+        thr4 = <float*> malloc((qblock + 7) * sizeof(float))
         fd = <double*> malloc(kc * sizeof(double))
         fi = <Py_ssize_t*> malloc(kc * sizeof(Py_ssize_t))
+        qp = <int32_t*> calloc((qblock + 7) * dp2 if int16 else 1, sizeof(int32_t))
+        qsx = <float*> calloc(qblock + 7, sizeof(float))
+        ql1 = <double*> malloc(qblock * sizeof(double))
+        yq = <int32_t*> malloc((GD_KNN_I16_COLS * dp2 if int16 else 1) * sizeof(int32_t))
+        tmp = <int32_t*> malloc(dp2 * sizeof(int32_t))
         if (qg == NULL or yt == NULL or prod == NULL or cv == NULL or ci == NULL
-                or cnt == NULL or thr == NULL or thr4 == NULL or fd == NULL or fi == NULL):
+                or cnt == NULL or thr == NULL or thr4 == NULL or fd == NULL or fi == NULL
+                or qp == NULL or qsx == NULL or ql1 == NULL or yq == NULL or tmp == NULL):
             failed[0] = OUT_OF_MEMORY
         else:
             for b in prange(n_blocks, schedule="dynamic"):
@@ -237,18 +462,44 @@ def kneighbors_gemm(
                 q1 = min(nq, q0 + qblock)
                 nb = q1 - q0
                 _load_queries(metric, Q, q0, nb, shift, qg)
+                if int16:
+                    for qi in range(nb):
+                        _query_int16(qg + qi * d, d, dp2, levels, qp + qi * dp2, &qsx[qi],
+                                     &ql1[qi])
                 for qi in range(nb):
                     cnt[qi] = 0
                     thr[qi] = INFINITY
-                for qi in range(qblock + 3):
+                for qi in range(qblock + 7):
                     thr4[qi] = INFINITY
                 for tile in range((n + DB_TILE - 1) // DB_TILE):
                     t0 = tile * DB_TILE
                     t1 = min(n, t0 + DB_TILE)
                     nt = t1 - t0
-                    if not own:
-                        _load_tile(metric, Y, t0, nt, shift, y_scale, fused, yt)
-                    if fused:
+                    if int16:
+                        # Database rows in groups of 32, packed one at a time (the
+                        # group stays in L1 while every query of the block meets
+                        # it), queries 8 at a time.
+                        for grp in range((nt + GD_KNN_I16_COLS - 1) // GD_KNN_I16_COLS):
+                            g0 = t0 + grp * GD_KNN_I16_COLS
+                            m = min(<Py_ssize_t> GD_KNN_I16_COLS, t1 - g0)
+                            if not plain:
+                                _load_tile(metric, Y, g0, m, shift, y_scale, False, yt)
+                            _pack_int16(<const gemm_t*> &Y[g0, 0] if plain else yt, d, m,
+                                        yinv + g0, dp2, tmp, yq)
+                            for oct in range((nb + GD_KNN_I16_QUERIES - 1) // GD_KNN_I16_QUERIES):
+                                qi = oct * GD_KNN_I16_QUERIES
+                                hits = _dots8(qp + qi * dp2, dp2, yq, qsx + qi, ysc + g0,
+                                              hn + g0, thr4 + qi, prod)
+                                for r in range(min(<Py_ssize_t> GD_KNN_I16_QUERIES, nb - qi)):
+                                    if (hits >> r) & 1:
+                                        cnt[qi + r] = _admit(
+                                            prod + r * GD_KNN_I16_COLS, hn, g0, m,
+                                            _own_row(self_rows, q0 + qi + r), 1,
+                                            cv + (qi + r) * cap, ci + (qi + r) * cap,
+                                            cnt[qi + r], kc, cap, &thr[qi + r])
+                                        thr4[qi + r] = <float> thr[qi + r]
+                    elif fused:
+                        _load_tile(metric, Y, t0, nt, shift, y_scale, True, yt)
                         # Database rows in groups of 64, queries 4 at a time; each
                         # query still meets the rows in order.
                         for grp in range((nt + GD_KNN_COLS - 1) // GD_KNN_COLS):
@@ -261,11 +512,14 @@ def kneighbors_gemm(
                                     if (hits >> (2 * r)) & 3:
                                         cnt[qi + r] = _admit(
                                             prod + r * GD_KNN_COLS, hn, t0 + g0, m,
-                                            q0 + qi + r, exclude_self, (hits >> (2 * r)) & 3,
+                                            _own_row(self_rows, q0 + qi + r),
+                                            (hits >> (2 * r)) & 3,
                                             cv + (qi + r) * cap, ci + (qi + r) * cap,
                                             cnt[qi + r], kc, cap, &thr[qi + r])
                                         thr4[qi + r] = <float> thr[qi + r]
                     else:
+                        if not own:
+                            _load_tile(metric, Y, t0, nt, shift, y_scale, False, yt)
                         # prod (nb, nt) = Q_b @ Y_t^T, row stride nt
                         gemm(False, True, nb, nt, d, 1.0, qg, d,
                              <const gemm_t*> &Y[t0, 0] if own else yt, d, 0.0, prod, nt)
@@ -273,13 +527,15 @@ def kneighbors_gemm(
                             row = prod + qi * nt
                             hits = _hit_chunks(row, hn + t0, <gemm_t> thr[qi], nt)
                             if hits:
-                                cnt[qi] = _admit(row, hn, t0, nt, q0 + qi, exclude_self, hits,
-                                                 cv + qi * cap, ci + qi * cap, cnt[qi], kc,
-                                                 cap, &thr[qi])
+                                cnt[qi] = _admit(row, hn, t0, nt, _own_row(self_rows, q0 + qi),
+                                                 hits, cv + qi * cap, ci + qi * cap, cnt[qi],
+                                                 kc, cap, &thr[qi])
                 for qi in range(nb):
                     _finish_query(metric, Q, Y, qg + qi * d, q0 + qi,
-                                  exclude_self, complete, cv + qi * cap, ci + qi * cap,
-                                  cnt[qi], fd, fi, kc, k, u, max_ny,
+                                  _own_row(self_rows, q0 + qi), complete, cv + qi * cap,
+                                  ci + qi * cap, cnt[qi], fd, fi, kc, k, u, max_ny,
+                                  _int16_error(max_sy, max_l1, qsx[qi], ql1[qi], d)
+                                  if int16 else 0.0, flags,
                                   &dist[q0 + qi, 0], &ind[q0 + qi, 0])
         free(qg)
         free(yt)
@@ -291,21 +547,33 @@ def kneighbors_gemm(
         free(thr4)
         free(fd)
         free(fi)
+        free(qp)
+        free(qsx)
+        free(ql1)
+        free(yq)
+        free(tmp)
     free(hn)
+    free(ysc)
+    free(yinv)
     return status
 
 
+cdef inline Py_ssize_t _own_row(const Py_ssize_t[::1] self_rows, Py_ssize_t q) noexcept nogil:
+    """The database row query q must not return (itself), or -1."""
+    return self_rows[q] if self_rows.shape[0] > 0 else -1
+
+
 cdef inline Py_ssize_t _admit(gemm_t* row, const gemm_t* hn, Py_ssize_t j0, Py_ssize_t m,
-                              Py_ssize_t q, bint exclude_self, gd_knn_mask_t hits,
+                              Py_ssize_t skip, gd_knn_mask_t hits,
                               gemm_t* cv, int* ci, Py_ssize_t count, Py_ssize_t kc,
                               Py_ssize_t cap, double* threshold) noexcept nogil:
-    """Admit query q's dot products row[:m] with database rows j0.. (see _scan_row).
+    """Admit a query's dot products row[:m] with database rows j0.. (see _scan_row).
 
-    ``hits`` flags the chunks to visit; the excluded self may have flagged
-    one, and is made NaN first.
+    ``hits`` flags the chunks to visit; the excluded row ``skip`` (the query
+    itself, or -1) may have flagged one, and is made NaN first.
     """
-    if exclude_self and j0 <= q < j0 + m:
-        row[q - j0] = NAN   # NaN is never admitted
+    if j0 <= skip < j0 + m:
+        row[skip - j0] = NAN   # NaN is never admitted
     return _scan_row(row, hn + j0, j0, m, hits, cv, ci, count, kc, cap, threshold)
 
 
@@ -443,10 +711,11 @@ cdef inline void _prefetch_row(const void* row, Py_ssize_t nbytes) noexcept nogi
 
 cdef inline void _finish_query(int metric, const floating[:, ::1] Q,
                                const floating[:, ::1] Y, const gemm_t* xg,
-                               Py_ssize_t q, bint exclude_self, bint complete,
+                               Py_ssize_t q, Py_ssize_t skip, bint complete,
                                gemm_t* cv, int* ci, Py_ssize_t count,
                                double* fd, Py_ssize_t* fi,
                                Py_ssize_t kc, Py_ssize_t k, double u, double max_ny,
+                               double extra, unsigned char* redo,
                                floating* dist, Py_ssize_t* ind) noexcept nogil:
     """Exact distances of the kc best candidates; verify them or rescan exactly.
 
@@ -454,13 +723,19 @@ cdef inline void _finish_query(int metric, const floating[:, ::1] Q,
     SQEUCLIDEAN), so its true reduced distance is >= root - delta; the exact
     k-th distance (reduced: minus ||xg||^2, or minus 1 for cosine) strictly
     below that proves no outsider can displace the k found, ties included.
-    Fewer than kc held (values that overflowed to inf) also means a rescan.
+    ``extra`` widens delta by the products' own error beyond float rounding
+    (the integer product's, _int16_error).  Fewer than kc held (values that
+    overflowed to inf) also fails.  A query that fails is rescanned exactly
+    here, or, given ``redo``, flagged there (redo[q] = 1) and left unwritten.
     """
     cdef Py_ssize_t d = Q.shape[1], t
     cdef const floating* x = &Q[q, 0]
     cdef double root, nxg, off, delta
     if count < kc:
-        _exact_scan(metric, x, Y, 0.0, q if exclude_self else -1, fd, fi, k)
+        if redo != NULL:
+            redo[q] = 1
+            return
+        _exact_scan(metric, x, Y, 0.0, skip, fd, fi, k)
         _write_row(fd, fi, k, dist, ind)
         return
     root = _keep_smallest(cv, ci, count, kc)
@@ -477,9 +752,12 @@ cdef inline void _finish_query(int metric, const floating[:, ::1] Q,
     if not complete:
         nxg = _dot(xg, xg, d)
         off = nxg if metric == SQEUCLIDEAN else 1.0
-        delta = (2 * d + 8) * u * (nxg + max_ny)
+        delta = (2 * d + 8) * u * (nxg + max_ny) + extra
         if not (fd[k - 1] - off < root - delta):
-            _exact_scan(metric, x, Y, 0.0, q if exclude_self else -1, fd, fi, k)
+            if redo != NULL:
+                redo[q] = 1
+                return
+            _exact_scan(metric, x, Y, 0.0, skip, fd, fi, k)
     _write_row(fd, fi, k, dist, ind)
 
 

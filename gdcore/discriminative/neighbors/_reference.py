@@ -17,6 +17,8 @@ METRIC_COSINE = 1
 METRIC_MANHATTAN = 2
 METRIC_CHEBYSHEV = 3
 METRIC_MINKOWSKI = 4
+PRODUCT_FLOAT = 0
+PRODUCT_INT16 = 1
 
 
 def n_candidates(k, n_available):
@@ -55,8 +57,8 @@ def _top_k(D, exclude_self, dist, ind):
 
 
 def kneighbors_gemm(Q, Y, shift, y_scale, yg_sqnorms, metric, exclude_self, dist, ind,
-                    n_threads):
-    """shift, y_scale, yg_sqnorms only steer the kernel's search: the answer ignores them."""
+                    n_threads, product=PRODUCT_FLOAT):
+    """shift, y_scale, yg_sqnorms and product steer the kernel's search; the answer ignores them."""
     _top_k(_distances(Q, Y, metric, 2.0), exclude_self, dist, ind)
     return STATUS_OK
 

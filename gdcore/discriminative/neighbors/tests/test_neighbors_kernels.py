@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gdcore._threads import single_threaded_blas
-from gdcore.discriminative.neighbors import _neighbors, _neighbors_fit
+from gdcore.discriminative.neighbors import _base, _neighbors, _neighbors_fit
 from gdcore.discriminative.neighbors import _reference as ref
 from gdcore.tests._tolerance import rtol_for
 
@@ -18,8 +18,9 @@ SHAPES = [(1, 1, 1, 1), (4, 9, 1, 9), (7, 50, 3, 1), (130, 2100, 17, 12),
           (33, 1100, 128, 7), (9, 600, 130, 4)]
 
 
-def _run(module, metric, Q, Y, k, exclude_self, n_threads, p=3.0, shift=None, tiles=None):
-    """Run a kernel; gemm metrics take the operands' ``shift`` and ``tiles`` dtype."""
+def _run(module, metric, Q, Y, k, exclude_self, n_threads, p=3.0, shift=None, tiles=None,
+         product=_neighbors.PRODUCT_FLOAT):
+    """Run a kernel; gemm metrics take the operands' ``shift``, ``tiles`` dtype and product."""
     dist = np.empty((Q.shape[0], k), dtype=Q.dtype)
     ind = np.empty((Q.shape[0], k), dtype=np.intp)
     if metric in GEMM:
@@ -34,7 +35,7 @@ def _run(module, metric, Q, Y, k, exclude_self, n_threads, p=3.0, shift=None, ti
         sq = np.einsum("ij,ij->i", Yg, Yg, dtype=np.float64).astype(Yg.dtype)
         with single_threaded_blas():
             status = module.kneighbors_gemm(Q, Y, shift, y_scale, sq, metric, exclude_self,
-                                            dist, ind, n_threads)
+                                            dist, ind, n_threads, product)
     else:
         status = module.kneighbors_direct(Q, Y, metric, p, exclude_self, dist, ind, n_threads)
     assert status == _neighbors.STATUS_OK
@@ -120,13 +121,39 @@ def test_close_points_where_the_gemm_trick_fails(n_threads):
     _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Q, Y, 5, False, n_threads, np.float32)
 
 
+def test_float32_failures_are_searched_again_with_float64_tiles(n_threads):
+    """Far from the origin, unshifted: float32 tiles cannot verify most queries.
+
+    ``_search`` flags them rather than rescanning each exactly, and
+    kneighbors_gemm answers them together with float64 tiles.
+    """
+    rng = np.random.default_rng(3)
+    Y = (1000.0 + rng.uniform(-0.5, 0.5, (700, 5))).astype(np.float32)
+    Q = (1000.0 + rng.uniform(-0.5, 0.5, (90, 5))).astype(np.float32)
+    sq = np.einsum("ij,ij->i", Y, Y, dtype=np.float64).astype(np.float32)
+    dist = np.empty((len(Q), 4), dtype=np.float32)
+    ind = np.full((len(Q), 4), -1, dtype=np.intp)
+    redo = np.zeros(len(Q), dtype=np.uint8)
+    with single_threaded_blas():
+        _neighbors._search(Q, Y, np.zeros(5), np.empty(0), sq, _neighbors.METRIC_SQEUCLIDEAN,
+                           np.empty(0, dtype=np.intp), dist, ind, n_threads,
+                           _neighbors.PRODUCT_FLOAT, redo, _neighbors.n_candidates(4, len(Y)))
+    assert redo.mean() > 0.5
+    assert (ind[redo == 1] == -1).all()
+    _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Q, Y, 4, False, n_threads, np.float32)
+    _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Y[:90], Y, 4, True, n_threads, np.float32)
+
+
+@pytest.mark.parametrize("product", [_neighbors.PRODUCT_FLOAT, _neighbors.PRODUCT_INT16])
 @pytest.mark.parametrize("d", [8, 130])
-def test_shifted_operands_do_not_change_the_answer(d, dtype):
+def test_shifted_operands_do_not_change_the_answer(d, dtype, product):
     # The estimators shift both sides by the database mean; any shift is allowed.
     rng = np.random.default_rng(4)
     Q, Y = rng.standard_normal((60, d)).astype(dtype), rng.standard_normal((500, d)).astype(dtype)
     shift = rng.standard_normal(d)
-    _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Q, Y, 7, False, 2, dtype, shift=shift)
+    int16 = product == _neighbors.PRODUCT_INT16   # on float32 tiles, which it needs
+    _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Q, Y, 7, False, 2, dtype, shift=shift,
+                 tiles=np.float32 if int16 else None, product=product)
 
 
 def test_n_candidates():
@@ -177,3 +204,141 @@ def test_database_stats_do_not_depend_on_threads():
         _neighbors_fit.database_stats(X, sq, sums, peak, n_threads)
         runs.append(np.concatenate([sq, sums, peak]))
     np.testing.assert_array_equal(runs[0], runs[1])
+
+
+# ---------------------------------------------------------------- integer product
+# PRODUCT_INT16 runs where the CPU has AVX-512 VNNI (int16_ready); elsewhere
+# the kernel takes float32 products for it, and these tests check that path.
+INT16 = {"product": _neighbors.PRODUCT_INT16, "tiles": np.float32}
+
+
+def test_int16_dispatch():
+    """The estimators ask for the integer product exactly where it can run."""
+    ready = _neighbors.int16_ready()
+    expected = _neighbors.PRODUCT_INT16 if ready else _neighbors.PRODUCT_FLOAT
+    assert _base._GEMM_PRODUCT == expected, f"int16_ready() = {ready}"
+
+
+@pytest.mark.parametrize("metric", GEMM)
+@pytest.mark.parametrize("shape", SHAPES + [(5, 5, 33, 5), (40, 31, 2, 30), (70, 300, 47, 9)],
+                         ids=str)
+def test_int16_product_equals_reference(metric, shape, dtype, n_threads):
+    # Past SHAPES: k = n and n below one group of 32 rows, odd d (a zero pair).
+    nq, n, d, k = shape
+    rng = np.random.default_rng(nq + n + d + k)
+    Q = rng.standard_normal((nq, d)).astype(dtype)
+    Y = rng.standard_normal((n, d)).astype(dtype)
+    _check_equal(metric, Q, Y, k, False, n_threads, dtype, **INT16)
+    _check_equal(metric, Y[:nq], Y, min(k, n - 1) or 1, n > 1, n_threads, dtype, **INT16)
+
+
+def _clusters(n, nq, d, spread, seed=0):
+    """Points in tight clusters: distances within a cluster far below the norms."""
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((20, d))
+    Y = centers[rng.integers(0, 20, n)] + spread * rng.standard_normal((n, d))
+    Q = centers[rng.integers(0, 20, nq)] + spread * rng.standard_normal((nq, d))
+    return Q.astype(np.float32), Y.astype(np.float32)
+
+
+def test_int16_unverified_queries_are_flagged_then_answered(n_threads):
+    """Tight clusters fail the integer bound; those queries are redone with float32.
+
+    ``_search`` flags them (and only writes the others); kneighbors_gemm
+    answers all: after a pilot that mostly fails, with more candidates, or
+    with float32 products.  Either way the answer is the reference's.
+    """
+    Q, Y = _clusters(1500, 600, 24, 1e-3)
+    sq = np.einsum("ij,ij->i", Y, Y, dtype=np.float64).astype(np.float32)
+    dist = np.full((len(Q), 5), -1.0, dtype=np.float32)
+    ind = np.full((len(Q), 5), -1, dtype=np.intp)
+    redo = np.zeros(len(Q), dtype=np.uint8)
+    with single_threaded_blas():
+        status = _neighbors._search(Q, Y, np.zeros(24), np.empty(0), sq,
+                                    _neighbors.METRIC_SQEUCLIDEAN, np.empty(0, dtype=np.intp),
+                                    dist, ind, n_threads, _neighbors.PRODUCT_INT16, redo,
+                                    _neighbors.n_candidates(5, len(Y)))
+    assert status == _neighbors.STATUS_OK
+    d_r, i_r = _run(ref, _neighbors.METRIC_SQEUCLIDEAN, Q, Y, 5, False, n_threads)
+    done = redo == 0
+    if _neighbors.int16_ready():
+        assert redo.mean() > 0.5, "the clusters must defeat the integer bound"
+        assert (ind[~done] == -1).all()
+    np.testing.assert_array_equal(ind[done], i_r[done])
+    _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Q, Y, 5, False, n_threads, np.float32, **INT16)
+    _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Y[:300], Y, 5, True, n_threads, np.float32,
+                 **INT16)
+
+
+def test_int16_more_candidates_pass_in_clusters(n_threads):
+    """Clusters of ~100 points: most queries fail with kc candidates, pass with kc + 64.
+
+    kneighbors_gemm's pilot then retries with more candidates and keeps them
+    for the other queries; the answer stays the float32 product's (itself
+    the reference's, checked on some queries: the reference's distance
+    tensor is large).
+    """
+    rng = np.random.default_rng(1)
+    centers = rng.standard_normal((20, 128))
+    Y = (centers[rng.integers(0, 20, 2000)] + 0.1 * rng.standard_normal((2000, 128)))
+    Q = (centers[rng.integers(0, 20, 300)] + 0.1 * rng.standard_normal((300, 128)))
+    Y, Q = Y.astype(np.float32), Q.astype(np.float32)
+    sq = np.einsum("ij,ij->i", Y, Y, dtype=np.float64).astype(np.float32)
+    kc = _neighbors.n_candidates(5, len(Y))
+    share = []
+    for candidates in (kc, kc + 64):
+        dist = np.empty((len(Q), 5), dtype=np.float32)
+        ind = np.empty((len(Q), 5), dtype=np.intp)
+        redo = np.zeros(len(Q), dtype=np.uint8)
+        with single_threaded_blas():
+            _neighbors._search(Q, Y, np.zeros(128), np.empty(0), sq,
+                               _neighbors.METRIC_SQEUCLIDEAN, np.empty(0, dtype=np.intp),
+                               dist, ind, n_threads, _neighbors.PRODUCT_INT16, redo, candidates)
+        share.append(redo.mean())
+    if _neighbors.int16_ready():
+        assert share[1] < 0.25 < share[0], share
+    d_i, i_i = _run(_neighbors, _neighbors.METRIC_SQEUCLIDEAN, Q, Y, 5, False, n_threads, **INT16)
+    d_f, i_f = _run(_neighbors, _neighbors.METRIC_SQEUCLIDEAN, Q, Y, 5, False, n_threads)
+    np.testing.assert_array_equal(i_i, i_f)
+    np.testing.assert_array_equal(d_i, d_f)
+    _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Q[:40], Y, 5, False, n_threads, np.float32,
+                 **INT16)
+
+
+@pytest.mark.parametrize("spread", [1e-3, 0.3], ids=["tight", "loose"])
+def test_int16_answers_do_not_depend_on_threads(spread):
+    Q, Y = _clusters(3000, 700, 40, spread)
+    runs = [_run(_neighbors, _neighbors.METRIC_SQEUCLIDEAN, Q, Y, 7, False, t, **INT16)
+            for t in (1, 2)]
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+
+
+def test_int16_rows_of_very_different_sizes(n_threads):
+    """Rows and queries down to 1e-30 of the others' size, zero rows, and large rows."""
+    rng = np.random.default_rng(8)
+    Y = rng.standard_normal((500, 21))
+    Y[::7] *= 1e-30
+    Y[3::11] = 0.0
+    Y[5::13] *= 1e10
+    Q = np.concatenate([Y[:60] * (1 + 1e-3 * rng.standard_normal((60, 21))),
+                        rng.standard_normal((20, 21)) * 1e-25])
+    for dtype in (np.float32, np.float64):
+        _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Q.astype(dtype), Y.astype(dtype), 6, False,
+                     n_threads, dtype, **INT16)
+        _check_equal(_neighbors.METRIC_COSINE, Q.astype(dtype), Y.astype(dtype), 6, False,
+                     n_threads, dtype, **INT16)
+    # All rows tiny: two row scales would multiply below float32's normal range.
+    _check_equal(_neighbors.METRIC_SQEUCLIDEAN, (Q[:60] * 1e-20).astype(np.float32),
+                 (Y * 1e-20).astype(np.float32), 6, False, n_threads, np.float32, **INT16)
+
+
+def test_int16_far_from_the_origin_and_duplicates(n_threads):
+    """Unshifted rows far from the origin fail every bound; duplicates tie exactly."""
+    rng = np.random.default_rng(7)
+    Y = (1000.0 + rng.uniform(-0.5, 0.5, (400, 19))).astype(np.float32)
+    Q = (1000.0 + rng.uniform(-0.5, 0.5, (300, 19))).astype(np.float32)
+    _check_equal(_neighbors.METRIC_SQEUCLIDEAN, Q, Y, 4, False, n_threads, np.float32, **INT16)
+    X = np.repeat(rng.standard_normal((150, 66)), 3, axis=0)
+    _check_equal(_neighbors.METRIC_SQEUCLIDEAN, X, X, 5, True, n_threads, np.float64, **INT16)
+    _check_equal(_neighbors.METRIC_COSINE, X, X, 5, True, n_threads, np.float64, **INT16)
