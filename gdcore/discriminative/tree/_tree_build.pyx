@@ -296,7 +296,8 @@ cdef bint _split_node(Builder* b, Py_ssize_t start, Py_ssize_t end, Py_ssize_t d
         _search_all(b, start, end, -1, best)
     if best.feature < 0:
         return False
-    pos[0] = partition(t, b.idx, start, end, best)
+    # the search's sort keys (2 n of them) are free again: partition's scratch
+    pos[0] = partition(t, b.idx, start, end, best, <Py_ssize_t*> b.keys)
     # children's impurities for the improvement (scikit-learn's definition)
     if best.stats != NULL:
         # the sums the split search added up at its cut: with integral

@@ -138,7 +138,7 @@ cdef bint random_split(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t star
                        Py_ssize_t f, const double* total, Limits lim, Split* best,
                        uint64_t* rng, double* scratch) noexcept nogil
 cdef Py_ssize_t partition(const TreeData* t, Py_ssize_t* idx, Py_ssize_t start,
-                          Py_ssize_t end, const Split* s) noexcept nogil
+                          Py_ssize_t end, const Split* s, Py_ssize_t* right) noexcept nogil
 cdef TreeData tree_data(codes8, codes32, const int[::1] n_bins, const double[:, ::1] table,
                         const uint8_t[::1] is_exact, y_cls, y_reg,
                         const int[::1] class_offset, int K, int criterion)

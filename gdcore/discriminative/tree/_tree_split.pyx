@@ -45,7 +45,7 @@ import numpy as np
 
 from libc.math cimport INFINITY, NAN, log
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 from gdcore._cy._prefetch cimport GDCORE_PREFETCH
 
@@ -378,26 +378,33 @@ cdef bint random_split(const TreeData* t, const Py_ssize_t* idx, Py_ssize_t star
 
 
 cdef Py_ssize_t partition(const TreeData* t, Py_ssize_t* idx, Py_ssize_t start,
-                          Py_ssize_t end, const Split* s) noexcept nogil:
-    """Reorder idx[start:end] so the left child comes first; return its end."""
-    cdef Py_ssize_t nb = t.n_bins[s.feature], lo = start, hi = end - 1, c, tmp, st = 1
+                          Py_ssize_t end, const Split* s, Py_ssize_t* right) noexcept nogil:
+    """Reorder idx[start:end] so the left child comes first, each child's samples
+    in their order in the node (as the NumPy twin's rows[go_left]); return the
+    left child's end.  right: end - start scratch.
+
+    Branch-free: every sample is written both to the left run (in place,
+    behind the reads) and to ``right``, and only the side it goes to
+    advances; the side is as unpredictable as the data, so a branch on it
+    would be mispredicted half the time.
+    """
+    cdef Py_ssize_t nb = t.n_bins[s.feature], n_left = start, n_right = 0, p, i, c, st = 1
     cdef const uint8_t* col8 = NULL
     cdef bint go_left
     if t.codes8 != NULL:
         col8 = col8_of(t, s.feature, end - start, &st)
-    while lo <= hi:
-        if col8 != NULL and lo + PREFETCH_AHEAD <= hi:
-            GDCORE_PREFETCH(col8 + idx[lo + PREFETCH_AHEAD] * st, 3)
-        c = col8[idx[lo] * st] if col8 != NULL else code_of(t, s.feature, idx[lo])
+    for p in range(start, end):
+        if col8 != NULL and p + PREFETCH_AHEAD < end:
+            GDCORE_PREFETCH(col8 + idx[p + PREFETCH_AHEAD] * st, 3)
+        i = idx[p]
+        c = col8[i * st] if col8 != NULL else code_of(t, s.feature, i)
         go_left = s.missing_left if c == nb else c <= s.bin
-        if go_left:
-            lo += 1
-        else:
-            tmp = idx[lo]
-            idx[lo] = idx[hi]
-            idx[hi] = tmp
-            hi -= 1
-    return lo
+        idx[n_left] = i
+        right[n_right] = i
+        n_left += go_left
+        n_right += 1 - go_left
+    memcpy(idx + n_left, right, n_right * sizeof(Py_ssize_t))
+    return n_left
 
 
 # ---------------------------------------------------------------------------
