@@ -30,7 +30,13 @@ from gdcore._dask import dask_dispatch
 from gdcore._fallback import PeerFallbackMixin, delegate_to_peer
 from gdcore._threads import effective_n_threads, single_threaded_blas
 from gdcore._validation import FLOAT_DTYPES, check_X, raise_for_status, refuse_dates
-from gdcore.discriminative.neighbors import _neighbors, _neighbors_fit, _neighbors_sparse, _params
+from gdcore.discriminative.neighbors import (
+    _gemm_search,
+    _neighbors,
+    _neighbors_fit,
+    _neighbors_sparse,
+    _params,
+)
 
 # user's metric name -> (kernel, kernel metric code, name for scipy's cdist)
 _METRICS = {
@@ -328,9 +334,9 @@ class NeighborsBase(PeerFallbackMixin, BaseEstimator):
                 np.sqrt(dist, out=dist)
         elif kind == "gemm":
             with single_threaded_blas():
-                status = _neighbors.kneighbors_gemm(Q, X, self._shift, self._y_scale,
-                                                    self._yg_sqnorms, code, exclude_self,
-                                                    dist, ind, n_threads, _GEMM_PRODUCT)
+                status = _gemm_search.kneighbors_gemm(Q, X, self._shift, self._y_scale,
+                                                      self._yg_sqnorms, code, exclude_self,
+                                                      dist, ind, n_threads, _GEMM_PRODUCT)
             raise_for_status(status, _KERNEL_ERRORS)
             if self.effective_metric_ in ("euclidean", "l2"):
                 np.sqrt(dist, out=dist)

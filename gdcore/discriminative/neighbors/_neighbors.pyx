@@ -2,7 +2,8 @@
 
 Two entry points, one per way of computing distances:
 
-``kneighbors_gemm`` (squared Euclidean, cosine).  Queries are cut into
+``search`` (squared Euclidean, cosine; run by ``_gemm_search.kneighbors_gemm``,
+which picks the product and searches again what it cannot verify).  Queries are cut into
 blocks of QUERY_BLOCK rows and the database into tiles of DB_TILE rows; each
 (block, tile) pair is one BLAS gemm, Q_b @ Y_t^T, into a per-thread buffer,
 so memory is bounded by the tiles (QUERY_BLOCK * DB_TILE values per thread),
@@ -42,7 +43,7 @@ products summed exactly in int32, twice float32's multiply-adds per
 instruction.  Its error is bounded from the rows' scales and 1-norms
 (``_int16_error``), so the same verification applies with a wider delta;
 the queries it fails are searched again together with float32 products
-(``kneighbors_gemm``), and where a pilot of queries mostly fails (tight
+(``_gemm_search.kneighbors_gemm``), and where a pilot of queries mostly fails (tight
 clusters) the rest skip the integer pass.  Rows as a scale times small
 integers are the splitting of the Ozaki scheme (Ozaki, Ogita, Oishi and
 Rump, "Error-free transformations of matrix multiplication by using fast
@@ -70,7 +71,6 @@ caller.  Both entry points return a status code (0 = ok, see STATUS_*).
 NumPy twin: ``gdcore/discriminative/neighbors/_reference.py``.
 """
 
-import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport parallel, prange
@@ -146,27 +146,9 @@ cdef enum:
     DIRECT_QUERY_BLOCK = 32
     DIRECT_DB_TILE = 256
 
-    # The products of kneighbors_gemm (its ``product`` argument).
+    # The products of search (its ``product`` argument).
     FLOAT_PRODUCT = 0
     INT16_PRODUCT = 1
-    # The integer product is tried on this many queries first; if more than
-    # MAX_REDONE_SHARE of them fail its verification (tight clusters, rows
-    # far from the origin), the other queries go straight to float32
-    # products.  A small pilot costs little where the integer product wins,
-    # and bounds what it wastes where it loses.  Measured by `gdcore bench
-    # neighbors` (kneighbors k=10 float32, clustered 50000x256).
-    PILOT_QUERIES = 256
-    # Candidates added for the pilot's failures (see _wider): in clusters,
-    # the k-th neighbour's distance is separated from the (k + slack)-th by
-    # less than the integer product's error, from the k + 64-th often not.
-    # Each candidate costs an exact distance, and admissions.  Measured by
-    # `gdcore bench neighbors` (kneighbors k=10 float32, clustered 50000x256).
-    WIDE_SLACK = 64
-
-# A query the integer product fails costs its integer pass and then a float32
-# one, and the integer pass costs about half the float32 one: beyond this
-# share of failures it pays less and less (see PILOT_QUERIES).
-cdef double MAX_REDONE_SHARE = 0.25
 
 STATUS_OK = OK
 STATUS_OUT_OF_MEMORY = OUT_OF_MEMORY
@@ -185,7 +167,7 @@ def n_candidates(Py_ssize_t k, Py_ssize_t n_available):
 
     The slack (k / 8, at least 8) makes the verification fail only when more
     than that many points sit within delta of the k-th neighbour (then that
-    query is searched again, see kneighbors_gemm).  Every candidate costs admissions and an
+    query is searched again, see _gemm_search).  Every candidate costs admissions and an
     exact distance, so a larger slack (such as k / 2) slows large k
     measurably.  Measured by `gdcore bench neighbors` (kneighbors k=100).
     """
@@ -194,137 +176,12 @@ def n_candidates(Py_ssize_t k, Py_ssize_t n_available):
 
 # ---------------------------------------------------------------- gemm metrics
 
-def kneighbors_gemm(
-    const floating[:, ::1] Q,         # IN (n_q, d) queries
-    const floating[:, ::1] Y,         # IN (n, d) database
-    const double[::1] shift,          # IN (d,) subtracted from both sides (see below)
-    const double[::1] y_scale,        # IN (n,) COSINE: 1 / ||y_j||; unused (may be empty) else
-    const gemm_t[::1] yg_sqnorms,     # IN (n,) squared norms of the database operand rows
-    int metric,                       # SQEUCLIDEAN or COSINE
-    bint exclude_self,                # query i is database row i: never its own neighbour
-    floating[:, ::1] dist,            # OUT (n_q, k) squared Euclidean / cosine distances
-    Py_ssize_t[:, ::1] ind,           # OUT (n_q, k) database rows, nearest first
-    int n_threads,
-    int product=FLOAT_PRODUCT,        # PRODUCT_FLOAT, or PRODUCT_INT16 where int16_ready()
-):
-    """The k nearest database rows of each query, by gemm tiles and verified.
-
-    The tiles multiply operands made on the fly, tile by tile, in the type of
-    yg_sqnorms (gemm_t): for SQEUCLIDEAN, rows minus ``shift`` (the
-    estimators use the database mean, which makes the products' rounding
-    small), for COSINE, rows scaled to norm 1 (``y_scale`` for the
-    database, computed here for the queries; zero rows stay zero, shift is
-    zero).  No operand copy of the database is ever held: a thread holds one
-    tile of it.  yg_sqnorms must be the squared norms of exactly these
-    operand rows.  Final distances are recomputed exactly from Q and Y
-    themselves, so the operands only have to rank well; they may be float32
-    for float64 data (the error bound follows).
-
-    ``product=PRODUCT_INT16`` multiplies the operands quantized to 16-bit
-    integers (``_neighbors_int16.pxd``) with a wider verification bound
-    (float32 tiles where int16_ready(); float32 products otherwise).  The
-    queries it cannot verify are searched again afterwards, all together,
-    with float32 products, and if a pilot of the first PILOT_QUERIES shows
-    more than MAX_REDONE_SHARE of them failing (tight clusters), its
-    failures are tried again with WIDE_SLACK more candidates, which then
-    serve the other queries if enough pass; otherwise the other queries go
-    to float32 products at once: such data costs a pilot more than float32
-    alone, not a rescan per query.  The queries float32 products cannot
-    verify are searched again together with float64 tiles (and rescanned
-    exactly only if those fail too).  The answer is the same either way.
-    """
-    cdef Py_ssize_t nq = Q.shape[0], pilot
-    cdef Py_ssize_t kc = n_candidates(dist.shape[1], Y.shape[0] - exclude_self), wide
-    self_rows = np.arange(nq) if exclude_self else np.empty(0, dtype=np.intp)
-    no_redo = np.empty(0, dtype=np.uint8)
-    if gemm_t is double or nq == 0:
-        return _search(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist, ind,
-                       n_threads, FLOAT_PRODUCT, no_redo, kc)
-    redo = np.zeros(nq, dtype=np.uint8)   # failed the integer product: float32 next
-    hard = np.zeros(nq, dtype=np.uint8)   # failed float32: float64 tiles next
-    if product == INT16_PRODUCT and gd_knn_i16_ready():
-        pilot = min(nq, PILOT_QUERIES)
-        status = _search(Q[:pilot], Y, shift, y_scale, yg_sqnorms, metric,
-                         self_rows[:pilot], dist[:pilot], ind[:pilot], n_threads,
-                         INT16_PRODUCT, redo[:pilot], kc)
-        wide = kc
-        if status == OK and redo[:pilot].mean() > MAX_REDONE_SHARE:
-            # More candidates widen the margin the bound must fit in: the
-            # pilot's failures again, with WIDE_SLACK more; if still too many
-            # fail, the rest of the queries take float32 products.
-            wide, product = _wider(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist,
-                                   ind, n_threads, redo, pilot, kc)
-        if status == OK and pilot < nq:
-            status = _search(Q[pilot:], Y, shift, y_scale, yg_sqnorms, metric,
-                             self_rows[pilot:], dist[pilot:], ind[pilot:], n_threads, product,
-                             (redo if product == INT16_PRODUCT else hard)[pilot:], wide)
-        failed = np.flatnonzero(redo)
-        if status == OK and len(failed):
-            again = np.zeros(len(failed), dtype=np.uint8)
-            status = _redo(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist, ind,
-                           n_threads, failed, FLOAT_PRODUCT, again, kc)
-            hard[failed] = again
-    else:
-        status = _search(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist, ind,
-                         n_threads, FLOAT_PRODUCT, hard, kc)
-    failed = np.flatnonzero(hard)
-    if status == OK and len(failed):
-        # float32 tiles cannot rank these (points far from the origin, tight
-        # clusters): float64 tiles, all together, rather than an exact scan each.
-        status = _redo(Q, Y, shift, y_scale, _float64_sqnorms(Y, shift, y_scale, metric),
-                       metric, self_rows, dist, ind, n_threads, failed, FLOAT_PRODUCT,
-                       no_redo, kc)
-    return status
-
-
-def _float64_sqnorms(Y, shift, y_scale, metric):
-    """Squared norms of the float64 tiles' operand rows, as _load_tile makes them."""
-    Y = np.asarray(Y)
-    out = np.empty(len(Y))
-    rows = max(1, 2**20 // max(1, Y.shape[1]))   # 8 MB of float64 at a time
-    for start in range(0, len(Y), rows):
-        c = Y[start:start + rows].astype(np.float64) - np.asarray(shift)
-        if metric == COSINE:
-            c *= np.asarray(y_scale)[start:start + rows, None]
-        out[start:start + len(c)] = np.einsum("ij,ij->i", c, c)
-    return out
-
-
-def _wider(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist, ind, n_threads, redo,
-           pilot, kc):
-    """Search the pilot's failures again with more candidates; return the rest's kc, product."""
-    failed = np.flatnonzero(redo[:pilot])
-    wide = min(kc + WIDE_SLACK, Y.shape[0] - (len(self_rows) > 0))
-    again = np.zeros(len(failed), dtype=np.uint8)
-    if wide == kc or _redo(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist, ind,
-                           n_threads, failed, INT16_PRODUCT, again, wide) != OK:
-        return kc, FLOAT_PRODUCT
-    redo[failed] = again
-    if again.sum() > MAX_REDONE_SHARE * pilot:
-        return kc, FLOAT_PRODUCT
-    return wide, INT16_PRODUCT
-
-
-def _redo(Q, Y, shift, y_scale, yg_sqnorms, metric, self_rows, dist, ind, n_threads, rows,
-          product, redo, kc):
-    """Search the queries ``rows`` again (copied together); write back those answered."""
-    sub_dist = np.empty((len(rows), dist.shape[1]), dtype=np.asarray(dist).dtype)
-    sub_ind = np.empty((len(rows), dist.shape[1]), dtype=np.intp)
-    status = _search(np.asarray(Q)[rows], Y, shift, y_scale, yg_sqnorms, metric,
-                     np.asarray(self_rows)[rows] if len(self_rows) else self_rows, sub_dist,
-                     sub_ind, n_threads, product, redo, kc)
-    done = redo == 0 if len(redo) else slice(None)
-    np.asarray(dist)[rows[done]] = sub_dist[done]
-    np.asarray(ind)[rows[done]] = sub_ind[done]
-    return status
-
-
 def int16_ready():
     """Whether PRODUCT_INT16 can run on this CPU (AVX-512 with VNNI, x86-64 GCC/clang build)."""
     return bool(gd_knn_i16_ready())
 
 
-def _search(
+def search(
     const floating[:, ::1] Q,
     const floating[:, ::1] Y,
     const double[::1] shift,
@@ -339,10 +196,10 @@ def _search(
     unsigned char[::1] redo,          # OUT 1 for a query not verified (unwritten); empty: rescan
     Py_ssize_t kc,                    # candidates kept per query (n_candidates, or more)
 ):
-    """kneighbors_gemm on some of its queries: their own rows and the product given.
+    """The gemm search of the queries Q with the product given (see the module docstring).
 
     A query whose answer cannot be verified is flagged in ``redo`` and left
-    for kneighbors_gemm to search again; without ``redo``, it is rescanned
+    for _gemm_search.kneighbors_gemm to search again; without ``redo``, it is rescanned
     exactly on the spot.
     """
     cdef Py_ssize_t nq = Q.shape[0], n = Y.shape[0], d = Q.shape[1], k = dist.shape[1]

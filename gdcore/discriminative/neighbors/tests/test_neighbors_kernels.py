@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gdcore._threads import single_threaded_blas
-from gdcore.discriminative.neighbors import _base, _neighbors, _neighbors_fit
+from gdcore.discriminative.neighbors import _base, _gemm_search, _neighbors, _neighbors_fit
 from gdcore.discriminative.neighbors import _reference as ref
 from gdcore.tests._tolerance import rtol_for
 
@@ -34,8 +34,9 @@ def _run(module, metric, Q, Y, k, exclude_self, n_threads, p=3.0, shift=None, ti
         Yg = Yg.astype(Y.dtype if tiles is None else tiles)
         sq = np.einsum("ij,ij->i", Yg, Yg, dtype=np.float64).astype(Yg.dtype)
         with single_threaded_blas():
-            status = module.kneighbors_gemm(Q, Y, shift, y_scale, sq, metric, exclude_self,
-                                            dist, ind, n_threads, product)
+            gemm = _gemm_search if module is _neighbors else module
+            status = gemm.kneighbors_gemm(Q, Y, shift, y_scale, sq, metric, exclude_self,
+                                          dist, ind, n_threads, product)
     else:
         status = module.kneighbors_direct(Q, Y, metric, p, exclude_self, dist, ind, n_threads)
     assert status == _neighbors.STATUS_OK
@@ -124,7 +125,7 @@ def test_close_points_where_the_gemm_trick_fails(n_threads):
 def test_float32_failures_are_searched_again_with_float64_tiles(n_threads):
     """Far from the origin, unshifted: float32 tiles cannot verify most queries.
 
-    ``_search`` flags them rather than rescanning each exactly, and
+    ``search`` flags them rather than rescanning each exactly, and
     kneighbors_gemm answers them together with float64 tiles.
     """
     rng = np.random.default_rng(3)
@@ -135,7 +136,7 @@ def test_float32_failures_are_searched_again_with_float64_tiles(n_threads):
     ind = np.full((len(Q), 4), -1, dtype=np.intp)
     redo = np.zeros(len(Q), dtype=np.uint8)
     with single_threaded_blas():
-        _neighbors._search(Q, Y, np.zeros(5), np.empty(0), sq, _neighbors.METRIC_SQEUCLIDEAN,
+        _neighbors.search(Q, Y, np.zeros(5), np.empty(0), sq, _neighbors.METRIC_SQEUCLIDEAN,
                            np.empty(0, dtype=np.intp), dist, ind, n_threads,
                            _neighbors.PRODUCT_FLOAT, redo, _neighbors.n_candidates(4, len(Y)))
     assert redo.mean() > 0.5
@@ -244,7 +245,7 @@ def _clusters(n, nq, d, spread, seed=0):
 def test_int16_unverified_queries_are_flagged_then_answered(n_threads):
     """Tight clusters fail the integer bound; those queries are redone with float32.
 
-    ``_search`` flags them (and only writes the others); kneighbors_gemm
+    ``search`` flags them (and only writes the others); kneighbors_gemm
     answers all: after a pilot that mostly fails, with more candidates, or
     with float32 products.  Either way the answer is the reference's.
     """
@@ -254,7 +255,7 @@ def test_int16_unverified_queries_are_flagged_then_answered(n_threads):
     ind = np.full((len(Q), 5), -1, dtype=np.intp)
     redo = np.zeros(len(Q), dtype=np.uint8)
     with single_threaded_blas():
-        status = _neighbors._search(Q, Y, np.zeros(24), np.empty(0), sq,
+        status = _neighbors.search(Q, Y, np.zeros(24), np.empty(0), sq,
                                     _neighbors.METRIC_SQEUCLIDEAN, np.empty(0, dtype=np.intp),
                                     dist, ind, n_threads, _neighbors.PRODUCT_INT16, redo,
                                     _neighbors.n_candidates(5, len(Y)))
@@ -291,7 +292,7 @@ def test_int16_more_candidates_pass_in_clusters(n_threads):
         ind = np.empty((len(Q), 5), dtype=np.intp)
         redo = np.zeros(len(Q), dtype=np.uint8)
         with single_threaded_blas():
-            _neighbors._search(Q, Y, np.zeros(128), np.empty(0), sq,
+            _neighbors.search(Q, Y, np.zeros(128), np.empty(0), sq,
                                _neighbors.METRIC_SQEUCLIDEAN, np.empty(0, dtype=np.intp),
                                dist, ind, n_threads, _neighbors.PRODUCT_INT16, redo, candidates)
         share.append(redo.mean())
