@@ -31,7 +31,7 @@ from libc.string cimport memmove
 from gdcore._cy._prefetch cimport GDCORE_PREFETCH
 
 from gdcore.discriminative.tree._tree_packed cimport (
-    LEAF_CUT, MAX_CUTS, NAN_CODE, CodeNode, PackedNode,
+    LEAF_CUT, MAX_CUTS, NAN_CODE, CodeNode, PackedNode, add_leaves,
 )
 from gdcore.discriminative.tree._tree_rank cimport rank
 
@@ -198,11 +198,11 @@ cdef int _block_mean(const floating* X, Py_ssize_t d, Py_ssize_t m,
     """out[0:m] = mean over trees of the leaf values of rows X[0:m]: the block
     binned once, then every tree in turn walks it, GROUP rows at a time;
     each row's sum runs in tree order."""
-    cdef Py_ssize_t i0, g, k, j, size, lo
-    cdef const double* leaf
+    cdef Py_ssize_t i0, g, k, size, lo, cur, prev_i0, prev_size
     cdef bint nan_free
-    # on this thread's stack, not shared: see _tree_predict._block_mean
-    cdef int32_t node[GROUP]
+    # on this thread's stack, not shared: see _tree_predict._block_mean; two
+    # groups, the one walking and the one whose leaf values are arriving
+    cdef int32_t node[2 * GROUP]
     cdef uint8_t* codes = <uint8_t*> malloc(m * d)
     if codes == NULL:
         return NO_MEMORY
@@ -214,15 +214,23 @@ cdef int _block_mean(const floating* X, Py_ssize_t d, Py_ssize_t m,
         size = (roots[k + 1] if k + 1 < n_trees else n_nodes) - lo
         for i0 in range(0, size, 8):    # one cache line (8 nodes) at a time
             GDCORE_PREFETCH(nodes + lo + i0, 2)
+        # leaf values asked for at a walk's end, added after the next walk
+        # (see add_leaves)
         i0 = 0
+        cur = 0
+        prev_i0 = 0
+        prev_size = 0
         while i0 < m:
             size = min(<Py_ssize_t> GROUP, m - i0)
-            _walk(codes + i0 * d, d, size, nodes + lo, node, nan_free)
+            _walk(codes + i0 * d, d, size, nodes + lo, node + cur, nan_free)
             for g in range(size):
-                leaf = values + (lo + node[g]) * V
-                for j in range(V):
-                    out[(i0 + g) * V + j] += leaf[j]
+                GDCORE_PREFETCH(values + (lo + node[cur + g]) * V, 3)
+            add_leaves(values + lo * V, V, node + (GROUP - cur), prev_size, out + prev_i0 * V)
+            prev_i0 = i0
+            prev_size = size
+            cur = GROUP - cur
             i0 += GROUP
+        add_leaves(values + lo * V, V, node + (GROUP - cur), prev_size, out + prev_i0 * V)
     for i0 in range(m * V):
         out[i0] /= n_trees
     free(codes)

@@ -29,3 +29,21 @@ cdef enum:
     MAX_CUTS = 254
     NAN_CODE = 255
     LEAF_CUT = 255
+
+
+cdef inline void add_leaves(const double* values, Py_ssize_t V, const int32_t* node,
+                            Py_ssize_t size, double* out) noexcept nogil:
+    """out[g] += the V values of leaf node[g], for the size rows of a walked group.
+
+    The walks (both layouts) ask for a group's leaf values when its walk
+    ends and add them after the next group's walk: a deep forest's values
+    are far out of cache, and the next walk hides their wait.  Each row's
+    sum still runs in tree order.  Measured by `gdcore bench tree`
+    (RandomForestClassifier(100) predict, 1,000,000 x 40).
+    """
+    cdef Py_ssize_t g, j
+    cdef const double* leaf
+    for g in range(size):
+        leaf = values + node[g] * V
+        for j in range(V):
+            out[g * V + j] += leaf[j]

@@ -37,7 +37,7 @@ from libc.string cimport memcpy
 
 from gdcore._cy._prefetch cimport GDCORE_PREFETCH
 
-from gdcore.discriminative.tree._tree_packed cimport PackedNode
+from gdcore.discriminative.tree._tree_packed cimport PackedNode, add_leaves
 
 
 cdef enum:
@@ -148,13 +148,13 @@ cdef void _block_mean(const floating* X, Py_ssize_t d, Py_ssize_t m,
     """out[0:m] = mean over trees of the leaf values of rows X[0:m]: every tree
     in turn walks the whole block, GROUP rows at a time, so the block's rows
     stay in cache; each row's sum runs in tree order."""
-    cdef Py_ssize_t i0, g, k, j, size
-    cdef const double* leaf
+    cdef Py_ssize_t i0, g, k, size, cur, prev_i0, prev_size
     cdef bint nan_free = True
     # On this thread's stack: a shared (threads, GROUP) array would put two
     # threads' lanes in one cache line, written at every level (false
-    # sharing, which makes two threads slower than one).
-    cdef int32_t node[GROUP]
+    # sharing, which makes two threads slower than one).  Two groups: the
+    # one walking and the one whose leaf values are arriving (add_leaves).
+    cdef int32_t node[2 * GROUP]
     for i0 in range(m * d):
         if X[i0] != X[i0]:
             nan_free = False
@@ -164,14 +164,21 @@ cdef void _block_mean(const floating* X, Py_ssize_t d, Py_ssize_t m,
     for k in range(n_trees):
         _prefetch(nodes + roots[k], (roots[k + 1] if k + 1 < n_trees else n_nodes) - roots[k])
         i0 = 0
+        cur = 0
+        prev_i0 = 0
+        prev_size = 0
         while i0 < m:
             size = min(<Py_ssize_t> GROUP, m - i0)
-            _walk(X + i0 * d, d, size, nodes + roots[k], node, nan_free)
+            _walk(X + i0 * d, d, size, nodes + roots[k], node + cur, nan_free)
             for g in range(size):
-                leaf = values + (roots[k] + node[g]) * V
-                for j in range(V):
-                    out[(i0 + g) * V + j] += leaf[j]
+                GDCORE_PREFETCH(values + (roots[k] + node[cur + g]) * V, 3)
+            add_leaves(values + roots[k] * V, V, node + (GROUP - cur), prev_size,
+                       out + prev_i0 * V)
+            prev_i0 = i0
+            prev_size = size
+            cur = GROUP - cur
             i0 += GROUP
+        add_leaves(values + roots[k] * V, V, node + (GROUP - cur), prev_size, out + prev_i0 * V)
     for i0 in range(m * V):
         out[i0] /= n_trees
 
