@@ -6,20 +6,23 @@ split finder scans O(bins) per feature instead of sorting the node.  Codes are
 feature-major (d, n) uint8 (``max_bins <= 255``) or uint32, as
 ``gdcore.discriminative.tree._bins`` writes them.
 
-Layouts of the same sum, chosen by the shape alone (never by the thread
-count, so a result is the same on any number of threads; ``rowwise``):
+Layouts of the same sum, chosen by the shape alone (``rowwise``).  Each
+adds a bin's sums in the node's row order, so every layout, the NumPy twin
+and any number of threads give the same bits; threads own whole features.
 
 - ``build_rowwise``, row-wise on row-major codes (LightGBM's row-wise
-  histograms), when the k histograms of a partial fit in ROWWISE_MAX_BYTES:
-  a row's codes are one contiguous read, its gradient is read once for all
-  features, and each bin's sums are one vector update into 64-byte aligned
-  partials.  Fixed chunks of rows (a function of the node's size), a
-  partial histogram per chunk, added in chunk order.
-- ``build``, column-wise, when they do not (many features or bins): threads
-  own whole features, each feature's histogram stays in L1 while its codes
-  are read, in tiles of rows whose gradients (first gathered in ``rows``
-  order, scikit-learn's ordered gradients) stay in cache while every
-  feature reads them.
+  histograms), when the k histograms fit in ROWWISE_MAX_BYTES: a row's
+  codes are one contiguous read, its gradient is read once for all of a
+  thread's features, and each bin's sums are one vector update into 64-byte
+  aligned scratch.
+- ``build_root``, a tree's root on every row: the bins' counts are the same
+  for every tree, so only the gradient (and hessian) sums are added,
+  column-wise over tiles of rows.
+- ``build``, column-wise, when the histograms are too large for the row-wise
+  layout (many features or bins): each feature's histogram stays in L1
+  while its codes are read, in tiles of rows whose gradients (first
+  gathered in ``rows`` order, scikit-learn's ordered gradients) stay in
+  cache while every feature reads them.
 
 ``subtract`` gives a child's histogram as parent minus sibling: the grower
 builds the smaller child and subtracts, so a split costs the rows of its
@@ -38,7 +41,7 @@ ctypedef fused code_t:
     uint32_t
 
 cdef enum:
-    # Largest set of row-wise partial histograms (k x B x 2 or 4 doubles):
+    # Largest set of row-wise histograms (k x B x 2 or 4 doubles):
     # above, their updates miss L2 and the column-wise layout, whose one
     # histogram at a time stays in L1, is faster.  `gdcore bench boosting`
     # (binary 1,000,000 x 40, 255 bins: 164 KiB with a constant hessian,
@@ -48,18 +51,14 @@ cdef enum:
     # hessians (8 bytes a row in float32) stay in L1/L2 while every feature
     # reads them, instead of streaming from memory once per feature.
     TILE_ROWS = 4096
-    # Row-wise partial histograms at most: enough chunks to balance a few
-    # threads, few enough that the partials (MAX_CHUNKS x d x bins x 2
-    # or 4 doubles) stay a small share of a node's work to reduce.
-    MAX_CHUNKS = 8
-    # Rows per chunk at least: below, reducing the partials costs more than
-    # the rows' own updates.
-    MIN_CHUNK_ROWS = 8192
+    # Updates (rows x features) of a node below which one thread builds
+    # it: sharing the features wakes a second thread, which costs more than
+    # the ~65 microseconds of updates it would take over.  `gdcore bench
+    # boosting` (binary 1,000,000 x 40): a tree's smallest nodes.
+    MIN_SHARED_UPDATES = 1 << 16
     # Rows ahead whose codes and gradients the row-wise layout prefetches:
     # enough to cover a memory access behind one row's k updates.
     PREFETCH_ROWS = 16
-
-MAX_ROW_CHUNKS = MAX_CHUNKS
 
 
 cdef void _feature_hist(const code_t* col, const int32_t* rows, bint all_rows,
@@ -314,6 +313,13 @@ cdef inline double* _aligned(double* p) noexcept nogil:
     return p + ((64 - <size_t> p % 64) % 64) // 8
 
 
+cdef inline int _team(Py_ssize_t m, Py_ssize_t k, int n_threads) noexcept nogil:
+    """Threads sharing a node's k features: one below MIN_SHARED_UPDATES."""
+    if m * k < MIN_SHARED_UPDATES:
+        return 1
+    return <int> max(1, min(<Py_ssize_t> n_threads, k))
+
+
 def build_rowwise(
     const code_t[:, ::1] codes,        # IN (n, d) bin codes, row-major
     const int32_t[::1] rows,           # IN (m,) the node's rows
@@ -322,76 +328,125 @@ def build_rowwise(
     const floating[::1] hessians,      # IN (n,) ignored when constant_hessian
     bint constant_hessian,
     const int32_t[::1] features,       # IN (k,) features to build
-    double[:, ::1] partials,           # TMP (MAX_CHUNKS, >= k * B * 4 + 8)
+    double[::1] scratch,               # TMP (>= k * B * 4 + 8,)
     double[:, :, ::1] hist,            # OUT (d, B, 3) rows `features` written
     int n_threads,
 ):
     """Histograms of the node's rows, row-wise: ``build``'s result from row-major codes.
 
-    The rows are cut in ``chunks(m)`` chunks (a function of m only), each summed
-    into its own slice of ``partials``; the chunks are then added in chunk
-    order, so the result does not depend on the thread count.  A row's codes
-    are one contiguous read where the column-wise layout touches one cache line
-    per feature, which is what nodes with scattered rows pay for.  Gradients
-    are read at the rows themselves (prefetched ahead), without an ordered copy.
+    Each thread owns a contiguous share of the features and reads every row
+    of the node in order, adding into its own share of ``scratch``; a
+    bin's sums therefore run in row order on any number of threads (the same
+    bits as ``build`` and the NumPy twin).  A row's codes are one contiguous
+    read where the column-wise layout touches one cache line per feature,
+    which is what nodes with scattered rows pay for.  Gradients are read at
+    the rows themselves (prefetched ahead), without an ordered copy.
     """
     cdef Py_ssize_t m = rows.shape[0], k = features.shape[0], B = hist.shape[1]
-    cdef Py_ssize_t d = codes.shape[1], i, j, c, f, b, n_chunks, size
-    cdef int team
+    cdef Py_ssize_t d = codes.shape[1], j, j0, j1, b, f, i
+    cdef int team, n_teams
     cdef Py_ssize_t width = 2 if constant_hessian else 4
     cdef const floating* g = &gradients[0] if gradients.shape[0] else NULL
     cdef const floating* h = &hessians[0] if hessians.shape[0] else NULL
     cdef const double* p
     cdef double* part
-    cdef double sg, sh, sn
     cdef bint dense = k == d
     if k == 0:
         return
-    if partials.shape[0] < MAX_CHUNKS or partials.shape[1] < k * B * 4 + 8:
-        raise ValueError("partials is too small for this node's histograms.")
+    if scratch.shape[0] < k * B * 4 + 8:
+        raise ValueError("scratch is too small for this node's histograms.")
     for j in range(k):
         dense = dense and features[j] == j
-    n_chunks = chunks(m)
-    size = (m + n_chunks - 1) // n_chunks if m else 0
-    # a node of one chunk (most of a tree's nodes) runs on one thread, with no
-    # team to wake and wait for: a thread beyond the chunk count would only
-    # idle at the barrier, and the reduction is then a copy
-    team = <int> max(1, min(<Py_ssize_t> n_threads, n_chunks))
+    n_teams = _team(m, k, n_threads)
     with nogil:
-        for c in prange(n_chunks, schedule="static", num_threads=team):
-            part = _aligned(&partials[c, 0])
-            for i in range(k * B * width):
+        for team in prange(n_teams, schedule="static", num_threads=n_teams):
+            j0 = team * k // n_teams
+            j1 = (team + 1) * k // n_teams
+            part = _aligned(&scratch[0]) + j0 * B * width
+            for i in range((j1 - j0) * B * width):
                 part[i] = 0.0
-            _rows_hist(&codes[0, 0] if m else NULL, d, &rows[0] if m else NULL, all_rows,
-                       c * size, min(m, (c + 1) * size), g, h, constant_hessian,
-                       &features[0], dense, k, B, part)
-        for j in prange(k, schedule="static", num_threads=team):
-            f = features[j]
-            for b in range(B):
-                sg = 0.0
-                sh = 0.0
-                sn = 0.0
-                for c in range(n_chunks):
-                    p = _aligned(&partials[c, 0]) + (j * B + b) * width
-                    sg = sg + p[0]
+            if m:
+                # dense: the share's codes start j0 bytes into each row
+                _rows_hist(&codes[0, j0 if dense else 0], d, &rows[0], all_rows, 0, m, g, h,
+                           constant_hessian, &features[j0], dense, j1 - j0, B, part)
+            for j in range(j0, j1):
+                f = features[j]
+                for b in range(B):
+                    p = part + ((j - j0) * B + b) * width
+                    hist[f, b, 0] = p[0]
                     if constant_hessian:
-                        sn = sn + p[1]
+                        hist[f, b, 1] = 0.0
+                        hist[f, b, 2] = p[1]
                     else:
-                        sh = sh + p[1]
-                        sn = sn + p[2]
-                hist[f, b, 0] = sg
-                hist[f, b, 1] = sh
-                hist[f, b, 2] = sn
+                        hist[f, b, 1] = p[1]
+                        hist[f, b, 2] = p[2]
+
+
+def build_root(
+    const code_t[:, ::1] codes,        # IN (d, n) bin codes, feature-major
+    const floating[::1] gradients,     # IN (n,)
+    const floating[::1] hessians,      # IN (n,) ignored when constant_hessian
+    bint constant_hessian,
+    const int32_t[::1] features,       # IN (k,) features to build
+    const double[:, ::1] counts,       # IN (d, B) rows per bin (every row: fixed per fit)
+    double[::1] scratch,               # TMP (>= k * B * 2 + 8,)
+    double[:, :, ::1] hist,            # OUT (d, B, 3) rows `features` written
+    int n_threads,
+):
+    """Histograms of every row (a tree's root), its counts given: ``build``'s result.
+
+    Every tree's root counts the same rows, so only the gradient sums (and
+    hessian sums) are added: one 16-byte update a row and feature (8 bytes
+    with a constant hessian) instead of ``build_rowwise``'s 32.  Column-wise:
+    each thread owns a contiguous share of the features and walks tiles of
+    TILE_ROWS rows, whose gradients stay in cache while its features read
+    them; a bin's sums run in row order, the same bits as the other layouts.
+    """
+    cdef Py_ssize_t n = codes.shape[1], k = features.shape[0], B = hist.shape[1]
+    cdef Py_ssize_t j, j0, j1, b, f, i, t, start, stop
+    cdef int team, n_teams
+    cdef Py_ssize_t width = 1 if constant_hessian else 2
+    cdef const floating* g = &gradients[0] if gradients.shape[0] else NULL
+    cdef const floating* h = &hessians[0] if hessians.shape[0] else NULL
+    cdef const code_t* col
+    cdef double* part
+    cdef double* out
+    if k == 0:
+        return
+    if scratch.shape[0] < k * B * 2 + 8:
+        raise ValueError("scratch is too small for this node's histograms.")
+    n_teams = _team(n, k, n_threads)
+    with nogil:
+        for team in prange(n_teams, schedule="static", num_threads=n_teams):
+            j0 = team * k // n_teams
+            j1 = (team + 1) * k // n_teams
+            part = _aligned(&scratch[0]) + j0 * B * 2
+            for i in range((j1 - j0) * B * width):
+                part[i] = 0.0
+            for t in range((n + TILE_ROWS - 1) // TILE_ROWS):
+                start = t * TILE_ROWS
+                stop = min(start + TILE_ROWS, n)
+                for j in range(j0, j1):
+                    col = &codes[features[j], 0]
+                    out = part + (j - j0) * B * width
+                    if constant_hessian:
+                        for i in range(start, stop):
+                            out[col[i]] += g[i]
+                    else:
+                        for i in range(start, stop):
+                            gd_hist_add2(out + 2 * col[i], g[i], h[i])
+            for j in range(j0, j1):
+                f = features[j]
+                out = part + (j - j0) * B * width
+                for b in range(B):
+                    hist[f, b, 0] = out[b * width]
+                    hist[f, b, 1] = 0.0 if constant_hessian else out[2 * b + 1]
+                    hist[f, b, 2] = counts[f, b]
 
 
 cpdef bint rowwise(Py_ssize_t k, Py_ssize_t B, bint constant_hessian) noexcept nogil:
     """Whether k features of B bins take ``build_rowwise`` (else ``build``)."""
     return k * B * (2 if constant_hessian else 4) * sizeof(double) <= ROWWISE_MAX_BYTES
-
-
-cpdef Py_ssize_t chunks(Py_ssize_t m) noexcept nogil:
-    """Number of row chunks ``build_rowwise`` cuts m rows into (at most MAX_CHUNKS)."""
-    return max(1, min(<Py_ssize_t> MAX_CHUNKS, m // MIN_CHUNK_ROWS))
 
 
 def subtract(

@@ -100,10 +100,9 @@ class TreeGrower:
         m, d = len(rows), len(data["n_bins"])
         # one layout for every node of the tree, by the histograms' size
         self.rowwise = _boosting_hist.rowwise(d, self.n_bins_total, constant_hessian)
-        if self.rowwise:  # the partial histograms, reused by every node
-            self.partials = np.empty((_boosting_hist.MAX_ROW_CHUNKS,
-                                      d * self.n_bins_total * 4 + 8))
-        else:  # the gradients in each node's row order
+        # every node's scratch histograms (``build_rowwise``, ``build_root``)
+        self.scratch = np.empty(d * self.n_bins_total * 4 + 8)
+        if not self.rowwise:  # the gradients in each node's row order
             self.ordered_g = np.empty(m, dtype=gradients.dtype)
             self.ordered_h = np.empty(m, dtype=gradients.dtype)
 
@@ -111,13 +110,24 @@ class TreeGrower:
         hist = self._new_hist()
         rows = self.rows[node.start:node.stop]
         all_rows = self.all_rows and node.start == 0 and node.n == len(self.g)
+        counts = self.d.get("root_counts") if all_rows else None
+        if counts is not None and counts[1][features].all():
+            _boosting_hist.build_root(self.d["codes"], self.g, self.hs, self.constant_hessian,
+                                      features, counts[0], self.scratch, hist, self.n_threads)
+            return hist
         args = (rows, all_rows, self.g, self.hs, self.constant_hessian, features)
         if self.rowwise:
-            _boosting_hist.build_rowwise(self.d["codes_rows"], *args, self.partials, hist,
+            _boosting_hist.build_rowwise(self.d["codes_rows"], *args, self.scratch, hist,
                                          self.n_threads)
         else:
             _boosting_hist.build(self.d["codes"], *args, self.ordered_g[:node.n],
                                  self.ordered_h[:node.n], hist, self.n_threads)
+        if all_rows:  # every later tree's root counts the same rows
+            if counts is None:
+                counts = self.d["root_counts"] = (np.zeros(hist.shape[:2]),
+                                                  np.zeros(len(hist), dtype=bool))
+            counts[0][features] = hist[features, :, 2]
+            counts[1][features] = True
         return hist
 
     def _new_hist(self):

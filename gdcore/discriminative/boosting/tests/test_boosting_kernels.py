@@ -10,8 +10,8 @@ import pytest
 from gdcore.discriminative.boosting import _boosting_hist, _boosting_rows, _boosting_split
 from gdcore.discriminative.boosting._reference import boosting_hist, boosting_rows, boosting_split
 
-# (rows, features, bins): edge sizes, and shapes whose row-wise histograms
-# take several chunks of rows (``_boosting_hist.chunks``)
+# (rows, features, bins): edge sizes, and shapes whose histograms are shared
+# among threads (rows x features >= ``_boosting_hist``'s MIN_SHARED_UPDATES)
 SHAPES = [(1, 1, 1), (2, 1, 3), (7, 3, 4), (300, 5, 17), (300, 1, 255), (40000, 2, 255),
           (40000, 6, 31)]
 
@@ -38,9 +38,19 @@ def _hist(mod, codes, rows, all_rows, g, h, const, feats, B, n_threads):
 
 def _hist_rowwise(codes, rows, all_rows, g, h, const, feats, B, n_threads):
     out = np.full((codes.shape[0], B, 3), -7.0)
-    partials = np.full((_boosting_hist.MAX_ROW_CHUNKS, codes.shape[0] * B * 4 + 8), np.nan)
+    scratch = np.full(codes.shape[0] * B * 4 + 8, np.nan)
     _boosting_hist.build_rowwise(np.ascontiguousarray(codes.T), rows, all_rows, g, h, const,
-                                 feats, partials, out, n_threads)
+                                 feats, scratch, out, n_threads)
+    return out
+
+
+def _hist_root(codes, g, h, const, feats, B, n_threads):
+    """``build_root`` given the counts of every row (the NumPy twin's)."""
+    out = np.full((codes.shape[0], B, 3), -7.0)
+    counts = np.stack([np.bincount(c, minlength=B)[:B] for c in codes.astype(np.intp)])
+    scratch = np.full(codes.shape[0] * B * 2 + 8, np.nan)
+    _boosting_hist.build_root(codes, g, h, const, feats, counts.astype(np.float64), scratch,
+                              out, n_threads)
     return out
 
 
@@ -54,15 +64,16 @@ def test_histogram(n, d, bins, const, wide, dtype, n_threads):
     for rows, all_rows in [(np.arange(n, dtype=np.int32), True),
                            (np.arange(0, n, 3, dtype=np.int32)[::-1].copy(), False),
                            (np.zeros(0, dtype=np.int32), False)]:
-        ours = _hist(_boosting_hist, codes, rows, all_rows, g, h, const, feats, B, n_threads)
         ref = _hist(boosting_hist, codes, rows, all_rows, g, h, const, feats, B, n_threads)
-        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-9)
-        one = _hist(_boosting_hist, codes, rows, all_rows, g, h, const, feats, B, 1)
-        np.testing.assert_array_equal(ours, one)  # thread count changes no bit
-        by_rows = [_hist_rowwise(codes, rows, all_rows, g, h, const, feats, B, nt)
-                   for nt in (n_threads, 1)]
-        np.testing.assert_allclose(by_rows[0], ref, rtol=1e-12, atol=1e-9)
-        np.testing.assert_array_equal(by_rows[0], by_rows[1])
+        # every layout adds a bin's sums in row order, on any number of
+        # threads: the twin's bits (np.bincount adds in row order too)
+        for nt in (n_threads, 1):
+            np.testing.assert_array_equal(
+                _hist(_boosting_hist, codes, rows, all_rows, g, h, const, feats, B, nt), ref)
+            np.testing.assert_array_equal(
+                _hist_rowwise(codes, rows, all_rows, g, h, const, feats, B, nt), ref)
+            if all_rows:
+                np.testing.assert_array_equal(_hist_root(codes, g, h, const, feats, B, nt), ref)
 
 
 @pytest.mark.parametrize("const", [False, True])
@@ -76,8 +87,12 @@ def test_histogram_all_missing_feature(const, dtype, n_threads):
     ref = _hist(boosting_hist, codes, rows, False, g, h, const, feats, B, 1)
     for ours in (_hist(_boosting_hist, codes, rows, False, g, h, const, feats, B, n_threads),
                  _hist_rowwise(codes, rows, False, g, h, const, feats, B, n_threads)):
-        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-9)
+        np.testing.assert_array_equal(ours, ref)
         assert ours[1, n_bins[1], 2] == len(rows)
+    root = _hist_root(codes, g, h, const, feats, B, n_threads)
+    np.testing.assert_array_equal(root, _hist(boosting_hist, codes, np.arange(20000), True, g, h,
+                                              const, feats, B, 1))
+    assert root[1, n_bins[1], 2] == 20000
 
 
 def test_rowwise_choice():
@@ -85,7 +100,6 @@ def test_rowwise_choice():
     assert _boosting_hist.rowwise(40, 256, False) and _boosting_hist.rowwise(40, 256, True)
     assert _boosting_hist.rowwise(80, 256, True) and not _boosting_hist.rowwise(80, 256, False)
     assert not _boosting_hist.rowwise(1000, 256, True)
-    assert _boosting_hist.chunks(0) == 1 and _boosting_hist.chunks(10**7) == 8
 
 
 def test_histogram_subset_and_subtract():
