@@ -1,10 +1,10 @@
 """Row bookkeeping of a boosting tree: partition, leaf updates, binned walks.
 
-``partition`` splits a node's slice of the row array in place, stably (rows
-keep their order on each side), in O(rows) and one read of each row's code:
-each chunk of rows splits into its left run (in place) and its right run (in
-a buffer), and prefix sums of the left counts place every run.  A stable partition is
-unique, so the result does not depend on the number of chunks or threads.
+``partition`` writes a node's rows into another array, the rows going left
+first, stably (each side keeps its order), in O(rows) with one read and one
+write of each row: the split already counted its left rows, so every row
+goes straight to its place.  A stable partition is unique, so the result
+does not depend on the number of chunks or threads.
 
 ``add_leaf_values`` adds each leaf's value to the raw predictions of the
 training rows that reached it, read off the final partition (each leaf owns
@@ -18,7 +18,6 @@ import numpy as np
 
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
-from libc.string cimport memcpy, memmove
 
 from gdcore._cy._prefetch cimport GDCORE_PREFETCH
 
@@ -50,66 +49,123 @@ cdef inline bint _goes_left(uint32_t code, uint32_t bin_, uint32_t missing_code,
     return (missing & missing_left) | ((1 - missing) & (code <= bin_))
 
 
+cdef Py_ssize_t _count_left(const code_t* col, const int32_t* rows, Py_ssize_t lo,
+                            Py_ssize_t hi, uint32_t bin_, uint32_t missing_code,
+                            bint missing_left, const uint32_t* bits) noexcept nogil:
+    """Rows of rows[lo:hi] going left."""
+    cdef Py_ssize_t i, k = 0
+    for i in range(lo, hi):
+        if i + PREFETCH_ROWS < hi:
+            GDCORE_PREFETCH(col + rows[i + PREFETCH_ROWS], 3)
+        k += _goes_left(col[rows[i]], bin_, missing_code, missing_left, bits)
+    return k
+
+
+cdef Py_ssize_t _place(const code_t* col, const int32_t* rows, Py_ssize_t lo, Py_ssize_t hi,
+                       int32_t* out, Py_ssize_t m, Py_ssize_t left, Py_ssize_t right,
+                       bint backward, uint32_t bin_, uint32_t missing_code, bint missing_left,
+                       const uint32_t* bits) noexcept nogil:
+    """Write rows[lo:hi] into out: a left row at ``left``, another at ``right``.
+
+    Forward, both positions count up; backward (rows read from hi - 1 down),
+    both count down, so each side still ends in row order.  One store a row
+    at a selected position, no branch on the split's outcome, which is a
+    coin flip the predictor misses about every other row.  Positions are
+    clamped to out[0:m], so a wrong count can only misplace rows (which the
+    caller detects), never write outside the node.  Returns the next left
+    position.
+    """
+    cdef Py_ssize_t t, go, at, step = 1 - 2 * backward, first = hi - 1 if backward else lo
+    cdef Py_ssize_t last = m - 1
+    cdef int32_t r
+    for t in range(hi - lo):
+        if t + PREFETCH_ROWS < hi - lo:
+            # scattered rows: ask for a later row's code now
+            GDCORE_PREFETCH(col + rows[first + step * (t + PREFETCH_ROWS)], 3)
+        r = rows[first + step * t]
+        go = _goes_left(col[r], bin_, missing_code, missing_left, bits)
+        at = right + go * (left - right)    # arithmetic select: no branch to miss
+        at = at if at > 0 else 0
+        out[at if at < last else last] = r
+        left += step * go
+        right += step * (1 - go)
+    return left
+
+
 def partition(
     const code_t[:, ::1] codes,        # IN (d, n)
-    int32_t[::1] rows,                 # IN/OUT (m,) the node's rows; left ones first after
-    int32_t[::1] buffer,               # TMP (m,)
+    const int32_t[::1] rows,           # IN (m,) the node's rows
+    int32_t[::1] out,                  # OUT (m,) its rows going left first, then the others
     Py_ssize_t feature, Py_ssize_t bin_, Py_ssize_t missing_code, bint missing_left,
     const uint32_t[::1] left_bits,     # IN (8,) categories going left, or (0,) if numerical
+    Py_ssize_t n_left,                 # rows going left when the split counted them, else -1
     int n_threads,
 ):
-    """Move the rows going left (code <= bin_, or missing when missing_left) first.
+    """Write the rows going left (code <= bin_, or missing when missing_left) first.
 
     A categorical split (``left_bits`` of 8 words) sends code c left when bit
     ``c % 32`` of word ``c // 32`` is set.  Returns the number of rows going left.
-    One pass reads each row's code: a chunk keeps its left rows in place, at
-    its start (never past the row being read), and its right rows in
-    ``buffer``; the left runs then move down in chunk order and the right
-    runs are copied after them.
+    Stable: each side keeps the order of ``rows``, which is unique, so the
+    result does not depend on the number of threads.  Each row is read and
+    written once, straight to its place in ``out`` (the grower keeps a node's
+    rows in one of two arrays and its children's in the other).  With the
+    left count known, one thread walks the rows forward and, on two threads,
+    the other walks backward from the end, filling each side from its far
+    end; otherwise each chunk's left rows are counted first.
     """
-    cdef Py_ssize_t m = rows.shape[0], c, i, lo, hi, nl, nr, n_left = 0, n_chunks, size, go
-    cdef int32_t r
+    cdef Py_ssize_t m = rows.shape[0], c, e, lo, hi, n_chunks, size, left_at
     cdef const code_t* col = &codes[feature, 0]
     cdef const uint32_t* bits = &left_bits[0] if left_bits.shape[0] == 8 else NULL
-    cdef int64_t[::1] lefts, left_at
+    cdef int64_t[::1] lefts, ends
+    cdef bint counted = n_left < 0, ok = True
+    if out.shape[0] != m:
+        raise ValueError("out must have one place per row.")
     if m == 0:
         return 0
     n_chunks = max(1, n_threads) if m >= MIN_PARALLEL_ROWS else 1
     size = (m + n_chunks - 1) // n_chunks
     lefts = np.zeros(n_chunks, dtype=np.int64)
-    left_at = np.zeros(n_chunks, dtype=np.int64)
+    ends = np.zeros(n_chunks, dtype=np.int64)
     with nogil:
-        for c in prange(n_chunks, schedule="static", num_threads=n_chunks):
-            lo = c * size
-            hi = min(m, lo + size)
-            nl = 0
-            nr = 0
-            for i in range(lo, hi):
-                if i + PREFETCH_ROWS < hi:
-                    # scattered rows: ask for a later row's code now
-                    GDCORE_PREFETCH(col + rows[i + PREFETCH_ROWS], 3)
-                r = rows[i]
-                # the row is written to both sides and only one count moves:
-                # no branch on the split's outcome, which is a coin flip the
-                # predictor misses about every other row (lo + nl <= i, so
-                # no unread row is overwritten)
-                go = _goes_left(col[r], bin_, missing_code, missing_left, bits)
-                rows[lo + nl] = r
-                buffer[lo + nr] = r
-                nl = nl + go
-                nr = nr + 1 - go
-            lefts[c] = nl
-        for c in range(n_chunks):
-            left_at[c] = n_left
-            n_left += lefts[c]
-        for c in range(1, n_chunks):  # in chunk order: each run moves down, onto stale rows
-            if lefts[c]:
-                memmove(&rows[left_at[c]], &rows[c * size], lefts[c] * sizeof(int32_t))
-        for c in prange(n_chunks, schedule="static", num_threads=n_chunks):
-            lo = c * size
-            nr = min(m, lo + size) - lo - lefts[c]
-            if nr:
-                memcpy(&rows[n_left + lo - left_at[c]], &buffer[lo], nr * sizeof(int32_t))
+        if n_chunks == 2 and not counted:
+            for c in prange(2, schedule="static", num_threads=2):
+                if c == 0:
+                    ends[0] = _place(col, &rows[0], 0, size, &out[0], m, 0, n_left, False,
+                                     bin_, missing_code, missing_left, bits)
+                else:
+                    ends[1] = _place(col, &rows[0], size, m, &out[0], m, n_left - 1, m - 1,
+                                     True, bin_, missing_code, missing_left, bits) + 1
+            # the walks meet (the forward's next left place is the backward's
+            # last) exactly when n_left rows go left
+            ok = ends[0] == ends[1]
+        else:
+            if counted or n_chunks > 1:
+                for c in prange(n_chunks, schedule="static", num_threads=n_chunks):
+                    lefts[c] = _count_left(col, &rows[0], c * size, min(m, (c + 1) * size),
+                                           bin_, missing_code, missing_left, bits)
+                left_at = 0
+                for c in range(n_chunks):
+                    left_at = left_at + lefts[c]
+                if counted:
+                    n_left = left_at
+                ok = left_at == n_left
+            else:
+                lefts[0] = n_left
+            if ok:
+                for c in prange(n_chunks, schedule="static", num_threads=n_chunks):
+                    left_at = 0
+                    for e in range(c):
+                        left_at = left_at + lefts[e]
+                    lo = c * size
+                    hi = min(m, lo + size)
+                    ends[c] = _place(col, &rows[0], lo, hi, &out[0], m, left_at,
+                                     n_left + lo - left_at, False, bin_, missing_code,
+                                     missing_left, bits) - left_at
+                for c in range(n_chunks):
+                    ok = ok and ends[c] == lefts[c]
+    if not ok:
+        raise RuntimeError(f"partition: the split counted {n_left} rows going left, "
+                           "and its rows do not.")
     return n_left
 
 

@@ -168,9 +168,12 @@ class _Shard:
 
     def _split(self, parent, left, right, f, b, mleft, bits):
         lo, hi = self.ranges.pop(parent)
-        n_left = _boosting_rows.partition(
-            self.codes, self.rows[lo:hi], self.grower.buffer[:hi - lo], f, b,
-            int(self.missing_code[f]), mleft, bits, self.n_threads)
+        # this shard's left count is unknown here: the kernel counts it
+        out = self.grower.buffer[:hi - lo]
+        n_left = _boosting_rows.partition(self.codes, self.rows[lo:hi], out, f, b,
+                                          int(self.missing_code[f]), mleft, bits, -1,
+                                          self.n_threads)
+        self.rows[lo:hi] = out
         self.ranges[left] = (lo, lo + n_left)
         self.ranges[right] = (lo + n_left, hi)
         return n_left

@@ -4,7 +4,8 @@ The grower keeps the splittable leaves in a heap keyed by their best split's
 gain and always splits the best one (Shi 2007; LightGBM's leaf-wise growth),
 until ``max_leaf_nodes`` leaves, ``max_depth``, or no leaf has a positive
 gain.  Per split: the node's rows are partitioned in place
-(``_boosting_rows.partition``), the smaller child's histograms are built from
+(``_boosting_rows.partition``, from the node's row array into the
+other one), the smaller child's histograms are built from
 its rows and the larger child's are the parent's minus the smaller's
 (``_boosting_hist``), then each child's best split is found
 (``_boosting_split``: a threshold of a numerical feature or a set of
@@ -32,13 +33,16 @@ NUMERICAL = np.zeros(0, dtype=np.uint32)
 
 
 class _Node:
-    """One node while growing: its rows are ``rows[start:stop]``."""
+    """One node while growing: its rows are ``start:stop`` of row array ``side``.
 
-    __slots__ = ("depth", "start", "stop", "g", "h", "value", "lower", "upper", "hist",
-                 "split", "left", "right", "is_leaf", "allowed", "cst_sets")
+    Side 0 is the grower's ``rows``, side 1 its ``buffer``.
+    """
 
-    def __init__(self, depth, start, stop, g, h, value):
-        self.depth, self.start, self.stop = depth, start, stop
+    __slots__ = ("depth", "start", "stop", "side", "g", "h", "value", "lower", "upper",
+                 "hist", "split", "left", "right", "is_leaf", "allowed", "cst_sets")
+
+    def __init__(self, depth, start, stop, g, h, value, side=0):
+        self.depth, self.start, self.stop, self.side = depth, start, stop, side
         self.g, self.h, self.value = g, h, value
         self.lower, self.upper = -np.inf, np.inf
         self.hist = self.split = self.left = self.right = None
@@ -108,7 +112,7 @@ class TreeGrower:
 
     def _hist(self, node, features):
         hist = self._new_hist()
-        rows = self.rows[node.start:node.stop]
+        rows = self._rows(node.side)[node.start:node.stop]
         all_rows = self.all_rows and node.start == 0 and node.n == len(self.g)
         counts = self.d.get("root_counts") if all_rows else None
         if counts is not None and counts[1][features].all():
@@ -180,6 +184,9 @@ class TreeGrower:
             self._push(root)
         while self.splittable:
             self._split_next()
+        for leaf in self.leaves:  # every leaf's rows into ``rows``, for the caller
+            if leaf.side:
+                self.rows[leaf.start:leaf.stop] = self.buffer[leaf.start:leaf.stop]
         return self._flatten()
 
     def _finalize(self, node):
@@ -246,11 +253,12 @@ class TreeGrower:
         depth = node.depth + 1
         # the split's left count is the partition's (both count the same rows),
         # so every decision below is taken before the rows move
+        # the partition writes the children's rows into the other array
         left = _Node(depth, node.start, node.start + nl, gl, hl,
-                     node_value(gl, hl, node.lower, node.upper, p["l2"]))
+                     node_value(gl, hl, node.lower, node.upper, p["l2"]), 1 - node.side)
         gr, hr = node.g - gl, node.h - hl
         right = _Node(depth, node.start + nl, node.stop, gr, hr,
-                      node_value(gr, hr, node.lower, node.upper, p["l2"]))
+                      node_value(gr, hr, node.lower, node.upper, p["l2"]), 1 - node.side)
         node.left, node.right = left, right
         if self.d["interaction_cst"] is not None:
             sets, allowed = [], set()
@@ -302,7 +310,9 @@ class TreeGrower:
                 self._release(child)
 
     def _partition(self, node, small_features):
-        """Move the node's rows going left by ``node.split`` first; return (n_left, early).
+        """Write the node's rows into the other row array, left ones first; return (n_left, early).
+
+        The rows going left by ``node.split`` come first, each side in row order.
 
         ``small_features`` is None when neither child needs histograms, else
         the features of the smaller child's (``node.left`` when it has fewer
@@ -310,11 +320,16 @@ class TreeGrower:
         them with ``_hist``; an override may return them built in the same
         pass over the rows (``_new_hist`` array, rows ``small_features``).
         """
-        _, f, b, mleft, _, _, _, bits = node.split
+        _, f, b, mleft, _, _, nl, bits = node.split
+        lo, hi = node.start, node.stop
         n_left = _boosting_rows.partition(
-            self.d["codes"], self.rows[node.start:node.stop], self.buffer[:node.n], f, b,
-            int(self.d["missing_code"][f]), mleft, bits, self.n_threads)
+            self.d["codes"], self._rows(node.side)[lo:hi], self._rows(1 - node.side)[lo:hi],
+            f, b, int(self.d["missing_code"][f]), mleft, bits, nl, self.n_threads)
         return n_left, None
+
+    def _rows(self, side):
+        """Return the row array the nodes of this side keep their rows in."""
+        return self.buffer if side else self.rows
 
     def _hist_features(self, node):
         feats = self.features if node.allowed is None else node.allowed

@@ -19,12 +19,15 @@ def _goes_left(code, bin_, missing_code, missing_left, bits=None, is_cat=None):
     return np.where(code == missing_code, np.asarray(missing_left, dtype=bool), go)
 
 
-def partition(codes, rows, buffer, feature, bin_, missing_code, missing_left, left_bits,
+def partition(codes, rows, out, feature, bin_, missing_code, missing_left, left_bits, n_left,
               n_threads):
-    """Stable partition of rows: the rows going left first; returns their number."""
+    """Stable partition of rows into out: the rows going left first; returns their number."""
     bits = left_bits if len(left_bits) == 8 else None
     go = _goes_left(codes[feature, rows], bin_, missing_code, missing_left, bits)
-    rows[:] = np.concatenate([rows[go], rows[~go]])
+    if n_left >= 0 and n_left != go.sum():
+        raise RuntimeError(f"partition: the split counted {n_left} rows going left, "
+                           "and its rows do not.")
+    out[:] = np.concatenate([rows[go], rows[~go]])
     return int(go.sum())
 
 

@@ -224,13 +224,15 @@ def test_partition_and_updates(n, wide, n_threads):
                                        (2, 11, True, numeric), (0, 12, False, numeric),
                                        (0, 0, True, cat), (1, 0, False, cat)]:
         rows = rng.permutation(n).astype(np.int32)
-        ours, ref = rows.copy(), rows.copy()
-        k = _boosting_rows.partition(codes, ours, np.empty_like(ours), feature, bin_,
-                                     int(n_bins[feature]), mleft, bits, n_threads)
-        rk = boosting_rows.partition(codes, ref, np.empty_like(ref), feature, bin_,
-                                     int(n_bins[feature]), mleft, bits, n_threads)
-        assert k == rk
-        np.testing.assert_array_equal(ours, ref)
+        ref = np.empty_like(rows)
+        rk = boosting_rows.partition(codes, rows, ref, feature, bin_, int(n_bins[feature]),
+                                     mleft, bits, -1, n_threads)
+        for n_left in (-1, rk):  # counted by the kernel, or given by the split
+            ours = np.full_like(rows, -1)
+            k = _boosting_rows.partition(codes, rows, ours, feature, bin_,
+                                         int(n_bins[feature]), mleft, bits, n_left, n_threads)
+            assert k == rk
+            np.testing.assert_array_equal(ours, ref)
     # a two-level tree: add_leaf_values from the partition equals walking it
     left = np.array([1, -1, 3, -1, -1], np.int32)
     right = np.array([2, -1, 4, -1, -1], np.int32)
@@ -251,12 +253,12 @@ def test_partition_and_updates(n, wide, n_threads):
                            cat_bits, value, raw, n_threads)
         walked[mod] = raw
     np.testing.assert_array_equal(walked[_boosting_rows], walked[boosting_rows])
-    part = rows.copy()
-    n_l = _boosting_rows.partition(codes, part, np.empty_like(part), 0, 4, int(n_bins[0]),
-                                   True, numeric, n_threads)
+    part = np.empty_like(rows)
+    n_l = _boosting_rows.partition(codes, rows, part, 0, 4, int(n_bins[0]), True, numeric, -1,
+                                   n_threads)
     sub = part[n_l:]
-    n_ll = _boosting_rows.partition(codes, sub, np.empty_like(sub), 1, 2, int(n_bins[1]),
-                                    False, cat, n_threads)
+    n_ll = _boosting_rows.partition(codes, sub.copy(), sub, 1, 2, int(n_bins[1]), False, cat,
+                                    -1, n_threads)
     starts = np.array([0, n_l, n_l + n_ll], np.int64)
     stops = np.array([n_l, n_l + n_ll, n], np.int64)
     vals = np.array([0.5, -1.0, 2.0])
@@ -304,14 +306,39 @@ def test_gradient_hessian(loss, n, weighted, dtype, n_threads):
 @pytest.mark.parametrize("chunks", [1, 2, 3, 5])
 @pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
 def test_partition_any_chunking(chunks, share):
-    """The partition is the same stable order for any number of chunks (threads)."""
+    """The partition is the same stable order for any number of chunks (threads).
+
+    With the left count given (two threads walk from both ends) or counted.
+    """
     rng = np.random.default_rng(2)
     n = 50_000
     codes = (rng.random((1, n)) >= share).astype(np.uint8)  # code 0 goes left
     rows = np.sort(rng.choice(n, n // 2, replace=False)).astype(np.int32)
-    ours = rows.copy()
-    k = _boosting_rows.partition(codes, ours, np.empty_like(ours), 0, 0, 2, False,
-                                 np.zeros(0, np.uint32), chunks)
     left = codes[0, rows] == 0
-    assert k == left.sum()
-    np.testing.assert_array_equal(ours, np.concatenate([rows[left], rows[~left]]))
+    for n_left in (-1, int(left.sum())):
+        ours = np.full_like(rows, -1)
+        k = _boosting_rows.partition(codes, rows, ours, 0, 0, 2, False, np.zeros(0, np.uint32),
+                                     n_left, chunks)
+        assert k == left.sum()
+        np.testing.assert_array_equal(ours, np.concatenate([rows[left], rows[~left]]))
+
+
+@pytest.mark.parametrize("chunks", [1, 2, 3])
+@pytest.mark.parametrize("n", [10, 50_000])
+def test_partition_wrong_count(chunks, n):
+    """A left count its rows do not have is an error, and nothing is written past out."""
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, 2, (1, n)).astype(np.uint8)
+    rows = np.arange(n, dtype=np.int32)
+    true = int((codes[0] == 0).sum())
+    for wrong in (0, true - 1, true + 1, n):
+        if wrong == true or wrong < 0:
+            continue
+        buf = np.full(n + 2, -7, np.int32)
+        with pytest.raises(RuntimeError, match="rows going left"):
+            _boosting_rows.partition(codes, rows, buf[1:-1], 0, 0, 2, False,
+                                     np.zeros(0, np.uint32), wrong, chunks)
+        assert buf[0] == -7 and buf[-1] == -7
+        with pytest.raises(RuntimeError, match="rows going left"):
+            boosting_rows.partition(codes, rows, buf[1:-1], 0, 0, 2, False,
+                                    np.zeros(0, np.uint32), wrong, chunks)
