@@ -20,6 +20,7 @@ object) is fitted by scikit-learn's estimator through ``PeerFallbackMixin``.
 
 import itertools
 from contextlib import contextmanager, nullcontext
+from functools import cached_property
 from numbers import Integral, Real
 from time import perf_counter
 from types import SimpleNamespace
@@ -518,12 +519,21 @@ class _FitState:
             self.codes_val = est._bins.transform(X_val, n_threads)
             self.raw_val = (est._forest.raw(X_val, n_threads) if est._trees else
                             np.repeat(est._baseline[:, None], len(X_val), axis=1))
-        #: the rows the training score is computed on (X, y, sw, indices)
-        self.small = est._get_small_trainset(X, y, sw, est._random_seed)
+        self._X, self._est = X, est
         self.scorer = None
         if est.scoring != "loss":
             self.scorer = check_scoring(est, est.scoring)
         self.named_scorer = isinstance(est.scoring, str) and est.scoring in get_scorer_names()
+
+    @cached_property
+    def small(self):
+        """The rows the training score is computed on (X, y, sw, indices).
+
+        Drawn on first use: a fit that neither stops early nor prints
+        scores never needs them (the draw takes its own seed, so no other
+        draw moves).
+        """
+        return self._est._get_small_trainset(self._X, self.y, self.sw, self._est._random_seed)
 
     def out_of_bag(self, rows):
         mask = np.ones(self.raw.shape[1], dtype=bool)
