@@ -211,3 +211,18 @@ def actors_by_worker(client, sources, blocks, y_blocks, w_blocks, group, *args):
                             pure=False, workers=None if w is None else [w])
               for w, members in by_worker.items()]
     return list(by_worker), list(by_worker.values()), actors, passes
+
+
+def gather_rows(shards, offsets, rows):
+    """Return X[rows] (in the order of ``rows``, repeats kept), gathered from the shards.
+
+    ``shards.call("take", each=...)`` returns each shard's rows; shard p holds
+    the rows ``offsets[p]:offsets[p + 1]`` (boosting's and the forests' shards).
+    """
+    part = np.searchsorted(offsets, rows, side="right") - 1
+    each = [(rows[part == p] - offsets[p],) for p in range(len(offsets) - 1)]
+    pieces = shards.call("take", each=each)
+    out = np.empty((len(rows),) + pieces[0].shape[1:], dtype=pieces[0].dtype)
+    for p, piece in enumerate(pieces):
+        out[part == p] = piece
+    return out

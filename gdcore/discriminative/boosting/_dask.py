@@ -62,7 +62,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
 
 from gdcore import _dask
-from gdcore._dask_resident import WorkerLost, actors_by_worker, raise_if_lost, result_while_alive
+from gdcore._dask_resident import (
+    WorkerLost,
+    actors_by_worker,
+    gather_rows,
+    raise_if_lost,
+    result_while_alive,
+)
 from gdcore._sklearn_compat import hist_bin_subsample
 from gdcore._threads import effective_n_threads
 from gdcore._validation import check_classification_targets, check_sample_weight, check_X
@@ -369,17 +375,6 @@ def _check_served(est, X, sample_weight, fit_params):
                          "them as numbers (categorical_features=None) or compute X.")
 
 
-def _gather_rows(shards, offsets, rows):
-    """X[rows] (in the order of ``rows``, repeats kept) gathered from the shards."""
-    part = np.searchsorted(offsets, rows, side="right") - 1
-    each = [(rows[part == p] - offsets[p],) for p in range(len(offsets) - 1)]
-    pieces = shards.call("take", each=each)
-    out = np.empty((len(rows),) + pieces[0].shape[1:], dtype=pieces[0].dtype)
-    for p, piece in enumerate(pieces):
-        out[part == p] = piece
-    return out
-
-
 def _fit_bins(est, shards, offsets, weighted):
     """Return the in-memory fit's bins, from the same rows (and subsample draw) as in memory."""
     n = int(offsets[-1])
@@ -387,7 +382,7 @@ def _fit_bins(est, shards, offsets, weighted):
     if n > QUANTILE_SUBSAMPLE:
         sw = np.concatenate(shards.call("weights")) if weighted else None
         rows = hist_bin_subsample(rng, n, QUANTILE_SUBSAMPLE, sw)
-        return Bins(_gather_rows(shards, offsets, rows), est.max_bins, rng)
+        return Bins(gather_rows(shards, offsets, rows), est.max_bins, rng)
     X = np.concatenate(shards.call("take", each=[(slice(None),)] * (len(offsets) - 1)))
     sw = np.concatenate(shards.call("weights")) if weighted else None
     return Bins(X, est.max_bins, rng, None, sw)

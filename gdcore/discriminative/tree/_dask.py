@@ -65,11 +65,15 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from gdcore import _dask
-from gdcore._dask_resident import actors_by_worker, raise_if_lost, result_while_alive
+from gdcore._dask_resident import (
+    actors_by_worker,
+    gather_rows,
+    raise_if_lost,
+    result_while_alive,
+)
 from gdcore._sklearn_compat import _BOOTSTRAP_TAKES_WEIGHT
 from gdcore._threads import effective_n_threads
 from gdcore._validation import check_classification_targets
-from gdcore.discriminative.boosting._dask import _gather_rows
 from gdcore.discriminative.tree._bins import QUANTILE_SUBSAMPLE, find_bins
 from gdcore.discriminative.tree._common import (
     CRITERIA_CLF,
@@ -187,7 +191,7 @@ class _RowsOnShards:
         self.shape = (len(rows), d)
 
     def __getitem__(self, index):
-        return _gather_rows(self.shards, self.offsets, self.rows[index])
+        return gather_rows(self.shards, self.offsets, self.rows[index])
 
 
 def _check_served(est, X, y):
@@ -238,7 +242,7 @@ def _fit_bins(est, shards, offsets, d, weight):
     rng = check_random_state(est.random_state)
     if len(rows) > QUANTILE_SUBSAMPLE:
         return find_bins(_RowsOnShards(shards, offsets, rows, d), est.max_bins, rng)
-    return find_bins(_gather_rows(shards, offsets, rows), est.max_bins, rng)
+    return find_bins(gather_rows(shards, offsets, rows), est.max_bins, rng)
 
 
 @_dask.implements(*(f"{name}.fit" for name in FORESTS))
