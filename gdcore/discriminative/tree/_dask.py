@@ -231,8 +231,8 @@ def _targets(est, y_blocks):
 
 
 def _labels(y_part, classifier):
-    y = np.asarray(y_part)
-    return len(y), (np.unique(y) if classifier else None)
+    """Rows of one partition of y, and its sorted labels for a classifier."""
+    return len(y_part), (_dask.unique_labels(y_part) if classifier else None)
 
 
 def _fit_bins(est, shards, offsets, d, weight):
