@@ -303,6 +303,71 @@ def test_gradient_hessian(loss, n, weighted, dtype, n_threads):
         assert (h == 3.0).all()
 
 
+# exp arguments the kernel's own exp must get right: zeros, tiny, exact
+# integers, half-ln2 boundaries of its range reduction, subnormal results
+EXP_SPECIALS = np.array([0.0, -0.0, 1e-300, -1e-300, 5e-324, -5e-324, 1e-17, -1e-17, 1.0, -1.0,
+                         0.5 * np.log(2), -0.5 * np.log(2), 1.5 * np.log(2), 700.0, 709.0,
+                         709.78, -700.0, -708.39, -708.4, -709.0, -720.0, -740.0, -744.44,
+                         -745.0, -745.13, -745.14])
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 1000, 100_003])
+def test_gradient_hessian_exp_ulp(n, dtype, n_threads):
+    """The kernel's exp is np.exp's to 2 ulp, seen as the Poisson and Gamma hessians."""
+    from gdcore.discriminative.boosting import _boosting_loss
+
+    rng = np.random.default_rng(n)
+    rest = np.concatenate([np.arange(-745.0, 710.0), rng.uniform(-745.2, 709.7, n),
+                           rng.uniform(-1.0, 1.0, n)])
+    x = np.concatenate([EXP_SPECIALS, rng.permutation(rest)])[:n]
+    ones = np.ones(n)
+    # Poisson: h = exp(raw); Gamma with y = 1: h = exp(-raw); unit weights
+    for loss, raw in [("poisson", x), ("gamma", -x)]:
+        g, h = np.full((1, n), -5.0, dtype), np.full((1, n), -5.0, dtype)
+        _boosting_loss.gradient_hessian(_boosting_loss.LOSS_IDS[loss], ones, raw[None], np.zeros(0),
+                                        g, h, False, n_threads)
+        with np.errstate(over="ignore"):  # float32 overflows to inf as the kernel's cast does
+            expected = np.exp(x).astype(dtype)
+        # float64: 2 ulp; float32: the double result rounds to np.exp's float32
+        # or the one beside it
+        np.testing.assert_array_max_ulp(h[0], expected, maxulp=2 if dtype == np.float64 else 1)
+        assert (g[0] != -5.0).all()
+
+
+def test_gradient_hessian_far_tails(dtype, n_threads):
+    """At the ends of the double range exp gives 0 and inf, not garbage; NaN stays NaN."""
+    from gdcore.discriminative.boosting import _boosting_loss
+    from gdcore.discriminative.boosting._reference import boosting_loss
+
+    far = np.array([1e308, -1e308, 710.0, -746.0, 745.2, -745.2, np.inf, -np.inf, 0.0])
+    n = len(far)
+    ids = _boosting_loss.LOSS_IDS
+    h = np.empty((1, n), dtype)
+    g = np.empty((1, n), dtype)
+    _boosting_loss.gradient_hessian(ids["poisson"], np.ones(n), far[None], np.zeros(0), g, h,
+                                    False, n_threads)
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(h[0], np.exp(far).astype(dtype))
+    raw = np.array([[np.nan, 1.0]])
+    g, h = np.empty((1, 2), dtype), np.empty((1, 2), dtype)
+    _boosting_loss.gradient_hessian(ids["poisson"], np.ones(2), raw, np.zeros(0), g, h, False,
+                                    n_threads)
+    assert np.isnan(h[0, 0]) and np.isnan(g[0, 0])
+    np.testing.assert_array_max_ulp(h[0, 1], np.exp(1.0).astype(dtype), maxulp=1)
+    # binomial and multinomial: finite gradients where raw spans the double range
+    y = np.arange(n) % 2 * 1.0
+    raw = np.stack([far[:6], far[:6][::-1], np.zeros(6)])
+    for lid, r, yy in [(ids["binomial"], far[None, :6], y[:6]), (ids["multinomial"], raw, y[:6])]:
+        outs = []
+        for mod in (_boosting_loss, boosting_loss):
+            g, h = np.empty(r.shape, dtype), np.empty(r.shape, dtype)
+            mod.gradient_hessian(lid, yy, r, np.zeros(0), g, h, False, n_threads)
+            outs.append((g, h))
+        for ours, ref in zip(*outs):
+            assert np.isfinite(ours).all()
+            np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-300)
+
+
 @pytest.mark.parametrize("chunks", [1, 2, 3, 5])
 @pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
 def test_partition_any_chunking(chunks, share):
