@@ -16,9 +16,11 @@ the samples of a node, and a column of 100,000 uint8 codes (100 KB) stays in
 a typical L2 where a row-major layout would touch one cache line per sample
 and feature.  X is row-major, so it is read a block of BLOCK_ROWS rows at a
 time: the block is copied transposed into a per-thread buffer (one pass over
-its cache lines), then each of its columns is binned from that buffer, read
-in order.  Reading X one strided column at a time instead would bring each
-cache line of X in from memory once per feature it holds.
+its cache lines), then each of its columns is binned from that buffer, its
+values searched in lockstep (``_tree_rank.rank_block``: the column's
+searches overlap, where one value's search waits on each of its loads).
+Reading X one strided column at a time instead would bring each cache line
+of X in from memory once per feature it holds.
 O(n * d * log bins), parallel over row blocks, so the codes do not depend on
 the thread count.  NumPy twin:
 ``gdcore/discriminative/tree/_reference/tree_bins.py``.
@@ -32,7 +34,7 @@ from libc.stdlib cimport free, malloc
 
 from gdcore._cy._openmp cimport omp_get_thread_num
 
-from gdcore.discriminative.tree._tree_rank cimport rank
+from gdcore.discriminative.tree._tree_rank cimport rank_block
 
 cdef enum:
     # Rows per block: a block's values of all features, BLOCK_ROWS * d
@@ -41,6 +43,12 @@ cdef enum:
     # overheads of each column.  Measured by `gdcore bench tree`
     # (RandomForestClassifier(100) fit at 1,000,000 rows).
     BLOCK_ROWS = 256
+    # Doubles from one column of a block's buffer to the next: a cache line
+    # more than BLOCK_ROWS, so that the d stores of a row's transposition
+    # fall in different cache sets; at BLOCK_ROWS (2 KB apart) they share
+    # two sets of a typical L1 and evict each other.  Measured by `gdcore
+    # bench tree` (RandomForestClassifier(100) fit at 1,000,000 rows).
+    COLUMN_STRIDE = BLOCK_ROWS + 8
     OK = 0
     NO_MEMORY = 1
 
@@ -49,30 +57,32 @@ cdef inline void _bin_block(const floating* X, Py_ssize_t d, Py_ssize_t i0, Py_s
                             const double* edges, Py_ssize_t stride, const int* n_edges,
                             const int* missing_code, double* buf, uint8_t* codes8,
                             uint32_t* codes32, Py_ssize_t n) noexcept nogil:
-    """Codes of rows i0:i1 of X: the block transposed into buf, then column by column."""
-    cdef Py_ssize_t i, f, b = i1 - i0, c
-    cdef double x
+    """Codes of rows i0:i1 of X: the block transposed into buf, then column by
+    column, each column's values searched in lockstep (rank_block)."""
+    cdef Py_ssize_t i, f, b = i1 - i0
+    cdef int pos[BLOCK_ROWS]
+    cdef int missing
+    cdef const double* x
     for i in range(b):
         for f in range(d):
-            buf[f * b + i] = X[(i0 + i) * d + f]
+            buf[f * COLUMN_STRIDE + i] = X[(i0 + i) * d + f]
     for f in range(d):
-        for i in range(b):
-            x = buf[f * b + i]
-            if isnan(x):
-                c = missing_code[f]
-            else:
-                c = rank(edges + f * stride, n_edges[f], x)
-            if codes8 != NULL:
-                codes8[f * n + i0 + i] = <uint8_t> c
-            else:
-                codes32[f * n + i0 + i] = <uint32_t> c
+        x = buf + f * COLUMN_STRIDE
+        rank_block(edges + f * stride, n_edges[f], x, b, pos)
+        missing = missing_code[f]
+        if codes8 != NULL:
+            for i in range(b):
+                codes8[f * n + i0 + i] = <uint8_t> (missing if isnan(x[i]) else pos[i])
+        else:
+            for i in range(b):
+                codes32[f * n + i0 + i] = <uint32_t> (missing if isnan(x[i]) else pos[i])
 
 
 cdef int _bin(const floating* X, Py_ssize_t n, Py_ssize_t d, const double* edges,
               Py_ssize_t stride, const int* n_edges, const int* missing_code,
               uint8_t* codes8, uint32_t* codes32, int n_threads) noexcept nogil:
     """Codes of X (n, d) into codes8 or codes32 (d, n), parallel over row blocks."""
-    cdef Py_ssize_t n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS, k, B = BLOCK_ROWS * d
+    cdef Py_ssize_t n_blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS, k, B = COLUMN_STRIDE * d
     cdef int nt = max(1, n_threads)
     cdef double* buf = <double*> malloc(nt * B * sizeof(double))
     if buf == NULL:

@@ -71,6 +71,55 @@ def test_binning_row_blocks(n, d, dtype, n_threads):
         np.testing.assert_array_equal(ours, ref)
 
 
+def _edges_and_values(n, d, m, dtype, seed):
+    """Per feature m sorted edges and n values to search in them.
+
+    The edges are float32-exact, some repeated; each value is an edge, a
+    midpoint between two, beyond either end, huge and finite, or NaN (rows
+    0-2: -huge, huge, NaN).  The table's columns past m hold NaN, which a
+    search reading them would show.
+    """
+    rng = np.random.default_rng(seed)
+    edges = np.full((d, m + 3), np.nan)
+    X = np.empty((n, d))
+    huge = float(np.finfo(dtype).max)
+    for f in range(d):
+        e = np.sort(np.round(rng.normal(size=m) * 64) / 64)  # float32-exact
+        edges[f, :m] = e
+        pool = np.r_[e, (e[1:] + e[:-1]) / 2, -huge, huge, -1e3, 1e3, np.nan]
+        X[:, f] = rng.choice(pool, n)
+        X[: min(n, 3), f] = [-huge, huge, np.nan][: min(n, 3)]
+    return edges, np.ascontiguousarray(X.astype(dtype))
+
+
+@pytest.mark.parametrize("n", [0, 1, 255, 256, 257, 100_003])
+@pytest.mark.parametrize("d", [1, 7])
+@pytest.mark.parametrize("m", [0, 1, 2, 254, 255, 1000, 70_000])
+def test_binning_equals_searchsorted(n, d, m, dtype, n_threads):
+    """The codes are numpy.searchsorted(side='left')'s, NaN's missing_code.
+
+    On and between edges, at the extremes, for every table size.
+    """
+    edges, X = _edges_and_values(n, d, m, dtype, seed=m + n)
+    n_edges = np.full(d, m, dtype=np.int32)
+    kernels = [("bin_codes_u32", np.uint32, m + 1)]
+    if m <= 255:
+        kernels.append(("bin_codes_u8", np.uint8, min(m + 1, 255)))
+    for name, out_dtype, missing in kernels:
+        missing_code = np.full(d, missing, dtype=np.int32)
+        ours = np.full((d, n), 7, dtype=out_dtype)
+        ref = np.empty((d, n), dtype=out_dtype)
+        getattr(_tree_bins, name)(X, edges, n_edges, missing_code, ours, n_threads)
+        getattr(tree_bins, name)(X, edges, n_edges, missing_code, ref, n_threads)
+        np.testing.assert_array_equal(ours, ref)
+        nan = np.isnan(X.T)
+        assert (ours[nan] == missing).all()
+        assert (ours[~nan] <= m).all()
+        if n >= 3:
+            # rows 0-2 hold -huge, huge and NaN
+            np.testing.assert_array_equal(ours[:, :3], [[0, m, missing]] * d)
+
+
 @pytest.mark.parametrize("kind", ["clf", "reg"])
 @pytest.mark.parametrize("n,d", SHAPES)
 def test_histogram(kind, n, d):
