@@ -24,9 +24,9 @@ and any number of threads give the same bits; threads own whole features.
   gathered in ``rows`` order, scikit-learn's ordered gradients) stay in
   cache while every feature reads them.
 
-``subtract`` gives a child's histogram as parent minus sibling: the grower
-builds the smaller child and subtracts, so a split costs the rows of its
-smaller side (LightGBM's and scikit-learn's trick).
+``subtract`` turns the parent's histogram into a child's, parent minus
+sibling: the grower builds the smaller child and subtracts, so a split costs
+the rows of its smaller side (LightGBM's and scikit-learn's trick).
 NumPy twin: ``gdcore/discriminative/boosting/_reference/boosting_hist.py``.
 """
 
@@ -450,15 +450,21 @@ cpdef bint rowwise(Py_ssize_t k, Py_ssize_t B, bint constant_hessian) noexcept n
 
 
 def subtract(
-    const double[:, :, ::1] parent,    # IN (d, B, 3)
+    double[:, :, ::1] parent,          # IN/OUT (d, B, 3) rows `features`: become the sibling's
     const double[:, :, ::1] child,     # IN (d, B, 3)
     const int32_t[::1] features,       # IN (k,)
-    double[:, :, ::1] out,             # OUT (d, B, 3) rows `features` written
+    int n_threads,
 ):
-    """The sibling's histograms: parent minus child, for the given features."""
-    cdef Py_ssize_t j, i, f, size = 3 * parent.shape[1]
+    """The sibling's histograms, in place of the parent's: parent - child, for the features.
+
+    In place, because the grower drops the parent's histograms after the
+    split: the sibling's lines are then the parent's, already in cache,
+    instead of a third array to bring in.
+    """
+    cdef Py_ssize_t j, i, f, k = features.shape[0], size = 3 * parent.shape[1]
+    cdef int team = _team(k, size, n_threads)
     with nogil:
-        for j in range(features.shape[0]):
+        for j in prange(k, schedule="static", num_threads=team):
             f = features[j]
             for i in range(size):
-                (&out[f, 0, 0])[i] = (&parent[f, 0, 0])[i] - (&child[f, 0, 0])[i]
+                (&parent[f, 0, 0])[i] = (&parent[f, 0, 0])[i] - (&child[f, 0, 0])[i]

@@ -299,8 +299,8 @@ class TreeGrower:
             feats = self._hist_features(small)
             _, early = self._partition(node, feats)
             small.hist = self._hist(small, feats) if early is None else early
-            large.hist = self._new_hist()
-            _boosting_hist.subtract(node.hist, small.hist, feats, large.hist)
+            _boosting_hist.subtract(node.hist, small.hist, feats, self.n_threads)
+            large.hist, node.hist = node.hist, None  # the parent's, turned into the sibling's
             for child in (left, right):
                 if not child.is_leaf:
                     self._push(child)

@@ -102,7 +102,7 @@ def test_rowwise_choice():
     assert not _boosting_hist.rowwise(1000, 256, True)
 
 
-def test_histogram_subset_and_subtract():
+def test_histogram_subset_and_subtract(n_threads):
     codes, n_bins, g, h = _problem(500, 4, 9, np.float32)
     B = int(n_bins.max()) + 1
     rows = np.arange(500, dtype=np.int32)
@@ -110,12 +110,26 @@ def test_histogram_subset_and_subtract():
     parent = _hist(_boosting_hist, codes, rows, True, g, h, False, feats, B, 2)
     assert (parent[[1, 3]] == -7.0).all()  # features not asked for are untouched
     child = _hist(_boosting_hist, codes, rows[:200], False, g, h, False, feats, B, 2)
-    ours, ref = np.zeros_like(parent), np.zeros_like(parent)
-    _boosting_hist.subtract(parent, child, feats, ours)
+    ours, ref = parent.copy(), np.zeros_like(parent)
+    _boosting_hist.subtract(ours, child, feats, n_threads)  # in place
     boosting_hist.subtract(parent, child, feats, ref)
-    np.testing.assert_array_equal(ours, ref)
+    np.testing.assert_array_equal(ours[feats], ref[feats])
+    assert (ours[[1, 3]] == -7.0).all()
     direct = _hist(_boosting_hist, codes, rows[200:], False, g, h, False, feats, B, 2)
     np.testing.assert_allclose(ours[feats], direct[feats], rtol=1e-10, atol=1e-9)
+    # wide enough to be shared among threads: the same bits on any number
+    codes, n_bins, g, h = _problem(3000, 40, 255, np.float64)
+    B = int(n_bins.max()) + 1
+    feats = np.arange(40, dtype=np.int32)
+    parent = _hist(_boosting_hist, codes, np.arange(3000, dtype=np.int32), True, g, h, False,
+                   feats, B, 1)
+    child = _hist(_boosting_hist, codes, np.arange(0, 3000, 3, dtype=np.int32), False, g, h,
+                  False, feats, B, 1)
+    one, many = parent.copy(), parent.copy()
+    _boosting_hist.subtract(one, child, feats, 1)
+    _boosting_hist.subtract(many, child, feats, n_threads)
+    np.testing.assert_array_equal(one, many)
+    np.testing.assert_array_equal(one, parent - child)
 
 
 SPLIT_CASES = [dict(), dict(l2=1.0), dict(msl=30.0), dict(min_hessian=5.0),
