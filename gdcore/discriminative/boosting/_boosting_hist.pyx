@@ -159,14 +159,23 @@ cdef extern from *:
         gd_hist_pair v = {a, b};
         *(gd_hist_pair*) out += v;
     }
+    /* out[0:2] += src[0:2], the pair already in doubles */
+    static inline void gd_hist_add_pair(double* out, const double* src) {
+        *(gd_hist_pair*) out += *(const gd_hist_pair*) src;
+    }
     #else
     static inline void gd_hist_add2(double* out, double a, double b) {
         out[0] += a;
         out[1] += b;
     }
+    static inline void gd_hist_add_pair(double* out, const double* src) {
+        out[0] += src[0];
+        out[1] += src[1];
+    }
     #endif
     """
     void gd_hist_add2(double* out, double a, double b) noexcept nogil
+    void gd_hist_add_pair(double* out, const double* src) noexcept nogil
 
 
 cdef extern from *:
@@ -382,6 +391,40 @@ def build_rowwise(
                         hist[f, b, 2] = p[2]
 
 
+cdef void _root_share(const code_t* codes, Py_ssize_t n, const int32_t* features,
+                      Py_ssize_t k, const floating* g, const floating* h,
+                      bint constant_hessian, Py_ssize_t B, double* part) noexcept nogil:
+    """Add every row into k features' histograms (part: k x B x 1 or 2), a tile at a time.
+
+    A tile's gradients (and hessians) are converted to doubles once, into
+    this call's own buffer, for all k features to read: an update is then a
+    code, a pair and the histogram's read-modify-write, with no conversion.
+    """
+    cdef double gh[2 * TILE_ROWS]
+    cdef Py_ssize_t t, i, j, start, m, width = 1 if constant_hessian else 2
+    cdef const code_t* col
+    cdef double* out
+    for t in range((n + TILE_ROWS - 1) // TILE_ROWS):
+        start = t * TILE_ROWS
+        m = min(TILE_ROWS, n - start)
+        if constant_hessian:
+            for i in range(m):
+                gh[i] = g[start + i]
+        else:
+            for i in range(m):
+                gh[2 * i] = g[start + i]
+                gh[2 * i + 1] = h[start + i]
+        for j in range(k):
+            col = codes + features[j] * n + start
+            out = part + j * B * width
+            if constant_hessian:
+                for i in range(m):
+                    out[col[i]] += gh[i]
+            else:
+                for i in range(m):
+                    gd_hist_add_pair(out + 2 * col[i], gh + 2 * i)
+
+
 def build_root(
     const code_t[:, ::1] codes,        # IN (d, n) bin codes, feature-major
     const floating[::1] gradients,     # IN (n,)
@@ -403,12 +446,11 @@ def build_root(
     them; a bin's sums run in row order, the same bits as the other layouts.
     """
     cdef Py_ssize_t n = codes.shape[1], k = features.shape[0], B = hist.shape[1]
-    cdef Py_ssize_t j, j0, j1, b, f, i, t, start, stop
+    cdef Py_ssize_t j, j0, j1, b, f, i
     cdef int team, n_teams
     cdef Py_ssize_t width = 1 if constant_hessian else 2
     cdef const floating* g = &gradients[0] if gradients.shape[0] else NULL
     cdef const floating* h = &hessians[0] if hessians.shape[0] else NULL
-    cdef const code_t* col
     cdef double* part
     cdef double* out
     if k == 0:
@@ -423,18 +465,8 @@ def build_root(
             part = _aligned(&scratch[0]) + j0 * B * 2
             for i in range((j1 - j0) * B * width):
                 part[i] = 0.0
-            for t in range((n + TILE_ROWS - 1) // TILE_ROWS):
-                start = t * TILE_ROWS
-                stop = min(start + TILE_ROWS, n)
-                for j in range(j0, j1):
-                    col = &codes[features[j], 0]
-                    out = part + (j - j0) * B * width
-                    if constant_hessian:
-                        for i in range(start, stop):
-                            out[col[i]] += g[i]
-                    else:
-                        for i in range(start, stop):
-                            gd_hist_add2(out + 2 * col[i], g[i], h[i])
+            _root_share(&codes[0, 0], n, &features[j0], j1 - j0, g, h, constant_hessian, B,
+                        part)
             for j in range(j0, j1):
                 f = features[j]
                 out = part + (j - j0) * B * width
