@@ -45,11 +45,13 @@ cdef extern from *:
     #include <stdint.h>
     #include <string.h>
     /* target_clones needs the loader's ifunc: glibc on Linux (not musl).
-       The x86-64-v3 clone (AVX2, FMA) takes 4 exps at a time; where the
-       compiler fuses a multiply-add, the result is as accurate or more, so
-       the bits may differ between CPUs, never between thread counts. */
+       The x86-64-v3 clone (AVX2) takes 4 exps at a time.  Its multiply-adds
+       are not fused (fp-contract=off): a fused one rounds once, so the
+       clone would give other bits than the baseline, and a gradient would
+       depend on the CPU. */
     #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
-    #define GD_LOSS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+    #define GD_LOSS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default"), \
+                                          optimize("fp-contract=off")))
     #else
     #define GD_LOSS_CLONES
     #endif
