@@ -10,10 +10,11 @@ import pytest
 from gdcore.discriminative.boosting import _boosting_hist, _boosting_rows, _boosting_split
 from gdcore.discriminative.boosting._reference import boosting_hist, boosting_rows, boosting_split
 
-# (rows, features, bins): edge sizes, and shapes whose histograms are shared
-# among threads (rows x features >= ``_boosting_hist``'s MIN_SHARED_UPDATES)
+# (rows, features, bins): edge sizes, shapes whose histograms are shared
+# among threads (rows x features >= ``_boosting_hist``'s MIN_SHARED_UPDATES),
+# and shares of 4 features and more (the root adds four at a time)
 SHAPES = [(1, 1, 1), (2, 1, 3), (7, 3, 4), (300, 5, 17), (300, 1, 255), (40000, 2, 255),
-          (40000, 6, 31)]
+          (40000, 6, 31), (40000, 11, 31)]
 
 
 def _problem(n, d, bins, dtype, seed=0, wide=False):
