@@ -49,6 +49,128 @@ cdef inline bint _goes_left(uint32_t code, uint32_t bin_, uint32_t missing_code,
     return (missing & missing_left) | ((1 - missing) & (code <= bin_))
 
 
+cdef extern from *:
+    """
+    /* Whole blocks of 16 rows of a numerical split's partition, in AVX-512
+       where the CPU has it (asked at run time): a block's codes are one
+       gather, its decisions one mask, and each side's rows one compressed
+       store of exactly that side's count, in the block's order.  About four
+       times fewer instructions a row than the scalar walk, which finishes
+       what the blocks leave.  Forward, rows lo.. are placed at *left and
+       *right counting up; backward, rows ..hi-1 at *left and *right counting
+       down, each block's rows still in order.  A block whose places would
+       leave out[0:m] (a wrong left count) stops the blocks, and the scalar
+       walk, clamped, lets the caller see the count is wrong.  Returns the
+       rows placed; gd_place_vector = 0 turns the blocks off (the tests run
+       both paths). */
+    static int gd_place_vector = -1;
+    #if defined(__GNUC__) && defined(__x86_64__)
+    #include <immintrin.h>
+    #define GD_PLACE_BLOCKS(NAME, CODE_T, SCALE, MASK)                                 \
+        __attribute__((target("avx512f,popcnt")))                                      \
+        static Py_ssize_t NAME##_avx512(                                               \
+                const CODE_T* col, Py_ssize_t n_col, const int32_t* rows, Py_ssize_t lo, \
+                Py_ssize_t hi, int32_t* out, Py_ssize_t m, Py_ssize_t* left,          \
+                Py_ssize_t* right, int backward, uint32_t bin_, uint32_t missing_code,  \
+                int missing_left, Py_ssize_t ahead) {                                  \
+            const __m512i vbin = _mm512_set1_epi32((int) bin_);                        \
+            const __m512i vmiss = _mm512_set1_epi32((int) missing_code);               \
+            const __m512i vmask = _mm512_set1_epi32((int) MASK);                       \
+            /* the last rows a 4-byte gather of 1-byte codes may not read whole */     \
+            const __m512i vsafe = _mm512_set1_epi32((int) (n_col - (4 / SCALE - 1)));  \
+            Py_ssize_t l = *left, r = *right, done = 0, b, nb = (hi - lo) / 16;        \
+            for (b = 0; b < nb; b++) {                                                 \
+                Py_ssize_t i = backward ? hi - 16 * (b + 1) : lo + 16 * b;             \
+                Py_ssize_t a = backward ? i - ahead : i + ahead;                       \
+                if (a >= lo && a + 16 <= hi)                                           \
+                    for (int q = 0; q < 16; q += 4)                                    \
+                        __builtin_prefetch(col + rows[a + q], 0, 3);                   \
+                __m512i R = _mm512_loadu_si512((const void*) (rows + i));             \
+                __mmask16 safe = _mm512_cmplt_epi32_mask(R, vsafe);                    \
+                __m512i C = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), safe,  \
+                                                        R, (const void*) col, SCALE);  \
+                if (safe != 0xFFFF) {                                                  \
+                    int32_t rr[16], cc[16];                                            \
+                    _mm512_storeu_si512((void*) rr, R);                                \
+                    _mm512_storeu_si512((void*) cc, C);                                \
+                    for (int q = 0; q < 16; q++)                                       \
+                        if (!((safe >> q) & 1)) cc[q] = (int32_t) col[rr[q]];          \
+                    C = _mm512_loadu_si512((const void*) cc);                          \
+                }                                                                      \
+                C = _mm512_and_si512(C, vmask);                                        \
+                __mmask16 miss = _mm512_cmpeq_epi32_mask(C, vmiss);                    \
+                __mmask16 go = (__mmask16) ((_mm512_cmple_epu32_mask(C, vbin) & ~miss) \
+                                            | (missing_left ? miss : 0));              \
+                int nl = __builtin_popcount(go), nr = 16 - nl;                         \
+                Py_ssize_t at_l = backward ? l - nl + 1 : l;                           \
+                Py_ssize_t at_r = backward ? r - nr + 1 : r;                           \
+                if (at_l < 0 || at_l + nl > m || at_r < 0 || at_r + nr > m)            \
+                    break;                                                             \
+                _mm512_mask_storeu_epi32(out + at_l, (__mmask16) ((1u << nl) - 1),     \
+                                         _mm512_maskz_compress_epi32(go, R));          \
+                _mm512_mask_storeu_epi32(out + at_r, (__mmask16) ((1u << nr) - 1),     \
+                                         _mm512_maskz_compress_epi32((__mmask16) ~go, R)); \
+                l += backward ? -nl : nl;                                              \
+                r += backward ? -nr : nr;                                              \
+                done += 16;                                                            \
+            }                                                                          \
+            *left = l;                                                                 \
+            *right = r;                                                                \
+            return done;                                                               \
+        }                                                                              \
+        static Py_ssize_t NAME(const CODE_T* col, Py_ssize_t n_col, const int32_t* rows, \
+                               Py_ssize_t lo, Py_ssize_t hi, int32_t* out, Py_ssize_t m, \
+                               Py_ssize_t* left, Py_ssize_t* right, int backward,     \
+                               uint32_t bin_, uint32_t missing_code, int missing_left, \
+                               Py_ssize_t ahead) {                                     \
+            if (gd_place_vector < 0)                                                   \
+                gd_place_vector = __builtin_cpu_supports("avx512f");                   \
+            if (!gd_place_vector || n_col < 4)                                         \
+                return 0;                                                              \
+            return NAME##_avx512(col, n_col, rows, lo, hi, out, m, left, right,        \
+                                 backward, bin_, missing_code, missing_left, ahead);   \
+        }
+    #else
+    #define GD_PLACE_BLOCKS(NAME, CODE_T, SCALE, MASK)                                 \
+        static Py_ssize_t NAME(const CODE_T* col, Py_ssize_t n_col, const int32_t* rows, \
+                               Py_ssize_t lo, Py_ssize_t hi, int32_t* out, Py_ssize_t m, \
+                               Py_ssize_t* left, Py_ssize_t* right, int backward,     \
+                               uint32_t bin_, uint32_t missing_code, int missing_left, \
+                               Py_ssize_t ahead) {                                     \
+            return 0;                                                                  \
+        }
+    #endif
+    GD_PLACE_BLOCKS(gd_place_blocks_u8, uint8_t, 1, 0xFF)
+    GD_PLACE_BLOCKS(gd_place_blocks_u32, uint32_t, 4, 0xFFFFFFFF)
+    """
+    int gd_place_vector
+    Py_ssize_t gd_place_blocks_u8(const uint8_t* col, Py_ssize_t n_col, const int32_t* rows,
+                                  Py_ssize_t lo, Py_ssize_t hi, int32_t* out, Py_ssize_t m,
+                                  Py_ssize_t* left, Py_ssize_t* right, int backward,
+                                  uint32_t bin_, uint32_t missing_code, int missing_left,
+                                  Py_ssize_t ahead) noexcept nogil
+    Py_ssize_t gd_place_blocks_u32(const uint32_t* col, Py_ssize_t n_col, const int32_t* rows,
+                                   Py_ssize_t lo, Py_ssize_t hi, int32_t* out, Py_ssize_t m,
+                                   Py_ssize_t* left, Py_ssize_t* right, int backward,
+                                   uint32_t bin_, uint32_t missing_code, int missing_left,
+                                   Py_ssize_t ahead) noexcept nogil
+
+
+def vector_blocks(bint enabled):
+    """Turn the AVX-512 blocks of ``partition`` on (where the CPU has them) or off.
+
+    Returns whether they were on.  The tests run both paths; nothing else
+    needs to call it.
+    """
+    cdef bint was
+    if gd_place_vector < 0:
+        gd_place_blocks_u8(NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0)
+    was = gd_place_vector > 0
+    global gd_place_vector
+    gd_place_vector = -1 if enabled else 0
+    return was
+
+
 cdef Py_ssize_t _count_left(const code_t* col, const int32_t* rows, Py_ssize_t lo,
                             Py_ssize_t hi, uint32_t bin_, uint32_t missing_code,
                             bint missing_left, const uint32_t* bits) noexcept nogil:
@@ -61,7 +183,8 @@ cdef Py_ssize_t _count_left(const code_t* col, const int32_t* rows, Py_ssize_t l
     return k
 
 
-cdef Py_ssize_t _place(const code_t* col, const int32_t* rows, Py_ssize_t lo, Py_ssize_t hi,
+cdef Py_ssize_t _place(const code_t* col, Py_ssize_t n_col, const int32_t* rows,
+                       Py_ssize_t lo, Py_ssize_t hi,
                        int32_t* out, Py_ssize_t m, Py_ssize_t left, Py_ssize_t right,
                        bint backward, uint32_t bin_, uint32_t missing_code, bint missing_left,
                        const uint32_t* bits) noexcept nogil:
@@ -72,12 +195,28 @@ cdef Py_ssize_t _place(const code_t* col, const int32_t* rows, Py_ssize_t lo, Py
     at a selected position, no branch on the split's outcome, which is a
     coin flip the predictor misses about every other row.  Positions are
     clamped to out[0:m], so a wrong count can only misplace rows (which the
-    caller detects), never write outside the node.  Returns the next left
-    position.
+    caller detects), never write outside the node.  A numerical split's
+    whole blocks of 16 rows go first, in AVX-512 where the CPU has it
+    (``gd_place_blocks_*``).  Returns the next left position.
     """
-    cdef Py_ssize_t t, go, at, step = 1 - 2 * backward, first = hi - 1 if backward else lo
+    cdef Py_ssize_t t, go, at, step, first, done = 0
     cdef Py_ssize_t last = m - 1
     cdef int32_t r
+    if bits == NULL:
+        if code_t is uint8_t:
+            done = gd_place_blocks_u8(col, n_col, rows, lo, hi, out, m, &left, &right,
+                                      backward, bin_, missing_code, missing_left,
+                                      PREFETCH_ROWS)
+        else:
+            done = gd_place_blocks_u32(col, n_col, rows, lo, hi, out, m, &left, &right,
+                                       backward, bin_, missing_code, missing_left,
+                                       PREFETCH_ROWS)
+        if backward:
+            hi -= done
+        else:
+            lo += done
+    step = 1 - 2 * backward
+    first = hi - 1 if backward else lo
     for t in range(hi - lo):
         if t + PREFETCH_ROWS < hi - lo:
             # scattered rows: ask for a later row's code now
@@ -114,6 +253,7 @@ def partition(
     end; otherwise each chunk's left rows are counted first.
     """
     cdef Py_ssize_t m = rows.shape[0], c, e, lo, hi, n_chunks, size, left_at
+    cdef Py_ssize_t n_col = codes.shape[1]
     cdef const code_t* col = &codes[feature, 0]
     cdef const uint32_t* bits = &left_bits[0] if left_bits.shape[0] == 8 else NULL
     cdef int64_t[::1] lefts, ends
@@ -130,10 +270,10 @@ def partition(
         if n_chunks == 2 and not counted:
             for c in prange(2, schedule="static", num_threads=2):
                 if c == 0:
-                    ends[0] = _place(col, &rows[0], 0, size, &out[0], m, 0, n_left, False,
+                    ends[0] = _place(col, n_col, &rows[0], 0, size, &out[0], m, 0, n_left, False,
                                      bin_, missing_code, missing_left, bits)
                 else:
-                    ends[1] = _place(col, &rows[0], size, m, &out[0], m, n_left - 1, m - 1,
+                    ends[1] = _place(col, n_col, &rows[0], size, m, &out[0], m, n_left - 1, m - 1,
                                      True, bin_, missing_code, missing_left, bits) + 1
             # the walks meet (the forward's next left place is the backward's
             # last) exactly when n_left rows go left
@@ -158,7 +298,7 @@ def partition(
                         left_at = left_at + lefts[e]
                     lo = c * size
                     hi = min(m, lo + size)
-                    ends[c] = _place(col, &rows[0], lo, hi, &out[0], m, left_at,
+                    ends[c] = _place(col, n_col, &rows[0], lo, hi, &out[0], m, left_at,
                                      n_left + lo - left_at, False, bin_, missing_code,
                                      missing_left, bits) - left_at
                 for c in range(n_chunks):
