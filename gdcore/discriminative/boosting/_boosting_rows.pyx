@@ -62,9 +62,11 @@ cdef extern from *:
        leave out[0:m] (a wrong left count) stops the blocks, and the scalar
        walk, clamped, lets the caller see the count is wrong.  Returns the
        rows placed; gd_place_vector = 0 turns the blocks off (the tests run
-       both paths). */
+       both paths).  GCC only, as the histograms' clones: it has the
+       run-time CPU check (libgcc's) on every x86-64 target; elsewhere (MSVC,
+       clang on macOS) the scalar walk does all the rows. */
     static int gd_place_vector = -1;
-    #if defined(__GNUC__) && defined(__x86_64__)
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
     #include <immintrin.h>
     #define GD_PLACE_BLOCKS(NAME, CODE_T, SCALE, MASK)                                 \
         __attribute__((target("avx512f,popcnt")))                                      \
