@@ -51,10 +51,11 @@ cdef inline bint _goes_left(uint32_t code, uint32_t bin_, uint32_t missing_code,
 
 cdef extern from *:
     """
-    /* Whole blocks of 16 rows of a numerical split's partition, in AVX-512
-       where the CPU has it (asked at run time): a block's codes are one
-       gather, its decisions one mask, and each side's rows one compressed
-       store of exactly that side's count, in the block's order.  About four
+    /* Whole blocks of 16 rows of a partition, in AVX-512 where the CPU has
+       it (asked at run time): a block's codes are one gather, its decisions
+       one mask (a categorical split's bits are one permute of its 8 words),
+       and each side's rows one compressed store of exactly that side's
+       count, in the block's order.  About four
        times fewer instructions a row than the scalar walk, which finishes
        what the blocks leave.  Forward, rows lo.. are placed at *left and
        *right counting up; backward, rows ..hi-1 at *left and *right counting
@@ -74,7 +75,11 @@ cdef extern from *:
                 const CODE_T* col, Py_ssize_t n_col, const int32_t* rows, Py_ssize_t lo, \
                 Py_ssize_t hi, int32_t* out, Py_ssize_t m, Py_ssize_t* left,          \
                 Py_ssize_t* right, int backward, uint32_t bin_, uint32_t missing_code,  \
-                int missing_left, Py_ssize_t ahead) {                                  \
+                int missing_left, const uint32_t* bits, Py_ssize_t ahead) {            \
+            const __m512i vbits = bits ? _mm512_maskz_loadu_epi32(0x00FF, bits)        \
+                                       : _mm512_setzero_si512();                       \
+            const __m512i v31 = _mm512_set1_epi32(31), v256 = _mm512_set1_epi32(256);  \
+            const __m512i vone = _mm512_set1_epi32(1);                                 \
             const __m512i vbin = _mm512_set1_epi32((int) bin_);                        \
             const __m512i vmiss = _mm512_set1_epi32((int) missing_code);               \
             const __m512i vmask = _mm512_set1_epi32((int) MASK);                       \
@@ -101,8 +106,17 @@ cdef extern from *:
                 }                                                                      \
                 C = _mm512_and_si512(C, vmask);                                        \
                 __mmask16 miss = _mm512_cmpeq_epi32_mask(C, vmiss);                    \
-                __mmask16 go = (__mmask16) ((_mm512_cmple_epu32_mask(C, vbin) & ~miss) \
-                                            | (missing_left ? miss : 0));              \
+                __mmask16 in;                                                          \
+                if (bits) {  /* bit c % 32 of word c / 32, for c < 256 */              \
+                    __m512i word = _mm512_permutexvar_epi32(_mm512_srli_epi32(C, 5),   \
+                                                            vbits);                    \
+                    __m512i bit = _mm512_srlv_epi32(word, _mm512_and_si512(C, v31));   \
+                    in = _mm512_test_epi32_mask(bit, vone)                             \
+                         & _mm512_cmplt_epu32_mask(C, v256);                           \
+                } else {                                                               \
+                    in = _mm512_cmple_epu32_mask(C, vbin);                             \
+                }                                                                      \
+                __mmask16 go = (__mmask16) ((in & ~miss) | (missing_left ? miss : 0)); \
                 int nl = __builtin_popcount(go), nr = 16 - nl;                         \
                 Py_ssize_t at_l = backward ? l - nl + 1 : l;                           \
                 Py_ssize_t at_r = backward ? r - nr + 1 : r;                           \
@@ -124,13 +138,14 @@ cdef extern from *:
                                Py_ssize_t lo, Py_ssize_t hi, int32_t* out, Py_ssize_t m, \
                                Py_ssize_t* left, Py_ssize_t* right, int backward,     \
                                uint32_t bin_, uint32_t missing_code, int missing_left, \
-                               Py_ssize_t ahead) {                                     \
+                               const uint32_t* bits, Py_ssize_t ahead) {               \
             if (gd_place_vector < 0)                                                   \
                 gd_place_vector = __builtin_cpu_supports("avx512f");                   \
             if (!gd_place_vector || n_col < 4)                                         \
                 return 0;                                                              \
             return NAME##_avx512(col, n_col, rows, lo, hi, out, m, left, right,        \
-                                 backward, bin_, missing_code, missing_left, ahead);   \
+                                 backward, bin_, missing_code, missing_left, bits,     \
+                                 ahead);                                               \
         }
     #else
     #define GD_PLACE_BLOCKS(NAME, CODE_T, SCALE, MASK)                                 \
@@ -138,7 +153,7 @@ cdef extern from *:
                                Py_ssize_t lo, Py_ssize_t hi, int32_t* out, Py_ssize_t m, \
                                Py_ssize_t* left, Py_ssize_t* right, int backward,     \
                                uint32_t bin_, uint32_t missing_code, int missing_left, \
-                               Py_ssize_t ahead) {                                     \
+                               const uint32_t* bits, Py_ssize_t ahead) {               \
             return 0;                                                                  \
         }
     #endif
@@ -150,12 +165,12 @@ cdef extern from *:
                                   Py_ssize_t lo, Py_ssize_t hi, int32_t* out, Py_ssize_t m,
                                   Py_ssize_t* left, Py_ssize_t* right, int backward,
                                   uint32_t bin_, uint32_t missing_code, int missing_left,
-                                  Py_ssize_t ahead) noexcept nogil
+                                  const uint32_t* bits, Py_ssize_t ahead) noexcept nogil
     Py_ssize_t gd_place_blocks_u32(const uint32_t* col, Py_ssize_t n_col, const int32_t* rows,
                                    Py_ssize_t lo, Py_ssize_t hi, int32_t* out, Py_ssize_t m,
                                    Py_ssize_t* left, Py_ssize_t* right, int backward,
                                    uint32_t bin_, uint32_t missing_code, int missing_left,
-                                   Py_ssize_t ahead) noexcept nogil
+                                   const uint32_t* bits, Py_ssize_t ahead) noexcept nogil
 
 
 def vector_blocks(bint enabled):
@@ -166,7 +181,7 @@ def vector_blocks(bint enabled):
     """
     cdef bint was
     if gd_place_vector < 0:
-        gd_place_blocks_u8(NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0)
+        gd_place_blocks_u8(NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, NULL, 0)
     was = gd_place_vector > 0
     global gd_place_vector
     gd_place_vector = -1 if enabled else 0
@@ -197,26 +212,23 @@ cdef Py_ssize_t _place(const code_t* col, Py_ssize_t n_col, const int32_t* rows,
     at a selected position, no branch on the split's outcome, which is a
     coin flip the predictor misses about every other row.  Positions are
     clamped to out[0:m], so a wrong count can only misplace rows (which the
-    caller detects), never write outside the node.  A numerical split's
-    whole blocks of 16 rows go first, in AVX-512 where the CPU has it
-    (``gd_place_blocks_*``).  Returns the next left position.
+    caller detects), never write outside the node.  Whole blocks of 16 rows
+    go first, in AVX-512 where the CPU has it (``gd_place_blocks_*``).
+    Returns the next left position.
     """
     cdef Py_ssize_t t, go, at, step, first, done = 0
     cdef Py_ssize_t last = m - 1
     cdef int32_t r
-    if bits == NULL:
-        if code_t is uint8_t:
-            done = gd_place_blocks_u8(col, n_col, rows, lo, hi, out, m, &left, &right,
-                                      backward, bin_, missing_code, missing_left,
-                                      PREFETCH_ROWS)
-        else:
-            done = gd_place_blocks_u32(col, n_col, rows, lo, hi, out, m, &left, &right,
-                                       backward, bin_, missing_code, missing_left,
-                                       PREFETCH_ROWS)
-        if backward:
-            hi -= done
-        else:
-            lo += done
+    if code_t is uint8_t:
+        done = gd_place_blocks_u8(col, n_col, rows, lo, hi, out, m, &left, &right, backward,
+                                  bin_, missing_code, missing_left, bits, PREFETCH_ROWS)
+    else:
+        done = gd_place_blocks_u32(col, n_col, rows, lo, hi, out, m, &left, &right, backward,
+                                   bin_, missing_code, missing_left, bits, PREFETCH_ROWS)
+    if backward:
+        hi -= done
+    else:
+        lo += done
     step = 1 - 2 * backward
     first = hi - 1 if backward else lo
     for t in range(hi - lo):

@@ -391,6 +391,25 @@ def test_gradient_hessian_far_tails(dtype, n_threads):
             np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-300)
 
 
+@pytest.mark.parametrize("missing_left", [False, True])
+def test_categorical_partition_of_codes_past_255(missing_left, n_threads, blocks):
+    """Codes of 256 and more (uint32 codes) are in no category set: they go right."""
+    rng = np.random.default_rng(4)
+    n = 40_000
+    codes = rng.integers(0, 600, (1, n)).astype(np.uint32)
+    bits = np.full(8, 0xFFFFFFFF, np.uint32)  # every code below 256 goes left
+    rows = rng.permutation(n).astype(np.int32)
+    ref = np.empty_like(rows)
+    rk = boosting_rows.partition(codes, rows, ref, 0, 0, 599, missing_left, bits, -1, 1)
+    assert rk == (codes[0] < 256).sum() + missing_left * (codes[0] == 599).sum()
+    for n_left in (-1, rk):
+        ours = np.full_like(rows, -1)
+        k = _boosting_rows.partition(codes, rows, ours, 0, 0, 599, missing_left, bits, n_left,
+                                     n_threads)
+        assert k == rk
+        np.testing.assert_array_equal(ours, ref)
+
+
 @pytest.mark.parametrize("chunks", [1, 2, 3, 5])
 @pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
 def test_partition_any_chunking(chunks, share, blocks):
