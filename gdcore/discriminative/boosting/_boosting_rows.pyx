@@ -55,11 +55,11 @@ cdef extern from *:
        it (asked at run time): a block's codes are one gather, its decisions
        one mask (a categorical split's bits are one permute of its 8 words),
        and each side's rows one compressed store of exactly that side's
-       count, in the block's order.  About four
-       times fewer instructions a row than the scalar walk, which finishes
-       what the blocks leave.  Forward, rows lo.. are placed at *left and
-       *right counting up; backward, rows ..hi-1 at *left and *right counting
-       down, each block's rows still in order.  A block whose places would
+       count, in the block's order: about four times fewer instructions a
+       row than the scalar walk, which finishes what the blocks leave.
+       Forward, rows lo.. are placed at *left and *right counting up;
+       backward, rows ..hi-1 at *left and *right counting down, each block's
+       rows still in order.  A block whose places would
        leave out[0:m] (a wrong left count) stops the blocks, and the scalar
        walk, clamped, lets the caller see the count is wrong.  Returns the
        rows placed; gd_place_vector = 0 turns the blocks off (the tests run
